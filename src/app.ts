@@ -1,0 +1,90 @@
+// The pq-edge app: one Hono app for every runtime. It imports nothing runtime-specific; each
+// entry in src/runtime/ builds it with that platform's capabilities (see AppDeps).
+import { Hono } from 'hono/tiny'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { dependencies, version } from '../package.json'
+import type { CryptoCapabilities } from './capabilities'
+import { ErrorCode, codeForStatus, problem } from './problem'
+
+/** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+export interface RuntimeInfo {
+  /** Platform the entry wires in, e.g. `cloudflare-workers` or `fastly-compute`. */
+  name: string
+}
+
+/** What a runtime entry injects. */
+export interface AppDeps {
+  runtime: RuntimeInfo
+  /** Probes the crypto the runtime offers; called once per isolate, on the first request that needs it. */
+  detectCapabilities: () => Promise<CryptoCapabilities>
+  /** Where unexpected errors are reported (never with request bodies or secrets). */
+  logError?: (message: string, error: unknown) => void
+}
+
+function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined
+  return () => (result ??= fn())
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+  const capabilities = memoise(deps.detectCapabilities)
+  const logError = deps.logError ?? ((message, error) => console.error(message, error))
+
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problem(c, 413, ErrorCode.payloadTooLarge, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+    }),
+  )
+
+  app.get('/health', async (c) =>
+    c.json({
+      status: 'ok',
+      service: 'pq-edge',
+      runtime: deps.runtime,
+      versions: { 'pq-edge': version, hono: dependencies.hono },
+      capabilities: await capabilities(),
+    }),
+  )
+
+  rejectOtherMethods(app)
+
+  app.notFound((c) => problem(c, 404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`))
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) {
+      return problem(c, err.status as ContentfulStatusCode, codeForStatus(err.status), err.message)
+    }
+    logError('unhandled error', err)
+    return problem(c, 500, ErrorCode.internal)
+  })
+
+  return app
+}
+
+/**
+ * Hono answers an unregistered method on a known path with 404; HTTP says 405 with an `Allow`
+ * header. Call after every route is registered: it adds a catch-all per path, listing the methods
+ * registered there (HEAD comes with GET, as Hono serves HEAD from GET handlers).
+ */
+function rejectOtherMethods(app: Hono): void {
+  const allowed = new Map<string, Set<string>>()
+  for (const { method, path } of app.routes) {
+    if (method === 'ALL') continue // middleware
+    const methods = allowed.get(path) ?? new Set<string>()
+    methods.add(method)
+    if (method === 'GET') methods.add('HEAD')
+    allowed.set(path, methods)
+  }
+  for (const [path, methods] of allowed) {
+    const allow = [...methods].join(', ')
+    app.all(path, (c) =>
+      problem(c, 405, ErrorCode.methodNotAllowed, `${c.req.method} is not allowed here; allowed: ${allow}.`, { allow }),
+    )
+  }
+}

@@ -1,0 +1,11 @@
+// Cloudflare Workers entry: wires the platform into the shared app. Module top level builds the
+// app only; no secrets or randomness here.
+import { createApp } from '../app'
+import { detectCryptoCapabilities } from '../capabilities'
+
+const app = createApp({
+  runtime: { name: 'cloudflare-workers' },
+  detectCapabilities: detectCryptoCapabilities,
+})
+
+export default app

@@ -1,0 +1,16 @@
+/// <reference types="@fastly/js-compute" />
+// Fastly Compute entry: wires the platform into the shared app. Module top level runs at BUILD
+// time (js-compute snapshots it into the wasm), so it may only build the app: keys, secrets and
+// randomness belong inside request handlers.
+import { fire } from 'hono/service-worker'
+import { createApp } from '../app'
+import { detectCryptoCapabilities } from '../capabilities'
+
+const app = createApp({
+  runtime: { name: 'fastly-compute' },
+  detectCapabilities: detectCryptoCapabilities,
+})
+
+// `fetch: undefined` matters: by default Hono's service-worker adapter forwards every 404 to
+// `fetch(request)`, i.e. to an origin this service does not have.
+fire(app, { fetch: undefined })

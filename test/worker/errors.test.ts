@@ -1,0 +1,58 @@
+import { SELF } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { MAX_BODY_BYTES } from '../../src/app'
+
+const BASE = 'https://pq-edge.test'
+
+async function expectProblem(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status)
+  expect(res.headers.get('content-type')).toBe('application/problem+json')
+  const body = await res.json<any>()
+  expect(body).toMatchObject({ status, code, type: `/problems/${code}` })
+  expect(typeof body.title).toBe('string')
+  return body
+}
+
+describe('errors are RFC 9457 problem+json with a stable code', () => {
+  it('unknown route: 404 not_found', async () => {
+    const body = await expectProblem(await SELF.fetch(`${BASE}/nope`), 404, 'not_found')
+    expect(body.detail).toContain('/nope')
+  })
+
+  it('wrong method on a known route: 405 method_not_allowed with Allow', async () => {
+    const res = await SELF.fetch(`${BASE}/health`, { method: 'DELETE' })
+    await expectProblem(res, 405, 'method_not_allowed')
+    expect(res.headers.get('allow')).toBe('GET, HEAD')
+  })
+
+  it('HEAD is served from GET without a body', async () => {
+    const res = await SELF.fetch(`${BASE}/health`, { method: 'HEAD' })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('')
+  })
+
+  it('body over the documented limit: 413 payload_too_large', async () => {
+    const res = await SELF.fetch(`${BASE}/health`, { method: 'POST', body: new Uint8Array(MAX_BODY_BYTES + 1) })
+    const body = await expectProblem(res, 413, 'payload_too_large')
+    expect(body.detail).toContain(String(MAX_BODY_BYTES))
+  })
+
+  it('a body at the limit is not rejected for size', async () => {
+    const res = await SELF.fetch(`${BASE}/health`, { method: 'POST', body: new Uint8Array(MAX_BODY_BYTES) })
+    await expectProblem(res, 405, 'method_not_allowed')
+  })
+
+  it('an oversized streamed body (no Content-Length) is still rejected', async () => {
+    const chunk = new Uint8Array(16 * 1024)
+    let sent = 0
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > MAX_BODY_BYTES) return controller.close()
+        sent += chunk.length
+        controller.enqueue(chunk)
+      },
+    })
+    const res = await SELF.fetch(`${BASE}/nope`, { method: 'POST', body: stream })
+    await expectProblem(res, 413, 'payload_too_large')
+  })
+})

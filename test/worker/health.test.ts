@@ -1,0 +1,23 @@
+import { SELF } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import pkg from '../../package.json'
+
+describe('GET /health', () => {
+  it('reports runtime, versions and detected crypto capabilities', async () => {
+    const res = await SELF.fetch('https://pq-edge.test/health')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    const body = await res.json<any>()
+    expect(body.status).toBe('ok')
+    expect(body.runtime).toEqual({ name: 'cloudflare-workers' })
+    expect(body.versions).toEqual({ 'pq-edge': pkg.version, hono: pkg.dependencies.hono })
+    // workerd has WebAssembly with SIMD and the full WebCrypto set the probes look for.
+    expect(body.capabilities).toMatchObject({
+      webAssembly: true,
+      wasmSimd: true,
+      webCrypto: { x25519: true, hkdf: true, aesGcm: true },
+    })
+    // wrangler.toml enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768.
+    expect(body.capabilities.webCrypto.mlKem768).toBe(true)
+  })
+})

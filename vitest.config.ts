@@ -1,0 +1,19 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+// Two projects: the worker's tests run inside workerd against the real entry (wrangler.toml's
+// `main`); the build tooling's tests (size gate, scripts) run in Node, where those tools run.
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/summary-reporter.ts'],
+    projects: [
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        test: { name: 'workerd', include: ['test/worker/**/*.test.ts'] },
+      },
+      {
+        test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 600_000 },
+      },
+    ],
+  },
+})
