@@ -1,0 +1,118 @@
+// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (Algorithms 13, 14, 15).
+// Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public).
+import { BASE, POLY_BYTES, S_A, S_ACC, S_GIN, S_GOUT, S_XOFIN, S_VS, S_VE, S_VT, S_VU, S_PV, S_PM } from "./layout";
+import { RATE_SHA3_512, DS_SHA3, hashOnce } from "./keccak";
+import {
+  ntt as nttScalar, invNtt as invNttScalar, baseMulAcc, accReduce, polyAdd, polySubFrom, polyToMont, sampleNtt, prfCbd,
+  encodePoly, decodePoly,
+} from "./poly";
+import { matrixTimesVector as matrixTimesVectorSimd, nttV, invNttV, innerProductV } from "./simd";
+
+/** NTT / NTT^-1 dispatch: i16x8 versions in the SIMD build (compile-time constant, dead code removed). */
+// @ts-ignore: decorator
+@inline function ntt(f: usize): void { if (ASC_FEATURE_SIMD) nttV(f); else nttScalar(f); }
+// @ts-ignore: decorator
+@inline function invNtt(f: usize): void { if (ASC_FEATURE_SIMD) invNttV(f); else invNttScalar(f); }
+
+/** Address of polynomial i of the vector at v. */
+// @ts-ignore: decorator
+@inline export function vecPoly(v: usize, i: i32): usize { return v + (<usize>i << 9); }
+
+/** Â[row][col] ← SampleNTT(ρ‖col‖row) into out (Alg 13 step 6 / Alg 14 step 6). ρ is at S_XOFIN. */
+export function sampleMatrixEntry(out: usize, row: i32, col: i32): void {
+  const xin = BASE + S_XOFIN;
+  store<u8>(xin + 32, <u8>col);
+  store<u8>(xin + 33, <u8>row);
+  sampleNtt(out, xin);
+}
+
+/** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16.
+ *  Each matrix entry is used exactly once, so it is generated on the fly into one scratch polynomial
+ *  (the matrix is never stored). Public-only control flow. */
+function matrixTimesVector(out: usize, v: usize, k: i32, transposed: bool): void {
+  if (ASC_FEATURE_SIMD) { matrixTimesVectorSimd(out, v, k, transposed); return; }
+  const a = BASE + S_A, acc = BASE + S_ACC;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      if (transposed) sampleMatrixEntry(a, j, i); else sampleMatrixEntry(a, i, j);
+      baseMulAcc(acc, a, vecPoly(v, j));
+    }
+    accReduce(vecPoly(out, i), acc);
+  }
+}
+
+/** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */
+function innerProduct(r: usize, a: usize, b: usize, k: i32): void {
+  if (ASC_FEATURE_SIMD) { innerProductV(r, a, b, k); return; }
+  const acc = BASE + S_ACC;
+  for (let j = 0; j < k; j++) baseMulAcc(acc, vecPoly(a, j), vecPoly(b, j));
+  accReduce(r, acc);
+}
+
+/** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13). Writes ek_PKE (384k+32 bytes) and dk_PKE (384k bytes).
+ *  Secrets (σ, s, e) live only in scratch, which the caller wipes. */
+export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usize): void {
+  const gin = BASE + S_GIN, gout = BASE + S_GOUT;
+  const s = BASE + S_VS, e = BASE + S_VE, t = BASE + S_VT;
+  // step 1: (ρ, σ) ← G(d‖k)
+  memory.copy(gin, d, 32);
+  store<u8>(gin + 32, <u8>k);
+  hashOnce(RATE_SHA3_512, DS_SHA3, gin, 33, gout, 64);
+  memory.copy(BASE + S_XOFIN, gout, 32); // ρ
+  const sigma = gout + 32;
+  // steps 8-15: s[i], e[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)); steps 16-17: NTT
+  for (let i = 0; i < k; i++) { prfCbd(vecPoly(s, i), sigma, i, eta1); ntt(vecPoly(s, i)); }
+  for (let i = 0; i < k; i++) { prfCbd(vecPoly(e, i), sigma, k + i, eta1); ntt(vecPoly(e, i)); }
+  // step 18: t̂ ← Â ∘ ŝ + ê
+  matrixTimesVector(t, s, k, false);
+  for (let i = 0; i < k; i++) { polyToMont(vecPoly(t, i)); polyAdd(vecPoly(t, i), vecPoly(e, i)); }
+  // steps 19-20: ek ← ByteEncode12(t̂)‖ρ, dk ← ByteEncode12(ŝ)
+  for (let i = 0; i < k; i++) {
+    encodePoly(ekOut + i * 384, vecPoly(t, i), 12);
+    encodePoly(dkOut + i * 384, vecPoly(s, i), 12);
+  }
+  memory.copy(ekOut + k * 384, gout, 32);
+}
+
+/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14). ek must already have passed the §7.2 check.
+ *  Writes c (32(du·k + dv) bytes). Compress uses multiply-shift (no secret branch). */
+export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, du: i32, dv: i32, ctOut: usize): void {
+  const y = BASE + S_VS, e1 = BASE + S_VE, t = BASE + S_VT, u = BASE + S_VU;
+  const e2 = BASE + S_PV, v = BASE + S_PM;
+  // steps 2-3: t̂ ← ByteDecode12(ek[0:384k]), ρ ← ek[384k:]
+  for (let i = 0; i < k; i++) decodePoly(vecPoly(t, i), ek + i * 384, 12);
+  memory.copy(BASE + S_XOFIN, ek + k * 384, 32);
+  // steps 9-17: y, e1, e2 from PRF(r, N)
+  for (let i = 0; i < k; i++) { prfCbd(vecPoly(y, i), r, i, eta1); ntt(vecPoly(y, i)); }
+  for (let i = 0; i < k; i++) prfCbd(vecPoly(e1, i), r, k + i, 2);
+  prfCbd(e2, r, 2 * k, 2);
+  // step 19: u ← NTT^-1(Âᵀ ∘ ŷ) + e1
+  matrixTimesVector(u, y, k, true);
+  for (let i = 0; i < k; i++) { invNtt(vecPoly(u, i)); polyAdd(vecPoly(u, i), vecPoly(e1, i)); }
+  // steps 20-21: μ ← Decompress1(ByteDecode1(m)); v ← NTT^-1(t̂ᵀ ∘ ŷ) + e2 + μ
+  innerProduct(v, t, y, k);
+  invNtt(v);
+  polyAdd(v, e2);
+  decodePoly(e2, m, 1); // e2 is no longer needed: reuse it for μ
+  polyAdd(v, e2);
+  // steps 22-23: c1 ← ByteEncode_du(Compress_du(u)), c2 ← ByteEncode_dv(Compress_dv(v))
+  for (let i = 0; i < k; i++) encodePoly(ctOut + i * (du << 5), vecPoly(u, i), du);
+  encodePoly(ctOut + k * (du << 5), v, dv);
+}
+
+/** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut.
+ *  Compress_1 is multiply-shift, so the message bits never select a branch or address. */
+export function kpkeDecrypt(dk: usize, c: usize, k: i32, du: i32, dv: i32, mOut: usize): void {
+  const u = BASE + S_VU, s = BASE + S_VS, v = BASE + S_PV, w = BASE + S_PM;
+  // steps 3-4: u' ← Decompress_du(ByteDecode_du(c1)), v' ← Decompress_dv(ByteDecode_dv(c2))
+  for (let i = 0; i < k; i++) { decodePoly(vecPoly(u, i), c + i * (du << 5), du); ntt(vecPoly(u, i)); }
+  decodePoly(v, c + k * (du << 5), dv);
+  // step 5: ŝ ← ByteDecode12(dk)
+  for (let i = 0; i < k; i++) decodePoly(vecPoly(s, i), dk + i * 384, 12);
+  // step 6: w ← v' − NTT^-1(ŝᵀ ∘ NTT(u'))
+  innerProduct(w, s, u, k);
+  invNtt(w);
+  polySubFrom(w, v);
+  // step 7: m ← ByteEncode1(Compress1(w))
+  encodePoly(mOut, w, 1);
+}

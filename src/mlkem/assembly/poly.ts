@@ -1,0 +1,266 @@
+// Polynomial arithmetic of FIPS 203 §4.3 (NTT), §4.2.2 (sampling) and §4.2.1 (encoding/compression).
+// Coefficients are i16 in linear memory (256 per polynomial, 512 bytes). No division or remainder
+// instruction is used anywhere: reductions are Barrett / Montgomery multiply-and-shift.
+import { keccakF1600 } from "./keccak-round";
+import { spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze, RATE_SHAKE128, RATE_256, DS_SHAKE } from "./keccak";
+import { BASE, S_KECCAK, S_PRFIN, S_PRFOUT } from "./layout";
+
+/** The ML-KEM modulus q = 3329 = 2^8·13 + 1 (FIPS 203 §2.4). */
+export const Q: i32 = 3329;
+/** q^-1 mod 2^16, for Montgomery reduction with R = 2^16 (3329 · 62209 ≡ 1 mod 2^16). */
+const QINV: i32 = 62209;
+/** round(2^26 / q), for Barrett reduction. */
+const BARRETT_V: i32 = 20159;
+/** R^2 mod q = 2^32 mod q; montgomeryReduce(x · R2) = x · R mod q. */
+export const R2_MOD_Q: i32 = 1353;
+/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg 10 step 14 multiplies by 128^-1 = 3303),
+ *  times R to cancel the R^-1 that Montgomery-reduced MultiplyNTTs sums carry. */
+const INVNTT_SCALE: i32 = 512;
+/** ceil(2^36 / q): floor(y / q) = (y · M36) >> 36 exactly for 0 ≤ y < 2^23 (checked exhaustively in tests). */
+const M36: u64 = 20642679;
+/** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for 0 ≤ y < 2^27. */
+const M40: u64 = 330282857;
+
+// ---- Tables, computed once at instantiation from the FIPS 203 definitions (§4.3, Appendix A):
+//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, Alg 9/10)
+//  ZETA_P[i] = round(ZETA[i] · 2^15 / q)                    (Barrett-multiplication companion, see mulZeta)
+//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, Alg 11, in Montgomery form)
+export const ZETA: usize = memory.data(256, 16);
+export const ZETA_P: usize = memory.data(256, 16);
+export const GAMMA_R: usize = memory.data(256, 16);
+
+/** Barrett reduction: r ≡ a (mod q) with |r| ≤ q/2 for |a| < 2^15 + small. Multiply-shift, constant time. */
+// @ts-ignore: decorator
+@inline export function barrettReduce(a: i32): i32 {
+  return a - ((a * BARRETT_V + (1 << 25)) >> 26) * Q;
+}
+
+/** Montgomery reduction: r ≡ a · 2^-16 (mod q), |r| < q for |a| < q · 2^15. */
+// @ts-ignore: decorator
+@inline export function montgomeryReduce(a: i32): i32 {
+  const t = <i32><i16>(a * QINV);
+  return (a - t * Q) >> 16;
+}
+
+/** Canonical representative in [0, q): Barrett, then add q if negative (mask, no branch). */
+// @ts-ignore: decorator
+@inline export function freeze(a: i32): i32 {
+  const r = barrettReduce(a);
+  return r + ((r >> 31) & Q);
+}
+
+/** Barrett multiplication by a known constant z ∈ [0,q) with zp = round(z·2^15/q):
+ *  t = round(a·zp / 2^15) ≈ a·z/q, so a·z − t·q ≡ a·z (mod q) and |result| ≤ q for |a| < 2^15. */
+// @ts-ignore: decorator
+@inline export function mulZeta(a: i32, z: i32, zp: i32): i32 {
+  return a * z - ((a * zp + (1 << 14)) >> 15) * Q;
+}
+
+/** BitRev7 (FIPS 203 §4.3): reverse the 7 low bits. */
+function bitRev7(n: i32): i32 {
+  let r = 0;
+  for (let b = 0; b < 7; b++) r |= ((n >> b) & 1) << (6 - b);
+  return r;
+}
+
+/** Fill ZETA, ZETA_P, GAMMA_R from p = 17^n mod q, n = 0..255 (public constants). */
+export function initTables(): void {
+  let p = 1;
+  for (let n = 0; n < 256; n++) {
+    if (n < 128) {
+      const i = bitRev7(n); // ζ^BitRev7(i) = 17^n  ⇔  i = BitRev7(n) (BitRev7 is an involution)
+      store<u16>(ZETA + (i << 1), p);
+      store<u16>(ZETA_P + (i << 1), <u16>(((<u64>p << 15) + 1664) * M40 >> 40));
+    }
+    if (n & 1) {
+      const i = bitRev7(n >> 1); // γ_i = 17^(2·BitRev7(i)+1)
+      store<u16>(GAMMA_R + (i << 1), freeze(montgomeryReduce(p * R2_MOD_Q)));
+    }
+    p = freeze(p * 17);
+  }
+}
+
+/** NTT (FIPS 203 Algorithm 9), in place. Cooley–Tukey butterflies with Barrett multiplication by ζ;
+ *  inputs |f| ≤ q grow by ≤ q per layer (≤ 8q < 2^15), then every output is Barrett-reduced.
+ *  Constant time: loop bounds and table indices depend only on the layer, never on data. */
+export function ntt(f: usize): void {
+  let k = 1;
+  for (let len = 128; len >= 2; len >>= 1) {
+    for (let start = 0; start < 256; start += len << 1) {
+      const z = <i32>load<u16>(ZETA + (k << 1));
+      const zp = <i32>load<u16>(ZETA_P + (k << 1));
+      k++;
+      for (let j = start; j < start + len; j++) {
+        const pa = f + (j << 1), pb = pa + (len << 1);
+        const a = <i32>load<i16>(pa);
+        const t = mulZeta(<i32>load<i16>(pb), z, zp);
+        store<i16>(pb, a - t);
+        store<i16>(pa, a + t);
+      }
+    }
+  }
+  for (let j = 0; j < 512; j += 2) store<i16>(f + j, barrettReduce(load<i16>(f + j)));
+}
+
+/** NTT^-1 (FIPS 203 Algorithm 10), in place. Gentleman–Sande butterflies; sums are Barrett-reduced
+ *  every layer, differences multiplied by ζ. The final ·128^-1 is folded with ·2^16 (INVNTT_SCALE)
+ *  because inputs come from Montgomery-reduced MultiplyNTTs sums (which carry 2^-16).
+ *  Constant time: data-independent control flow and addresses. */
+export function invNtt(f: usize): void {
+  let k = 127;
+  for (let len = 2; len <= 128; len <<= 1) {
+    for (let start = 0; start < 256; start += len << 1) {
+      const z = <i32>load<u16>(ZETA + (k << 1));
+      const zp = <i32>load<u16>(ZETA_P + (k << 1));
+      k--;
+      for (let j = start; j < start + len; j++) {
+        const pa = f + (j << 1), pb = pa + (len << 1);
+        const a = <i32>load<i16>(pa), b = <i32>load<i16>(pb);
+        store<i16>(pa, barrettReduce(a + b));
+        store<i16>(pb, mulZeta(b - a, z, zp));
+      }
+    }
+  }
+  const zp = <i32>((((<u64>INVNTT_SCALE) << 15) + 1664) * M40 >> 40);
+  for (let j = 0; j < 512; j += 2) store<i16>(f + j, mulZeta(load<i16>(f + j), INVNTT_SCALE, zp));
+}
+
+/** acc += a ∘ b, the NTT-domain product of MultiplyNTTs (FIPS 203 Algorithm 11) built from
+ *  BaseCaseMultiply (Algorithm 12) on each pair: (a0 + a1X)(b0 + b1X) mod (X² − γ_i).
+ *  Lazy: sums stay in i32 (|acc| < k·2q² < q·2^15) and are Montgomery-reduced once by accReduce.
+ *  Constant time: straight-line multiply/add. */
+export function baseMulAcc(acc: usize, a: usize, b: usize): void {
+  for (let i = 0; i < 128; i++) {
+    const g = <i32>load<u16>(GAMMA_R + (i << 1));
+    const pa = a + (i << 2), pb = b + (i << 2), pc = acc + (i << 3);
+    const a0 = <i32>load<i16>(pa), a1 = <i32>load<i16>(pa, 2);
+    const b0 = <i32>load<i16>(pb), b1 = <i32>load<i16>(pb, 2);
+    store<i32>(pc, load<i32>(pc) + a0 * b0 + montgomeryReduce(a1 * b1) * g);
+    store<i32>(pc, load<i32>(pc, 4) + a0 * b1 + a1 * b0, 4);
+  }
+}
+
+/** r = MontgomeryReduce(acc) (coefficients carry 2^-16), and clear acc for the next sum. */
+export function accReduce(r: usize, acc: usize): void {
+  for (let i = 0; i < 256; i++) {
+    store<i16>(r + (i << 1), montgomeryReduce(load<i32>(acc + (i << 2))));
+    store<i32>(acc + (i << 2), 0);
+  }
+}
+
+/** r = r + b (coefficient-wise, Barrett-reduced). */
+export function polyAdd(r: usize, b: usize): void {
+  for (let j = 0; j < 512; j += 2) store<i16>(r + j, barrettReduce(<i32>load<i16>(r + j) + <i32>load<i16>(b + j)));
+}
+
+/** r = a − r (coefficient-wise, Barrett-reduced). */
+export function polySubFrom(r: usize, a: usize): void {
+  for (let j = 0; j < 512; j += 2) store<i16>(r + j, barrettReduce(<i32>load<i16>(a + j) - <i32>load<i16>(r + j)));
+}
+
+/** r = r · 2^16 mod q (converts a Montgomery-reduced product back to the plain domain). */
+export function polyToMont(r: usize): void {
+  for (let j = 0; j < 512; j += 2) store<i16>(r + j, montgomeryReduce(<i32>load<i16>(r + j) * R2_MOD_Q));
+}
+
+/** SampleNTT (FIPS 203 Algorithm 7): rejection-sample Â[i][j] from SHAKE128(seed34), squeezing further
+ *  168-byte blocks until 256 coefficients < q are found (any number of blocks: "unluckysample").
+ *  The branches depend only on the public seed ρ. The rate block is parsed in place in the state. */
+export function sampleNtt(out: usize, seed34: usize): void {
+  const st = BASE + S_KECCAK;
+  spongeInit(RATE_SHAKE128);
+  spongeAbsorb(seed34, 34);
+  spongeFinish(DS_SHAKE);
+  let j = rejectSample(out, 0, st);
+  while (j < 256) {
+    keccakF1600(st);
+    j = rejectSample(out, j, st);
+  }
+}
+
+/** Algorithm 7 steps 4-16 on one 168-byte SHAKE128 block at blk: append coefficients < q to out from
+ *  index j; returns the new count (stops at 256). Branches depend on public data (ρ) only. */
+export function rejectSample(out: usize, j: i32, blk: usize): i32 {
+  for (let p = 0; p < RATE_SHAKE128 && j < 256; p += 3) {
+    const w = load<u32>(blk + p);
+    const d1 = <i32>(w & 0xfff), d2 = <i32>((w >> 12) & 0xfff);
+    if (d1 < Q) { store<i16>(out + (j << 1), d1); j++; }
+    if (d2 < Q && j < 256) { store<i16>(out + (j << 1), d2); j++; }
+  }
+  return j;
+}
+
+/** PRF_η(σ, N) = SHAKE256(σ‖N, 64η) (FIPS 203 §4.1, eq. 4.3) followed by SamplePolyCBD_η
+ *  (Algorithm 8). σ is at S_PRFIN[0..32). CBD uses only bit arithmetic (masks, adds, shifts):
+ *  no secret-dependent branch or index. */
+export function prfCbd(out: usize, sigma: usize, n: i32, eta: i32): void {
+  const inp = BASE + S_PRFIN, buf = BASE + S_PRFOUT;
+  memory.copy(inp, sigma, 32);
+  store<u8>(inp + 32, <u8>n);
+  spongeInit(RATE_256);
+  spongeAbsorb(inp, 33);
+  spongeFinish(DS_SHAKE);
+  spongeSqueeze(buf, eta << 6);
+  if (eta == 2) {
+    for (let i = 0; i < 32; i++) {
+      const w = load<u32>(buf + (i << 2));
+      const t = (w & 0x55555555) + ((w >> 1) & 0x55555555); // 2-bit sums x, y per coefficient
+      for (let j = 0; j < 8; j++) {
+        const s = t >> (j << 2);
+        store<i16>(out + (((i << 3) + j) << 1), <i32>(s & 3) - <i32>((s >> 2) & 3));
+      }
+    }
+  } else {
+    for (let i = 0; i < 64; i++) {
+      const w = load<u32>(buf + i * 3) & 0xffffff;
+      const t = (w & 0x249249) + ((w >> 1) & 0x249249) + ((w >> 2) & 0x249249); // 3-bit sums
+      for (let j = 0; j < 4; j++) {
+        const s = t >> (j * 6);
+        store<i16>(out + (((i << 2) + j) << 1), <i32>(s & 7) - <i32>((s >> 3) & 7));
+      }
+    }
+  }
+}
+
+/** Compress_d(x) = round(2^d/q · x) mod 2^d (FIPS 203 eq. 4.7) for x ∈ [0,q), by exact
+ *  multiply-shift division (no branch, no division instruction). */
+// @ts-ignore: decorator
+@inline function compress(x: i32, d: i32): i32 {
+  return <i32>((((<u64>x << d) + 1664) * M36) >> 36) & ((1 << d) - 1);
+}
+
+/** ByteEncode_d(Compress_d(f)) (Algorithms 5 and eq. 4.7); d = 12 encodes the canonical f without
+ *  compression. Bit-packing loops depend only on the public d. */
+export function encodePoly(out: usize, f: usize, d: i32): void {
+  let acc: u64 = 0, bits = 0, o = out;
+  for (let i = 0; i < 256; i++) {
+    let x = freeze(load<i16>(f + (i << 1)));
+    if (d < 12) x = compress(x, d);
+    acc |= <u64>x << bits;
+    bits += d;
+    if (bits >= 32) { store<u32>(o, <u32>acc); o += 4; acc >>= 32; bits -= 32; } // 32·d bits in total
+  }
+}
+
+/** Decompress_d(ByteDecode_d(B)) (Algorithm 6, eq. 4.8): y ↦ round(q/2^d · y) = (y·q + 2^(d−1)) >> d.
+ *  For d = 12, ByteDecode_12 reduces modulo q (conditional subtract via mask). */
+export function decodePoly(f: usize, inp: usize, d: i32): void {
+  const mask: u64 = (1 << d) - 1;
+  for (let i = 0, bit = 0; i < 256; i++, bit += d) {
+    // unaligned 8-byte window containing bits [bit, bit+d) (may read ≤ 7 bytes past the input; masked)
+    let y = <i32>((load<u64>(inp + (bit >> 3)) >> (bit & 7)) & mask);
+    if (d < 12) y = (y * Q + (1 << (d - 1))) >> d;
+    else { y -= Q; y += (y >> 31) & Q; }
+    store<i16>(f + (i << 1), y);
+  }
+}
+
+/** §7.2 modulus check for one 384-byte ByteEncode_12 block: returns 1 if all 256 values are < q. */
+export function encodedBelowQ(inp: usize): i32 {
+  let bad = 0;
+  for (let i = 0; i < 384; i += 3) {
+    const w = <i32>load<u8>(inp + i) | (<i32>load<u8>(inp + i + 1) << 8) | (<i32>load<u8>(inp + i + 2) << 16);
+    bad |= (Q - 1 - (w & 0xfff)) | (Q - 1 - (w >> 12));
+  }
+  return (~bad >>> 31) & 1;
+}
