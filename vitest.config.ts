@@ -9,7 +9,8 @@ export default defineConfig({
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
-        test: { name: 'workerd', include: ['test/worker/**/*.test.ts'] },
+        // Conformance suites run thousands of operations per test: allow them time on a shared machine.
+        test: { name: 'workerd', include: ['test/worker/**/*.test.ts'], testTimeout: 120_000 },
       },
       {
         test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 600_000 },

@@ -1,0 +1,40 @@
+// Instantiates the ML-KEM core from compiled modules: the simd128 build where the engine validates
+// SIMD, the scalar build otherwise. Shared by every loader; the loaders differ only in how they
+// obtain the WebAssembly.Module objects.
+import { createMlKem, type MlKemSuite, type MlKemWasmExports } from './api.ts'
+import { wasmSimdSupported } from './simd.ts'
+import manifest from './wasm/manifest.json' with { type: 'json' }
+
+export type MlKemModuleKind = 'simd' | 'scalar'
+
+/** Which module runs, and its pinned SHA-256 (reported by /health). */
+export interface MlKemBackend {
+  name: 'pq-edge-wasm'
+  module: MlKemModuleKind
+  sha256: string
+}
+
+export interface MlKemModules {
+  simd: WebAssembly.Module
+  scalar: WebAssembly.Module
+}
+
+const MANIFEST_ENTRY: Record<MlKemModuleKind, keyof typeof manifest.modules> = { simd: 'mlkem-simd.wasm', scalar: 'mlkem.wasm' }
+
+/** Instantiates one module kind (tests use this to run both builds). */
+export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKind): MlKemSuite & { backend: MlKemBackend } {
+  // The module imports nothing: no host calls, no clock, no randomness (JS passes seeds in).
+  const exports = new WebAssembly.Instance(module, {}).exports as unknown as MlKemWasmExports
+  const backend: MlKemBackend = { name: 'pq-edge-wasm', module: kind, sha256: manifest.modules[MANIFEST_ENTRY[kind]].sha256 }
+  return { ...createMlKem(exports), backend }
+}
+
+export function selectModuleKind(): MlKemModuleKind {
+  return wasmSimdSupported() ? 'simd' : 'scalar'
+}
+
+/** The fastest build this engine runs. */
+export function instantiateBest(modules: MlKemModules): MlKemSuite & { backend: MlKemBackend } {
+  const kind = selectModuleKind()
+  return instantiateMlKem(modules[kind], kind)
+}

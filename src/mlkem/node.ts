@@ -1,0 +1,25 @@
+// pq-edge/mlkem for Node: reads and compiles the module synchronously at import (a few KiB
+// compile in well under a millisecond), so no set-up call is needed.
+import { readFileSync } from 'node:fs'
+import { instantiateMlKem, type MlKemBackend, type MlKemModuleKind, selectModuleKind } from './instantiate.ts'
+
+export type { MlKem, MlKemLengths, MlKemSuite } from './api.ts'
+export type { MlKemBackend } from './instantiate.ts'
+
+const FILES: Record<MlKemModuleKind, string> = { simd: 'mlkem-simd.wasm', scalar: 'mlkem.wasm' }
+
+/** Compiles one of the shipped modules (exported for tests and benchmarks that run both). */
+export function compileMlKemModule(kind: MlKemModuleKind): WebAssembly.Module {
+  return new WebAssembly.Module(readFileSync(new URL(`./wasm/${FILES[kind]}`, import.meta.url)))
+}
+
+const kind = selectModuleKind()
+const suite = instantiateMlKem(compileMlKemModule(kind), kind)
+
+export const { ml_kem512, ml_kem768, ml_kem1024 } = suite
+/** Which module runs, and its pinned SHA-256. */
+export function getBackend(): MlKemBackend {
+  return suite.backend
+}
+/** Nothing to do in Node; exists so code written for browsers runs unchanged. */
+export async function init(): Promise<void> {}

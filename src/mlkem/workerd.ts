@@ -1,0 +1,19 @@
+// pq-edge/mlkem for workerd (Cloudflare Workers): workerd compiles WebAssembly only from imported
+// .wasm modules, which wrangler turns into WebAssembly.Module objects. Synchronous, no set-up call.
+import { instantiateBest, type MlKemBackend } from './instantiate.ts'
+import simd from './wasm/mlkem-simd.wasm'
+import scalar from './wasm/mlkem.wasm'
+
+export type { MlKem, MlKemLengths, MlKemSuite } from './api.ts'
+export type { MlKemBackend } from './instantiate.ts'
+
+// Instantiating is deterministic and touches no secret, so it may happen at module top level.
+const suite = instantiateBest({ simd, scalar })
+
+export const { ml_kem512, ml_kem768, ml_kem1024 } = suite
+/** Which module runs, and its pinned SHA-256. */
+export function getBackend(): MlKemBackend {
+  return suite.backend
+}
+/** Nothing to do here; exists so code written for browsers runs unchanged. */
+export async function init(): Promise<void> {}

@@ -1,0 +1,32 @@
+// Shared by the ML-KEM tests that run in Node: both shipped builds, and the conformance vectors,
+// read in place from ../shared/vectors (never copied into the project).
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { createMlKem, type MlKemSuite, type MlKemWasmExports } from '../../../src/mlkem/api.ts'
+import type { MlKemModuleKind } from '../../../src/mlkem/instantiate.ts'
+import { compileMlKemModule } from '../../../src/mlkem/node.ts'
+
+export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../../shared/vectors', import.meta.url))
+export const HAVE_VECTORS = existsSync(VECTORS)
+if (!HAVE_VECTORS) {
+  const message = `CONFORMANCE VECTORS MISSING: ${VECTORS} does not exist (set PQ_EDGE_VECTORS); the vector suites are SKIPPED`
+  if (process.env.CI) throw new Error(`${message} — CI requires them`)
+  console.warn(`\n!!! ${message} !!!\n`)
+}
+
+export const BUILD_KINDS: MlKemModuleKind[] = ['scalar', 'simd']
+
+/** A fresh instance of one build, with its raw exports (for memory inspection). */
+export function loadBuild(kind: MlKemModuleKind): { exports: MlKemWasmExports; kem: MlKemSuite } {
+  const exports = new WebAssembly.Instance(compileMlKemModule(kind), {}).exports as unknown as MlKemWasmExports
+  return { exports, kem: createMlKem(exports) }
+}
+
+/** ACVP / Wycheproof parameter-set names to this API's names. */
+export const SETS = { 'ML-KEM-512': 'ml_kem512', 'ML-KEM-768': 'ml_kem768', 'ML-KEM-1024': 'ml_kem1024' } as const
+export type SetName = keyof typeof SETS
+
+export { toHex } from '../../shared/accumulated.ts'
+export const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
+export const readVector = (rel: string) => readFileSync(`${VECTORS}/${rel}`)
+export const readVectorJson = (rel: string) => JSON.parse(readVector(rel).toString('utf8'))

@@ -1,0 +1,64 @@
+// The ML-KEM core inside workerd, loaded exactly as the worker loads it (imported .wasm modules),
+// checked with the accumulated test and against workerd's native WebCrypto ML-KEM-768, an
+// independent implementation.
+import { describe, expect, it } from 'vitest'
+import { PARAMETER_SET_IDS } from '../../src/mlkem/api.ts'
+import { instantiateMlKem } from '../../src/mlkem/instantiate.ts'
+import manifest from '../../src/mlkem/wasm/manifest.json'
+import scalarModule from '../../src/mlkem/wasm/mlkem.wasm'
+import * as mlkem from '../../src/mlkem/workerd.ts'
+import { ACCUMULATED_10K, accumulate, toHex } from '../shared/accumulated.ts'
+
+// ML-KEM is newer than the WebCrypto types in @cloudflare/workers-types.
+interface KemSubtle {
+  generateKey(alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKeyPair>
+  importKey(format: string, data: Uint8Array, alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKey>
+  exportKey(format: string, key: CryptoKey): Promise<ArrayBuffer>
+  encapsulateBits(alg: { name: string }, key: CryptoKey): Promise<{ sharedKey: ArrayBuffer; ciphertext: ArrayBuffer }>
+  decapsulateBits(alg: { name: string }, key: CryptoKey, ciphertext: Uint8Array): Promise<ArrayBuffer>
+}
+const subtle = crypto.subtle as unknown as KemSubtle
+const ML_KEM_768 = { name: 'ML-KEM-768' }
+const bytes = (b: ArrayBuffer) => new Uint8Array(b)
+
+describe('pq-edge/mlkem in workerd', () => {
+  it('runs the SIMD build, whose SHA-256 is the pinned one', () => {
+    expect(mlkem.getBackend()).toEqual({ name: 'pq-edge-wasm', module: 'simd', sha256: manifest.modules['mlkem-simd.wasm'].sha256 })
+  })
+
+  it('init() is a no-op that resolves', async () => {
+    await expect(mlkem.init()).resolves.toBeUndefined()
+  })
+
+  const builds = { simd: mlkem, scalar: instantiateMlKem(scalarModule, 'scalar') }
+  describe.each(Object.keys(builds) as (keyof typeof builds)[])('%s build: CCTV accumulated, 10,000 iterations', (kind) => {
+    it.each(PARAMETER_SET_IDS)('%s', (set) => {
+      expect(accumulate(builds[kind][set], 10_000)).toBe(ACCUMULATED_10K[set])
+    })
+  })
+})
+
+describe('interoperability with workerd native WebCrypto ML-KEM-768', () => {
+  it('same keys from the same seed; each side decapsulates what the other encapsulated', async () => {
+    for (let i = 0; i < 20; i++) {
+      const seed = crypto.getRandomValues(new Uint8Array(64))
+      const ours = mlkem.ml_kem768.keygen(seed)
+      const nativePrivate = await subtle.importKey('raw-seed', seed, ML_KEM_768, true, ['decapsulateBits'])
+      const nativePublic = await subtle.importKey('raw-public', ours.publicKey, ML_KEM_768, true, ['encapsulateBits'])
+      expect(toHex(bytes(await subtle.exportKey('raw-public', nativePublic)))).toBe(toHex(ours.publicKey))
+
+      const fromNative = await subtle.encapsulateBits(ML_KEM_768, nativePublic)
+      expect(toHex(mlkem.ml_kem768.decapsulate(bytes(fromNative.ciphertext), ours.secretKey))).toBe(toHex(bytes(fromNative.sharedKey)))
+
+      const fromOurs = mlkem.ml_kem768.encapsulate(ours.publicKey)
+      expect(toHex(bytes(await subtle.decapsulateBits(ML_KEM_768, nativePrivate, fromOurs.cipherText)))).toBe(toHex(fromOurs.sharedSecret))
+    }
+  })
+
+  it('a native key pair works with our encapsulation', async () => {
+    const pair = await subtle.generateKey(ML_KEM_768, true, ['encapsulateBits', 'decapsulateBits'])
+    const publicKey = bytes(await subtle.exportKey('raw-public', pair.publicKey))
+    const { cipherText, sharedSecret } = mlkem.ml_kem768.encapsulate(publicKey)
+    expect(toHex(bytes(await subtle.decapsulateBits(ML_KEM_768, pair.privateKey, cipherText)))).toBe(toHex(sharedSecret))
+  })
+})
