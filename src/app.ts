@@ -6,6 +6,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities'
+import type { MlKemBackend } from './mlkem/instantiate.ts'
 import { ErrorCode, codeForStatus, problem } from './problem'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
@@ -19,6 +20,8 @@ export interface RuntimeInfo {
 /** What a runtime entry injects. */
 export interface AppDeps {
   runtime: RuntimeInfo
+  /** The ML-KEM implementation this runtime runs, or null where none is wired in yet. */
+  mlkem: { getBackend(): MlKemBackend } | null
   /** Probes the crypto the runtime offers; called once per isolate, on the first request that needs it. */
   detectCapabilities: () => Promise<CryptoCapabilities>
   /** Where unexpected errors are reported (never with request bodies or secrets). */
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): Hono {
       runtime: deps.runtime,
       versions: { 'pq-edge': version, hono: dependencies.hono },
       capabilities: await capabilities(),
+      mlkem: deps.mlkem?.getBackend() ?? null,
     }),
   )
 

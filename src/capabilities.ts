@@ -2,6 +2,7 @@
 // can actually do, never by its name: each probe runs one real operation on fixed public inputs
 // and reports whether it worked. Probes use randomness (key generation), so they run on the first
 // request, never at module top level (Fastly runs top level at build time and freezes the result).
+import { wasmSimdSupported } from './mlkem/simd.ts'
 
 export interface CryptoCapabilities {
   /** A `WebAssembly` global exists (absent on Fastly Compute). */
@@ -17,14 +18,6 @@ export interface CryptoCapabilities {
   }
 }
 
-// (module (func (result v128) (i8x16.splat (i32.const 0)))): the smallest module that needs simd128.
-const SIMD_PROBE_MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0; i8x16.splat; end
-])
-
 // ML-KEM-768 encapsulation key length (FIPS 203, Table 3: 384·k + 32 with k = 3). All-zero bytes
 // are a valid key: every coefficient (0) is below q, so the §7.2 modulus check passes.
 const MLKEM768_PUBLIC_KEY_BYTES = 1184
@@ -33,14 +26,6 @@ async function succeeds(probe: () => Promise<unknown>): Promise<boolean> {
   try {
     await probe()
     return true
-  } catch {
-    return false
-  }
-}
-
-function probeWasmSimd(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE_MODULE)
   } catch {
     return false
   }
@@ -86,7 +71,7 @@ export async function detectCryptoCapabilities(): Promise<CryptoCapabilities> {
   ])
   return {
     webAssembly: typeof WebAssembly === 'object',
-    wasmSimd: probeWasmSimd(),
+    wasmSimd: wasmSimdSupported(),
     webCrypto: { x25519, hkdf, aesGcm, mlKem768 },
   }
 }

@@ -2,9 +2,11 @@
 // app only; no secrets or randomness here.
 import { createApp } from '../app'
 import { detectCryptoCapabilities } from '../capabilities'
+import * as mlkem from '../mlkem/workerd.ts'
 
 const app = createApp({
   runtime: { name: 'cloudflare-workers' },
+  mlkem,
   detectCapabilities: detectCryptoCapabilities,
 })
 

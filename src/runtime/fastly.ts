@@ -8,6 +8,8 @@ import { detectCryptoCapabilities } from '../capabilities'
 
 const app = createApp({
   runtime: { name: 'fastly-compute' },
+  // No WebAssembly here: the interpreter-tuned JavaScript core arrives with the Fastly work.
+  mlkem: null,
   detectCapabilities: detectCryptoCapabilities,
 })
 

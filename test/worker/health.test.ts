@@ -1,6 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import pkg from '../../package.json'
+import manifest from '../../src/mlkem/wasm/manifest.json'
 
 describe('GET /health', () => {
   it('reports runtime, versions and detected crypto capabilities', async () => {
@@ -19,5 +20,7 @@ describe('GET /health', () => {
     })
     // wrangler.toml enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768.
     expect(body.capabilities.webCrypto.mlKem768).toBe(true)
+    // The ML-KEM module that runs: the SIMD build, with its pinned SHA-256.
+    expect(body.mlkem).toEqual({ name: 'pq-edge-wasm', module: 'simd', sha256: manifest.modules['mlkem-simd.wasm'].sha256 })
   })
 })
