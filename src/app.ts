@@ -5,9 +5,9 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { dependencies, version } from '../package.json'
-import type { CryptoCapabilities } from './capabilities'
+import type { CryptoCapabilities } from './capabilities.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
-import { ErrorCode, codeForStatus, problem } from './problem'
+import { ErrorCode, codeForStatus, problem } from './problem.ts'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
 export const MAX_BODY_BYTES = 64 * 1024

@@ -1,7 +1,7 @@
 // Cloudflare Workers entry: wires the platform into the shared app. Module top level builds the
 // app only; no secrets or randomness here.
-import { createApp } from '../app'
-import { detectCryptoCapabilities } from '../capabilities'
+import { createApp } from '../app.ts'
+import { detectCryptoCapabilities } from '../capabilities.ts'
 import * as mlkem from '../mlkem/workerd.ts'
 
 const app = createApp({

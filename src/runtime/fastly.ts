@@ -3,8 +3,8 @@
 // time (js-compute snapshots it into the wasm), so it may only build the app: keys, secrets and
 // randomness belong inside request handlers.
 import { fire } from 'hono/service-worker'
-import { createApp } from '../app'
-import { detectCryptoCapabilities } from '../capabilities'
+import { createApp } from '../app.ts'
+import { detectCryptoCapabilities } from '../capabilities.ts'
 
 const app = createApp({
   runtime: { name: 'fastly-compute' },
