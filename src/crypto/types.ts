@@ -1,0 +1,83 @@
+// The primitive interfaces X-Wing and HPKE are written against. Each has a WebCrypto
+// implementation (webcrypto.ts) and a pure-JS @noble/* one (noble.ts); select.ts picks one per
+// primitive by probing what the runtime can actually do. All methods are async so that a
+// WebCrypto backend and a synchronous one are interchangeable.
+
+/** X25519 (RFC 7748 §5). Both backends reject low-order peer keys (all-zero shared secret). */
+export interface X25519 {
+  readonly name: 'webcrypto' | 'noble'
+  /** X25519(sk, 9): the public key of a 32-byte secret scalar. */
+  publicKey(secretKey: Uint8Array): Promise<Uint8Array>
+  /** X25519(sk, pk). Throws on a low-order pk (RFC 7748 §6.1 all-zero check). */
+  sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>
+  /** Imports a static secret key once (a CryptoKey, or a copy of the bytes) for repeated DH. */
+  importSecretKey(secretKey: Uint8Array): Promise<X25519SecretKey>
+}
+
+export interface X25519SecretKey {
+  readonly publicKey: Uint8Array
+  sharedSecret(publicKey: Uint8Array): Promise<Uint8Array>
+}
+
+/** HMAC-SHA256 (RFC 2104), from which HKDF-SHA256 (RFC 5869) is built in hkdf.ts. */
+export interface HmacSha256 {
+  readonly name: 'webcrypto' | 'noble'
+  /** HMAC-SHA256(key, data); key may be empty. */
+  mac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>
+}
+
+/** An AEAD with its key imported once (RFC 9180 §5.2 uses one key for a whole context). */
+export interface AeadKey {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>
+  /** Throws on a failed tag check; never returns unauthenticated plaintext. */
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>
+}
+
+export interface Aead {
+  readonly name: 'webcrypto' | 'noble'
+  /** Key length in bytes this AEAD takes (AES-GCM: 16 or 32; ChaCha20-Poly1305: 32). */
+  importKey(key: Uint8Array): Promise<AeadKey>
+}
+
+export type MlKem768BackendName = 'pq-edge-wasm-simd' | 'pq-edge-wasm-scalar' | 'webcrypto-native'
+
+/** ML-KEM-768 (FIPS 203), as X-Wing and HPKE use it. */
+export interface MlKem768 {
+  readonly name: MlKem768BackendName
+  /** ML-KEM.KeyGen_internal(d, z) with seed = d ‖ z (64 bytes): expanded keys. */
+  keygen(seed: Uint8Array): Promise<{ publicKey: Uint8Array; secretKey: Uint8Array }>
+  /** ML-KEM.Encaps (random m) or Encaps_internal(ek, m); runs the §7.2 key check. */
+  encapsulate(publicKey: Uint8Array, m?: Uint8Array): Promise<{ cipherText: Uint8Array; sharedSecret: Uint8Array }>
+  /** ML-KEM.Decaps with the expanded (2400-byte) decapsulation key. */
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
+}
+
+/** The noble-compatible synchronous ML-KEM-768 of pq-edge/mlkem (or @noble/post-quantum). */
+export interface SyncMlKem768 {
+  keygen(seed?: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array }
+  encapsulate(publicKey: Uint8Array, msg?: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array }
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
+}
+
+/** Every primitive X-Wing and HPKE need, chosen once per isolate. */
+export interface Backends {
+  x25519: X25519
+  hmacSha256: HmacSha256
+  aes128Gcm: Aead
+  aes256Gcm: Aead
+  chacha20poly1305: Aead
+  mlkem768: MlKem768
+  /** FIPS 202 SHA3-256 and SHAKE256 (no runtime offers them natively: always @noble/hashes). */
+  sha3_256(data: Uint8Array): Uint8Array
+  shake256(data: Uint8Array, outputBytes: number): Uint8Array
+}
+
+/** What /health shows: which implementation serves each primitive. */
+export interface BackendDescription {
+  x25519: 'webcrypto' | 'noble'
+  hkdf: 'webcrypto' | 'noble'
+  aesGcm: 'webcrypto' | 'noble'
+  chacha20poly1305: 'noble'
+  mlkem768: MlKem768BackendName
+  sha3: 'noble'
+}

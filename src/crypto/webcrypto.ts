@@ -1,0 +1,159 @@
+// WebCrypto backends (Workers, Node, browsers). Each is only used after its probe (select.ts)
+// ran one real operation on fixed public inputs. Nothing here runs at module top level.
+import type { Aead, HmacSha256, MlKem768, X25519 } from './types.ts'
+
+const subtle = () => globalThis.crypto.subtle
+const bytes = (b: ArrayBuffer) => new Uint8Array(b)
+/** WebCrypto's types want ArrayBuffer-backed views; ours always are (never SharedArrayBuffer). */
+const bs = (u: Uint8Array) => u as Uint8Array<ArrayBuffer>
+
+/** X25519 public base point u = 9 (RFC 7748 §4.1). X25519(sk, 9) is the public key. */
+const X25519_BASE = /* @__PURE__ */ (() => {
+  const u = new Uint8Array(32)
+  u[0] = 9
+  return u
+})()
+
+// WebCrypto imports X25519 private keys only as PKCS#8 (or JWK). This is the fixed DER prefix of
+// a PKCS#8 OneAsymmetricKey for id-X25519 (OID 1.3.101.110, RFC 8410 §7) with a 32-byte
+// CurvePrivateKey: SEQUENCE(46) { INTEGER 0, SEQUENCE { OID 1.3.101.110 }, OCTET STRING { OCTET STRING(32) } }.
+const PKCS8_X25519_PREFIX = new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20])
+const X25519_ALG = { name: 'X25519' }
+
+async function importX25519Private(secretKey: Uint8Array): Promise<CryptoKey> {
+  if (secretKey.length !== 32) throw new RangeError('X25519 secret key must be 32 bytes')
+  const der = new Uint8Array(PKCS8_X25519_PREFIX.length + 32)
+  der.set(PKCS8_X25519_PREFIX)
+  der.set(secretKey, PKCS8_X25519_PREFIX.length)
+  try {
+    return await subtle().importKey('pkcs8', bs(der), X25519_ALG, false, ['deriveBits'])
+  } finally {
+    der.fill(0)
+  }
+}
+
+async function importX25519Public(publicKey: Uint8Array): Promise<CryptoKey> {
+  if (publicKey.length !== 32) throw new RangeError('X25519 public key must be 32 bytes')
+  return subtle().importKey('raw', bs(publicKey), X25519_ALG, true, [])
+}
+
+/** deriveBits; WebCrypto throws (OperationError) when the result is all zero, i.e. pk is low order. */
+async function dh(privateKey: CryptoKey, publicKey: Uint8Array): Promise<Uint8Array> {
+  const pub = await importX25519Public(publicKey)
+  return bytes(await subtle().deriveBits({ name: 'X25519', public: pub } as EcdhKeyDeriveParams, privateKey, 256))
+}
+
+export const webCryptoX25519: X25519 = {
+  name: 'webcrypto',
+  async publicKey(secretKey) {
+    return dh(await importX25519Private(secretKey), X25519_BASE)
+  },
+  async sharedSecret(secretKey, publicKey) {
+    return dh(await importX25519Private(secretKey), publicKey)
+  },
+  async importSecretKey(secretKey) {
+    const key = await importX25519Private(secretKey)
+    const publicKey = await dh(key, X25519_BASE)
+    return { publicKey, sharedSecret: (pk) => dh(key, pk) }
+  },
+}
+
+const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' }
+/** HMAC pads keys to the 64-byte block with zeros (RFC 2104 §2), so an empty key equals 32 zero
+ * bytes; WebCrypto refuses empty raw keys, so that is what is imported instead. */
+const EMPTY_KEY_EQUIVALENT = new Uint8Array(32)
+
+export const webCryptoHmacSha256: HmacSha256 = {
+  name: 'webcrypto',
+  async mac(key, data) {
+    const k = await subtle().importKey('raw', bs(key.length === 0 ? EMPTY_KEY_EQUIVALENT : key), HMAC_SHA256, false, ['sign'])
+    return bytes(await subtle().sign('HMAC', k, bs(data)))
+  },
+}
+
+function webCryptoAesGcm(keyLength: 16 | 32): Aead {
+  return {
+    name: 'webcrypto',
+    async importKey(key) {
+      if (key.length !== keyLength) throw new RangeError(`AES-GCM key must be ${keyLength} bytes`)
+      const k = await subtle().importKey('raw', bs(key), 'AES-GCM', false, ['encrypt', 'decrypt'])
+      return {
+        seal: async (iv, additionalData, plaintext) => bytes(await subtle().encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(plaintext))),
+        open: async (iv, additionalData, ciphertext) => bytes(await subtle().decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(ciphertext))),
+      }
+    },
+  }
+}
+
+export const webCryptoAes128Gcm = webCryptoAesGcm(16)
+export const webCryptoAes256Gcm = webCryptoAesGcm(32)
+
+// ML-KEM is newer than the WebCrypto types in @cloudflare/workers-types, hence the narrow cast.
+interface KemSubtle {
+  importKey(format: 'raw-public' | 'raw-seed', key: Uint8Array, alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKey>
+  exportKey(format: 'raw-public', key: CryptoKey): Promise<ArrayBuffer>
+  encapsulateBits(alg: { name: string }, key: CryptoKey): Promise<{ sharedKey: ArrayBuffer; ciphertext: ArrayBuffer }>
+  decapsulateBits(alg: { name: string }, key: CryptoKey, ciphertext: Uint8Array): Promise<ArrayBuffer>
+}
+const ML_KEM_768 = { name: 'ML-KEM-768' }
+
+/**
+ * Native WebCrypto ML-KEM-768 (workerd with `webcrypto_modern_algorithms`). It cannot run the
+ * derandomised Encaps_internal(ek, m) nor take an expanded decapsulation key, so those calls go
+ * to `fallback` (the wasm core); see select.ts for when this backend is chosen at all.
+ */
+export function webCryptoMlKem768(fallback: MlKem768): MlKem768 {
+  const kem = () => subtle() as unknown as KemSubtle
+  return {
+    name: 'webcrypto-native',
+    keygen: (seed) => fallback.keygen(seed),
+    async encapsulate(publicKey, m) {
+      if (m !== undefined) return fallback.encapsulate(publicKey, m)
+      const key = await kem().importKey('raw-public', publicKey, ML_KEM_768, false, ['encapsulateBits'])
+      const { sharedKey, ciphertext } = await kem().encapsulateBits(ML_KEM_768, key)
+      return { cipherText: bytes(ciphertext), sharedSecret: bytes(sharedKey) }
+    },
+    decapsulate: (cipherText, secretKey) => fallback.decapsulate(cipherText, secretKey),
+  }
+}
+
+// ---- probes: one real operation each on fixed public inputs; false on any failure ----
+
+async function succeeds(probe: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await probe()
+    return true
+  } catch {
+    return false
+  }
+}
+
+// A fixed, public test scalar; its output is checked against the RFC 7748 §6.1 relation
+// X25519(a, X25519(b, 9)) == X25519(b, X25519(a, 9)) so a broken implementation is not chosen.
+const PROBE_SCALAR_A = new Uint8Array(32).fill(0x11)
+const PROBE_SCALAR_B = new Uint8Array(32).fill(0x22)
+const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i])
+
+export const probeWebCrypto = {
+  x25519: () =>
+    succeeds(async () => {
+      const [pa, pb] = [await webCryptoX25519.publicKey(PROBE_SCALAR_A), await webCryptoX25519.publicKey(PROBE_SCALAR_B)]
+      const [sab, sba] = [await webCryptoX25519.sharedSecret(PROBE_SCALAR_A, pb), await webCryptoX25519.sharedSecret(PROBE_SCALAR_B, pa)]
+      if (!equal(sab, sba)) throw new Error('X25519 probe mismatch')
+    }),
+  hmacSha256: () => succeeds(() => webCryptoHmacSha256.mac(new Uint8Array(0), new Uint8Array(1))),
+  aesGcm: () =>
+    succeeds(async () => {
+      for (const aead of [webCryptoAes128Gcm, webCryptoAes256Gcm]) {
+        const key = await aead.importKey(new Uint8Array(aead === webCryptoAes128Gcm ? 16 : 32))
+        const ct = await key.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16))
+        await key.open(new Uint8Array(12), new Uint8Array(0), ct)
+      }
+    }),
+  mlKem768: () =>
+    succeeds(async () => {
+      // All-zero bytes are a valid encapsulation key (every coefficient 0 < q passes FIPS 203 §7.2).
+      const key = await (subtle() as unknown as KemSubtle).importKey('raw-public', new Uint8Array(1184), ML_KEM_768, false, ['encapsulateBits'])
+      await (subtle() as unknown as KemSubtle).encapsulateBits(ML_KEM_768, key)
+    }),
+}
