@@ -28,9 +28,14 @@ export interface AppDeps {
   logError?: (message: string, error: unknown) => void
 }
 
+/** Runs `fn` once and shares its result; a failure is not kept, so the next call tries again. */
 function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined
-  return () => (result ??= fn())
+  return () =>
+    (result ??= fn().catch((error: unknown) => {
+      result = undefined
+      throw error
+    }))
 }
 
 export function createApp(deps: AppDeps): Hono {

@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { MAX_BODY_BYTES } from '../../src/app'
+import { createApp, MAX_BODY_BYTES } from '../../src/app.ts'
 
 const BASE = 'https://pq-edge.test'
 
@@ -54,5 +54,31 @@ describe('errors are RFC 9457 problem+json with a stable code', () => {
     })
     const res = await SELF.fetch(`${BASE}/nope`, { method: 'POST', body: stream })
     await expectProblem(res, 413, 'payload_too_large')
+  })
+})
+
+describe('unexpected errors', () => {
+  it('become a bare 500 internal_error: nothing of the error reaches the client, the log gets it', async () => {
+    const logged: unknown[] = []
+    let calls = 0
+    const app = createApp({
+      runtime: { name: 'test' },
+      mlkem: null,
+      detectCapabilities: async () => {
+        calls++
+        if (calls === 1) throw new Error('probe failed: do-not-leak-7f3a')
+        return { webAssembly: true, wasmSimd: true, webCrypto: { x25519: true, hkdf: true, aesGcm: true, mlKem768: true } }
+      },
+      logError: (message, error) => logged.push(message, error),
+    })
+    const res = await app.request('/health')
+    const body = await expectProblem(res, 500, 'internal_error')
+    expect(JSON.stringify(body)).not.toContain('do-not-leak')
+    expect(body.detail).toBeUndefined()
+    expect(logged[0]).toBe('unhandled error')
+    expect(String(logged[1])).toContain('do-not-leak-7f3a')
+    // A failed capability probe is not cached: the next request probes again and succeeds.
+    expect((await app.request('/health')).status).toBe(200)
+    expect(calls).toBe(2)
   })
 })
