@@ -1,15 +1,31 @@
-// Emits the package's library entry points (`pq-edge/mlkem`, ...) into dist/ as ESM + .d.ts, one
-// file per runtime where loading differs (node.js, workerd.js, browser.js), and copies the committed
-// wasm modules beside them. What is compiled is listed in src/tsconfig.lib.json.
+// Emits the package's library entry points (`pq-edge/mlkem`, `pq-edge/xwing`, `pq-edge/hpke`) into
+// dist/ as ESM + .d.ts, one file per runtime where loading differs (node.js, workerd.js,
+// browser.js), and copies the committed wasm modules beside them. What is compiled is listed in
+// src/tsconfig.lib.json. The build goes to a fresh temporary directory and each dist/<lib> is then
+// swapped in by rename, so a concurrent build (two package tests in parallel) never leaves another
+// process importing from a half-deleted dist/.
 import { execFileSync } from 'node:child_process'
-import { cpSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const LIBRARIES = ['mlkem']
+// crypto/ is not a package entry; it is emitted because xwing/ and hpke/ import it.
+const LIBRARIES = ['mlkem', 'crypto', 'xwing', 'hpke']
 
-for (const lib of LIBRARIES) rmSync(join(ROOT, 'dist', lib), { recursive: true, force: true })
-execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'src/tsconfig.lib.json'], { cwd: ROOT, stdio: 'inherit' })
-cpSync(join(ROOT, 'src/mlkem/wasm'), join(ROOT, 'dist/mlkem/wasm'), { recursive: true })
+mkdirSync(join(ROOT, 'dist'), { recursive: true })
+const staging = mkdtempSync(join(ROOT, 'dist', '.lib-'))
+try {
+  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'src/tsconfig.lib.json', '--outDir', staging], { cwd: ROOT, stdio: 'inherit' })
+  cpSync(join(ROOT, 'src/mlkem/wasm'), join(staging, 'mlkem/wasm'), { recursive: true })
+  for (const lib of LIBRARIES) {
+    const target = join(ROOT, 'dist', lib)
+    const old = `${staging}-old-${lib}`
+    if (existsSync(target)) renameSync(target, old)
+    renameSync(join(staging, lib), target)
+    rmSync(old, { recursive: true, force: true })
+  }
+} finally {
+  rmSync(staging, { recursive: true, force: true })
+}
 console.log(`lib: dist/{${LIBRARIES.join(',')}}/ (ESM + .d.ts), dist/mlkem/wasm/`)
