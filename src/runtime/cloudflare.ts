@@ -11,3 +11,4 @@ const app = createApp({
 })
 
 export default app
+export { ConfigVaultObject } from './cloudflare-store.ts'
