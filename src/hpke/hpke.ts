@@ -318,12 +318,16 @@ function aeadSpec(b: Backends, id: number): AeadSpec | undefined {
 /** RFC 9180 §5.2: sequence numbers are Nn bytes wide; a JS number is exact up to 2^53 − 1, far below. */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER
 
+// Plain fields (no TypeScript parameter properties): the sources also run under Node's type stripping.
 class ExporterContextImpl {
-  constructor(
-    protected readonly kdf: HkdfSha256,
-    protected readonly suiteId: Uint8Array,
-    private readonly exporterSecret: Uint8Array,
-  ) {}
+  protected readonly kdf: HkdfSha256
+  protected readonly suiteId: Uint8Array
+  private readonly exporterSecret: Uint8Array
+  constructor(kdf: HkdfSha256, suiteId: Uint8Array, exporterSecret: Uint8Array) {
+    this.kdf = kdf
+    this.suiteId = suiteId
+    this.exporterSecret = exporterSecret
+  }
   /** RFC 9180 §5.3 Export(exporter_context, L) = LabeledExpand(exporter_secret, "sec", exporter_context, L). */
   async export(exporterContext: Uint8Array, L: number): Promise<Uint8Array> {
     asBytes('exporter_context', exporterContext)
@@ -334,14 +338,12 @@ class ExporterContextImpl {
 
 class ContextImpl extends ExporterContextImpl {
   protected seq = 0
-  constructor(
-    kdf: HkdfSha256,
-    suiteId: Uint8Array,
-    exporterSecret: Uint8Array,
-    protected readonly key: AeadKey,
-    private readonly baseNonce: Uint8Array,
-  ) {
+  protected readonly key: AeadKey
+  private readonly baseNonce: Uint8Array
+  constructor(kdf: HkdfSha256, suiteId: Uint8Array, exporterSecret: Uint8Array, key: AeadKey, baseNonce: Uint8Array) {
     super(kdf, suiteId, exporterSecret)
+    this.key = key
+    this.baseNonce = baseNonce
   }
   /** RFC 9180 §5.2 ComputeNonce(seq) = base_nonce XOR I2OSP(seq, Nn). */
   protected ComputeNonce(seq: number): Uint8Array {
@@ -378,8 +380,10 @@ class SenderContextImpl extends ContextImpl implements SenderContext {
 
 class RecipientContextImpl extends ContextImpl implements RecipientContext {
   private queue: Promise<unknown> = Promise.resolve()
-  constructor(kdf: HkdfSha256, suiteId: Uint8Array, exporterSecret: Uint8Array, key: AeadKey, baseNonce: Uint8Array, private readonly Nt: number) {
+  private readonly Nt: number
+  constructor(kdf: HkdfSha256, suiteId: Uint8Array, exporterSecret: Uint8Array, key: AeadKey, baseNonce: Uint8Array, Nt: number) {
     super(kdf, suiteId, exporterSecret, key, baseNonce)
+    this.Nt = Nt
   }
   open(ciphertext: Uint8Array, aad: Uint8Array = EMPTY): Promise<Uint8Array> {
     asBytes('ciphertext', ciphertext)

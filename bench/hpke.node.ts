@@ -1,0 +1,76 @@
+// X-Wing and HPKE in Node, one mitata run: pq-edge's X-Wing (selected backends: wasm ML-KEM +
+// WebCrypto X25519; and all-noble backends, the Fastly-like path) against @noble/post-quantum's
+// ml_kem768_x25519; HPKE seal and open of 1 KiB (X-Wing + HKDF-SHA256 + ChaCha20-Poly1305 or
+// AES-256-GCM) against hpke-js. Returns medians in µs per implementation and operation.
+import { Chacha20Poly1305 } from '@hpke/chacha20poly1305'
+import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core'
+import { XWing } from '@hpke/hybridkem-x-wing'
+import { ml_kem768_x25519 as noble } from '@noble/post-quantum/hybrid.js'
+import { bench, do_not_optimize, group, run } from 'mitata'
+import { nobleBackends } from '../src/crypto/select.ts'
+import { AEAD, hpke, KDF, KEM } from '../src/hpke/node.ts'
+import * as mlkem from '../src/mlkem/node.ts'
+import { createXWing } from '../src/xwing/xwing.ts'
+import { xwing } from '../src/xwing/node.ts'
+
+export type Table = Record<string, Record<string, number>>
+export const XWING_OPERATIONS = ['keygen', 'encaps', 'decaps'] as const
+export const HPKE_OPERATIONS = ['seal', 'open'] as const
+const MESSAGE_BYTES = 1024
+
+export async function benchHpke(): Promise<{ xwing: Table; hpke: Table }> {
+  const allNoble = createXWing(nobleBackends(mlkem))
+  const { publicKey, secretKey } = noble.keygen()
+  const { cipherText } = noble.encapsulate(publicKey)
+  const imported = await xwing.importSecretKey(secretKey)
+
+  const xwingImpls: Record<string, Partial<Record<(typeof XWING_OPERATIONS)[number], () => unknown>>> = {
+    'pq-edge X-Wing': { keygen: () => xwing.keygen(), encaps: () => xwing.encapsulate(publicKey), decaps: () => xwing.decapsulate(cipherText, secretKey) },
+    'pq-edge X-Wing (key imported once)': { decaps: () => imported.decapsulate(cipherText) },
+    'pq-edge X-Wing (all-noble backends)': { keygen: () => allNoble.keygen(), encaps: () => allNoble.encapsulate(publicKey), decaps: () => allNoble.decapsulate(cipherText, secretKey) },
+    'noble ml_kem768_x25519': { keygen: () => noble.keygen(), encaps: () => noble.encapsulate(publicKey), decaps: () => noble.decapsulate(cipherText, secretKey) },
+  }
+
+  const pt = crypto.getRandomValues(new Uint8Array(MESSAGE_BYTES))
+  const hpkeImpls: Record<string, Record<(typeof HPKE_OPERATIONS)[number], () => unknown>> = {}
+  for (const [aeadName, aeadId, theirAead] of [
+    ['ChaCha20-Poly1305', AEAD.ChaCha20Poly1305, () => new Chacha20Poly1305()],
+    ['AES-256-GCM', AEAD.Aes256Gcm, () => new Aes256Gcm()],
+  ] as const) {
+    const suite = hpke.suite({ kem: KEM.XWing, kdf: KDF.HkdfSha256, aead: aeadId })
+    const pair = await suite.GenerateKeyPair()
+    const key = await suite.importRecipientKey(pair.privateKey)
+    const sealed = await suite.Seal(pair.publicKey, pt)
+    hpkeImpls[`pq-edge X-Wing/${aeadName}`] = {
+      seal: () => suite.Seal(pair.publicKey, pt),
+      open: () => suite.Open(sealed.enc, key, sealed.ciphertext),
+    }
+    const them = new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: theirAead() })
+    const theirPair = await them.kem.generateKeyPair()
+    const theirSealed = await them.seal({ recipientPublicKey: theirPair.publicKey }, pt)
+    hpkeImpls[`hpke-js X-Wing/${aeadName}`] = {
+      seal: () => them.seal({ recipientPublicKey: theirPair.publicKey }, pt),
+      open: () => them.open({ recipientKey: theirPair.privateKey, enc: theirSealed.enc }, theirSealed.ct),
+    }
+  }
+
+  for (const op of XWING_OPERATIONS) {
+    group(`X-Wing ${op}`, () => {
+      for (const [name, ops] of Object.entries(xwingImpls)) if (ops[op]) bench(`xwing|${name}|${op}`, async () => do_not_optimize(await ops[op]!()))
+    })
+  }
+  for (const op of HPKE_OPERATIONS) {
+    group(`HPKE ${op} ${MESSAGE_BYTES} B`, () => {
+      for (const [name, ops] of Object.entries(hpkeImpls)) bench(`hpke|${name}|${op}`, async () => do_not_optimize(await ops[op]()))
+    })
+  }
+  const result = await run({ format: 'quiet', throw: true })
+  const tables: { xwing: Table; hpke: Table } = { xwing: {}, hpke: {} }
+  for (const trial of result.benchmarks) {
+    for (const r of trial.runs) {
+      const [section, name, op] = r.name.split('|') as ['xwing' | 'hpke', string, string]
+      ;(tables[section][name] ??= {})[op] = r.stats!.p50 / 1000 // ns -> µs
+    }
+  }
+  return tables
+}
