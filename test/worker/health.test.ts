@@ -22,5 +22,14 @@ describe('GET /health', () => {
     expect(body.capabilities.webCrypto.mlKem768).toBe(true)
     // The ML-KEM module that runs: the SIMD build, with its pinned SHA-256.
     expect(body.mlkem).toEqual({ name: 'pq-edge-wasm', module: 'simd', sha256: manifest.modules['mlkem-simd.wasm'].sha256 })
+    // The implementation chosen for each primitive X-Wing and HPKE use: WebCrypto where workerd has it.
+    expect(body.backends).toEqual({
+      x25519: 'webcrypto',
+      hkdf: 'webcrypto',
+      aesGcm: 'webcrypto',
+      chacha20poly1305: 'noble',
+      mlkem768: 'pq-edge-wasm-simd',
+      sha3: 'noble',
+    })
   })
 })
