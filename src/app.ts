@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities.ts'
-import { lazyBackends, type MlKemSource } from './crypto/select.ts'
+import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import { ErrorCode, codeForStatus, problem } from './problem.ts'
 
@@ -21,8 +21,13 @@ export interface RuntimeInfo {
 /** What a runtime entry injects. */
 export interface AppDeps {
   runtime: RuntimeInfo
-  /** The ML-KEM implementation this runtime runs (pq-edge/mlkem's loader), or null where none is wired in yet. */
-  mlkem: (MlKemSource & { getBackend(): MlKemBackend | undefined }) | null
+  /** The ML-KEM implementation this runtime runs, or null where none is wired in yet. */
+  mlkem: { getBackend(): MlKemBackend | undefined } | null
+  /**
+   * X25519, HKDF, AEADs and ML-KEM-768 for X-Wing and HPKE, chosen by capability once per isolate on
+   * first use (src/crypto/select.ts lazyBackends), or null where none is wired in yet.
+   */
+  crypto: (() => Promise<SelectedBackends>) | null
   /** Probes the crypto the runtime offers; called once per isolate, on the first request that needs it. */
   detectCapabilities: () => Promise<CryptoCapabilities>
   /** Where unexpected errors are reported (never with request bodies or secrets). */
@@ -42,8 +47,6 @@ function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const capabilities = memoise(deps.detectCapabilities)
-  // X25519, HKDF, AEADs and ML-KEM-768 for X-Wing and HPKE, chosen by capability on first use.
-  const backends = deps.mlkem ? lazyBackends(deps.mlkem) : null
   const logError = deps.logError ?? ((message, error) => console.error(message, error))
 
   app.use(
@@ -61,7 +64,7 @@ export function createApp(deps: AppDeps): Hono {
       versions: { 'pq-edge': version, hono: dependencies.hono },
       capabilities: await capabilities(),
       mlkem: deps.mlkem?.getBackend() ?? null,
-      backends: backends ? (await backends()).describe : null,
+      backends: deps.crypto ? (await deps.crypto()).describe : null,
     }),
   )
 

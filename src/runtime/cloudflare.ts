@@ -2,11 +2,13 @@
 // app only; no secrets or randomness here.
 import { createApp } from '../app.ts'
 import { detectCryptoCapabilities } from '../capabilities.ts'
+import { lazyBackends } from '../crypto/select.ts'
 import * as mlkem from '../mlkem/workerd.ts'
 
 const app = createApp({
   runtime: { name: 'cloudflare-workers' },
   mlkem,
+  crypto: lazyBackends(mlkem),
   detectCapabilities: detectCryptoCapabilities,
 })
 

@@ -8,8 +8,10 @@ import { detectCryptoCapabilities } from '../capabilities.ts'
 
 const app = createApp({
   runtime: { name: 'fastly-compute' },
-  // No WebAssembly here: the interpreter-tuned JavaScript core arrives with the Fastly work.
+  // No WebAssembly here: the interpreter-tuned JavaScript core and its backends arrive with the
+  // Fastly work; until then /health reports none.
   mlkem: null,
+  crypto: null,
   detectCapabilities: detectCryptoCapabilities,
 })
 

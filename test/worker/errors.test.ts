@@ -64,6 +64,7 @@ describe('unexpected errors', () => {
     const app = createApp({
       runtime: { name: 'test' },
       mlkem: null,
+      crypto: null,
       detectCapabilities: async () => {
         calls++
         if (calls === 1) throw new Error('probe failed: do-not-leak-7f3a')
