@@ -30,7 +30,7 @@ import { isValidConfigName } from './names.ts'
 /** SHA-256 output length; every stored and presented credential is compared as this many bytes. */
 const DIGEST_BYTES = 32
 
-/** Longest token or secret accepted, in characters: generated ones are 54; anything huge is not ours. */
+/** Longest token or secret accepted, in characters: generated ones are 53 or 54; anything huge is not ours. */
 export const MAX_CREDENTIAL_LENGTH = 1024
 
 /** Random bytes in generated tokens, secrets and SERVER_SECRET: 256 bits, beyond any guessing. */

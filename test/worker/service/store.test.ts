@@ -6,17 +6,29 @@ import { type ConfigStore, type JsonValue, MAX_UPDATE_ATTEMPTS, updateAll } from
 
 const vaultEnv = env as Cloudflare.Env & ConfigVaultEnv
 
-// Each test gets its own Durable Object (a fresh name), so tests never see each other's records.
-const stores: Record<string, () => ConfigStore> = {
-  memory: () => new MemoryConfigStore(),
-  'durable object': () => new DurableObjectConfigStore(vaultEnv.CONFIG_VAULT, `test-${crypto.randomUUID()}`),
+// Each test gets a fresh store, and `connect` opens another client to that same store (for the
+// Durable Object, another stub: what a second worker isolate would hold).
+const backends: Record<string, () => () => ConfigStore> = {
+  memory: () => {
+    const store = new MemoryConfigStore()
+    return () => store
+  },
+  'durable object': () => {
+    const objectName = `test-${crypto.randomUUID()}`
+    return () => new DurableObjectConfigStore(vaultEnv.CONFIG_VAULT, objectName)
+  },
+}
+
+function freshStore(newBackend: () => () => ConfigStore) {
+  const connect = newBackend()
+  return { store: connect(), connect }
 }
 
 const SEALED = { ciphertext: 'AAEC', wrappedKey: 'BwgJ', keyId: 'k1' } satisfies JsonValue
 
-describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) => {
+describe.each(Object.entries(backends))('ConfigStore contract: %s', (_, newBackend) => {
   it('creates with expected null; a second create is a mismatch naming the current version', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     expect(await store.get('app/db')).toBeNull()
     expect(await store.put('app/db', SEALED, null)).toEqual({ ok: true, version: 1 })
     expect(await store.get('app/db')).toEqual({ data: SEALED, version: 1 })
@@ -25,7 +37,7 @@ describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) 
   })
 
   it('updates with the current version to version + 1; a stale version is a mismatch and changes nothing', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     await store.put('app/db', SEALED, null)
     expect(await store.put('app/db', { v: 2 }, 1)).toEqual({ ok: true, version: 2 })
     expect(await store.put('app/db', { v: 3 }, 2)).toEqual({ ok: true, version: 3 })
@@ -34,13 +46,13 @@ describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) 
   })
 
   it('an update of a record that does not exist is a mismatch with currentVersion null', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     expect(await store.put('app/missing', SEALED, 1)).toEqual({ ok: false, reason: 'version_mismatch', currentVersion: null })
     expect(await store.get('app/missing')).toBeNull()
   })
 
   it('deletes with the right version; a stale version or a missing record is refused', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     await store.put('app/db', SEALED, null)
     await store.put('app/db', SEALED, 1)
     expect(await store.delete('app/db', 1)).toEqual({ ok: false, reason: 'version_mismatch', currentVersion: 2 })
@@ -52,14 +64,14 @@ describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) 
   })
 
   it('deletes unconditionally when no version is given', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     await store.put('app/db', SEALED, null)
     expect(await store.delete('app/db')).toEqual({ ok: true, deletedVersion: 1 })
     expect(await store.list()).toEqual([])
   })
 
   it('a record created again after a delete continues after its old version, so old If-Match values never match', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     await store.put('app/db', SEALED, null)
     await store.put('app/db', SEALED, 1)
     await store.delete('app/db', 2)
@@ -70,7 +82,7 @@ describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) 
   })
 
   it('lists existing names and versions, sorted by name, without deleted ones', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     expect(await store.list()).toEqual([])
     await store.put('shared/flags', SEALED, null)
     await store.put('app/db', SEALED, null)
@@ -84,7 +96,7 @@ describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) 
   })
 
   it('returns copies: changing what was put or got does not change the stored record', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     const data = { nested: { keyId: 'k1' } }
     await store.put('app/db', data, null)
     data.nested.keyId = 'changed'
@@ -95,7 +107,7 @@ describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) 
   })
 
   it('rejects invalid names and versions as caller bugs, not as mismatches', async () => {
-    const store = newStore()
+    const { store } = freshStore(newBackend)
     for (const name of ['', 'app/', '/app', 'app//x', 'app/../x', 'a b', 'x'.repeat(201)]) {
       await expect(store.put(name, SEALED, null), name).rejects.toThrow('invalid config record name')
     }
@@ -105,20 +117,24 @@ describe.each(Object.entries(stores))('ConfigStore contract: %s', (_, newStore) 
     }
   })
 
-  it('N concurrent writers with the same expected version: exactly one wins', async () => {
-    const store = newStore()
+  it('N concurrent writers with the same expected version, each with its own client: exactly one wins', async () => {
+    const { store, connect } = freshStore(newBackend)
     const WRITERS = 20
-    const creates = await Promise.all(Array.from({ length: WRITERS }, (_, i) => store.put('app/race', { writer: i }, null)))
-    const created = creates.filter((r) => r.ok)
-    expect(created).toEqual([{ ok: true, version: 1 }])
+    const writers = Array.from({ length: WRITERS }, connect)
+    const creates = await Promise.all(writers.map((writer, i) => writer.put('app/race', { writer: i }, null)))
+    expect(creates.filter((r) => r.ok)).toEqual([{ ok: true, version: 1 }])
     expect(creates.filter((r) => !r.ok)).toHaveLength(WRITERS - 1)
 
-    const updates = await Promise.all(Array.from({ length: WRITERS }, (_, i) => store.put('app/race', { update: i }, 1)))
+    const updates = await Promise.all(writers.map((writer, i) => writer.put('app/race', { update: i }, 1)))
     const winners = updates.flatMap((r, i) => (r.ok ? [i] : []))
     expect(winners).toHaveLength(1)
     for (const r of updates) if (!r.ok) expect(r).toEqual({ ok: false, reason: 'version_mismatch', currentVersion: 2 })
     // The stored data is the winner's: no loser's write landed.
     expect(await store.get('app/race')).toEqual({ data: { update: winners[0] }, version: 2 })
+
+    // Racing deletes and updates on version 2: exactly one of all of them wins as well.
+    const mixed = await Promise.all(writers.map((writer, i) => (i % 2 ? writer.delete('app/race', 2) : writer.put('app/race', { last: i }, 2))))
+    expect(mixed.filter((r) => r.ok)).toHaveLength(1)
   })
 })
 
@@ -190,5 +206,21 @@ describe('updateAll (key rotation re-wrap)', () => {
     })
     expect(report).toEqual({ updated: 0, unchanged: 0, vanished: 1, conflicts: ['app/busy'] })
     expect(attempts).toBe(MAX_UPDATE_ATTEMPTS)
+  })
+})
+
+describe('the race test discriminates', () => {
+  it('control: a store that reads, awaits, then writes lets several racing writers "succeed"', async () => {
+    // What KV-style get-then-put amounts to: the check and the write are separate steps.
+    const records = new Map<string, { data: JsonValue; version: number }>()
+    const racyPut = async (name: string, data: JsonValue, expectedVersion: number | null) => {
+      const current = records.get(name)?.version ?? null
+      await new Promise((resolve) => setTimeout(resolve, 1)) // the gap between read and write
+      if (current !== expectedVersion) return { ok: false }
+      records.set(name, { data, version: (current ?? 0) + 1 })
+      return { ok: true }
+    }
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => racyPut('app/race', { writer: i }, null)))
+    expect(results.filter((r) => r.ok).length).toBeGreaterThan(1)
   })
 })
