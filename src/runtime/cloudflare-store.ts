@@ -43,26 +43,27 @@ type RpcRecord = Omit<VersionedRecord, 'data'> & { data: unknown }
  * the ConfigStore operations.
  */
 export class ConfigVaultObject extends DurableObject {
-  private readonly records: VersionedRecords
+  // `#` (not TS `private`): only the RPC methods below should be reachable through a stub.
+  readonly #records: VersionedRecords
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env)
     const storage = ctx.storage
-    this.records = new VersionedRecords(storage.kv, (fn) => storage.transactionSync(fn))
+    this.#records = new VersionedRecords(storage.kv, (fn) => storage.transactionSync(fn))
   }
 
   getRecord(name: string): RpcRecord | null {
-    return this.records.get(name)
+    return this.#records.get(name)
   }
   listRecords(): ConfigEntry[] {
-    return this.records.list()
+    return this.#records.list()
   }
   // `data` is `unknown` for the reason given at RpcRecord; the one caller passes a JsonValue.
   putRecord(name: string, data: unknown, expectedVersion: number | null): PutResult {
-    return this.records.put(name, data as JsonValue, expectedVersion)
+    return this.#records.put(name, data as JsonValue, expectedVersion)
   }
   deleteRecord(name: string, expectedVersion?: number): DeleteResult {
-    return this.records.delete(name, expectedVersion)
+    return this.#records.delete(name, expectedVersion)
   }
 }
 

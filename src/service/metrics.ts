@@ -104,6 +104,9 @@ interface HistogramSeries {
 
 type Series = ScalarSeries | HistogramSeries
 
+/** Extra fields at the front of a log line (security events). */
+type LogFields = Record<string, string>
+
 export class Metrics {
   private readonly series = new Map<string, Map<string, Series>>()
 
@@ -113,9 +116,14 @@ export class Metrics {
     this.record(METRICS.keyExchange, [labels.mode, labels.algorithm, labels.result], 1)
   }
 
-  /** A security event: counted, and logged at warn level with `"event":"classical_fallback"`. */
-  classicalFallback(reason: string): void {
-    this.record(METRICS.classicalFallback, [reason], 1, { level: 'warn', event: 'classical_fallback' })
+  /**
+   * A security event: counted, and logged at warn level with `"event":"classical_fallback"`. The
+   * client id, when known, goes into the log line only (not a label: one series per client is too many).
+   */
+  classicalFallback(reason: string, details: { clientId?: string } = {}): void {
+    const fields: LogFields = { level: 'warn', event: 'classical_fallback' }
+    if (details.clientId !== undefined) fields.clientId = cleanLabelValue(details.clientId)
+    this.record(METRICS.classicalFallback, [reason], 1, fields)
   }
 
   operationDuration(labels: { algorithm: string; operation: string }, ms: number): void {
@@ -155,7 +163,7 @@ export class Metrics {
     return lines.join('\n') + '\n'
   }
 
-  private record(definition: MetricDefinition, rawLabelValues: string[], value: number, event?: { level: string; event: string }): void {
+  private record(definition: MetricDefinition, rawLabelValues: string[], value: number, event?: LogFields): void {
     try {
       if (!Number.isFinite(value)) return // a NaN or infinite measurement is a bug upstream; keep totals sane
       const labelValues = this.admitSeries(definition, rawLabelValues.map(cleanLabelValue))
@@ -197,7 +205,7 @@ export class Metrics {
     scalar.value = definition.type === 'counter' ? scalar.value + value : value
   }
 
-  private emit(definition: MetricDefinition, labelValues: string[], value: number, event?: { level: string; event: string }): void {
+  private emit(definition: MetricDefinition, labelValues: string[], value: number, event?: LogFields): void {
     const labels = Object.fromEntries(definition.labels.map((name, i) => [name, labelValues[i]]))
     const ts = (this.sinks.now ?? Date.now)()
     try {

@@ -127,6 +127,14 @@ describe('sinks', () => {
     expect(metrics.renderPrometheus()).toContain('wasm_pqc_classical_fallback_total{reason="client_lacks_mlkem"} 1')
   })
 
+  it('a fallback names the client in the log line, never in a label', () => {
+    const { metrics, logged, points } = recordingMetrics()
+    metrics.classicalFallback('client_lacks_mlkem', { clientId: 'edge-app' })
+    expect(logged()[0]).toMatchObject({ level: 'warn', event: 'classical_fallback', clientId: 'edge-app', labels: { reason: 'client_lacks_mlkem' } })
+    expect(points[0]!.blobs).not.toContain('edge-app')
+    expect(metrics.renderPrometheus()).not.toContain('edge-app')
+  })
+
   it('writes Analytics Engine data points: blobs are the metric then label values in declared order', () => {
     const { metrics, points } = recordingMetrics()
     metrics.keyExchange({ mode: 'hybrid', algorithm: 'X-Wing', result: 'failure' })
