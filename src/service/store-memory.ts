@@ -25,7 +25,8 @@ export interface SyncKv {
 /**
  * Per name, two keys: `meta:` holds the last version assigned and whether the record exists, and
  * outlives a delete as a tombstone, so versions keep counting up after delete and re-create;
- * `data:` holds the payload. `list()` reads only the small `meta:` entries.
+ * `data:` holds the payload. `list()` reads only the small `meta:` entries. Tombstones are kept for
+ * good (a name and a number each): that is what guarantees a version number is never reused.
  */
 const META = 'meta:'
 const DATA = 'data:'
