@@ -1,17 +1,11 @@
 // ML-KEM-768 inside workerd: pq-edge (SIMD and scalar builds, loaded as the worker loads them) and
 // workerd's native WebCrypto ML-KEM-768. workerd's clock moves in coarse steps, so each sample times
 // a batch of operations; implementations are interleaved batch by batch so noise hits all alike.
+import type { KemSubtle } from '../src/crypto/webcrypto.ts'
 import { instantiateMlKem } from '../src/mlkem/instantiate.ts'
 import scalarModule from '../src/mlkem/wasm/mlkem.wasm'
 import * as mlkem from '../src/mlkem/workerd.ts'
 
-interface KemSubtle {
-  generateKey(alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKeyPair>
-  importKey(format: string, data: Uint8Array, alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKey>
-  exportKey(format: string, key: CryptoKey): Promise<ArrayBuffer>
-  encapsulateBits(alg: { name: string }, key: CryptoKey): Promise<{ sharedKey: ArrayBuffer; ciphertext: ArrayBuffer }>
-  decapsulateBits(alg: { name: string }, key: CryptoKey, ciphertext: Uint8Array): Promise<ArrayBuffer>
-}
 
 const ALG = { name: 'ML-KEM-768' }
 type Op = () => unknown

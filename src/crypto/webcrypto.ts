@@ -88,8 +88,9 @@ function webCryptoAesGcm(keyLength: 16 | 32): Aead {
 export const webCryptoAes128Gcm = webCryptoAesGcm(16)
 export const webCryptoAes256Gcm = webCryptoAesGcm(32)
 
-// ML-KEM is newer than the WebCrypto types in @cloudflare/workers-types, hence the narrow cast.
-interface KemSubtle {
+/** WebCrypto's ML-KEM methods: newer than the typings in @cloudflare/workers-types, hence a narrow cast. */
+export interface KemSubtle {
+  generateKey(alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKeyPair>
   importKey(format: 'raw-public' | 'raw-seed', key: Uint8Array, alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKey>
   exportKey(format: 'raw-public', key: CryptoKey): Promise<ArrayBuffer>
   encapsulateBits(alg: { name: string }, key: CryptoKey): Promise<{ sharedKey: ArrayBuffer; ciphertext: ArrayBuffer }>

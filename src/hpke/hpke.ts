@@ -7,6 +7,7 @@ import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, AeadKey, Backends, X25519SecretKey } from '../crypto/types.ts'
 import { createXWing, type XWingDecapsulationKey } from '../xwing/xwing.ts'
 import { HpkeError } from './errors.ts'
+import { concat } from '../crypto/bytes.ts'
 
 /** HPKE KEM identifiers: RFC 9180 §7.1 (0x0020), draft-ietf-hpke-pq-04 §3/§4 and X-Wing draft §7. */
 export const KEM = { DhkemX25519HkdfSha256: 0x0020, MlKem768: 0x0041, XWing: 0x647a } as const
@@ -30,15 +31,6 @@ const NH = 32
 
 function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s)
-}
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
 /** RFC 9180 §3 I2OSP(n, w): big-endian, w bytes. */
 function I2OSP(n: number, w: number): Uint8Array {

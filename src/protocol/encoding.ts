@@ -1,6 +1,9 @@
 // Byte layouts shared by the protocol (docs/PROTOCOL.md §2): base64url without padding, UTF-8,
 // big-endian integers and length-prefixed strings. Strict decoding: a value that is not the
 // canonical encoding of some bytes is rejected, so one message has exactly one wire form.
+import { concat } from '../crypto/bytes.ts'
+
+export { concat }
 
 export class EncodingError extends Error {
   constructor(
@@ -60,15 +63,6 @@ export function fromB64u(text: unknown, what: string, length?: number): Uint8Arr
 const encoder = new TextEncoder()
 export const utf8 = (text: string): Uint8Array => encoder.encode(text)
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /** u16(n): 2 bytes, big-endian. */
 export function u16(n: number): Uint8Array {

@@ -2,6 +2,7 @@
 // SHA3-256. Written against its primitives (createXWing takes them), so the same code runs on the
 // wasm ML-KEM core with WebCrypto or @noble X25519. Section numbers below are the draft's.
 import type { MlKem768, X25519, X25519SecretKey } from '../crypto/types.ts'
+import { concat } from '../crypto/bytes.ts'
 
 /** §5.3: XWingLabel = "\./" ‖ "/^\", hex 5c2e2f2f5e5c. */
 const XWING_LABEL = new Uint8Array([0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c])
@@ -62,15 +63,6 @@ function expectBytes(what: string, value: unknown, length: number): Uint8Array {
   return value
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 export function createXWing(p: XWingPrimitives): XWing {
   /** §5.3 Combiner(ss_M, ss_X, ct_X, pk_X) = SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ XWingLabel). */
