@@ -1,0 +1,32 @@
+// pq-edge/client, binding: the SDK over HPKE and backends chosen lazily, once per isolate (like
+// pq-edge/hpke). The per-runtime entries (node.ts, workerd.ts, browser.ts) only supply their ML-KEM loader.
+import { lazyBackends, type MlKemSource, type SelectOptions } from '../crypto/select.ts'
+import { createHpke } from '../hpke/hpke.ts'
+import { createClient, type PqEdgeClient } from './client.ts'
+
+export type {
+  AdminClient,
+  AdminOptions,
+  ClientDeps,
+  ConfigValue,
+  ConnectOptions,
+  FetchLike,
+  KeySet,
+  LocalErrorCode,
+  Mode,
+  PqEdgeClient,
+  Pin,
+  PutOptions,
+  ServerKey,
+  Session,
+  SessionAead,
+} from './client.ts'
+
+export function bindClient(mlkem: MlKemSource, init: () => Promise<void>, options?: SelectOptions): PqEdgeClient {
+  const selected = lazyBackends(mlkem, options)
+  const backends = async () => {
+    await init()
+    return (await selected()).backends
+  }
+  return createClient({ hpke: createHpke(backends), backends })
+}
