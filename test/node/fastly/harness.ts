@@ -1,0 +1,650 @@
+// TEST HARNESS, NOT A FASTLY HOST. It stands in for Viceroy (Fastly's local server), which cannot
+// be obtained here, so that tests can send requests to the real Fastly artifact: bin/main.wasm as
+// `npm run build:fastly` produces it (StarlingMonkey, i.e. SpiderMonkey compiled to WebAssembly,
+// with our bundle snapshotted in). The engine and the app are the real ones; only the host is ours.
+//
+// What it is: the artifact is a core WebAssembly module (not a component) that imports WASI
+// preview1 plus `fastly_*` host calls (the Compute ABI, as declared by js-compute-runtime's
+// runtime/fastly/host-api/fastly.h). Each request gets a fresh instance of one cached compiled
+// module, and `_start` runs once, as Fastly runs one request per instance. WASI comes from Node's
+// `node:wasi` (preview1), with stdout/stderr captured instead of printed.
+//
+// What it implements (over plain in-memory state, see HOST_CALLS below for the exact list):
+//   - the downstream request (method, absolute URI, headers, body) and the response sent downstream
+//     (status, headers, body; streaming bodies are captured when the instance finishes);
+//   - request/response/body handles: headers get/insert/append/remove, body read/write/append/close;
+//   - log endpoints (lines go to `options.logs`), config stores and dictionaries, secret stores,
+//     and a KV store map (open/lookup/insert/delete), so tests can pass env-like configuration;
+//   - async_io over handles that are always ready (nothing here is ever pending), and a few
+//     constant answers (client IP 127.0.0.1, HTTP/1.1, no TLS, vCPU 0 ms).
+// What it does NOT implement: backends (no fetch to an origin), caches (core and HTTP), purge,
+// dynamic backends, edge rate limiting, ACLs, geolocation, device detection, bot detection, image
+// optimizer, shielding, WebSocket/Fanout, reusable sandboxes (next_request), request inspection.
+// Every such import is a stub that throws "harness: host call X not implemented", which traps the
+// guest and fails the request loudly: a gap is never papered over with a fake success.
+//
+// Semantics follow the ABI's conventions: status codes (FastlyStatus below), `nwritten` out
+// pointers, BUFFER_LEN (4) with the needed size in `nwritten` when a buffer is too small, NONE
+// (10) for an absent optional value, NUL-separated lists with a cursor for header names/values.
+// Where Viceroy's exact behaviour was not checked (errors for unknown store names, KV details),
+// the choice is noted at the call. Header names are lowercased, as Fastly's host does.
+import { readFileSync, statSync } from 'node:fs'
+import { WASI } from 'node:wasi'
+
+/** FastlyStatus: what every `fastly_*` host call returns. */
+export const FastlyStatus = {
+  OK: 0,
+  ERROR: 1,
+  INVAL: 2,
+  BADF: 3,
+  BUFFER_LEN: 4,
+  UNSUPPORTED: 5,
+  BADALIGN: 6,
+  HTTP_INVALID: 7,
+  HTTP_USER: 8,
+  HTTP_INCOMPLETE: 9,
+  NONE: 10,
+} as const
+
+/** fastly_kv_store `kv_error` values (KV_ERROR_* in fastly.h). */
+const KvError = { OK: 1, BAD_REQUEST: 2, NOT_FOUND: 3 } as const
+
+const INVALID_HANDLE = 0xffff_fffe
+/** HTTP versions as the ABI numbers them: 0 = 0.9, 1 = 1.0, 2 = 1.1, 3 = 2, 4 = 3. */
+const HTTP_1_1 = 2
+
+export interface FastlyTestRequest {
+  method: string
+  /** Absolute URL, e.g. http://localhost/health (Fastly hands the guest an absolute URI). */
+  url: string
+  headers?: Record<string, string> | [string, string][]
+  body?: string | Uint8Array
+}
+
+export interface FastlyLogLine {
+  endpoint: string
+  line: string
+}
+
+export interface FastlyHarnessOptions {
+  /** Secret stores by name: key -> plaintext. */
+  secrets?: Record<string, Record<string, string | Uint8Array>>
+  /** KV stores by name: key -> value. Shared by reference, so writes made by the guest persist across requests. */
+  kvStores?: Record<string, Map<string, Uint8Array>>
+  /** Config stores (also served as legacy dictionaries) by name: key -> value. */
+  configStores?: Record<string, Record<string, string>>
+  /** Sink for `fastly:logger` lines (one entry per write). */
+  logs?: FastlyLogLine[]
+  /** Environment variables the guest sees (`fastly.env`); FASTLY_HOSTNAME etc. get defaults. */
+  env?: Record<string, string>
+  /** Record the name of every host call made (in order) into this array. */
+  trace?: string[]
+}
+
+export interface FastlyTestResponse {
+  status: number
+  /** Header entries in the order the guest set them; names lowercased. */
+  headerList: [string, string][]
+  headers: Headers
+  body: Uint8Array
+  text(): string
+  json(): unknown
+  /** What the guest wrote to stdout / stderr (console.log / console.error). */
+  stdout: string
+  stderr: string
+}
+
+type Header = [name: string, value: Uint8Array]
+
+interface ReqState {
+  method: string
+  uri: string
+  headers: Header[]
+}
+interface RespState {
+  status: number
+  headers: Header[]
+}
+interface BodyState {
+  data: Uint8Array
+  /** Read position (bytes before it were consumed by body_read). */
+  pos: number
+  closed: boolean
+}
+interface KvPending {
+  kind: 'lookup' | 'insert' | 'delete'
+  store: Map<string, Uint8Array>
+  key: string
+  value?: Uint8Array
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const bytes = (v: string | Uint8Array): Uint8Array => (typeof v === 'string' ? encoder.encode(v) : v)
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
+}
+
+const moduleCache = new Map<string, { mtimeMs: number; module: WebAssembly.Module }>()
+
+/** Compiles `wasmPath` once per file version (compiling 11 MB takes a while; instantiating is cheap). */
+export function loadFastlyModule(wasmPath: string): WebAssembly.Module {
+  const { mtimeMs } = statSync(wasmPath)
+  const cached = moduleCache.get(wasmPath)
+  if (cached && cached.mtimeMs === mtimeMs) return cached.module
+  const module = new WebAssembly.Module(readFileSync(wasmPath))
+  moduleCache.set(wasmPath, { mtimeMs, module })
+  return module
+}
+
+class NotImplemented extends Error {}
+
+/** Runs one request through a fresh instance of the artifact and returns what it sent downstream. */
+export function runFastlyRequest(
+  wasmPath: string,
+  request: FastlyTestRequest,
+  options: FastlyHarnessOptions = {},
+): FastlyTestResponse {
+  const module = loadFastlyModule(wasmPath)
+  const host = new Host(request, options)
+  const wasi = new WASI({
+    version: 'preview1',
+    args: ['main.wasm'],
+    env: { FASTLY_HOSTNAME: 'localhost', FASTLY_SERVICE_VERSION: '0', FASTLY_POP: 'TEST', FASTLY_REGION: 'Test', FASTLY_TRACE_ID: '0', ...options.env },
+    returnOnExit: true,
+  })
+  const imports: WebAssembly.Imports = {}
+  const wasiImport: Record<string, unknown> = { ...(wasi.wasiImport as Record<string, unknown>), fd_write: host.fdWrite }
+  for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
+    if (kind !== 'function') throw new Error(`harness: unexpected ${kind} import ${mod}.${name}`)
+    let fn: unknown
+    if (mod === 'wasi_snapshot_preview1') fn = wasiImport[name]
+    else fn = host.calls[`${mod}.${name}`]
+    const impl =
+      typeof fn === 'function'
+        ? (fn as (...args: unknown[]) => unknown)
+        : () => {
+            throw new NotImplemented(`harness: host call ${mod}.${name} not implemented`)
+          }
+    const label = `${mod}.${name}`
+    const traced = options.trace
+      ? (...args: unknown[]) => {
+          options.trace!.push(label)
+          return impl(...args)
+        }
+      : impl
+    ;(imports[mod] ??= {})[name] = traced
+  }
+  const instance = new WebAssembly.Instance(module, imports)
+  host.memory = instance.exports.memory as WebAssembly.Memory
+  let exitCode: number | undefined
+  try {
+    exitCode = wasi.start(instance)
+  } catch (error) {
+    const detail = host.stderr ? `\nguest stderr:\n${host.stderr}` : ''
+    if (error instanceof Error) error.message += detail
+    throw error
+  }
+  if (exitCode !== 0 && exitCode !== undefined) {
+    throw new Error(`harness: guest exited with code ${exitCode}\nguest stderr:\n${host.stderr}`)
+  }
+  return host.result()
+}
+
+/** The in-memory host: one per request (per instance), like Viceroy's per-session state. */
+class Host {
+  memory!: WebAssembly.Memory
+  stdout = ''
+  stderr = ''
+  private nextHandle = 1
+  private readonly reqs = new Map<number, ReqState>()
+  private readonly resps = new Map<number, RespState>()
+  private readonly bodies = new Map<number, BodyState>()
+  private readonly logEndpoints = new Map<number, string>()
+  private readonly configStores = new Map<number, Record<string, string>>()
+  private readonly secretStores = new Map<number, Record<string, string | Uint8Array>>()
+  private readonly secrets = new Map<number, Uint8Array>()
+  private readonly kvStores = new Map<number, Map<string, Uint8Array>>()
+  private readonly kvPending = new Map<number, KvPending>()
+  private downstreamTaken = false
+  private sent: { resp: number; body: number; streaming: boolean; snapshot: RespState & { body: Uint8Array } } | undefined
+  readonly calls: Record<string, (...args: never[]) => number | void>
+
+  private readonly request: FastlyTestRequest
+  private readonly options: FastlyHarnessOptions
+
+  constructor(request: FastlyTestRequest, options: FastlyHarnessOptions) {
+    this.request = request
+    this.options = options
+    const S = FastlyStatus
+    this.calls = {
+      // --- fastly_http_req: the downstream request and request handles ---
+      'fastly_http_req.body_downstream_get': (reqOut: number, bodyOut: number) => {
+        if (this.downstreamTaken) return S.ERROR
+        this.downstreamTaken = true
+        const req = this.handle()
+        const headers = this.request.headers
+        const entries = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers)
+        const list: Header[] = entries.map(([n, v]) => [n.toLowerCase(), encoder.encode(v)])
+        if (!list.some(([n]) => n === 'host')) list.unshift(['host', encoder.encode(new URL(this.request.url).host)])
+        const body = this.request.body === undefined ? new Uint8Array(0) : bytes(this.request.body)
+        if (body.length > 0 && !list.some(([n]) => n === 'content-length' || n === 'transfer-encoding')) {
+          list.push(['content-length', encoder.encode(String(body.length))])
+        }
+        this.reqs.set(req, { method: this.request.method, uri: this.request.url, headers: list })
+        const bodyHandle = this.newBody(body)
+        this.u32(reqOut, req)
+        this.u32(bodyOut, bodyHandle)
+        return S.OK
+      },
+      'fastly_http_req.new': (out: number) => {
+        const h = this.handle()
+        this.reqs.set(h, { method: 'GET', uri: '', headers: [] })
+        this.u32(out, h)
+        return S.OK
+      },
+      'fastly_http_req.method_get': (h: number, buf: number, max: number, nwritten: number) =>
+        this.withReq(h, (r) => this.putBytes(encoder.encode(r.method), buf, max, nwritten)),
+      'fastly_http_req.method_set': (h: number, ptr: number, len: number) =>
+        this.withReq(h, (r) => ((r.method = this.str(ptr, len)), S.OK)),
+      'fastly_http_req.uri_get': (h: number, buf: number, max: number, nwritten: number) =>
+        this.withReq(h, (r) => this.putBytes(encoder.encode(r.uri), buf, max, nwritten)),
+      'fastly_http_req.uri_set': (h: number, ptr: number, len: number) => this.withReq(h, (r) => ((r.uri = this.str(ptr, len)), S.OK)),
+      'fastly_http_req.version_get': (h: number, out: number) => this.withReq(h, () => (this.u32(out, HTTP_1_1), S.OK)),
+      'fastly_http_req.header_names_get': (h: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
+        this.withReq(h, (r) => this.headerNames(r.headers, buf, len, cursor, endOut, nwritten)),
+      'fastly_http_req.header_values_get': (h: number, np: number, nl: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
+        this.withReq(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
+      'fastly_http_req.header_insert': (h: number, np: number, nl: number, vp: number, vl: number) =>
+        this.withReq(h, (r) => ((r.headers = this.insertHeader(r.headers, np, nl, vp, vl)), S.OK)),
+      'fastly_http_req.header_append': (h: number, np: number, nl: number, vp: number, vl: number) =>
+        this.withReq(h, (r) => (r.headers.push([this.str(np, nl).toLowerCase(), this.copy(vp, vl)]), S.OK)),
+      'fastly_http_req.header_remove': (h: number, np: number, nl: number) => this.withReq(h, (r) => this.removeHeader(r, np, nl)),
+      'fastly_http_req.framing_headers_mode_set': (h: number) => this.withReq(h, () => S.OK),
+
+      // --- fastly_http_resp: response handles and sending downstream ---
+      'fastly_http_resp.new': (out: number) => {
+        const h = this.handle()
+        this.resps.set(h, { status: 200, headers: [] })
+        this.u32(out, h)
+        return S.OK
+      },
+      'fastly_http_resp.status_get': (h: number, out: number) =>
+        this.withResp(h, (r) => (new DataView(this.memory.buffer).setUint16(out, r.status, true), S.OK)),
+      'fastly_http_resp.status_set': (h: number, status: number) =>
+        this.withResp(h, (r) => {
+          if (status < 100 || status > 999) return S.HTTP_INVALID
+          r.status = status
+          return S.OK
+        }),
+      'fastly_http_resp.version_get': (h: number, out: number) => this.withResp(h, () => (this.u32(out, HTTP_1_1), S.OK)),
+      'fastly_http_resp.header_names_get': (h: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
+        this.withResp(h, (r) => this.headerNames(r.headers, buf, len, cursor, endOut, nwritten)),
+      'fastly_http_resp.header_values_get': (h: number, np: number, nl: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
+        this.withResp(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
+      'fastly_http_resp.header_insert': (h: number, np: number, nl: number, vp: number, vl: number) =>
+        this.withResp(h, (r) => ((r.headers = this.insertHeader(r.headers, np, nl, vp, vl)), S.OK)),
+      'fastly_http_resp.header_append': (h: number, np: number, nl: number, vp: number, vl: number) =>
+        this.withResp(h, (r) => (r.headers.push([this.str(np, nl).toLowerCase(), this.copy(vp, vl)]), S.OK)),
+      'fastly_http_resp.header_remove': (h: number, np: number, nl: number) => this.withResp(h, (r) => this.removeHeader(r, np, nl)),
+      'fastly_http_resp.framing_headers_mode_set': (h: number) => this.withResp(h, () => S.OK),
+      'fastly_http_resp.send_downstream': (resp: number, body: number, streaming: number) => {
+        const r = this.resps.get(resp)
+        const b = this.bodies.get(body)
+        if (!r || !b) return S.BADF
+        if (this.sent) return S.ERROR // Fastly allows one downstream response
+        this.sent = { resp, body, streaming: streaming !== 0, snapshot: { status: r.status, headers: [...r.headers], body: this.rest(b) } }
+        if (!streaming) this.bodies.delete(body)
+        return S.OK
+      },
+
+      // --- fastly_http_body ---
+      'fastly_http_body.new': (out: number) => (this.u32(out, this.newBody(new Uint8Array(0))), S.OK),
+      'fastly_http_body.read': (h: number, buf: number, len: number, nread: number) => {
+        const b = this.bodies.get(h)
+        if (!b) return S.BADF
+        const chunk = b.data.subarray(b.pos, b.pos + len)
+        new Uint8Array(this.memory.buffer, buf, chunk.length).set(chunk)
+        b.pos += chunk.length
+        this.u32(nread, chunk.length)
+        return S.OK
+      },
+      'fastly_http_body.write': (h: number, buf: number, len: number, end: number, nwritten: number) => {
+        const b = this.bodies.get(h)
+        if (!b) return S.BADF
+        if (b.closed) return S.BADF
+        const data = this.copy(buf, len)
+        const rest = this.rest(b)
+        b.data = end === 1 ? concat(data, rest) : concat(rest, data)
+        b.pos = 0
+        this.u32(nwritten, len)
+        return S.OK
+      },
+      'fastly_http_body.append': (dst: number, src: number) => {
+        const d = this.bodies.get(dst)
+        const s = this.bodies.get(src)
+        if (!d || !s) return S.BADF
+        d.data = concat(this.rest(d), this.rest(s))
+        d.pos = 0
+        this.bodies.delete(src)
+        return S.OK
+      },
+      'fastly_http_body.close': (h: number) => {
+        const b = this.bodies.get(h)
+        if (!b) return S.BADF
+        b.closed = true
+        return S.OK
+      },
+      'fastly_http_body.abandon': (h: number) => {
+        const b = this.bodies.get(h)
+        if (!b) return S.BADF
+        b.closed = true
+        return S.OK
+      },
+      'fastly_http_body.known_length': (h: number, out: number) => {
+        const b = this.bodies.get(h)
+        if (!b) return S.BADF
+        new DataView(this.memory.buffer).setBigUint64(out, BigInt(b.data.length - b.pos), true)
+        return S.OK
+      },
+
+      // --- fastly_async_io: every handle here is complete, so always ready ---
+      'fastly_async_io.is_ready': (_h: number, out: number) => (this.u32(out, 1), S.OK),
+      'fastly_async_io.select': (_handles: number, len: number, _timeoutMs: number, out: number) => {
+        // Nothing is ever pending: the first handle is ready; with none, the timeout expires.
+        this.u32(out, len > 0 ? 0 : 0xffff_ffff)
+        return S.OK
+      },
+
+      // --- fastly_http_downstream: what the guest may ask about the client connection ---
+      'fastly_http_downstream.downstream_client_ip_addr': (_req: number, octets: number, nwritten: number) => {
+        new Uint8Array(this.memory.buffer, octets, 4).set([127, 0, 0, 1])
+        this.u32(nwritten, 4)
+        return S.OK
+      },
+      'fastly_http_downstream.downstream_server_ip_addr': (_req: number, octets: number, nwritten: number) => {
+        new Uint8Array(this.memory.buffer, octets, 4).set([127, 0, 0, 1])
+        this.u32(nwritten, 4)
+        return S.OK
+      },
+      'fastly_http_downstream.downstream_client_request_id': (_req: number, buf: number, max: number, nwritten: number) =>
+        this.putBytes(encoder.encode('00000000000000000000000000000000'), buf, max, nwritten),
+      // Plain HTTP: no TLS details exist (NONE, as for a non-TLS connection).
+      'fastly_http_downstream.downstream_tls_cipher_openssl_name': () => S.NONE,
+      'fastly_http_downstream.downstream_tls_protocol': () => S.NONE,
+      'fastly_http_downstream.downstream_tls_client_hello': () => S.NONE,
+      'fastly_http_downstream.downstream_tls_raw_client_certificate': () => S.NONE,
+      'fastly_http_downstream.downstream_tls_ja3_md5': () => S.NONE,
+      'fastly_http_downstream.downstream_tls_ja4': () => S.NONE,
+      'fastly_http_downstream.downstream_tls_client_servername': () => S.NONE,
+
+      // --- fastly_log ---
+      'fastly_log.endpoint_get': (np: number, nl: number, out: number) => {
+        const h = this.handle()
+        this.logEndpoints.set(h, this.str(np, nl))
+        this.u32(out, h)
+        return S.OK
+      },
+      'fastly_log.write': (h: number, ptr: number, len: number, nwritten: number) => {
+        const endpoint = this.logEndpoints.get(h)
+        if (endpoint === undefined) return S.BADF
+        this.options.logs?.push({ endpoint, line: this.str(ptr, len) })
+        this.u32(nwritten, len)
+        return S.OK
+      },
+
+      // --- config stores (and the legacy dictionary API over the same data) ---
+      // Unknown store name: BADF (assumed to match Viceroy; the guest reports "no such store").
+      'fastly_config_store.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out),
+      'fastly_config_store.get': (h: number, kp: number, kl: number, buf: number, max: number, nwritten: number) =>
+        this.storeGet(h, kp, kl, buf, max, nwritten),
+      'fastly_dictionary.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out),
+      'fastly_dictionary.get': (h: number, kp: number, kl: number, buf: number, max: number, nwritten: number) =>
+        this.storeGet(h, kp, kl, buf, max, nwritten),
+
+      // --- secret stores ---
+      // Unknown store name: BADF, as for config stores (same assumption). Missing key: NONE.
+      'fastly_secret_store.open': (np: number, nl: number, out: number) => this.openStore(this.secretStores, this.options.secrets, np, nl, out),
+      'fastly_secret_store.get': (store: number, kp: number, kl: number, out: number) => {
+        const s = this.secretStores.get(store)
+        if (!s) return S.BADF
+        const key = this.str(kp, kl)
+        if (!Object.hasOwn(s, key)) return S.NONE
+        const h = this.handle()
+        this.secrets.set(h, bytes(s[key]!))
+        this.u32(out, h)
+        return S.OK
+      },
+      'fastly_secret_store.plaintext': (h: number, buf: number, max: number, nwritten: number) => {
+        const secret = this.secrets.get(h)
+        if (!secret) return S.BADF
+        return this.putBytes(secret, buf, max, nwritten)
+      },
+      'fastly_secret_store.from_bytes': (ptr: number, len: number, out: number) => {
+        const h = this.handle()
+        this.secrets.set(h, this.copy(ptr, len))
+        this.u32(out, h)
+        return S.OK
+      },
+
+      // --- KV stores: completes every operation at once; the *_wait call reports it ---
+      // Unknown store name: BADF (same assumption as above). Not yet exercised by the artifact tests.
+      'fastly_kv_store.open': (np: number, nl: number, out: number) => {
+        const name = this.str(np, nl)
+        const store = this.options.kvStores?.[name]
+        if (!store) return S.BADF
+        const h = this.handle()
+        this.kvStores.set(h, store)
+        this.u32(out, h)
+        return S.OK
+      },
+      'fastly_kv_store.lookup': (store: number, kp: number, kl: number, _mask: number, _opts: number, out: number) =>
+        this.kvStart(store, { kind: 'lookup', key: this.str(kp, kl) }, out),
+      'fastly_kv_store.lookup_wait_v2': (h: number, bodyOut: number, _metaBuf: number, _metaLen: number, metaNwritten: number, genOut: number, kvErrOut: number) => {
+        const p = this.kvPending.get(h)
+        if (!p || p.kind !== 'lookup') return S.BADF
+        this.kvPending.delete(h)
+        const value = p.store.get(p.key)
+        this.u32(metaNwritten, 0) // metadata is not modelled
+        new DataView(this.memory.buffer).setBigUint64(genOut, 0n, true)
+        if (value === undefined) {
+          this.u32(bodyOut, INVALID_HANDLE)
+          this.u32(kvErrOut, KvError.NOT_FOUND)
+        } else {
+          this.u32(bodyOut, this.newBody(value.slice()))
+          this.u32(kvErrOut, KvError.OK)
+        }
+        return S.OK
+      },
+      'fastly_kv_store.insert': (store: number, kp: number, kl: number, body: number, mask: number, _opts: number, out: number) => {
+        // Only the default mode (overwrite) is modelled; options (mode, metadata, TTL, generation match) are refused.
+        if ((mask & ~1) !== 0) return S.UNSUPPORTED
+        const b = this.bodies.get(body)
+        if (!b) return S.BADF
+        this.bodies.delete(body)
+        return this.kvStart(store, { kind: 'insert', key: this.str(kp, kl), value: this.rest(b) }, out)
+      },
+      'fastly_kv_store.insert_wait': (h: number, kvErrOut: number) => {
+        const p = this.kvPending.get(h)
+        if (!p || p.kind !== 'insert') return S.BADF
+        this.kvPending.delete(h)
+        p.store.set(p.key, p.value!)
+        this.u32(kvErrOut, KvError.OK)
+        return S.OK
+      },
+      'fastly_kv_store.delete': (store: number, kp: number, kl: number, _mask: number, _opts: number, out: number) =>
+        this.kvStart(store, { kind: 'delete', key: this.str(kp, kl) }, out),
+      'fastly_kv_store.delete_wait': (h: number, kvErrOut: number) => {
+        const p = this.kvPending.get(h)
+        if (!p || p.kind !== 'delete') return S.BADF
+        this.kvPending.delete(h)
+        this.u32(kvErrOut, p.store.delete(p.key) ? KvError.OK : KvError.NOT_FOUND)
+        return S.OK
+      },
+
+      // --- fastly_compute_runtime ---
+      'fastly_compute_runtime.get_vcpu_ms': (out: number) => (new DataView(this.memory.buffer).setBigUint64(out, 0n, true), S.OK),
+      'fastly_compute_runtime.get_heap_mib': (out: number) => (this.u32(out, Math.ceil(this.memory.buffer.byteLength / 2 ** 20)), S.OK),
+    }
+  }
+
+  /** WASI fd_write with stdout/stderr captured (other fds are not open in the guest). */
+  readonly fdWrite = (fd: number, iovs: number, iovsLen: number, nwrittenOut: number): number => {
+    const view = new DataView(this.memory.buffer)
+    let text = ''
+    let total = 0
+    for (let i = 0; i < iovsLen; i++) {
+      const ptr = view.getUint32(iovs + i * 8, true)
+      const len = view.getUint32(iovs + i * 8 + 4, true)
+      text += decoder.decode(new Uint8Array(this.memory.buffer, ptr, len))
+      total += len
+    }
+    if (fd === 1) this.stdout += text
+    else if (fd === 2) this.stderr += text
+    else return 8 // WASI errno BADF
+    view.setUint32(nwrittenOut, total, true)
+    return 0
+  }
+
+  result(): FastlyTestResponse {
+    if (!this.sent) throw new Error(`harness: the guest finished without sending a response downstream\nguest stderr:\n${this.stderr}`)
+    const { snapshot, streaming, body } = this.sent
+    // A streamed body keeps receiving writes after send_downstream; take everything written by the end.
+    const b = streaming ? this.bodies.get(body) : undefined
+    const data = b ? concat(snapshot.body, this.rest(b)) : snapshot.body
+    const headerList = snapshot.headers.map(([n, v]): [string, string] => [n, decoder.decode(v)])
+    const headers = new Headers()
+    for (const [n, v] of headerList) headers.append(n, v)
+    return {
+      status: snapshot.status,
+      headerList,
+      headers,
+      body: data,
+      text: () => decoder.decode(data),
+      json: () => JSON.parse(decoder.decode(data)),
+      stdout: this.stdout,
+      stderr: this.stderr,
+    }
+  }
+
+  // --- helpers ---
+  private handle(): number {
+    return this.nextHandle++
+  }
+  private newBody(data: Uint8Array): number {
+    const h = this.handle()
+    this.bodies.set(h, { data, pos: 0, closed: false })
+    return h
+  }
+  private rest(b: BodyState): Uint8Array {
+    return b.data.slice(b.pos)
+  }
+  private u32(ptr: number, value: number): void {
+    new DataView(this.memory.buffer).setUint32(ptr, value >>> 0, true)
+  }
+  private copy(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, len).slice()
+  }
+  private str(ptr: number, len: number): string {
+    return decoder.decode(new Uint8Array(this.memory.buffer, ptr, len))
+  }
+  /** Writes `data` to a guest buffer, or reports BUFFER_LEN with the size needed in `nwritten`. */
+  private putBytes(data: Uint8Array, buf: number, max: number, nwritten: number): number {
+    this.u32(nwritten, data.length)
+    if (data.length > max) return FastlyStatus.BUFFER_LEN
+    new Uint8Array(this.memory.buffer, buf, data.length).set(data)
+    return FastlyStatus.OK
+  }
+  private withReq(h: number, f: (r: ReqState) => number): number {
+    const r = this.reqs.get(h)
+    return r ? f(r) : FastlyStatus.BADF
+  }
+  private withResp(h: number, f: (r: RespState) => number): number {
+    const r = this.resps.get(h)
+    return r ? f(r) : FastlyStatus.BADF
+  }
+  private insertHeader(headers: Header[], np: number, nl: number, vp: number, vl: number): Header[] {
+    const name = this.str(np, nl).toLowerCase()
+    const value = this.copy(vp, vl)
+    const i = headers.findIndex(([n]) => n === name)
+    if (i < 0) return [...headers, [name, value]]
+    // Replace every value; the header keeps the position of its first occurrence.
+    const out = headers.filter(([n]) => n !== name)
+    out.splice(i, 0, [name, value])
+    return out
+  }
+  private removeHeader(r: { headers: Header[] }, np: number, nl: number): number {
+    const name = this.str(np, nl).toLowerCase()
+    if (!r.headers.some(([n]) => n === name)) return FastlyStatus.INVAL
+    r.headers = r.headers.filter(([n]) => n !== name)
+    return FastlyStatus.OK
+  }
+  /**
+   * NUL-terminated distinct names from index `cursor` on, as many as fit in `len`; `ending_cursor`
+   * (an i64) is the index to continue from, or -1 when every name was written.
+   */
+  private headerNames(headers: Header[], buf: number, len: number, cursor: number, endOut: number, nwritten: number): number {
+    const names = [...new Set(headers.map(([n]) => n))]
+    return this.writeList(names.map((n) => encoder.encode(n)), buf, len, cursor, endOut, nwritten)
+  }
+  private headerValues(headers: Header[], name: string, buf: number, len: number, cursor: number, endOut: number, nwritten: number): number {
+    const lower = name.toLowerCase()
+    const values = headers.filter(([n]) => n === lower).map(([, v]) => v)
+    return this.writeList(values, buf, len, cursor, endOut, nwritten)
+  }
+  private writeList(items: Uint8Array[], buf: number, len: number, cursor: number, endOut: number, nwritten: number): number {
+    const view = new DataView(this.memory.buffer)
+    let off = 0
+    let i = cursor
+    for (; i < items.length; i++) {
+      const item = items[i]!
+      if (off + item.length + 1 > len) {
+        if (i === cursor) {
+          // Not even one item fits: the guest must retry with a larger buffer.
+          view.setUint32(nwritten, item.length + 1, true)
+          return FastlyStatus.BUFFER_LEN
+        }
+        break
+      }
+      new Uint8Array(this.memory.buffer, buf + off, item.length).set(item)
+      new Uint8Array(this.memory.buffer)[buf + off + item.length] = 0
+      off += item.length + 1
+    }
+    view.setBigInt64(endOut, i < items.length ? BigInt(i) : -1n, true)
+    view.setUint32(nwritten, off, true)
+    return FastlyStatus.OK
+  }
+  private openStore<T>(table: Map<number, T>, source: Record<string, T> | undefined, np: number, nl: number, out: number): number {
+    const name = this.str(np, nl)
+    if (!source || !Object.hasOwn(source, name)) return FastlyStatus.BADF
+    const h = this.handle()
+    table.set(h, source[name]!)
+    this.u32(out, h)
+    return FastlyStatus.OK
+  }
+  private storeGet(h: number, kp: number, kl: number, buf: number, max: number, nwritten: number): number {
+    const store = this.configStores.get(h)
+    if (!store) return FastlyStatus.BADF
+    const key = this.str(kp, kl)
+    if (!Object.hasOwn(store, key)) return FastlyStatus.NONE
+    return this.putBytes(encoder.encode(store[key]!), buf, max, nwritten)
+  }
+  private kvStart(store: number, op: Omit<KvPending, 'store'>, out: number): number {
+    const s = this.kvStores.get(store)
+    if (!s) return FastlyStatus.BADF
+    const h = this.handle()
+    this.kvPending.set(h, { ...op, store: s })
+    this.u32(out, h)
+    return FastlyStatus.OK
+  }
+}
+
+/** Host calls this harness implements (module.name), for reports and for tests that check coverage. */
+export function implementedHostCalls(): string[] {
+  const host = new Host({ method: 'GET', url: 'http://localhost/' }, {})
+  return Object.keys(host.calls).sort()
+}
