@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { TEST_BINDINGS } from './test/worker/service/secrets.ts'
 
 // Two projects: the worker's tests run inside workerd against the real entry (wrangler.toml's
 // `main`); the build tooling's tests (size gate, scripts) run in Node, where those tools run.
@@ -8,7 +9,8 @@ export default defineConfig({
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        // The service's secrets for the tests: fixed, public test values (test/worker/service/secrets.ts).
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: TEST_BINDINGS } })],
         // Conformance suites run thousands of operations per test: allow them time on a shared machine.
         test: { name: 'workerd', include: ['test/worker/**/*.test.ts'], testTimeout: 120_000 },
       },

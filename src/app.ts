@@ -9,6 +9,8 @@ import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import { ErrorCode, codeForStatus, problem } from './problem.ts'
+import { ServiceConfigError, type ServiceContext } from './service/context.ts'
+import { registerServiceRoutes, type ResolveService, type ServiceEnv } from './service/routes.ts'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -30,6 +32,13 @@ export interface AppDeps {
   crypto: (() => Promise<SelectedBackends>) | null
   /** Probes the crypto the runtime offers; called once per isolate, on the first request that needs it. */
   detectCapabilities: () => Promise<CryptoCapabilities>
+  /**
+   * The service context (keys, auth, policy, store, metrics) for a request's platform `env`, or null
+   * where the runtime wires in no service yet: its endpoints then answer 503 service_unavailable. The
+   * entry memoises it per isolate and env; a bad variable rejects with ServiceConfigError (answered
+   * 500 service_misconfigured, naming the variable but never its value).
+   */
+  service: ((env: unknown) => Promise<ServiceContext>) | null
   /** Where unexpected errors are reported (never with request bodies or secrets). */
   logError?: (message: string, error: unknown) => void
 }
@@ -44,8 +53,8 @@ function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
     }))
 }
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono()
+export function createApp(deps: AppDeps): Hono<ServiceEnv> {
+  const app = new Hono<ServiceEnv>()
   const capabilities = memoise(deps.detectCapabilities)
   const logError = deps.logError ?? ((message, error) => console.error(message, error))
 
@@ -68,6 +77,17 @@ export function createApp(deps: AppDeps): Hono {
     }),
   )
 
+  const resolveService: ResolveService = async (c) => {
+    if (!deps.service) return problem(c, 503, ErrorCode.serviceUnavailable, 'This deployment does not serve the key establishment and config vault endpoints yet.')
+    try {
+      return await deps.service(c.env)
+    } catch (error) {
+      if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
+      throw error
+    }
+  }
+  registerServiceRoutes(app, resolveService, logError)
+
   rejectOtherMethods(app)
 
   app.notFound((c) => problem(c, 404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`))
@@ -88,7 +108,7 @@ export function createApp(deps: AppDeps): Hono {
  * header. Call after every route is registered: it adds a catch-all per path, listing the methods
  * registered there (HEAD comes with GET, as Hono serves HEAD from GET handlers).
  */
-function rejectOtherMethods(app: Hono): void {
+function rejectOtherMethods(app: Hono<ServiceEnv>): void {
   const allowed = new Map<string, Set<string>>()
   for (const { method, path } of app.routes) {
     if (method === 'ALL') continue // middleware

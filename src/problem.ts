@@ -14,6 +14,26 @@ export const ErrorCode = {
   /** A 4xx without a more specific code. */
   requestRejected: 'request_rejected',
   internal: 'internal_error',
+  // Service endpoints (docs/PROTOCOL.md §7).
+  invalidJson: 'invalid_json',
+  invalidEncoding: 'invalid_encoding',
+  invalidLength: 'invalid_length',
+  unsupportedVersion: 'unsupported_version',
+  unsupportedSuite: 'unsupported_suite',
+  unknownKey: 'unknown_key',
+  decryptionFailed: 'decryption_failed',
+  invalidName: 'invalid_name',
+  invalidCredentials: 'invalid_credentials',
+  invalidTicket: 'invalid_ticket',
+  expiredTicket: 'expired_ticket',
+  modeNotAllowed: 'mode_not_allowed',
+  scopeDenied: 'scope_denied',
+  versionMismatch: 'version_mismatch',
+  preconditionRequired: 'precondition_required',
+  /** 503: this deployment serves no vault (e.g. an entry that wires in no service yet). */
+  serviceUnavailable: 'service_unavailable',
+  /** 500: a configuration variable is missing or malformed; the detail names it, never its value. */
+  serviceMisconfigured: 'service_misconfigured',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -23,6 +43,8 @@ export interface Problem {
   status: number
   code: ErrorCode
   detail?: string
+  /** RFC 9457 extension members, e.g. `currentVersion` on `version_mismatch`. */
+  [extension: string]: unknown
 }
 
 const TITLES: Record<ErrorCode, string> = {
@@ -32,11 +54,28 @@ const TITLES: Record<ErrorCode, string> = {
   payload_too_large: 'Payload Too Large',
   request_rejected: 'Request Rejected',
   internal_error: 'Internal Server Error',
+  invalid_json: 'Invalid JSON',
+  invalid_encoding: 'Invalid Encoding',
+  invalid_length: 'Invalid Length',
+  unsupported_version: 'Unsupported Version',
+  unsupported_suite: 'Unsupported Suite',
+  unknown_key: 'Unknown Key',
+  decryption_failed: 'Decryption Failed',
+  invalid_name: 'Invalid Name',
+  invalid_credentials: 'Invalid Credentials',
+  invalid_ticket: 'Invalid Ticket',
+  expired_ticket: 'Expired Ticket',
+  mode_not_allowed: 'Mode Not Allowed',
+  scope_denied: 'Scope Denied',
+  version_mismatch: 'Version Mismatch',
+  precondition_required: 'Precondition Required',
+  service_unavailable: 'Service Unavailable',
+  service_misconfigured: 'Service Misconfigured',
 }
 
-export function problemBody(status: number, code: ErrorCode, detail?: string): Problem {
+export function problemBody(status: number, code: ErrorCode, detail?: string, extensions?: Record<string, unknown>): Problem {
   // `type` is a relative URI naming the code; docs list every code (README, "Errors").
-  return { type: `/problems/${code}`, title: TITLES[code], status, code, ...(detail ? { detail } : {}) }
+  return { ...extensions, type: `/problems/${code}`, title: TITLES[code], status, code, ...(detail ? { detail } : {}) }
 }
 
 export function problem(
@@ -45,8 +84,9 @@ export function problem(
   code: ErrorCode,
   detail?: string,
   headers?: Record<string, string>,
+  extensions?: Record<string, unknown>,
 ): Response {
-  return c.body(JSON.stringify(problemBody(status, code, detail)), status, {
+  return c.body(JSON.stringify(problemBody(status, code, detail, extensions)), status, {
     'content-type': PROBLEM_CONTENT_TYPE,
     ...headers,
   })

@@ -1,15 +1,63 @@
 // Cloudflare Workers entry: wires the platform into the shared app. Module top level builds the
-// app only; no secrets or randomness here.
+// app only; no secrets or randomness here. The service context (keys derived from SERVER_SECRET,
+// auth, policy, the Durable Object store) is built on the first request that needs it, once per
+// isolate and env object.
 import { createApp } from '../app.ts'
 import { detectCryptoCapabilities } from '../capabilities.ts'
 import { lazyBackends } from '../crypto/select.ts'
 import * as mlkem from '../mlkem/workerd.ts'
+import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
+import { type ConfigVaultEnv, DurableObjectConfigStore } from './cloudflare-store.ts'
+
+/** What the service reads from `env`: wrangler.toml vars, secrets and bindings. */
+export interface ServiceEnvBindings extends ServiceVars, Partial<ConfigVaultEnv> {
+  /** Optional Workers Analytics Engine dataset for the metrics. */
+  ANALYTICS?: AnalyticsSink
+}
+
+const crypto = lazyBackends(mlkem)
+
+// Metrics are per isolate (GET /metrics shows this isolate's totals); the Analytics Engine sink is
+// whichever binding the latest env carries.
+let analytics: AnalyticsSink | undefined
+const metrics = new Metrics({
+  log: (line) => console.log(line),
+  analytics: { writeDataPoint: (point) => analytics?.writeDataPoint(point) },
+})
+
+const contexts = new WeakMap<object, Promise<ServiceContext>>()
+
+function service(env: unknown): Promise<ServiceContext> {
+  const bindings = (env ?? {}) as ServiceEnvBindings
+  analytics = bindings.ANALYTICS
+  let context = contexts.get(bindings)
+  if (!context) {
+    context = build(bindings)
+    contexts.set(bindings, context)
+    // A configuration error is kept (the same env gives the same error) and logged once, here;
+    // anything else (a transient failure) is forgotten so the next request tries again.
+    context.catch((error: unknown) => {
+      if (error instanceof ServiceConfigError) console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
+      else contexts.delete(bindings)
+    })
+  }
+  return context
+}
+
+async function build(env: ServiceEnvBindings): Promise<ServiceContext> {
+  const namespace = env.CONFIG_VAULT
+  if (!namespace) throw new ServiceConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.toml) is missing.')
+  const { backends } = await crypto()
+  return createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
+}
 
 const app = createApp({
   runtime: { name: 'cloudflare-workers' },
   mlkem,
-  crypto: lazyBackends(mlkem),
+  crypto,
   detectCapabilities: detectCryptoCapabilities,
+  service,
 })
 
 export default app

@@ -12,6 +12,8 @@ const app = createApp({
   // Fastly work; until then /health reports none.
   mlkem: null,
   crypto: null,
+  // No vault store or secrets wiring yet: /v1/* and /metrics answer 503 service_unavailable.
+  service: null,
   detectCapabilities: detectCryptoCapabilities,
 })
 

@@ -65,6 +65,7 @@ describe('unexpected errors', () => {
       runtime: { name: 'test' },
       mlkem: null,
       crypto: null,
+      service: null,
       detectCapabilities: async () => {
         calls++
         if (calls === 1) throw new Error('probe failed: do-not-leak-7f3a')

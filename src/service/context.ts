@@ -1,0 +1,154 @@
+// The service's per-deployment context: configuration parsed and keys derived once (per isolate and
+// env), then shared by every request. Runtime-agnostic: an entry (src/runtime/) supplies the
+// variables, the crypto backends, the store and the metrics.
+import type { Backends } from '../crypto/types.ts'
+import { createHpke, type Hpke } from '../hpke/hpke.ts'
+import { b64u, sha256, utf8 } from '../protocol/encoding.ts'
+import { SESSION_AEADS } from '../protocol/v1.ts'
+import { AuthConfigError, parseAuthConfig, type AuthConfig } from './auth.ts'
+import { deriveSecretKeys, parseServerSecret, ServiceConfigError, type ServerKey } from './keys.ts'
+import type { Metrics } from './metrics.ts'
+import { acceptedModes, parsePolicy, PolicyConfigError, type PqPolicy } from './policy.ts'
+import type { ConfigStore } from './store.ts'
+import { Tickets } from './tickets.ts'
+import { Vault } from './vault.ts'
+
+export { ServiceConfigError } from './keys.ts'
+
+/** The configuration variables (secrets and vars) the service reads. */
+export interface ServiceVars {
+  SERVER_SECRET?: unknown
+  SERVER_SECRET_PREVIOUS?: unknown
+  ADMIN_TOKEN_SHA256?: unknown
+  CLIENTS?: unknown
+  PQ_POLICY?: unknown
+  SESSION_TTL_SECONDS?: unknown
+}
+
+export const DEFAULT_SESSION_TTL_SECONDS = 900
+export const MAX_SESSION_TTL_SECONDS = 900
+
+export interface ServiceContext {
+  policy: PqPolicy
+  auth: AuthConfig
+  /** Current keys, then retiring ones; all three modes each (the policy decides which are accepted). */
+  keys: readonly ServerKey[]
+  keyByKid: ReadonlyMap<string, ServerKey>
+  /** GET /v1/keys, rendered once: the body and its ETag. */
+  keysDocument: { body: string; etag: string }
+  tickets: Tickets
+  vault: Vault
+  /**
+   * The store, opened for this request: on Workers a Durable Object stub is an I/O object bound to
+   * the request that created it, so each request opens its own (cheap: no round trip).
+   */
+  openStore(): ConfigStore
+  metrics: Metrics
+  backends: Backends
+  hpke: Hpke
+  sessionTtlSeconds: number
+  now(): number
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw new ServiceConfigError(name, `${name} must be a string.`)
+  return value
+}
+
+function parseTtl(value: unknown): number {
+  const text = optionalString('SESSION_TTL_SECONDS', value)
+  if (text === undefined || text === '') return DEFAULT_SESSION_TTL_SECONDS
+  const n = /^\d{1,4}$/.test(text.trim()) ? Number(text.trim()) : NaN
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SESSION_TTL_SECONDS) {
+    throw new ServiceConfigError('SESSION_TTL_SECONDS', `SESSION_TTL_SECONDS must be a whole number of seconds from 1 to ${MAX_SESSION_TTL_SECONDS} (default ${DEFAULT_SESSION_TTL_SECONDS}).`)
+  }
+  return n
+}
+
+function parseAuth(vars: ServiceVars): AuthConfig {
+  const admin = optionalString('ADMIN_TOKEN_SHA256', vars.ADMIN_TOKEN_SHA256)
+  const clients = optionalString('CLIENTS', vars.CLIENTS)
+  let adminTokenSha256: AuthConfig['adminTokenSha256']
+  try {
+    adminTokenSha256 = parseAuthConfig({ ADMIN_TOKEN_SHA256: admin }).adminTokenSha256
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new ServiceConfigError('ADMIN_TOKEN_SHA256', error.message)
+    throw error
+  }
+  try {
+    return { adminTokenSha256, clients: parseAuthConfig({ CLIENTS: clients }).clients }
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new ServiceConfigError('CLIENTS', error.message)
+    throw error
+  }
+}
+
+/** Parses every variable (throwing ServiceConfigError naming the first bad one) and derives the keys. */
+export async function createServiceContext(
+  vars: ServiceVars,
+  deps: { backends: Backends; openStore: () => ConfigStore; metrics: Metrics; now?: () => number },
+): Promise<ServiceContext> {
+  // Parse everything before deriving anything, so a bad variable is reported without crypto work.
+  const secret = parseServerSecret('SERVER_SECRET', vars.SERVER_SECRET)
+  const previousText = optionalString('SERVER_SECRET_PREVIOUS', vars.SERVER_SECRET_PREVIOUS)
+  const previousSecret = previousText ? parseServerSecret('SERVER_SECRET_PREVIOUS', previousText) : null
+  const auth = parseAuth(vars)
+  let policy: PqPolicy
+  try {
+    policy = parsePolicy(optionalString('PQ_POLICY', vars.PQ_POLICY))
+  } catch (error) {
+    if (error instanceof PolicyConfigError) throw new ServiceConfigError('PQ_POLICY', error.message)
+    throw error
+  }
+  const sessionTtlSeconds = parseTtl(vars.SESSION_TTL_SECONDS)
+
+  const { backends } = deps
+  const hpke = createHpke(backends)
+  const current = await deriveSecretKeys(backends, hpke, secret, 'current')
+  const previous = previousSecret ? await deriveSecretKeys(backends, hpke, previousSecret, 'retiring') : null
+  secret.fill(0)
+  previousSecret?.fill(0)
+  if (previous && previous.kekId === current.kekId) {
+    throw new ServiceConfigError('SERVER_SECRET_PREVIOUS', 'SERVER_SECRET_PREVIOUS is the same secret as SERVER_SECRET; unset it, or set it to the secret being retired.')
+  }
+
+  const keys = [...current.keys, ...(previous?.keys ?? [])]
+  const tickets = await Tickets.create(backends.aes256Gcm, current.ticketKey, previous?.ticketKey ?? null)
+  const vault = new Vault(
+    backends.aes256Gcm,
+    { id: current.kekId, key: await backends.aes256Gcm.importKey(current.kek) },
+    previous ? { id: previous.kekId, key: await backends.aes256Gcm.importKey(previous.kek) } : null,
+  )
+  for (const k of [current, previous]) {
+    k?.ticketKey.fill(0)
+    k?.kek.fill(0)
+  }
+
+  const accepted = acceptedModes(policy)
+  const body = JSON.stringify({
+    version: 1,
+    policy,
+    aeads: [...SESSION_AEADS],
+    keys: keys
+      .filter((k) => accepted.includes(k.mode))
+      .map((k) => ({ kid: k.kid, mode: k.mode, kemId: k.kemId, publicKey: b64u(k.publicKey), notBefore: null, notAfter: null, status: k.status })),
+  })
+  const etag = `"${b64u((await sha256(utf8(body))).subarray(0, 16))}"`
+
+  return {
+    policy,
+    auth,
+    keys,
+    keyByKid: new Map(keys.map((k) => [k.kid, k])),
+    keysDocument: { body, etag },
+    tickets,
+    vault,
+    openStore: deps.openStore,
+    metrics: deps.metrics,
+    backends,
+    hpke,
+    sessionTtlSeconds,
+    now: deps.now ?? Date.now,
+  }
+}

@@ -1,0 +1,104 @@
+// Server key material, all derived from SERVER_SECRET (docs/PROTOCOL.md §4, "Key derivation"):
+//
+//   PRK        = HKDF-Extract(salt = "pq-edge/v1", IKM = SERVER_SECRET)
+//   ikm(mode)  = HKDF-Expand(PRK, "static key " || mode, 32)       mode ∈ hybrid, pq, classical
+//   (sk, pk)   = DeriveKeyPair(ikm(mode)) of that mode's KEM (RFC 9180 §7.1.3, draft-ietf-hpke-pq §3/§4)
+//   K_ticket   = HKDF-Expand(PRK, "ticket key", 32)                (§5.4)
+//   KEK        = HKDF-Expand(PRK, "vault kek", 32)                 (config records at rest, §6.4)
+//   KEK id     = b64u(HKDF-Expand(PRK, "vault kek id", 9))
+//
+// Nothing is stored: every isolate derives the same keys from the secret, so any location can open
+// any request and ticket. With SERVER_SECRET_PREVIOUS set, its keys are derived too, listed as
+// "retiring", and still accepted (rotation).
+import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
+import type { Backends } from '../crypto/types.ts'
+import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
+import { b64u, EncodingError, fromB64u, utf8 } from '../protocol/encoding.ts'
+import { KDF_HKDF_SHA256, keyId, MODE_KEM, type Mode } from '../protocol/v1.ts'
+
+export const SERVER_SECRET_BYTES = 32
+const ROOT_SALT = 'pq-edge/v1'
+export const MODES: readonly Mode[] = ['hybrid', 'pq', 'classical']
+
+/** A configuration variable is missing or malformed. The message names the variable, never its value. */
+export class ServiceConfigError extends Error {
+  override name = 'ServiceConfigError'
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** SERVER_SECRET (and SERVER_SECRET_PREVIOUS): 32 bytes, base64url without padding (43 characters). */
+export function parseServerSecret(variable: string, value: unknown): Uint8Array {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ServiceConfigError(variable, `${variable} is not set; it must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters).`)
+  }
+  try {
+    return fromB64u(value.trim(), variable, SERVER_SECRET_BYTES)
+  } catch (error) {
+    if (error instanceof EncodingError) {
+      throw new ServiceConfigError(variable, `${variable} must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters); the value given is not.`)
+    }
+    throw error
+  }
+}
+
+export interface ServerKey {
+  kid: string
+  mode: Mode
+  kemId: number
+  publicKey: Uint8Array
+  recipientKey: RecipientKey
+  status: 'current' | 'retiring'
+}
+
+/** Everything one server secret yields. */
+export interface SecretKeys {
+  keys: ServerKey[]
+  ticketKey: Uint8Array
+  kek: Uint8Array
+  kekId: string
+}
+
+/** The HPKE suite for a mode and AEAD (classical only ever explicitly). */
+export function suiteFor(hpke: Hpke, mode: Mode, aeadId: number): Suite {
+  return hpke.suite({ kem: MODE_KEM[mode], kdf: KDF_HKDF_SHA256, aead: aeadId, allowClassical: mode === 'classical' })
+}
+
+export async function rootKey(hkdf: HkdfSha256, secret: Uint8Array): Promise<Uint8Array> {
+  return hkdf.extract(utf8(ROOT_SALT), secret)
+}
+
+/** ikm(mode) = HKDF-Expand(PRK, "static key " || mode, 32). Exported for the test vectors. */
+export function staticKeyIkm(hkdf: HkdfSha256, prk: Uint8Array, mode: Mode): Promise<Uint8Array> {
+  return hkdf.expand(prk, utf8(`static key ${mode}`), 32)
+}
+
+/** Derives one secret's static keys (all three modes: kids are known even for modes the policy refuses), ticket key and KEK. */
+export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: Uint8Array, status: ServerKey['status']): Promise<SecretKeys> {
+  const hkdf = createHkdfSha256(backends.hmacSha256)
+  const prk = await rootKey(hkdf, secret)
+  try {
+    const keys: ServerKey[] = []
+    for (const mode of MODES) {
+      const suite = suiteFor(hpke, mode, 0x0003)
+      const ikm = await staticKeyIkm(hkdf, prk, mode)
+      const { publicKey, privateKey } = await suite.DeriveKeyPair(ikm)
+      ikm.fill(0)
+      const recipientKey = await suite.importRecipientKey(privateKey)
+      privateKey.fill(0)
+      keys.push({ kid: await keyId(MODE_KEM[mode], publicKey), mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status })
+    }
+    return {
+      keys,
+      ticketKey: await hkdf.expand(prk, utf8('ticket key'), 32),
+      kek: await hkdf.expand(prk, utf8('vault kek'), 32),
+      kekId: b64u(await hkdf.expand(prk, utf8('vault kek id'), 9)),
+    }
+  } finally {
+    prk.fill(0)
+  }
+}
