@@ -431,7 +431,7 @@ function httpFor(baseUrl: string, fetchFn: FetchLike | undefined): (path: string
     } catch (error) {
       const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
       const reason = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error)?.message
-      throw new PqEdgeError('network_error', `${init?.method ?? 'GET'} ${base.origin}${path.split('/').slice(0, 3).join('/')}…: ${reason ?? 'fetch failed'}`, { cause: error })
+      throw new PqEdgeError('network_error', `${init?.method ?? 'GET'} ${prefix}${path}: ${reason ?? 'fetch failed'}`, { cause: error })
     }
   }
 }

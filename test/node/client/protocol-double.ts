@@ -34,6 +34,7 @@ interface StaticKey {
 
 export interface ProtocolDouble {
   fetch: (input: string, init?: RequestInit) => Promise<Response>
+  handle: (req: Request) => Promise<Response>
   keys: StaticKey[]
   sessions: Map<string, AcceptedSession & { expires: number }>
   records: Map<string, { version: number; value: Uint8Array | null }>
@@ -165,6 +166,7 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
 
   return {
     fetch: (input, init) => handle(new Request(input, init)),
+    handle,
     keys,
     sessions,
     records,
