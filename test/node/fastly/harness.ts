@@ -26,8 +26,10 @@
 // Semantics follow the ABI's conventions: status codes (FastlyStatus below), `nwritten` out
 // pointers, BUFFER_LEN (4) with the needed size in `nwritten` when a buffer is too small, NONE
 // (10) for an absent optional value, NUL-separated lists with a cursor for header names/values.
-// Where Viceroy's exact behaviour was not checked (errors for unknown store names, KV details),
-// the choice is noted at the call. Header names are lowercased, as Fastly's host does.
+// Status codes for unknown store names are the ones js-compute turns into its "… does not exist"
+// errors; KV details Viceroy has (metadata, generations, modes, list) are not modelled. Header
+// names are lowercased, as Fastly's host does. test/node/fastly/harness.test.ts checks each
+// implemented call against the real engine with a small js-compute program.
 import { readFileSync, statSync } from 'node:fs'
 import { WASI } from 'node:wasi'
 
@@ -398,17 +400,17 @@ class Host {
       },
 
       // --- config stores (and the legacy dictionary API over the same data) ---
-      // Unknown store name: BADF (assumed to match Viceroy; the guest reports "no such store").
-      'fastly_config_store.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out),
+      // Unknown store name: BADF, which js-compute reports as "No ConfigStore named '…' exists".
+      'fastly_config_store.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out, S.BADF),
       'fastly_config_store.get': (h: number, kp: number, kl: number, buf: number, max: number, nwritten: number) =>
         this.storeGet(h, kp, kl, buf, max, nwritten),
-      'fastly_dictionary.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out),
+      'fastly_dictionary.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out, S.BADF),
       'fastly_dictionary.get': (h: number, kp: number, kl: number, buf: number, max: number, nwritten: number) =>
         this.storeGet(h, kp, kl, buf, max, nwritten),
 
       // --- secret stores ---
-      // Unknown store name: BADF, as for config stores (same assumption). Missing key: NONE.
-      'fastly_secret_store.open': (np: number, nl: number, out: number) => this.openStore(this.secretStores, this.options.secrets, np, nl, out),
+      // Unknown store name: NONE (js-compute: "SecretStore … does not exist"). Missing key: NONE (get resolves null).
+      'fastly_secret_store.open': (np: number, nl: number, out: number) => this.openStore(this.secretStores, this.options.secrets, np, nl, out, S.NONE),
       'fastly_secret_store.get': (store: number, kp: number, kl: number, out: number) => {
         const s = this.secretStores.get(store)
         if (!s) return S.BADF
@@ -432,11 +434,12 @@ class Host {
       },
 
       // --- KV stores: completes every operation at once; the *_wait call reports it ---
-      // Unknown store name: BADF (same assumption as above). Not yet exercised by the artifact tests.
+      // Unknown store name: INVAL (js-compute: "KVStore … does not exist"). Metadata, TTL, insert
+      // modes, generations and list are not modelled.
       'fastly_kv_store.open': (np: number, nl: number, out: number) => {
         const name = this.str(np, nl)
         const store = this.options.kvStores?.[name]
-        if (!store) return S.BADF
+        if (!store) return S.INVAL
         const h = this.handle()
         this.kvStores.set(h, store)
         this.u32(out, h)
@@ -618,9 +621,9 @@ class Host {
     view.setUint32(nwritten, off, true)
     return FastlyStatus.OK
   }
-  private openStore<T>(table: Map<number, T>, source: Record<string, T> | undefined, np: number, nl: number, out: number): number {
+  private openStore<T>(table: Map<number, T>, source: Record<string, T> | undefined, np: number, nl: number, out: number, unknown: number): number {
     const name = this.str(np, nl)
-    if (!source || !Object.hasOwn(source, name)) return FastlyStatus.BADF
+    if (!source || !Object.hasOwn(source, name)) return unknown
     const h = this.handle()
     table.set(h, source[name]!)
     this.u32(out, h)

@@ -1,0 +1,97 @@
+// Checks the harness's host calls against the real engine: test/node/fastly/fixtures/host-calls.js
+// is compiled by js-compute-runtime (the same StarlingMonkey as bin/main.wasm, ~5 s) into a temp
+// dir, then driven through the harness. These are the calls the Fastly service work will lean on
+// (secret, config and KV stores, log endpoints, request/response bodies and headers).
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { implementedHostCalls, runFastlyRequest, type FastlyHarnessOptions, type FastlyLogLine } from './harness.ts'
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const run = promisify(execFile)
+const enc = new TextEncoder()
+
+let dir: string
+let wasm: string
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pq-edge-fastly-harness-'))
+  wasm = join(dir, 'host-calls.wasm')
+  await run(join(ROOT, 'node_modules/.bin/js-compute-runtime'), [fileURLToPath(new URL('./fixtures/host-calls.js', import.meta.url)), wasm], { cwd: ROOT })
+}, 300_000)
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+const get = (path: string, options: FastlyHarnessOptions = {}, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
+  runFastlyRequest(wasm, { method: init.method ?? 'GET', url: `http://localhost${path}`, headers: init.headers, body: init.body }, options)
+
+describe('Fastly harness host calls, driven by the real engine', () => {
+  it('secret store: plaintext (also past a 4 KiB buffer), missing key -> null, unknown store -> "No … named … exists"', () => {
+    const res = get('/secrets', { secrets: { vault: { TOKEN: 's3cret', LONG: 'x'.repeat(5000) } } })
+    expect(res.status).toBe(200)
+    const body = res.json() as Record<string, unknown>
+    expect(body).toMatchObject({ hit: 's3cret', long: 5000, miss: null })
+    expect(body.noStore).toMatch(/^threw: .*No \w+ named 'nostore' exists/)
+  })
+
+  it('config store: values (also past the 512-byte first buffer), missing key -> null, unknown store -> "No … named … exists"', () => {
+    const res = get('/config', { configStores: { settings: { PQ_POLICY: 'hybrid-required', LONG: 'y'.repeat(9000) } } })
+    const body = res.json() as Record<string, unknown>
+    expect(body).toMatchObject({ hit: 'hybrid-required', long: 9000, miss: null })
+    expect(body.noStore).toMatch(/^threw: .*No \w+ named 'nostore' exists/)
+  })
+
+  it('KV store: get/put/delete on a map shared across requests; unknown store -> "No … named … exists"', () => {
+    const data = new Map([['seeded', enc.encode('seed value')]])
+    const res = get('/kv', { kvStores: { data } }, { method: 'POST', body: 'put value' })
+    const body = res.json() as Record<string, unknown>
+    expect(body).toMatchObject({ before: null, put: 'ok', after: 'put value', seeded: 'seed value', deleted: 'ok', gone: null })
+    expect(body.noStore).toMatch(/^threw: .*No \w+ named 'nostore' exists/)
+    expect([...data.keys()]).toEqual(['k'])
+    expect(new TextDecoder().decode(data.get('k'))).toBe('put value')
+  })
+
+  it('log endpoints go to options.logs; console output is captured, not printed', () => {
+    const logs: FastlyLogLine[] = []
+    const res = get('/log', { logs })
+    expect(res.status).toBe(200)
+    expect(logs).toEqual([
+      { endpoint: 'audit', line: 'line one' },
+      { endpoint: 'audit', line: 'line two' },
+    ])
+    expect(res.stdout).toBe('to stdout\n')
+  })
+
+  it('request headers and body reach the guest; status, headers and a streamed-through body come back', () => {
+    const res = get('/echo', {}, { method: 'PUT', body: 'echo me', headers: { 'X-In': '1' } })
+    expect(res.status).toBe(201)
+    expect(res.text()).toBe('echo me')
+    expect(res.headers.get('x-in')).toBe('1')
+    expect(res.headers.get('host')).toBe('localhost')
+    expect(res.headers.get('x-method')).toBe('PUT')
+    expect(res.headers.get('x-multi')).toBe('a, b')
+  })
+
+  it('a streaming response body is captured whole (writes after send_downstream, timers in between)', () => {
+    const res = get('/stream')
+    expect(res.status).toBe(200)
+    expect(res.text()).toBe('chunk0;chunk1;chunk2;')
+  })
+
+  it('an unimplemented host call fails loudly, naming the call', () => {
+    expect(() => get('/backend')).toThrow(/harness: host call fastly_http_req\.send_async not implemented/)
+  })
+
+  it('lists what it implements', () => {
+    const calls = implementedHostCalls()
+    expect(calls).toContain('fastly_http_req.body_downstream_get')
+    expect(calls).toContain('fastly_http_resp.send_downstream')
+    expect(calls).not.toContain('fastly_http_req.send_async')
+  })
+})
