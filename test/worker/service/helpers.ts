@@ -126,6 +126,17 @@ const getBackends = lazyBackends(mlkem)
 /** A name no other test uses, under the edge-app client's `app/` scope. */
 export const uniqueName = (prefix = 'app') => `${prefix}/t-${crypto.randomUUID().slice(0, 8)}`
 
+/**
+ * The vault's listing, less the records other test files create concurrently (their names come from
+ * uniqueName): what a rejected request must leave unchanged.
+ */
+export async function vaultSnapshot(caller: Caller = call): Promise<string> {
+  const res = await caller('/v1/config', { headers: admin })
+  expect(res.status).toBe(200)
+  const { items } = await res.json<{ items: { name: string; version: number }[] }>()
+  return JSON.stringify(items.filter((i) => !/^[a-z]+\/t-/.test(i.name)))
+}
+
 /** Whether the vault holds `name` (asked as the admin). */
 export async function stored(name: string, caller: Caller = call): Promise<{ name: string; version: number } | undefined> {
   const res = await caller('/v1/config', { headers: admin })

@@ -4,16 +4,12 @@ import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../../src/app.ts'
 import { AEAD } from '../../../src/hpke/workerd.ts'
 import { b64u, fromB64u } from '../../../src/protocol/encoding.ts'
-import { admin, call, callWith, establish, expectProblem, getKeys, json, keyFor, sessionRequest } from './helpers.ts'
+import { admin, call, callWith, establish, expectProblem, getKeys, json, keyFor, sessionRequest, vaultSnapshot } from './helpers.ts'
 import { TEST_CLIENT } from './secrets.ts'
 
 const hybridRequired = callWith({ PQ_POLICY: 'hybrid-required' })
 const pqOnly = callWith({ PQ_POLICY: 'pq-only' })
 
-async function configCount(): Promise<number> {
-  const res = await call('/v1/config', { headers: admin })
-  return (await res.json<{ items: unknown[] }>()).items.length
-}
 
 describe('GET /v1/keys', () => {
   it('lists the accepted modes only, with kids, and is cacheable (ETag, 304)', async () => {
@@ -98,9 +94,9 @@ describe('POST /v1/sessions: establishment per policy', () => {
 
 describe('POST /v1/sessions: every rejection is problem+json with its code, and stores nothing', () => {
   async function rejects(init: RequestInit, status: number, code: string) {
-    const before = await configCount()
+    const before = await vaultSnapshot()
     const body = await expectProblem(await call('/v1/sessions', init), status, code)
-    expect(await configCount()).toBe(before)
+    expect(await vaultSnapshot()).toBe(before)
     return body
   }
   const valid = async () => (await sessionRequest()).pending.request
@@ -152,12 +148,12 @@ describe('POST /v1/sessions: every rejection is problem+json with its code, and 
   it('wrong or unknown client credentials: 401 invalid_credentials with WWW-Authenticate', async () => {
     for (const credentials of [{ ...TEST_CLIENT, clientSecret: 'pqe_client_wrong' }, { clientId: 'nobody', clientSecret: TEST_CLIENT.clientSecret }]) {
       const { pending } = await sessionRequest({ credentials })
-      const before = await configCount()
+      const before = await vaultSnapshot()
       const res = await call('/v1/sessions', json(pending.request))
       expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Session /)
       const body = await expectProblem(res, 401, 'invalid_credentials')
       expect(JSON.stringify(body)).not.toContain('pqe_client')
-      expect(await configCount()).toBe(before)
+      expect(await vaultSnapshot()).toBe(before)
     }
   })
 
