@@ -70,6 +70,14 @@ describe('usage', () => {
     expect(statSync(CLI).mode & 0o111).not.toBe(0)
   })
 
+  it("the package entry resolves: import { connect, admin, getKeys, PqEdgeError } from 'pq-edge/client'", async () => {
+    const script = "import * as c from 'pq-edge/client'; console.log(Object.keys(c).sort().join(','))"
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+    )
+    expect(out.trim()).toBe('PqEdgeError,admin,connect,createClient,getKeys')
+  })
+
   it('--help exits 0; no command, unknown commands and flags, missing arguments exit 2 with one line on stderr', async () => {
     const help = await run(['--help'])
     expect(help.code).toBe(0)
