@@ -6,12 +6,11 @@ import { concat } from '../crypto/bytes.ts'
 export { concat }
 
 export class EncodingError extends Error {
-  constructor(
-    readonly code: 'invalid_encoding' | 'invalid_length',
-    message: string,
-  ) {
+  readonly code: 'invalid_encoding' | 'invalid_length'
+  constructor(code: EncodingError['code'], message: string) {
     super(message)
     this.name = 'EncodingError'
+    this.code = code
   }
 }
 

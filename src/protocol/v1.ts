@@ -32,12 +32,11 @@ const SECRET_BYTES = 32
 const SESSION_ID_BYTES = 16
 
 export class ProtocolError extends Error {
-  constructor(
-    readonly code: 'decryption_failed' | 'invalid_json' | 'confirmation_failed',
-    message: string,
-  ) {
+  readonly code: 'decryption_failed' | 'invalid_json' | 'confirmation_failed'
+  constructor(code: ProtocolError['code'], message: string) {
     super(message)
     this.name = 'ProtocolError'
+    this.code = code
   }
 }
 
