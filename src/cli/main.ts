@@ -127,9 +127,9 @@ const COMMANDS: Record<string, Command> = {
         const info = { sessionId: session.id, expiresAt: session.expiresAt.toISOString().replace('.000Z', 'Z'), scopes: session.scopes, kid: session.kid, mode: session.mode, aead: session.aead }
         ctx.emit(info, () =>
           [
-            `session   ${info.sessionId}`,
-            `expires   ${info.expiresAt}`,
-            `scopes    ${info.scopes.join(' ')}`,
+            `session    ${info.sessionId}`,
+            `expires    ${info.expiresAt}`,
+            `scopes     ${info.scopes.join(' ')}`,
             `server key ${info.kid} (${info.mode}), AEAD ${info.aead === 3 ? 'ChaCha20-Poly1305' : 'AES-256-GCM'}; key confirmation verified`,
           ].join('\n'),
         )
