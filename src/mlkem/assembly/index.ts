@@ -4,12 +4,12 @@
 // Calling convention (the JS wrapper in src/mlkem.ts follows it):
 //   write inputs to the I/O region (offsets below, relative to ioBase()), call an op with k ∈ {2,3,4},
 //   copy outputs out, then call wipe(). Every op also wipes all scratch memory before returning.
-import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, IO_END, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2 } from "./layout";
+import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, IO_END, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2, S_MAT, S_XOFIN } from "./layout";
 import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from "./keccak";
 import { initTables, encodedBelowQ } from "./poly";
 import { kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from "./kpke";
 
-import { initSimdTables } from "./simd";
+import { initSimdTables, hashX2, hashEkWithMatrix } from "./simd";
 
 initTables();
 if (ASC_FEATURE_SIMD) initSimdTables();
@@ -52,9 +52,12 @@ export function checkEncapsulationKey(k: i32): i32 {
 /** Constant-time equality of n bytes: returns 0xffffffff if equal, 0 otherwise (OR of XORs, then
  *  a mask from the sign bit — no early exit, no data-dependent branch). */
 function ctEqualMask(a: usize, b: usize, n: i32): i32 {
-  let diff = 0;
-  for (let i = 0; i < n; i++) diff |= <i32>load<u8>(a + i) ^ <i32>load<u8>(b + i);
-  return -((diff - 1) >>> 31);
+  // n is a multiple of 32 (hashes, ciphertexts): 8 bytes per step, OR of XORs, then fold to 32 bits
+  let diff: u64 = 0;
+  for (let i = 0; i < n; i += 8) diff |= load<u64>(a + i) ^ load<u64>(b + i);
+  const d = <i32>(diff | (diff >> 32)) ;
+  // d ≠ 0 ⇔ some bit set; (d | −d) has the sign bit set iff d ≠ 0 (no branch)
+  return ((d | -d) >> 31) ^ -1;
 }
 
 /** §7.3 hash check on dk (at IO_DK): H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes.
@@ -71,10 +74,10 @@ export function checkDecapsulationKey(k: i32): i32 {
  *  dk = dk_PKE ‖ ek ‖ H(ek) ‖ z to IO_DK. */
 export function keygen(k: i32): void {
   const ek = BASE + IO_EK, dk = BASE + IO_DK;
-  kpkeKeyGen(BASE + IO_SEED, k, eta1Of(k), ek, dk);           // step 1
+  kpkeKeyGen(BASE + IO_SEED, k, eta1Of(k), ek, dk, dk + 768 * k + 32); // step 1 (SIMD: + H(ek))
   const ekLen = ekLength(k);
   memory.copy(dk + 384 * k, ek, ekLen);                       // step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
-  hashOnce(RATE_256, DS_SHA3, ek, ekLen, dk + 768 * k + 32, 32);
+  if (!ASC_FEATURE_SIMD) hashOnce(RATE_256, DS_SHA3, ek, ekLen, dk + 768 * k + 32, 32);
   memory.copy(dk + 768 * k + 64, BASE + IO_SEED + 32, 32);
   wipeScratch();
 }
@@ -87,10 +90,17 @@ export function encaps(k: i32): i32 {
   const ek = BASE + IO_EK, gin = BASE + S_GIN, gout = BASE + S_GOUT;
   // step 1: (K, r) ← G(m ‖ H(ek))
   memory.copy(gin, BASE + IO_MSG, 32);
-  hashOnce(RATE_256, DS_SHA3, ek, ekLength(k), gin + 32, 32);
+  let sampled = 0;
+  if (ASC_FEATURE_SIMD) {
+    // H(ek) on one lane of the 2-way Keccak while the other samples the first entries of Âᵀ (public)
+    memory.copy(BASE + S_XOFIN, ek + 384 * k, 32);
+    sampled = hashEkWithMatrix(ek, ekLength(k), gin + 32, k);
+  } else {
+    hashOnce(RATE_256, DS_SHA3, ek, ekLength(k), gin + 32, 32);
+  }
   hashOnce(RATE_SHA3_512, DS_SHA3, gin, 64, gout, 64);
   // step 2: c ← K-PKE.Encrypt(ek, m, r)
-  kpkeEncrypt(ek, BASE + IO_MSG, gout + 32, k, eta1Of(k), duOf(k), dvOf(k), BASE + IO_CT);
+  kpkeEncrypt(ek, BASE + IO_MSG, gout + 32, k, eta1Of(k), duOf(k), dvOf(k), BASE + IO_CT, sampled);
   memory.copy(BASE + IO_SS, gout, 32);
   wipeScratch();
   return 0;
@@ -101,24 +111,37 @@ export function encaps(k: i32): i32 {
  *  Implicit rejection: K̄ = J(z‖c) is always computed and the output chosen by a mask derived from a
  *  constant-time comparison of c and c' — no branch on the (secret) comparison result. */
 export function decaps(k: i32): i32 {
-  if (!checkDecapsulationKey(k)) return 1;                    // the wrapper throws: a malformed key
   const dk = BASE + IO_DK, c = BASE + IO_CT, gin = BASE + S_GIN, gout = BASE + S_GOUT;
   const kbar = BASE + S_KBAR, c2 = BASE + S_CT2;
   const du = duOf(k), dv = dvOf(k), ctLen = ctLength(k);
   const ekPke = dk + 384 * k, h = dk + 768 * k + 32, z = dk + 768 * k + 64;
+  if (ASC_FEATURE_SIMD) {
+    // §7.3 check H(ek) = h and step 9 K̄ ← J(z‖c) are independent: both on the 2-way Keccak.
+    // z‖c is assembled in S_MAT (free until K-PKE.Encrypt samples the matrix; wiped at the end).
+    const zc = BASE + S_MAT;
+    memory.copy(zc, z, 32);
+    memory.copy(zc + 32, c, ctLen);
+    hashX2(RATE_256, DS_SHA3, ekPke, 384 * k + 32, gout, 32, RATE_256, DS_SHAKE, zc, ctLen + 32, kbar, 32);
+    const ok = ctEqualMask(gout, h, 32) & 1;
+    if (!ok) { wipeScratch(); return 1; }                     // the wrapper throws: a malformed key
+  } else {
+    if (!checkDecapsulationKey(k)) return 1;                  // the wrapper throws: a malformed key
+  }
   // step 7: m' ← K-PKE.Decrypt(dk_PKE, c)
   kpkeDecrypt(dk, c, k, du, dv, gin);
   // step 8: (K', r') ← G(m' ‖ h)
   memory.copy(gin + 32, h, 32);
   hashOnce(RATE_SHA3_512, DS_SHA3, gin, 64, gout, 64);
-  // step 9: K̄ ← J(z ‖ c) = SHAKE256(z ‖ c, 32)
-  spongeInit(RATE_256);
-  spongeAbsorb(z, 32);
-  spongeAbsorb(c, ctLen);
-  spongeFinish(DS_SHAKE);
-  spongeSqueeze(kbar, 32);
+  if (!ASC_FEATURE_SIMD) {
+    // step 9: K̄ ← J(z ‖ c) = SHAKE256(z ‖ c, 32)
+    spongeInit(RATE_256);
+    spongeAbsorb(z, 32);
+    spongeAbsorb(c, ctLen);
+    spongeFinish(DS_SHAKE);
+    spongeSqueeze(kbar, 32);
+  }
   // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
-  kpkeEncrypt(ekPke, gin, gout + 32, k, eta1Of(k), du, dv, c2);
+  kpkeEncrypt(ekPke, gin, gout + 32, k, eta1Of(k), du, dv, c2, 0);
   // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
   const eq = ctEqualMask(c, c2, ctLen);
   const ss = BASE + IO_SS;

@@ -21,6 +21,12 @@ export function spongeInit(rate: i32): void {
   spongeRate = rate;
 }
 
+/** Continue a sponge whose state (at S_KECCAK) was produced elsewhere, at a block boundary. */
+export function spongeResume(rate: i32): void {
+  spongePos = 0;
+  spongeRate = rate;
+}
+
 /** Absorb len bytes at p (XOR into the state; 8 bytes at a time when lane-aligned). */
 export function spongeAbsorb(p: usize, len: i32): void {
   const st = BASE + S_KECCAK;

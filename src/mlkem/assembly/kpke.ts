@@ -3,16 +3,28 @@
 import { BASE, POLY_BYTES, S_A, S_ACC, S_GIN, S_GOUT, S_XOFIN, S_VS, S_VE, S_VT, S_VU, S_PV, S_PM } from "./layout";
 import { RATE_SHA3_512, DS_SHA3, hashOnce } from "./keccak";
 import {
-  ntt as nttScalar, invNtt as invNttScalar, baseMulAcc, accReduce, polyAdd, polySubFrom, polyToMont, sampleNtt, prfCbd,
-  encodePoly, decodePoly,
+  ntt as nttScalar, invNtt as invNttScalar, baseMulAcc, accReduce, polyAdd as polyAddScalar, polySubFrom as polySubFromScalar, polyToMont, sampleNtt, prfCbd,
+  encodePoly as encodePolyScalar, decodePoly as decodePolyScalar,
 } from "./poly";
-import { matrixTimesVector as matrixTimesVectorSimd, nttV, invNttV, innerProductV } from "./simd";
+import { matrixTimesVector as matrixTimesVectorSimd, nttV, invNttV, innerProductV, prfCbdX2, encodeV, decodeV, polyAddV, polySubFromV, polyToMontAddV, keygenMatrixHash } from "./simd";
 
 /** NTT / NTT^-1 dispatch: i16x8 versions in the SIMD build (compile-time constant, dead code removed). */
 // @ts-ignore: decorator
 @inline function ntt(f: usize): void { if (ASC_FEATURE_SIMD) nttV(f); else nttScalar(f); }
 // @ts-ignore: decorator
 @inline function invNtt(f: usize): void { if (ASC_FEATURE_SIMD) invNttV(f); else invNttScalar(f); }
+
+/** ByteEncode/ByteDecode (+ Compress/Decompress) dispatch: vector versions in the SIMD build. */
+// @ts-ignore: decorator
+@inline function encodePoly(out: usize, f: usize, d: i32): void { if (ASC_FEATURE_SIMD) encodeV(out, f, d); else encodePolyScalar(out, f, d); }
+// @ts-ignore: decorator
+@inline function decodePoly(f: usize, inp: usize, d: i32): void { if (ASC_FEATURE_SIMD) decodeV(f, inp, d); else decodePolyScalar(f, inp, d); }
+
+/** Coefficient-wise add / subtract dispatch (vector versions in the SIMD build). */
+// @ts-ignore: decorator
+@inline function polyAdd(r: usize, b: usize): void { if (ASC_FEATURE_SIMD) polyAddV(r, b); else polyAddScalar(r, b); }
+// @ts-ignore: decorator
+@inline function polySubFrom(r: usize, a: usize): void { if (ASC_FEATURE_SIMD) polySubFromV(r, a); else polySubFromScalar(r, a); }
 
 /** Address of polynomial i of the vector at v. */
 // @ts-ignore: decorator
@@ -29,8 +41,8 @@ export function sampleMatrixEntry(out: usize, row: i32, col: i32): void {
 /** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16.
  *  Each matrix entry is used exactly once, so it is generated on the fly into one scratch polynomial
  *  (the matrix is never stored). Public-only control flow. */
-function matrixTimesVector(out: usize, v: usize, k: i32, transposed: bool): void {
-  if (ASC_FEATURE_SIMD) { matrixTimesVectorSimd(out, v, k, transposed); return; }
+function matrixTimesVector(out: usize, v: usize, k: i32, transposed: bool, sampled: i32): void {
+  if (ASC_FEATURE_SIMD) { matrixTimesVectorSimd(out, v, k, transposed, sampled); return; }
   const a = BASE + S_A, acc = BASE + S_ACC;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
@@ -49,9 +61,33 @@ function innerProduct(r: usize, a: usize, b: usize, k: i32): void {
   accReduce(r, acc);
 }
 
+/** Target polynomial of PRF number n in prfSeries: a[n] for n < k, b[n − k] for k ≤ n < 2k, and
+ *  e2 = S_PV for n = 2k. Public branch on the index. */
+function prfTarget(a: usize, b: usize, k: i32, n: i32): usize {
+  return n < k ? vecPoly(a, n) : n < 2 * k ? vecPoly(b, n - k) : BASE + S_PV;
+}
+
+/** PRF + CBD for N = 0 .. count−1 (η = etaA for N < k, else etaB) into prfTarget(N), in pairs with the
+ *  2-way Keccak in the SIMD build. Counts and η are public. */
+function prfSeries(a: usize, b: usize, k: i32, sigma: usize, etaA: i32, etaB: i32, count: i32): void {
+  let n = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; n + 1 < count; n += 2) {
+      prfCbdX2(prfTarget(a, b, k, n), n, n < k ? etaA : etaB, prfTarget(a, b, k, n + 1), n + 1, n + 1 < k ? etaA : etaB, sigma);
+    }
+  }
+  if (ASC_FEATURE_SIMD) {
+    // an odd last PRF also runs on the 2-way Keccak (lane B duplicates lane A: same output twice)
+    if (n < count) { const o = prfTarget(a, b, k, n), e = n < k ? etaA : etaB; prfCbdX2(o, n, e, o, n, e, sigma); }
+    return;
+  }
+  for (; n < count; n++) prfCbd(prfTarget(a, b, k, n), sigma, n, n < k ? etaA : etaB);
+}
+
 /** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13). Writes ek_PKE (384k+32 bytes) and dk_PKE (384k bytes).
  *  Secrets (σ, s, e) live only in scratch, which the caller wipes. */
-export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usize): void {
+export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usize, hOut: usize): void {
+  // (hOut: the SIMD build also writes H(ek) there, see keygenMatrixHash; the scalar build does not)
   const gin = BASE + S_GIN, gout = BASE + S_GOUT;
   const s = BASE + S_VS, e = BASE + S_VE, t = BASE + S_VT;
   // step 1: (ρ, σ) ← G(d‖k)
@@ -61,33 +97,39 @@ export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usi
   memory.copy(BASE + S_XOFIN, gout, 32); // ρ
   const sigma = gout + 32;
   // steps 8-15: s[i], e[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)); steps 16-17: NTT
-  for (let i = 0; i < k; i++) { prfCbd(vecPoly(s, i), sigma, i, eta1); ntt(vecPoly(s, i)); }
-  for (let i = 0; i < k; i++) { prfCbd(vecPoly(e, i), sigma, k + i, eta1); ntt(vecPoly(e, i)); }
-  // step 18: t̂ ← Â ∘ ŝ + ê
-  matrixTimesVector(t, s, k, false);
-  for (let i = 0; i < k; i++) { polyToMont(vecPoly(t, i)); polyAdd(vecPoly(t, i), vecPoly(e, i)); }
-  // steps 19-20: ek ← ByteEncode12(t̂)‖ρ, dk ← ByteEncode12(ŝ)
-  for (let i = 0; i < k; i++) {
-    encodePoly(ekOut + i * 384, vecPoly(t, i), 12);
-    encodePoly(dkOut + i * 384, vecPoly(s, i), 12);
+  //   (the SIMD build computes the PRFs two at a time with the 2-way Keccak; N order is unchanged)
+  prfSeries(s, e, k, sigma, eta1, eta1, 2 * k);
+  for (let i = 0; i < k; i++) { ntt(vecPoly(s, i)); ntt(vecPoly(e, i)); }
+  // step 18: t̂ ← Â ∘ ŝ + ê; step 19: ek ← ByteEncode12(t̂)‖ρ (SIMD build: also H(ek) into hOut)
+  if (ASC_FEATURE_SIMD) {
+    keygenMatrixHash(t, s, e, k, ekOut, hOut);
+  } else {
+    matrixTimesVector(t, s, k, false, 0);
+    for (let i = 0; i < k; i++) {
+      polyToMont(vecPoly(t, i)); polyAdd(vecPoly(t, i), vecPoly(e, i));
+      encodePoly(ekOut + i * 384, vecPoly(t, i), 12);
+    }
+    memory.copy(ekOut + k * 384, gout, 32);
   }
-  memory.copy(ekOut + k * 384, gout, 32);
+  // step 20: dk ← ByteEncode12(ŝ)
+  for (let i = 0; i < k; i++) encodePoly(dkOut + i * 384, vecPoly(s, i), 12);
 }
 
 /** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14). ek must already have passed the §7.2 check.
  *  Writes c (32(du·k + dv) bytes). Compress uses multiply-shift (no secret branch). */
-export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, du: i32, dv: i32, ctOut: usize): void {
+export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, du: i32, dv: i32, ctOut: usize, sampled: i32): void {
+  // (SIMD build: the first `sampled` entries of Âᵀ may already be in S_MAT, see hashEkWithMatrix)
   const y = BASE + S_VS, e1 = BASE + S_VE, t = BASE + S_VT, u = BASE + S_VU;
   const e2 = BASE + S_PV, v = BASE + S_PM;
   // steps 2-3: t̂ ← ByteDecode12(ek[0:384k]), ρ ← ek[384k:]
   for (let i = 0; i < k; i++) decodePoly(vecPoly(t, i), ek + i * 384, 12);
   memory.copy(BASE + S_XOFIN, ek + k * 384, 32);
   // steps 9-17: y, e1, e2 from PRF(r, N)
-  for (let i = 0; i < k; i++) { prfCbd(vecPoly(y, i), r, i, eta1); ntt(vecPoly(y, i)); }
-  for (let i = 0; i < k; i++) prfCbd(vecPoly(e1, i), r, k + i, 2);
-  prfCbd(e2, r, 2 * k, 2);
+  //   (e2 = S_PV directly follows e1 = S_VE only for k = 4, so it is addressed explicitly in prfSeries)
+  prfSeries(y, e1, k, r, eta1, 2, 2 * k + 1);
+  for (let i = 0; i < k; i++) ntt(vecPoly(y, i));
   // step 19: u ← NTT^-1(Âᵀ ∘ ŷ) + e1
-  matrixTimesVector(u, y, k, true);
+  matrixTimesVector(u, y, k, true, sampled);
   for (let i = 0; i < k; i++) { invNtt(vecPoly(u, i)); polyAdd(vecPoly(u, i), vecPoly(e1, i)); }
   // steps 20-21: μ ← Decompress1(ByteDecode1(m)); v ← NTT^-1(t̂ᵀ ∘ ŷ) + e2 + μ
   innerProduct(v, t, y, k);

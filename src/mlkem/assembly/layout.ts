@@ -38,7 +38,9 @@ export const S_PM: i32 = 20608;          // μ or NTT^-1 accumulator (poly)
 export const S_XBUF: i32 = 21120;        // two de-interleaved SHAKE128 rate blocks (2·168, padded to 352)
 export const S_BG: i32 = 21472;          // γ-premultiplied copy of a vector (SIMD MultiplyNTTs) (2048)
 export const S_MAT: i32 = 23520;         // the whole matrix Â, k² ≤ 16 polynomials (SIMD path only) (8192)
-export const S_END: i32 = 31712;
+export const S_PRFIN2: i32 = 31712;      // second PRF input σ ‖ N (2-way PRF, SIMD path) (40)
+export const S_PRFOUT2: i32 = 31752;     // second PRF output, ≤ 192 (2-way PRF, SIMD path)
+export const S_END: i32 = 31944;
 
 /** Base address of the region (statically reserved; zero-initialised). */
 export const BASE: usize = memory.data(S_END, 64);

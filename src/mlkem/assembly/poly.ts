@@ -16,9 +16,9 @@ export const R2_MOD_Q: i32 = 1353;
 /** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg 10 step 14 multiplies by 128^-1 = 3303),
  *  times R to cancel the R^-1 that Montgomery-reduced MultiplyNTTs sums carry. */
 const INVNTT_SCALE: i32 = 512;
-/** ceil(2^36 / q): floor(y / q) = (y · M36) >> 36 exactly for 0 ≤ y < 2^23 (checked exhaustively in tests). */
+/** ceil(2^36 / q): floor(y / q) = (y · M36) >> 36 exactly for 0 ≤ y < 2^23 (checked exhaustively in test/node/mlkem/constants.test.ts). */
 const M36: u64 = 20642679;
-/** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for 0 ≤ y < 2^27. */
+/** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for the twiddle precomputation's y = z·2^15 + 1664, z < q (checked in test/node/mlkem/constants.test.ts). */
 const M40: u64 = 330282857;
 
 // ---- Tables, computed once at instantiation from the FIPS 203 definitions (§4.3, Appendix A):
@@ -80,49 +80,94 @@ export function initTables(): void {
   }
 }
 
-/** NTT (FIPS 203 Algorithm 9), in place. Cooley–Tukey butterflies with Barrett multiplication by ζ;
- *  inputs |f| ≤ q grow by ≤ q per layer (≤ 8q < 2^15), then every output is Barrett-reduced.
- *  Constant time: loop bounds and table indices depend only on the layer, never on data. */
-export function ntt(f: usize): void {
-  let k = 1;
-  for (let len = 128; len >= 2; len >>= 1) {
-    for (let start = 0; start < 256; start += len << 1) {
-      const z = <i32>load<u16>(ZETA + (k << 1));
-      const zp = <i32>load<u16>(ZETA_P + (k << 1));
-      k++;
-      for (let j = start; j < start + len; j++) {
-        const pa = f + (j << 1), pb = pa + (len << 1);
-        const a = <i32>load<i16>(pa);
-        const t = mulZeta(<i32>load<i16>(pb), z, zp);
-        store<i16>(pb, a - t);
-        store<i16>(pa, a + t);
-      }
+/** Barrett companion round(z·2^15/q) of a canonical constant z (multiply-shift, exact: see M40). */
+// @ts-ignore: decorator
+@inline function zetaP(z: i32): i32 { return <i32>((((<u64>z) << 15) + 1664) * M40 >> 40); }
+
+/** Two Cooley–Tukey layers at once (lengths len and len/2) for NTT: each group of 4 coefficients
+ *  (j, j+len/2, j+len, j+3len/2) is loaded once, gets the layer-len butterflies with ζ[k+b] and the
+ *  layer-len/2 butterflies with ζ[2(k+b)], ζ[2(k+b)+1], and is stored once. No reductions (growth
+ *  ≤ q per layer, see ntt). Public loop bounds and table indices only. */
+// @ts-ignore: decorator
+@inline function nttLayers2(f: usize, len: i32, k: i32): void {
+  const h = len >> 1;
+  for (let s = 0, b = k; s < 256; s += len << 1, b++) {
+    const z1 = <i32>load<u16>(ZETA + (b << 1)), zp1 = <i32>load<u16>(ZETA_P + (b << 1));
+    const z2 = <i32>load<u16>(ZETA + (b << 2)), zp2 = <i32>load<u16>(ZETA_P + (b << 2));
+    const z3 = <i32>load<u16>(ZETA + (b << 2), 2), zp3 = <i32>load<u16>(ZETA_P + (b << 2), 2);
+    for (let j = s; j < s + h; j++) {
+      const p0 = f + (j << 1), p1 = p0 + (h << 1), p2 = p0 + (len << 1), p3 = p2 + (h << 1);
+      let a0 = <i32>load<i16>(p0), a1 = <i32>load<i16>(p1), a2 = <i32>load<i16>(p2), a3 = <i32>load<i16>(p3);
+      let t = mulZeta(a2, z1, zp1); a2 = a0 - t; a0 += t;
+      t = mulZeta(a3, z1, zp1); a3 = a1 - t; a1 += t;
+      t = mulZeta(a1, z2, zp2); a1 = a0 - t; a0 += t;
+      t = mulZeta(a3, z3, zp3); a3 = a2 - t; a2 += t;
+      store<i16>(p0, a0); store<i16>(p1, a1); store<i16>(p2, a2); store<i16>(p3, a3);
     }
   }
-  for (let j = 0; j < 512; j += 2) store<i16>(f + j, barrettReduce(load<i16>(f + j)));
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), in place. Gentleman–Sande butterflies; sums are Barrett-reduced
- *  every layer, differences multiplied by ζ. The final ·128^-1 is folded with ·2^16 (INVNTT_SCALE)
- *  because inputs come from Montgomery-reduced MultiplyNTTs sums (which carry 2^-16).
- *  Constant time: data-independent control flow and addresses. */
-export function invNtt(f: usize): void {
-  let k = 127;
-  for (let len = 2; len <= 128; len <<= 1) {
-    for (let start = 0; start < 256; start += len << 1) {
-      const z = <i32>load<u16>(ZETA + (k << 1));
-      const zp = <i32>load<u16>(ZETA_P + (k << 1));
-      k--;
-      for (let j = start; j < start + len; j++) {
-        const pa = f + (j << 1), pb = pa + (len << 1);
-        const a = <i32>load<i16>(pa), b = <i32>load<i16>(pb);
-        store<i16>(pa, barrettReduce(a + b));
-        store<i16>(pb, mulZeta(b - a, z, zp));
-      }
+/** NTT (FIPS 203 Algorithm 9), in place. Cooley–Tukey butterflies with Barrett multiplication by ζ,
+ *  two layers per pass (128/64, 32/16, 8/4), then the len-2 layer fused with the final Barrett
+ *  reduction. Inputs |f| ≤ q grow by ≤ q per layer (≤ 8q < 2^15 before the reduction).
+ *  Constant time: loop bounds and table indices depend only on the layer, never on data. */
+export function ntt(f: usize): void {
+  nttLayers2(f, 128, 1);
+  nttLayers2(f, 32, 4);
+  nttLayers2(f, 8, 16);
+  for (let s = 0; s < 256; s += 4) {
+    const b = 64 + (s >> 2);
+    const z = <i32>load<u16>(ZETA + (b << 1)), zp = <i32>load<u16>(ZETA_P + (b << 1));
+    const p = f + (s << 1);
+    const a0 = <i32>load<i16>(p), a1 = <i32>load<i16>(p, 2);
+    const t2 = mulZeta(<i32>load<i16>(p, 4), z, zp), t3 = mulZeta(<i32>load<i16>(p, 6), z, zp);
+    store<i16>(p, barrettReduce(a0 + t2)); store<i16>(p, barrettReduce(a1 + t3), 2);
+    store<i16>(p, barrettReduce(a0 - t2), 4); store<i16>(p, barrettReduce(a1 - t3), 6);
+  }
+}
+
+/** Two Gentleman–Sande layers at once (lengths len and 2len) for NTT^-1 on groups of 4 coefficients
+ *  (j, j+len, j+2len, j+3len): layer len with ζ[256/len − 1 − 2B], ζ[256/len − 2 − 2B], then layer 2len
+ *  with ζ[128/len − 1 − B] (block B). Lazy reduction: only the second layer's sums are Barrett-reduced
+ *  (first-layer sums ≤ 2q, second ≤ 4q; Barrett-multiplied differences stay < q). */
+// @ts-ignore: decorator
+@inline function invNttLayers2(f: usize, len: i32): void {
+  const kA = (256 >> ctz(len)) - 1, kC = (128 >> ctz(len)) - 1;
+  for (let s = 0, B = 0; s < 256; s += len << 2, B++) {
+    const ia = kA - (B << 1), ic = kC - B;
+    const zA = <i32>load<u16>(ZETA + (ia << 1)), zpA = <i32>load<u16>(ZETA_P + (ia << 1));
+    const zB = <i32>load<u16>(ZETA + (ia << 1) - 2), zpB = <i32>load<u16>(ZETA_P + (ia << 1) - 2);
+    const zC = <i32>load<u16>(ZETA + (ic << 1)), zpC = <i32>load<u16>(ZETA_P + (ic << 1));
+    for (let j = s; j < s + len; j++) {
+      const p0 = f + (j << 1), p1 = p0 + (len << 1), p2 = p1 + (len << 1), p3 = p2 + (len << 1);
+      let a0 = <i32>load<i16>(p0), a1 = <i32>load<i16>(p1), a2 = <i32>load<i16>(p2), a3 = <i32>load<i16>(p3);
+      let t = a0; a0 = t + a1; a1 = mulZeta(a1 - t, zA, zpA);
+      t = a2; a2 = t + a3; a3 = mulZeta(a3 - t, zB, zpB);
+      t = a0; a0 = barrettReduce(t + a2); a2 = mulZeta(a2 - t, zC, zpC);
+      t = a1; a1 = barrettReduce(t + a3); a3 = mulZeta(a3 - t, zC, zpC);
+      store<i16>(p0, a0); store<i16>(p1, a1); store<i16>(p2, a2); store<i16>(p3, a3);
     }
   }
-  const zp = <i32>((((<u64>INVNTT_SCALE) << 15) + 1664) * M40 >> 40);
-  for (let j = 0; j < 512; j += 2) store<i16>(f + j, mulZeta(load<i16>(f + j), INVNTT_SCALE, zp));
+}
+
+/** NTT^-1 (FIPS 203 Algorithm 10), in place. Gentleman–Sande butterflies, two layers per pass
+ *  (2/4, 8/16, 32/64), then the len-128 layer fused with the final scale: ·128^-1 folded with ·2^16
+ *  (INVNTT_SCALE) because inputs come from Montgomery-reduced MultiplyNTTs sums (which carry 2^-16);
+ *  the difference branch uses the premultiplied constant ζ[1]·INVNTT_SCALE mod q.
+ *  Constant time: data-independent control flow and addresses. */
+export function invNtt(f: usize): void {
+  invNttLayers2(f, 2);
+  invNttLayers2(f, 8);
+  invNttLayers2(f, 32);
+  const zsp = zetaP(INVNTT_SCALE);
+  const y = <u64>load<u16>(ZETA + 2) * INVNTT_SCALE;        // ζ[1]·scale < 2^27: exact quotient via M40
+  const zz = <i32>(y - ((y * M40) >> 40) * Q), zzp = zetaP(zz);
+  for (let j = 0; j < 128; j++) {
+    const p0 = f + (j << 1), p1 = p0 + 256;
+    const a = <i32>load<i16>(p0), b = <i32>load<i16>(p1);
+    store<i16>(p0, mulZeta(a + b, INVNTT_SCALE, zsp));
+    store<i16>(p1, mulZeta(b - a, zz, zzp));
+  }
 }
 
 /** acc += a ∘ b, the NTT-domain product of MultiplyNTTs (FIPS 203 Algorithm 11) built from
@@ -194,13 +239,25 @@ export function rejectSample(out: usize, j: i32, blk: usize): i32 {
  *  (Algorithm 8). σ is at S_PRFIN[0..32). CBD uses only bit arithmetic (masks, adds, shifts):
  *  no secret-dependent branch or index. */
 export function prfCbd(out: usize, sigma: usize, n: i32, eta: i32): void {
-  const inp = BASE + S_PRFIN, buf = BASE + S_PRFOUT;
-  memory.copy(inp, sigma, 32);
-  store<u8>(inp + 32, <u8>n);
-  spongeInit(RATE_256);
-  spongeAbsorb(inp, 33);
-  spongeFinish(DS_SHAKE);
-  spongeSqueeze(buf, eta << 6);
+  // The 33-byte input σ ‖ N fits one SHAKE256 block: write it and the padding (0x1f at byte 33, 0x80 at
+  // byte 135) straight into the state and permute; η = 2 reads its 128 bytes from the state, η = 3
+  // (192 bytes) copies the first 136 and squeezes a second block.
+  const st = BASE + S_KECCAK, buf = BASE + S_PRFOUT;
+  memory.fill(st, 0, 200);
+  for (let l = 0; l < 32; l += 8) store<u64>(st + l, load<u64>(sigma + l));
+  store<u64>(st + 32, <u64>n | (<u64>DS_SHAKE << 8));
+  store<u64>(st + 128, <u64>0x80 << 56);
+  keccakF1600(st);
+  if (eta == 2) { cbd(out, st, 2); return; }
+  for (let l = 0; l < RATE_256; l += 8) store<u64>(buf + l, load<u64>(st + l));
+  keccakF1600(st);
+  for (let l = 0; l < 56; l += 8) store<u64>(buf + RATE_256 + l, load<u64>(st + l));
+  cbd(out, buf, eta);
+}
+
+/** SamplePolyCBD_η (Algorithm 8) of the 64η bytes at buf into out: bit arithmetic only (masks, adds,
+ *  shifts), no secret-dependent branch or index. */
+export function cbd(out: usize, buf: usize, eta: i32): void {
   if (eta == 2) {
     for (let i = 0; i < 32; i++) {
       const w = load<u32>(buf + (i << 2));
@@ -232,6 +289,24 @@ export function prfCbd(out: usize, sigma: usize, n: i32, eta: i32): void {
 /** ByteEncode_d(Compress_d(f)) (Algorithms 5 and eq. 4.7); d = 12 encodes the canonical f without
  *  compression. Bit-packing loops depend only on the public d. */
 export function encodePoly(out: usize, f: usize, d: i32): void {
+  if (d == 12 || d == 10) {
+    // 4 coefficients per step → 6 bytes (d = 12) or 5 bytes (d = 10, Compress_10 = (x·161271 +
+    // 261911) >> 19, exhaustively checked against round(2^10·x/q) for all x < q); i32 arithmetic only.
+    for (let i = 0, o = out; i < 512; i += 8, o += d >> 1) {
+      let x0 = freeze(load<i16>(f + i)), x1 = freeze(load<i16>(f + i, 2));
+      let x2 = freeze(load<i16>(f + i, 4)), x3 = freeze(load<i16>(f + i, 6));
+      if (d == 12) {
+        const w = <u64>(x0 | (x1 << 12)) | (<u64>(x2 | (x3 << 12)) << 24);
+        store<u32>(o, <u32>w); store<u16>(o, <u16>(w >> 32), 4);
+      } else {
+        x0 = <i32>(<u32>(x0 * 161271 + 261911) >> 19) & 0x3ff; x1 = <i32>(<u32>(x1 * 161271 + 261911) >> 19) & 0x3ff;
+        x2 = <i32>(<u32>(x2 * 161271 + 261911) >> 19) & 0x3ff; x3 = <i32>(<u32>(x3 * 161271 + 261911) >> 19) & 0x3ff;
+        const w = <u64>(x0 | (x1 << 10) | (x2 << 20)) | (<u64>x3 << 30);
+        store<u32>(o, <u32>w); store<u8>(o, <u8>(w >> 32), 4);
+      }
+    }
+    return;
+  }
   let acc: u64 = 0, bits = 0, o = out;
   for (let i = 0; i < 256; i++) {
     let x = freeze(load<i16>(f + (i << 1)));
@@ -245,6 +320,22 @@ export function encodePoly(out: usize, f: usize, d: i32): void {
 /** Decompress_d(ByteDecode_d(B)) (Algorithm 6, eq. 4.8): y ↦ round(q/2^d · y) = (y·q + 2^(d−1)) >> d.
  *  For d = 12, ByteDecode_12 reduces modulo q (conditional subtract via mask). */
 export function decodePoly(f: usize, inp: usize, d: i32): void {
+  if (d == 12 || d == 10) {
+    // 4 coefficients per unaligned 8-byte window (6 or 5 bytes used; ≤ 3 bytes past the input read)
+    const m: u64 = (1 << d) - 1;
+    for (let i = 0, p = inp; i < 512; i += 8, p += d >> 1) {
+      const w = load<u64>(p);
+      let y0 = <i32>(w & m), y1 = <i32>((w >> d) & m), y2 = <i32>((w >> (2 * d)) & m), y3 = <i32>((w >> (3 * d)) & m);
+      if (d == 12) {
+        y0 -= Q; y0 += (y0 >> 31) & Q; y1 -= Q; y1 += (y1 >> 31) & Q;
+        y2 -= Q; y2 += (y2 >> 31) & Q; y3 -= Q; y3 += (y3 >> 31) & Q;
+      } else {
+        y0 = (y0 * Q + 512) >> 10; y1 = (y1 * Q + 512) >> 10; y2 = (y2 * Q + 512) >> 10; y3 = (y3 * Q + 512) >> 10;
+      }
+      store<i16>(f + i, y0); store<i16>(f + i, y1, 2); store<i16>(f + i, y2, 4); store<i16>(f + i, y3, 6);
+    }
+    return;
+  }
   const mask: u64 = (1 << d) - 1;
   for (let i = 0, bit = 0; i < 256; i++, bit += d) {
     // unaligned 8-byte window containing bits [bit, bit+d) (may read ≤ 7 bytes past the input; masked)
@@ -258,9 +349,10 @@ export function decodePoly(f: usize, inp: usize, d: i32): void {
 /** §7.2 modulus check for one 384-byte ByteEncode_12 block: returns 1 if all 256 values are < q. */
 export function encodedBelowQ(inp: usize): i32 {
   let bad = 0;
-  for (let i = 0; i < 384; i += 3) {
-    const w = <i32>load<u8>(inp + i) | (<i32>load<u8>(inp + i + 1) << 8) | (<i32>load<u8>(inp + i + 2) << 16);
-    bad |= (Q - 1 - (w & 0xfff)) | (Q - 1 - (w >> 12));
+  for (let i = 0; i < 384; i += 6) { // 4 values per unaligned 8-byte window (reads 2 bytes past the block)
+    const w = load<u64>(inp + i);
+    const a = <i32>w & 0xfff, b = <i32>(w >> 12) & 0xfff, c = <i32>(w >> 24) & 0xfff, d = <i32>(w >> 36) & 0xfff;
+    bad |= (Q - 1 - a) | (Q - 1 - b) | (Q - 1 - c) | (Q - 1 - d);
   }
   return (~bad >>> 31) & 1;
 }
