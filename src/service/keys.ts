@@ -23,11 +23,10 @@ export const MODES: readonly Mode[] = ['hybrid', 'pq', 'classical']
 /** A configuration variable is missing or malformed. The message names the variable, never its value. */
 export class ServiceConfigError extends Error {
   override name = 'ServiceConfigError'
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
+  readonly variable: string
+  constructor(variable: string, message: string) {
     super(message)
+    this.variable = variable
   }
 }
 

@@ -32,7 +32,11 @@ export type OpenedTicket =
 const INVALID = { ok: false, code: 'invalid_ticket' } as const
 
 export class Tickets {
-  private constructor(private readonly keys: AeadKey[]) {}
+  // Plain fields (no parameter properties): scripts run this under Node's type stripping.
+  private readonly keys: AeadKey[]
+  private constructor(keys: AeadKey[]) {
+    this.keys = keys
+  }
 
   /** `current` seals; it and `previous` (rotation) open. */
   static async create(aes256Gcm: Aead, current: Uint8Array, previous: Uint8Array | null): Promise<Tickets> {

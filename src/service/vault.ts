@@ -43,11 +43,14 @@ const dekAad = (name: string, rid: Uint8Array) => concat(lp('pq-edge/v1 dek'), l
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
 
 export class Vault {
-  constructor(
-    private readonly aes256Gcm: Aead,
-    readonly current: Kek,
-    private readonly previous: Kek | null,
-  ) {}
+  private readonly aes256Gcm: Aead
+  readonly current: Kek
+  private readonly previous: Kek | null
+  constructor(aes256Gcm: Aead, current: Kek, previous: Kek | null) {
+    this.aes256Gcm = aes256Gcm
+    this.current = current
+    this.previous = previous
+  }
 
   async seal(name: string, value: Uint8Array): Promise<JsonValue> {
     const rid = random(16)
