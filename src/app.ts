@@ -9,8 +9,7 @@ import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import { ErrorCode, codeForStatus, problem } from './problem.ts'
-import { ServiceConfigError, type ServiceContext } from './service/context.ts'
-import { registerServiceRoutes, type ResolveService, type ServiceEnv } from './service/routes.ts'
+import type { registerServiceRoutes, ServiceContextFor, ServiceEnv } from './service/routes.ts'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -33,15 +32,28 @@ export interface AppDeps {
   /** Probes the crypto the runtime offers; called once per isolate, on the first request that needs it. */
   detectCapabilities: () => Promise<CryptoCapabilities>
   /**
-   * The service context (keys, auth, policy, store, metrics) for a request's platform `env`, or null
-   * where the runtime wires in no service yet: its endpoints then answer 503 service_unavailable. The
-   * entry memoises it per isolate and env; a bad variable rejects with ServiceConfigError (answered
-   * 500 service_misconfigured, naming the variable but never its value).
+   * The key establishment and config vault endpoints, or null where the runtime wires in no service
+   * yet: /v1/* and /metrics then answer 503 service_unavailable. Injected rather than imported so a
+   * runtime without them bundles none of their code.
    */
-  service: ((env: unknown) => Promise<ServiceContext>) | null
+  service: ServiceWiring | null
   /** Where unexpected errors are reported (never with request bodies or secrets). */
   logError?: (message: string, error: unknown) => void
 }
+
+export interface ServiceWiring {
+  /** src/service/routes.ts registerServiceRoutes: /v1/keys, /v1/sessions, /v1/config, /v1/admin/rewrap, /metrics. */
+  register: typeof registerServiceRoutes
+  /**
+   * The service context (keys, auth, policy, store, metrics) for a request's platform `env`. The entry
+   * memoises it per isolate and env; a bad variable rejects with ServiceConfigError (answered 500
+   * service_misconfigured, naming the variable but never its value).
+   */
+  context: ServiceContextFor
+}
+
+/** Paths of the service endpoints, answered 503 where no service is wired in. */
+const SERVICE_PATHS = ['/v1/*', '/metrics']
 
 /** Runs `fn` once and shares its result; a failure is not kept, so the next call tries again. */
 function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -77,16 +89,12 @@ export function createApp(deps: AppDeps): Hono<ServiceEnv> {
     }),
   )
 
-  const resolveService: ResolveService = async (c) => {
-    if (!deps.service) return problem(c, 503, ErrorCode.serviceUnavailable, 'This deployment does not serve the key establishment and config vault endpoints yet.')
-    try {
-      return await deps.service(c.env)
-    } catch (error) {
-      if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
-      throw error
+  if (deps.service) deps.service.register(app, deps.service.context, logError)
+  else {
+    for (const path of SERVICE_PATHS) {
+      app.all(path, (c) => problem(c, 503, ErrorCode.serviceUnavailable, 'This deployment does not serve the key establishment and config vault endpoints yet.'))
     }
   }
-  registerServiceRoutes(app, resolveService, logError)
 
   rejectOtherMethods(app)
 

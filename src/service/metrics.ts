@@ -110,7 +110,11 @@ type LogFields = Record<string, string>
 export class Metrics {
   private readonly series = new Map<string, Map<string, Series>>()
 
-  constructor(private readonly sinks: MetricsSinks = {}) {}
+  private readonly sinks: MetricsSinks
+
+  constructor(sinks: MetricsSinks = {}) {
+    this.sinks = sinks
+  }
 
   keyExchange(labels: { mode: EstablishmentMode; algorithm: string; result: KeyExchangeResult }): void {
     this.record(METRICS.keyExchange, [labels.mode, labels.algorithm, labels.result], 1)

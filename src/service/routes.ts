@@ -11,7 +11,7 @@ import { b64u, EncodingError, fromB64u, utf8 } from '../protocol/encoding.ts'
 import { acceptSession, configAad, ProtocolError, putAad, SESSION_AEADS } from '../protocol/v1.ts'
 import { ErrorCode, problem } from '../problem.ts'
 import { authenticate, scopeCovers, verifyClient } from './auth.ts'
-import type { ServiceContext } from './context.ts'
+import { ServiceConfigError, type ServiceContext } from './context.ts'
 import { suiteFor } from './keys.ts'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import { isValidConfigName, MAX_CONFIG_NAME_LENGTH } from './names.ts'
@@ -22,8 +22,8 @@ import { RecordUnreadableError } from './vault.ts'
 
 export type ServiceEnv = { Variables: { service: ServiceContext } }
 
-/** How a route gets the context: a context, or the response to send instead (503 / 500). */
-export type ResolveService = (c: Context) => Promise<ServiceContext | Response>
+/** The service context for a request's platform `env`; rejects with ServiceConfigError on a bad variable. */
+export type ServiceContextFor = (env: unknown) => Promise<ServiceContext>
 
 const REALM = 'realm="pq-edge"'
 const ADMIN_CHALLENGE = { 'www-authenticate': `Bearer ${REALM}` }
@@ -163,11 +163,15 @@ class CredentialsRejected extends Error {}
 
 // ---------- routes ----------
 
-export function registerServiceRoutes(app: Hono<ServiceEnv>, resolve: ResolveService, logError: (message: string, error: unknown) => void): void {
+export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: ServiceContextFor, logError: (message: string, error: unknown) => void): void {
   const service: MiddlewareHandler<ServiceEnv> = async (c, next) => {
-    const resolved = await resolve(c)
-    if (resolved instanceof Response) return resolved
-    c.set('service', resolved)
+    try {
+      c.set('service', await contextFor(c.env))
+    } catch (error) {
+      // The detail names the variable, never its value.
+      if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
+      throw error
+    }
     await next()
   }
 

@@ -37,11 +37,14 @@ interface Meta {
 }
 
 export class VersionedRecords {
+  private readonly kv: SyncKv
+  private readonly atomically: <T>(fn: () => T) => T
+
   /** `atomically` runs a closure as one transaction where the storage offers one (DO: transactionSync). */
-  constructor(
-    private readonly kv: SyncKv,
-    private readonly atomically: <T>(fn: () => T) => T = (fn) => fn(),
-  ) {}
+  constructor(kv: SyncKv, atomically: <T>(fn: () => T) => T = (fn) => fn()) {
+    this.kv = kv
+    this.atomically = atomically
+  }
 
   get(name: string): VersionedRecord | null {
     assertName(name)

@@ -15,6 +15,7 @@ import { b64u } from '../../../src/protocol/encoding.ts'
 import { generateSecrets } from '../../../src/service/auth.ts'
 import { createServiceContext, type ServiceContext } from '../../../src/service/context.ts'
 import { Metrics } from '../../../src/service/metrics.ts'
+import { registerServiceRoutes } from '../../../src/service/routes.ts'
 import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 import { listen } from './protocol-double.ts'
 
@@ -31,7 +32,10 @@ async function realApp(policy = 'hybrid-required') {
     mlkem,
     crypto,
     detectCapabilities: detectCryptoCapabilities,
-    service: () => (context ??= crypto().then(({ backends }) => createServiceContext({ ...secrets.vars, PQ_POLICY: policy }, { backends, openStore: () => store, metrics: new Metrics() }))),
+    service: {
+      register: registerServiceRoutes,
+      context: () => (context ??= crypto().then(({ backends }) => createServiceContext({ ...secrets.vars, PQ_POLICY: policy }, { backends, openStore: () => store, metrics: new Metrics() }))),
+    },
   })
   const handle = (req: Request) => Promise.resolve(app.fetch(req, {}))
   return {

@@ -158,7 +158,7 @@ describe('GET /v1/config/{name}: tickets and scopes', () => {
       return b64u(copy)
     }
     const forged = b64u(crypto.getRandomValues(new Uint8Array(bytes.length)))
-    for (const headers of <Record<string, string>[]>[{}, admin, ticketAuth(forged), ticketAuth(altered(0)), ticketAuth(altered(5)), ticketAuth(altered(bytes.length - 1)), ticketAuth(ticket + '='), ticketAuth('x'.repeat(5000))]) {
+    for (const headers of [{}, admin, ticketAuth(forged), ticketAuth(altered(0)), ticketAuth(altered(5)), ticketAuth(altered(bytes.length - 1)), ticketAuth(ticket + '='), ticketAuth('x'.repeat(5000))] as Record<string, string>[]) {
       const res = await call(`/v1/config/${name}`, { headers })
       expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Ticket /)
       await expectProblem(res, 401, 'invalid_ticket')
