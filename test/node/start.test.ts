@@ -1,25 +1,57 @@
-// `npm start` as a new user runs it: offline, no account, .dev.vars generated when missing.
-import { existsSync, rmSync } from 'node:fs'
+// README's path, as a new user follows it, against `npm start` (offline, no account): the server
+// starts with a generated development key set, the CLI stores a config, the client SDK reads it
+// back over a post-quantum session, and the CLI lists and deletes it.
+import { execFile } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
+import { connect } from '../../src/client/node.ts'
 import { freePort, startProcess, waitForHttp } from '../../scripts/local-server.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const DEV_VARS = `${ROOT}.dev.vars`
+const DEV_CREDENTIALS = `${ROOT}.dev.credentials.json`
+const run = promisify(execFile)
 
-it('npm start serves GET /health as JSON within 60 s', { timeout: 90_000 }, async () => {
+it('npm start serves /health within 60 s; the CLI stores a config and the SDK reads it back', { timeout: 180_000 }, async () => {
   const hadDevVars = existsSync(DEV_VARS)
   const [port, inspector] = [await freePort(), await freePort()]
   const server = startProcess('npm', ['start', '--', '--port', String(port), '--inspector-port', String(inspector)], ROOT)
+  const url = `http://127.0.0.1:${port}`
+  const name = `app/e2e-${Date.now().toString(36)}`
+  const cli = (...args: string[]) => run('node', ['dist/cli/pq-edge.js', ...args, '--url', url], { cwd: ROOT })
   try {
-    const res = await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000)
+    const res = await waitForHttp(`${url}/health`, 60_000)
     expect(res, `npm start did not answer within 60 s:\n${server.output()}`).toBeDefined()
     expect(res!.status).toBe(200)
     expect((await res!.json()) as object).toMatchObject({ status: 'ok', runtime: { name: 'cloudflare-workers' }, mlkem: { module: 'simd' } })
     if (!hadDevVars) expect(server.output()).toContain('generated a development key set')
-    expect(existsSync(DEV_VARS)).toBe(true)
+    expect(existsSync(DEV_CREDENTIALS), 'the development credentials (.dev.credentials.json) are missing: delete .dev.vars and run npm start again').toBe(true)
+
+    // The CLI reads the admin token from .dev.credentials.json.
+    const put = await cli('config', 'put', name, '--value', 'hello from the vault', '--create', '--json')
+    expect(JSON.parse(put.stdout)).toMatchObject({ name, version: 1 })
+
+    const { clientId, clientSecret } = JSON.parse(readFileSync(DEV_CREDENTIALS, 'utf8'))
+    const session = await connect(url, { credentials: { clientId, clientSecret } })
+    try {
+      const config = await session.getConfig(name)
+      expect(config.version).toBe(1)
+      expect(config.text()).toBe('hello from the vault')
+    } finally {
+      session.close()
+    }
+
+    const list = JSON.parse((await cli('config', 'list', '--json')).stdout)
+    expect(JSON.stringify(list)).toContain(name)
+    await cli('config', 'delete', name, '--if-match', '1')
+    const gone = await cli('config', 'get', name).catch((e) => e)
+    expect(gone.code).toBe(3) // the server refused: 404 not_found
+    expect(gone.stderr).toContain('not_found')
   } finally {
     await server.stop()
     if (!hadDevVars) rmSync(DEV_VARS, { force: true }) // leave the tree as it was
+    if (!hadDevVars) rmSync(DEV_CREDENTIALS, { force: true })
   }
 })
