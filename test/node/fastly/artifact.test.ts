@@ -99,6 +99,13 @@ describe('Fastly artifact (bin/main.wasm under the harness host)', () => {
     expect(res.json()).toMatchObject({ status: 404, code: 'not_found', type: '/problems/not_found' })
   })
 
+  it.each(['/v1/keys', '/v1/config/app/x', '/metrics'])('%s: 503 service_unavailable until the Fastly service is wired in', (path) => {
+    const res = send({ method: 'GET', path })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json\b/)
+    expect(res.json()).toMatchObject({ status: 503, code: 'service_unavailable' })
+  })
+
   it('DELETE /health: 405 method_not_allowed with Allow', () => {
     const res = send({ method: 'DELETE', path: '/health' })
     expect(res.status).toBe(405)
