@@ -7,11 +7,16 @@ import manifest from './wasm/manifest.json' with { type: 'json' }
 
 export type MlKemModuleKind = 'simd' | 'scalar'
 
-/** Which module runs, and its pinned SHA-256 (reported by /health). */
+/** Which module runs, its pinned SHA-256 and size, and what it cost to start (reported by /health and the metrics). */
 export interface MlKemBackend {
   name: 'pq-edge-wasm'
   module: MlKemModuleKind
+  /** The module file, e.g. `mlkem-simd.wasm`. */
+  file: string
   sha256: string
+  bytes: number
+  /** Milliseconds to instantiate it (the module's start function builds its tables): its cold start. */
+  instantiateMs: number
 }
 
 export interface MlKemModules {
@@ -24,8 +29,12 @@ const MANIFEST_ENTRY: Record<MlKemModuleKind, keyof typeof manifest.modules> = {
 /** Instantiates one module kind (tests use this to run both builds). */
 export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKind): MlKemSuite & { backend: MlKemBackend } {
   // The module imports nothing: no host calls, no clock, no randomness (JS passes seeds in).
+  const started = performance.now()
   const exports = new WebAssembly.Instance(module, {}).exports as unknown as MlKemWasmExports
-  const backend: MlKemBackend = { name: 'pq-edge-wasm', module: kind, sha256: manifest.modules[MANIFEST_ENTRY[kind]].sha256 }
+  const instantiateMs = performance.now() - started
+  const file = MANIFEST_ENTRY[kind]
+  const { sha256, bytes } = manifest.modules[file]
+  const backend: MlKemBackend = { name: 'pq-edge-wasm', module: kind, file, sha256, bytes, instantiateMs }
   return { ...createMlKem(exports), backend }
 }
 

@@ -50,7 +50,19 @@ async function build(env: ServiceEnvBindings): Promise<ServiceContext> {
   const namespace = env.CONFIG_VAULT
   if (!namespace) throw new ServiceConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.toml) is missing.')
   const { backends } = await crypto()
-  return createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
+  const context = createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
+  recordModuleMetrics()
+  return context
+}
+
+let moduleMetricsRecorded = false
+/** The running ML-KEM module's size and cold start, once per isolate (workerd compiles wasm at upload: no AOT flag applies). */
+function recordModuleMetrics(): void {
+  if (moduleMetricsRecorded) return
+  moduleMetricsRecorded = true
+  const backend = mlkem.getBackend()
+  metrics.moduleSize(backend.file, backend.bytes)
+  metrics.coldStart({ module: backend.file, hasAot: false }, backend.instantiateMs)
 }
 
 const app = createApp({

@@ -21,7 +21,13 @@ describe('GET /health', () => {
     // wrangler.toml enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768.
     expect(body.capabilities.webCrypto.mlKem768).toBe(true)
     // The ML-KEM module that runs: the SIMD build, with its pinned SHA-256.
-    expect(body.mlkem).toEqual({ name: 'pq-edge-wasm', module: 'simd', sha256: manifest.modules['mlkem-simd.wasm'].sha256 })
+    expect(body.mlkem).toMatchObject({
+      name: 'pq-edge-wasm',
+      module: 'simd',
+      file: 'mlkem-simd.wasm',
+      sha256: manifest.modules['mlkem-simd.wasm'].sha256,
+      bytes: manifest.modules['mlkem-simd.wasm'].bytes,
+    })
     // The implementation chosen for each primitive X-Wing and HPKE use: WebCrypto where workerd has it.
     expect(body.backends).toEqual({
       x25519: 'webcrypto',

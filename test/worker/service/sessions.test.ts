@@ -6,6 +6,7 @@ import { AEAD } from '../../../src/hpke/workerd.ts'
 import { b64u, fromB64u } from '../../../src/protocol/encoding.ts'
 import { admin, call, callWith, establish, expectProblem, getKeys, json, keyFor, sessionRequest, vaultSnapshot } from './helpers.ts'
 import { TEST_CLIENT } from './secrets.ts'
+import manifest from '../../../src/mlkem/wasm/manifest.json'
 
 const hybridRequired = callWith({ PQ_POLICY: 'hybrid-required' })
 const pqOnly = callWith({ PQ_POLICY: 'pq-only' })
@@ -73,6 +74,9 @@ describe('POST /v1/sessions: establishment per policy', () => {
     const text = await res.text()
     expect(text).toContain('wasm_pqc_key_exchange_total{mode="hybrid",algorithm="X-Wing",result="success"}')
     expect(text).toMatch(/wasm_pqc_operation_duration_ms_count\{algorithm="X-Wing",operation="session_accept"\} \d+/)
+    // The running ML-KEM module: its size (from the pinned manifest) and its instantiation time.
+    expect(text).toContain(`wasm_pqc_module_size_bytes{module="mlkem-simd.wasm"} ${manifest.modules['mlkem-simd.wasm'].bytes}`)
+    expect(text).toMatch(/wasm_pqc_cold_start_ms\{module="mlkem-simd.wasm",has_aot="false"\} \d/)
   })
 
   it('hybrid-required: establishes hybrid, refuses pq and classical keys with 403 mode_not_allowed', async () => {
