@@ -38,22 +38,36 @@ async function importX25519Public(publicKey: Uint8Array): Promise<CryptoKey> {
 }
 
 /** deriveBits; WebCrypto throws (OperationError) when the result is all zero, i.e. pk is low order. */
+async function dhWithKey(privateKey: CryptoKey, publicKey: CryptoKey): Promise<Uint8Array> {
+  return bytes(await subtle().deriveBits({ name: 'X25519', public: publicKey } as EcdhKeyDeriveParams, privateKey, 256))
+}
+
 async function dh(privateKey: CryptoKey, publicKey: Uint8Array): Promise<Uint8Array> {
-  const pub = await importX25519Public(publicKey)
-  return bytes(await subtle().deriveBits({ name: 'X25519', public: pub } as EcdhKeyDeriveParams, privateKey, 256))
+  return dhWithKey(privateKey, await importX25519Public(publicKey))
+}
+
+// The base point as a key object, imported on first use (never at module top level) and kept: every
+// public-key computation then costs one deriveBits instead of an import and a deriveBits.
+let basePointKey: Promise<CryptoKey> | undefined
+function basePoint(): Promise<CryptoKey> {
+  basePointKey ??= importX25519Public(X25519_BASE).catch((error: unknown) => {
+    basePointKey = undefined
+    throw error
+  })
+  return basePointKey
 }
 
 export const webCryptoX25519: X25519 = {
   name: 'webcrypto',
   async publicKey(secretKey) {
-    return dh(await importX25519Private(secretKey), X25519_BASE)
+    return dhWithKey(await importX25519Private(secretKey), await basePoint())
   },
   async sharedSecret(secretKey, publicKey) {
     return dh(await importX25519Private(secretKey), publicKey)
   },
   async importSecretKey(secretKey) {
     const key = await importX25519Private(secretKey)
-    const publicKey = await dh(key, X25519_BASE)
+    const publicKey = await dhWithKey(key, await basePoint())
     return { publicKey, sharedSecret: (pk) => dh(key, pk) }
   },
 }
