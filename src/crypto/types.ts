@@ -2,6 +2,7 @@
 // implementation (webcrypto.ts) and a pure-JS @noble/* one (noble.ts); select.ts picks one per
 // primitive by probing what the runtime can actually do. All methods are async so that a
 // WebCrypto backend and a synchronous one are interchangeable.
+import type { MlKem } from '../mlkem/api.ts'
 
 /** X25519 (RFC 7748 §5). Both backends reject low-order peer keys (all-zero shared secret). */
 export interface X25519 {
@@ -53,11 +54,7 @@ export interface MlKem768 {
 }
 
 /** The noble-compatible synchronous ML-KEM-768 of pq-edge/mlkem (or @noble/post-quantum). */
-export interface SyncMlKem768 {
-  keygen(seed?: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array }
-  encapsulate(publicKey: Uint8Array, msg?: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array }
-  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
-}
+export type SyncMlKem768 = Pick<MlKem, 'keygen' | 'encapsulate' | 'decapsulate'>
 
 /** Every primitive X-Wing and HPKE need, chosen once per isolate. */
 export interface Backends {
