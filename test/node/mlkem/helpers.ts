@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { createMlKem, type MlKemSuite, type MlKemWasmExports } from '../../../src/mlkem/api.ts'
 import type { MlKemModuleKind } from '../../../src/mlkem/instantiate.ts'
 import { compileMlKemModule } from '../../../src/mlkem/node.ts'
+import { createJsMlKem } from '../../../src/mlkem/js/api.ts'
 
 export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../../shared/vectors', import.meta.url))
 export const HAVE_VECTORS = existsSync(VECTORS)
@@ -20,6 +21,15 @@ export const BUILD_KINDS: MlKemModuleKind[] = ['scalar', 'simd']
 export function loadBuild(kind: MlKemModuleKind): { exports: MlKemWasmExports; kem: MlKemSuite } {
   const exports = new WebAssembly.Instance(compileMlKemModule(kind), {}).exports as unknown as MlKemWasmExports
   return { exports, kem: createMlKem(exports) }
+}
+
+/** Every ML-KEM core the API-level suites run on: both wasm builds and the TypeScript core (src/mlkem/js). */
+export type KemKind = MlKemModuleKind | 'js'
+export const KEM_KINDS: KemKind[] = [...BUILD_KINDS, 'js']
+
+/** The suite of one core (a fresh wasm instance, or the TypeScript core). */
+export function loadKem(kind: KemKind): MlKemSuite {
+  return kind === 'js' ? createJsMlKem() : loadBuild(kind).kem
 }
 
 /** ACVP / Wycheproof parameter-set names to this API's names. */

@@ -1,0 +1,123 @@
+// ML-KEM (FIPS 203 §6, §7): KeyGen_internal, Encaps_internal, Decaps_internal and the §7.2 / §7.3 input
+// checks, for all three parameter sets (the rank k selects the set at run time). TypeScript for
+// interpreters; mirrors ../assembly/index.ts (scalar build): same functions, same step comments.
+// Instead of a linear-memory I/O region the ops take and fill caller-owned byte arrays (api.ts); every op
+// wipes all scratch before returning.
+import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, ST, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from './keccak.ts'
+import { encodedBelowQ, PRF_BUF } from './poly.ts'
+import { KPKE_SCRATCH, S_GIN, S_GOUT, kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from './kpke.ts'
+
+// ---- Parameter sets (FIPS 203 §8, Table 2), derived from k: η1 = 3 for k = 2 else 2;
+//      (du, dv) = (11, 5) for k = 4 else (10, 4); η2 = 2 always.
+const eta1Of = (k: number) => (k === 2 ? 3 : 2)
+const duOf = (k: number) => (k === 4 ? 11 : 10)
+const dvOf = (k: number) => (k === 4 ? 5 : 4)
+/** Byte lengths (FIPS 203 §8 Table 3). */
+export const ekLength = (k: number) => 384 * k + 32
+export const dkLength = (k: number) => 768 * k + 96
+export const ctLength = (k: number) => (duOf(k) * k + dvOf(k)) << 5
+
+// ---- Scratch of this file (S_KBAR, S_CT2, S_GOUT for the §7.3 hash).
+const S_KBAR = new Uint8Array(32) // K̄ = J(z‖c)
+const S_CT2 = new Uint8Array(1568) // re-encryption c' in decapsulation
+const S_H = new Uint8Array(32) // H(ek) for the §7.3 check
+
+/** Zero all scratch (Keccak state, secret polynomials, PRF output, c', K̄, ...). */
+export function wipeScratch(): void {
+  ST.fill(0)
+  PRF_BUF.fill(0)
+  for (const a of KPKE_SCRATCH) a.fill(0)
+  S_KBAR.fill(0)
+  S_CT2.fill(0)
+  S_H.fill(0)
+}
+
+/** §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
+ *  the first 384k bytes of ek is < q. Returns 1 if the key passes. ek is public. */
+export function checkEncapsulationKey(k: number, ek: Uint8Array): number {
+  let ok = 1
+  for (let i = 0; i < k; i++) ok &= encodedBelowQ(ek, i * 384)
+  return ok
+}
+
+/** Constant-time equality of n bytes (a from aOff, b from bOff): returns -1 (all ones) if equal, 0 otherwise
+ *  (OR of XORs, then a mask from the sign bit — no early exit, no data-dependent branch). */
+function ctEqualMask(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n: number): number {
+  let d = 0
+  for (let i = 0; i < n; i++) d |= a[aOff + i]! ^ b[bOff + i]!
+  // d ≠ 0 ⇔ some bit set; (d | −d) has the sign bit set iff d ≠ 0 (no branch)
+  return ((d | -d) >> 31) ^ -1
+}
+
+/** §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes. (Lengths are
+ *  checked by the wrapper.) The comparison is constant time; scratch is wiped. */
+export function checkDecapsulationKey(k: number, dk: Uint8Array): number {
+  hashOnce(RATE_256, DS_SHA3, dk, 384 * k, 384 * k + 32, S_H, 0, 32)
+  const ok = ctEqualMask(S_H, 0, dk, 768 * k + 32, 32) & 1
+  wipeScratch()
+  return ok
+}
+
+/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16). seed = d‖z; writes ek and dk = dk_PKE ‖ ek ‖ H(ek) ‖ z. */
+export function keygen(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void {
+  try {
+    kpkeKeyGen(seed, k, eta1Of(k), ek, dk) // step 1
+    const ekLen = ekLength(k)
+    dk.set(ek, 384 * k) // step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
+    hashOnce(RATE_256, DS_SHA3, ek, 0, ekLen, dk, 768 * k + 32, 32)
+    dk.set(seed.subarray(32, 64), 768 * k + 64)
+  } finally {
+    wipeScratch()
+  }
+}
+
+/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17) with the §7.2 check. Writes c to ct and K to ss.
+ *  Returns 0, or 1 if ek fails the modulus check (nothing is written then). */
+export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number {
+  if (!checkEncapsulationKey(k, ek)) return 1 // ek is public: branching is fine
+  const gin = S_GIN, gout = S_GOUT
+  try {
+    // step 1: (K, r) ← G(m ‖ H(ek))
+    gin.set(m.subarray(0, 32), 0)
+    hashOnce(RATE_256, DS_SHA3, ek, 0, ekLength(k), gin, 32, 32)
+    hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
+    // step 2: c ← K-PKE.Encrypt(ek, m, r)
+    kpkeEncrypt(ek, 0, m, 0, gout, 32, k, eta1Of(k), duOf(k), dvOf(k), ct)
+    ss.set(gout.subarray(0, 32))
+    return 0
+  } finally {
+    wipeScratch()
+  }
+}
+
+/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) with the §7.3 hash check. Writes K to ss.
+ *  Returns 0, or 1 if dk fails the hash check (nothing written). Implicit rejection: K̄ = J(z‖c) is always
+ *  computed and the output chosen by a mask from a constant-time comparison of c and c' — no branch on
+ *  the (secret) comparison result. */
+export function decaps(k: number, dk: Uint8Array, c: Uint8Array, ss: Uint8Array): number {
+  const gin = S_GIN, gout = S_GOUT, kbar = S_KBAR, c2 = S_CT2
+  const du = duOf(k), dv = dvOf(k), ctLen = ctLength(k)
+  const ekPke = 384 * k, h = 768 * k + 32, z = 768 * k + 64
+  if (!checkDecapsulationKey(k, dk)) return 1 // the wrapper throws: a malformed key
+  try {
+    // step 7: m' ← K-PKE.Decrypt(dk_PKE, c)
+    kpkeDecrypt(dk, c, k, du, dv, gin)
+    // step 8: (K', r') ← G(m' ‖ h)
+    gin.set(dk.subarray(h, h + 32), 32)
+    hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
+    // step 9: K̄ ← J(z ‖ c) = SHAKE256(z ‖ c, 32)
+    spongeInit(RATE_256)
+    spongeAbsorb(dk, z, 32)
+    spongeAbsorb(c, 0, ctLen)
+    spongeFinish(DS_SHAKE)
+    spongeSqueeze(kbar, 0, 32)
+    // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
+    kpkeEncrypt(dk, ekPke, gin, 0, gout, 32, k, eta1Of(k), du, dv, c2)
+    // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
+    const eq = ctEqualMask(c, 0, c2, 0, ctLen)
+    for (let i = 0; i < 32; i++) ss[i] = (gout[i]! & eq) | (kbar[i]! & ~eq)
+    return 0
+  } finally {
+    wipeScratch()
+  }
+}

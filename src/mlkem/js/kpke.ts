@@ -1,0 +1,119 @@
+// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (Algorithms 13, 14, 15), in TypeScript for
+// interpreters. Mirrors ../assembly/kpke.ts (scalar build): same functions, same step comments.
+// Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public). All scratch is module-level and
+// wiped by wipeScratch() (index.ts) before every exported op returns.
+import { RATE_SHA3_512, DS_SHA3, hashOnce } from './keccak.ts'
+import { ntt, invNtt, baseMulAcc, accReduce, polyAdd, polySubFrom, polyToMont, sampleNtt, prfCbd, encodePoly, decodePoly } from './poly.ts'
+
+const poly = () => new Int16Array(256)
+const vec = () => [poly(), poly(), poly(), poly()] as const
+
+// ---- Scratch (the wasm core's S_* regions; all may hold secrets).
+export const S_GIN = new Uint8Array(64) // G / H input: d‖k or m‖h
+export const S_GOUT = new Uint8Array(64) // G output: ρ‖σ or K‖r
+export const S_RHO = new Int32Array(8) // ρ as words (SampleNTT input)
+export const S_SIGMA = new Int32Array(8) // σ or r as words (PRF input)
+export const S_ACC = new Int32Array(256) // MultiplyNTTs accumulator
+export const S_A = poly() // one matrix entry Â[i][j]
+export const S_VS = vec() // ŝ or ŷ
+export const S_VE = vec() // ê or e1
+export const S_VT = vec() // t̂
+export const S_VU = vec() // u / û
+export const S_PV = poly() // v / e2 / w
+export const S_PM = poly() // μ or the inner product
+
+/** Every scratch array of this file, for wiping. */
+export const KPKE_SCRATCH: { fill(v: number): unknown }[] = [S_GIN, S_GOUT, S_RHO, S_SIGMA, S_ACC, S_A, ...S_VS, ...S_VE, ...S_VT, ...S_VU, S_PV, S_PM]
+
+/** 8 little-endian 32-bit words of b[p .. p+32). */
+function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
+  for (let i = 0; i < 8; i++, p += 4) w[i] = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)
+}
+
+/** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16. Each entry
+ *  is used once, so it is sampled on the fly into S_A (ρ in S_RHO). Public-only control flow. */
+function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean): void {
+  const a = S_A, acc = S_ACC
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      if (transposed) sampleNtt(a, S_RHO, i, j); else sampleNtt(a, S_RHO, j, i) // Â[row][col] ← SampleNTT(ρ‖col‖row)
+      baseMulAcc(acc, a, v[j]!)
+    }
+    accReduce(out[i]!, acc)
+  }
+}
+
+/** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */
+function innerProduct(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
+  for (let j = 0; j < k; j++) baseMulAcc(S_ACC, a[j]!, b[j]!)
+  accReduce(r, S_ACC)
+}
+
+/** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13): d = seed[0..32). Writes ek_PKE (384k+32 bytes) to ek at 0 and
+ *  dk_PKE (384k bytes) to dk at 0. Secrets (σ, s, e) live only in scratch. */
+export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8Array, dk: Uint8Array): void {
+  const gin = S_GIN, gout = S_GOUT, s = S_VS, e = S_VE, t = S_VT
+  // step 1: (ρ, σ) ← G(d‖k)
+  for (let i = 0; i < 32; i++) gin[i] = seed[i]!
+  gin[32] = k
+  hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 33, gout, 0, 64)
+  loadWords(S_RHO, gout, 0) // ρ
+  loadWords(S_SIGMA, gout, 32) // σ
+  // steps 8-15: s[i], e[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. 2k−1; steps 16-17: NTT
+  for (let i = 0; i < k; i++) prfCbd(s[i]!, S_SIGMA, i, eta1)
+  for (let i = 0; i < k; i++) prfCbd(e[i]!, S_SIGMA, k + i, eta1)
+  for (let i = 0; i < k; i++) { ntt(s[i]!); ntt(e[i]!) }
+  // step 18: t̂ ← Â ∘ ŝ + ê; step 19: ek ← ByteEncode12(t̂)‖ρ
+  matrixTimesVector(t, s, k, false)
+  for (let i = 0; i < k; i++) {
+    polyToMont(t[i]!); polyAdd(t[i]!, e[i]!)
+    encodePoly(ek, i * 384, t[i]!, 12)
+  }
+  ek.set(gout.subarray(0, 32), k * 384)
+  // step 20: dk ← ByteEncode12(ŝ)
+  for (let i = 0; i < k; i++) encodePoly(dk, i * 384, s[i]!, 12)
+}
+
+/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14): ek at ek[ekOff..], m = m[mOff..+32), r = r[rOff..+32).
+ *  ek must already have passed the §7.2 check. Writes c (32(du·k + dv) bytes) to ct at 0. */
+export function kpkeEncrypt(ek: Uint8Array, ekOff: number, m: Uint8Array, mOff: number, r: Uint8Array, rOff: number, k: number, eta1: number, du: number, dv: number, ct: Uint8Array): void {
+  const y = S_VS, e1 = S_VE, t = S_VT, u = S_VU, e2 = S_PV, v = S_PM
+  // steps 2-3: t̂ ← ByteDecode12(ek[0:384k]), ρ ← ek[384k:]
+  for (let i = 0; i < k; i++) decodePoly(t[i]!, ek, ekOff + i * 384, 12)
+  loadWords(S_RHO, ek, ekOff + k * 384)
+  // steps 9-17: y, e1, e2 from PRF(r, N)
+  loadWords(S_SIGMA, r, rOff)
+  for (let i = 0; i < k; i++) prfCbd(y[i]!, S_SIGMA, i, eta1)
+  for (let i = 0; i < k; i++) prfCbd(e1[i]!, S_SIGMA, k + i, 2)
+  prfCbd(e2, S_SIGMA, 2 * k, 2)
+  for (let i = 0; i < k; i++) ntt(y[i]!)
+  // step 19: u ← NTT^-1(Âᵀ ∘ ŷ) + e1
+  matrixTimesVector(u, y, k, true)
+  for (let i = 0; i < k; i++) { invNtt(u[i]!); polyAdd(u[i]!, e1[i]!) }
+  // steps 20-21: μ ← Decompress1(ByteDecode1(m)); v ← NTT^-1(t̂ᵀ ∘ ŷ) + e2 + μ
+  innerProduct(v, t, y, k)
+  invNtt(v)
+  polyAdd(v, e2)
+  decodePoly(e2, m, mOff, 1) // e2 is no longer needed: reuse it for μ
+  polyAdd(v, e2)
+  // steps 22-23: c1 ← ByteEncode_du(Compress_du(u)), c2 ← ByteEncode_dv(Compress_dv(v))
+  for (let i = 0; i < k; i++) encodePoly(ct, i * (du << 5), u[i]!, du)
+  encodePoly(ct, k * (du << 5), v, dv)
+}
+
+/** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut at 0.
+ *  Compress_1 is multiply-shift, so the message bits never select a branch or index. */
+export function kpkeDecrypt(dk: Uint8Array, c: Uint8Array, k: number, du: number, dv: number, mOut: Uint8Array): void {
+  const u = S_VU, s = S_VS, v = S_PV, w = S_PM
+  // steps 3-4: u' ← Decompress_du(ByteDecode_du(c1)), v' ← Decompress_dv(ByteDecode_dv(c2))
+  for (let i = 0; i < k; i++) { decodePoly(u[i]!, c, i * (du << 5), du); ntt(u[i]!) }
+  decodePoly(v, c, k * (du << 5), dv)
+  // step 5: ŝ ← ByteDecode12(dk)
+  for (let i = 0; i < k; i++) decodePoly(s[i]!, dk, i * 384, 12)
+  // step 6: w ← v' − NTT^-1(ŝᵀ ∘ NTT(u'))
+  innerProduct(w, s, u, k)
+  invNtt(w)
+  polySubFrom(w, v)
+  // step 7: m ← ByteEncode1(Compress1(w))
+  encodePoly(mOut, 0, w, 1)
+}
