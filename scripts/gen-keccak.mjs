@@ -87,11 +87,10 @@ function roundJs(rcLo, rcHi) {
     L.push(`    d${x}h = ${c4}h ^ ((${c1}h << 1) | (${c1}l >>> 31));`);
     L.push(`    d${x}l = ${c4}l ^ ((${c1}l << 1) | (${c1}h >>> 31));`);
   }
-  // theta applied in place, then b[x,y] = rot(A[(x+3y)%5, x], rho)   (rho + pi)
-  for (let i = 0; i < 25; i++) { L.push(`    a${i}h ^= d${i % 5}h;`, `    a${i}l ^= d${i % 5}l;`); }
+  // b[x,y] = rot(A[(x+3y)%5, x] ^ D[(x+3y)%5], rho)   (theta + rho + pi; the XOR is written inside the rotation)
   for (let y = 0; y < 5; y++) for (let x = 0; x < 5; x++) {
     const sx = (x + 3 * y) % 5, sy = x, s = idx(sx, sy);
-    for (const line of rot(`a${s}h`, `a${s}l`, rho[s], `b${idx(x, y)}h`, `b${idx(x, y)}l`)) L.push(`    ${line};`);
+    for (const line of rot(`(a${s}h ^ d${sx}h)`, `(a${s}l ^ d${sx}l)`, rho[s], `b${idx(x, y)}h`, `b${idx(x, y)}l`)) L.push(`    ${line};`);
   }
   // chi (+ iota on lane 0)
   for (let y = 0; y < 5; y++) for (let x = 0; x < 5; x++) for (const p of ['h', 'l']) {

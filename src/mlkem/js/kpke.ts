@@ -3,7 +3,7 @@
 // Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public). All scratch is module-level and
 // wiped by wipeScratch() (index.ts) before every exported op returns.
 import { RATE_SHA3_512, DS_SHA3, hashOnce } from './keccak.ts'
-import { ntt, invNtt, baseMulAcc, accReduce, polyAdd, polySubFrom, polyToMont, sampleNtt, prfCbd, encodePoly, decodePoly } from './poly.ts'
+import { ntt, invNtt, multiplyNttsReduce, polyAdd, polySubFrom, polyToMont, sampleNtt, prfCbd, encodePoly, decodePoly } from './poly.ts'
 
 const poly = () => new Int16Array(256)
 const vec = () => [poly(), poly(), poly(), poly()] as const
@@ -13,8 +13,7 @@ export const S_GIN = new Uint8Array(64) // G / H input: d‖k or m‖h
 export const S_GOUT = new Uint8Array(64) // G output: ρ‖σ or K‖r
 export const S_RHO = new Int32Array(8) // ρ as words (SampleNTT input)
 export const S_SIGMA = new Int32Array(8) // σ or r as words (PRF input)
-export const S_ACC = new Int32Array(256) // MultiplyNTTs accumulator
-export const S_A = poly() // one matrix entry Â[i][j]
+export const S_A = vec() // one row (or column) of the matrix Â
 export const S_VS = vec() // ŝ or ŷ
 export const S_VE = vec() // ê or e1
 export const S_VT = vec() // t̂
@@ -23,7 +22,7 @@ export const S_PV = poly() // v / e2 / w
 export const S_PM = poly() // μ or the inner product
 
 /** Every scratch array of this file, for wiping. */
-export const KPKE_SCRATCH: { fill(v: number): unknown }[] = [S_GIN, S_GOUT, S_RHO, S_SIGMA, S_ACC, S_A, ...S_VS, ...S_VE, ...S_VT, ...S_VU, S_PV, S_PM]
+export const KPKE_SCRATCH: { fill(v: number): unknown }[] = [S_GIN, S_GOUT, S_RHO, S_SIGMA, ...S_A, ...S_VS, ...S_VE, ...S_VT, ...S_VU, S_PV, S_PM]
 
 /** 8 little-endian 32-bit words of b[p .. p+32). */
 function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
@@ -31,22 +30,22 @@ function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
 }
 
 /** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16. Each entry
- *  is used once, so it is sampled on the fly into S_A (ρ in S_RHO). Public-only control flow. */
+ *  is used once, so one row is sampled at a time into S_A (ρ in S_RHO) and multiplied in one pass
+ *  (multiplyNttsReduce; the wasm core samples entry by entry into an accumulator). The matrix is never
+ *  stored. Public-only control flow. */
 function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean): void {
-  const a = S_A, acc = S_ACC
+  const a = S_A
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
-      if (transposed) sampleNtt(a, S_RHO, i, j); else sampleNtt(a, S_RHO, j, i) // Â[row][col] ← SampleNTT(ρ‖col‖row)
-      baseMulAcc(acc, a, v[j]!)
+      if (transposed) sampleNtt(a[j]!, S_RHO, i, j); else sampleNtt(a[j]!, S_RHO, j, i) // Â[row][col] ← SampleNTT(ρ‖col‖row)
     }
-    accReduce(out[i]!, acc)
+    multiplyNttsReduce(out[i]!, a, v, k)
   }
 }
 
 /** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */
 function innerProduct(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
-  for (let j = 0; j < k; j++) baseMulAcc(S_ACC, a[j]!, b[j]!)
-  accReduce(r, S_ACC)
+  multiplyNttsReduce(r, a, b, k)
 }
 
 /** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13): d = seed[0..32). Writes ek_PKE (384k+32 bytes) to ek at 0 and

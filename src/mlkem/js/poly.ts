@@ -165,26 +165,40 @@ export function invNtt(f: Int16Array): void {
   }
 }
 
-/** acc += a ∘ b, the NTT-domain product of MultiplyNTTs (Algorithm 11) from BaseCaseMultiply
- *  (Algorithm 12) on each pair: (a0 + a1X)(b0 + b1X) mod (X² − γ_i). Lazy: sums stay in the Int32Array
- *  and are Montgomery-reduced once by accReduce. |a1·b1| < 2^24, so a1·b1·QINV < 2^40: exact. */
-export function baseMulAcc(acc: Int32Array, a: Int16Array, b: Int16Array): void {
+/** r = MontgomeryReduce(Σ_j a[j] ∘ b[j]), j < k: MultiplyNTTs (FIPS 203 Algorithm 11) from BaseCaseMultiply
+ *  (Algorithm 12) on each pair, (a0 + a1X)(b0 + b1X) mod (X² − γ_i), summed over the k products. The
+ *  wasm core's baseMulAcc (k times into an i32 accumulator) + accReduce, fused: for each pair the k
+ *  products are summed in locals and reduced once, so no accumulator array is loaded, stored or cleared
+ *  (array accesses cost ~10 interpreter instructions each). Same integers as the wasm core: lazy sums
+ *  |Σ| < k·2q² < q·2^15; |a1·b1| < 2^24, so a1·b1·QINV < 2^40 is exact. Result carries 2^-16. */
+export function multiplyNttsReduce(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
+  const gamma = GAMMA_R
+  const a0 = a[0]!, b0 = b[0]!, a1 = a[1]!, b1 = b[1]!
+  const a2 = k > 2 ? a[2]! : a1, b2 = k > 2 ? b[2]! : b1, a3 = k > 3 ? a[3]! : a1, b3 = k > 3 ? b[3]! : b1
   for (let i = 0, c = 0; i < 128; i++, c += 2) {
-    const g = GAMMA_R[i]!
-    const a0 = a[c]!, a1 = a[c + 1]!, b0 = b[c]!, b1 = b[c + 1]!
-    const p = a1 * b1
-    const m = (p - (((p * QINV) << 16) >> 16) * Q) >> 16
-    acc[c] = acc[c]! + a0 * b0 + m * g
-    acc[c + 1] = acc[c + 1]! + a0 * b1 + a1 * b0
-  }
-}
-
-/** r = MontgomeryReduce(acc) (coefficients carry 2^-16), and clear acc for the next sum. */
-export function accReduce(r: Int16Array, acc: Int32Array): void {
-  for (let i = 0; i < 256; i++) {
-    const a = acc[i]!
-    r[i] = (a - (((a * QINV) << 16) >> 16) * Q) >> 16
-    acc[i] = 0
+    const g = gamma[i]!
+    let x0 = a0[c]!, x1 = a0[c + 1]!, y0 = b0[c]!, y1 = b0[c + 1]!
+    let p = x1 * y1
+    let s0 = x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
+    let s1 = x0 * y1 + x1 * y0
+    x0 = a1[c]!; x1 = a1[c + 1]!; y0 = b1[c]!; y1 = b1[c + 1]!
+    p = x1 * y1
+    s0 += x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
+    s1 += x0 * y1 + x1 * y0
+    if (k > 2) {
+      x0 = a2[c]!; x1 = a2[c + 1]!; y0 = b2[c]!; y1 = b2[c + 1]!
+      p = x1 * y1
+      s0 += x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
+      s1 += x0 * y1 + x1 * y0
+      if (k > 3) {
+        x0 = a3[c]!; x1 = a3[c + 1]!; y0 = b3[c]!; y1 = b3[c + 1]!
+        p = x1 * y1
+        s0 += x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
+        s1 += x0 * y1 + x1 * y0
+      }
+    }
+    r[c] = (s0 - (((s0 * QINV) << 16) >> 16) * Q) >> 16
+    r[c + 1] = (s1 - (((s1 * QINV) << 16) >> 16) * Q) >> 16
   }
 }
 
