@@ -33,13 +33,19 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.len
 const seed = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 255)
 const msg = new Uint8Array(32).map((_, i) => (i * 91 + 5) & 255)
 
+// keygen: a different seed per call (fresh ρ). encaps/decaps: alternating between two keys, so nothing
+// derived from the key can be reused between calls (the JS core keeps the last Â: see src/mlkem/js/kpke.ts);
+// encapsSameKey/decapsSameKey repeat one key (a long-lived server key), where it can.
 function bench(kem) {
-  const { publicKey, secretKey } = kem.keygen(seed)
-  const { cipherText } = kem.encapsulate(publicKey, msg)
+  const keys = [0, 1].map((n) => { const s = seed.slice(); s[0] ^= n + 1; const k = kem.keygen(s); return { ...k, ...kem.encapsulate(k.publicKey, msg) } })
+  let counter = 0
+  const fresh = () => keys[counter++ & 1]
   const ops = {
-    keygen: () => kem.keygen(seed),
-    encaps: () => kem.encapsulate(publicKey, msg),
-    decaps: () => kem.decapsulate(cipherText, secretKey),
+    keygen: () => { const s = seed.slice(); s[1] = counter & 255; s[2] = (counter++ >> 8) & 255; return kem.keygen(s) },
+    encaps: () => kem.encapsulate(fresh().publicKey, msg),
+    decaps: () => { const k = fresh(); return kem.decapsulate(k.cipherText, k.secretKey) },
+    encapsSameKey: () => kem.encapsulate(keys[0].publicKey, msg),
+    decapsSameKey: () => kem.decapsulate(keys[0].cipherText, keys[0].secretKey),
   }
   const out = {}
   for (const [name, fn] of Object.entries(ops)) {

@@ -13,7 +13,14 @@ export const S_GIN = new Uint8Array(64) // G / H input: d‖k or m‖h
 export const S_GOUT = new Uint8Array(64) // G output: ρ‖σ or K‖r
 export const S_RHO = new Int32Array(8) // ρ as words (SampleNTT input)
 export const S_SIGMA = new Int32Array(8) // σ or r as words (PRF input)
-export const S_A = vec() // one row (or column) of the matrix Â
+
+// ---- The matrix Â of the last ρ (public: Â = SampleNTT(ρ‖j‖i) depends only on the public seed ρ of ek).
+// An edge worker with a long-lived key re-derives the same Â on every decapsulation (re-encryption) and
+// encapsulation to it: keeping the last one saves k² SampleNTT calls (≈ 3 ms of ≈ 10 ms for ML-KEM-768 in
+// js-compute). Not scratch, not wiped: public data. A hit or miss reveals only whether ρ repeated (public).
+const MATRIX = Array.from({ length: 16 }, poly) // Â[i][j] at MATRIX[4i + j]
+const MATRIX_RHO = new Int32Array(8)
+let matrixK = 0 // 0: nothing cached
 export const S_VS = vec() // ŝ or ŷ
 export const S_VE = vec() // ê or e1
 export const S_VT = vec() // t̂
@@ -22,25 +29,40 @@ export const S_PV = poly() // v / e2 / w
 export const S_PM = poly() // μ or the inner product
 
 /** Every scratch array of this file, for wiping. */
-export const KPKE_SCRATCH: { fill(v: number): unknown }[] = [S_GIN, S_GOUT, S_RHO, S_SIGMA, ...S_A, ...S_VS, ...S_VE, ...S_VT, ...S_VU, S_PV, S_PM]
+export const KPKE_SCRATCH: { fill(v: number): unknown }[] = [S_GIN, S_GOUT, S_RHO, S_SIGMA, ...S_VS, ...S_VE, ...S_VT, ...S_VU, S_PV, S_PM]
 
 /** 8 little-endian 32-bit words of b[p .. p+32). */
 function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
   for (let i = 0; i < 8; i++, p += 4) w[i] = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)
 }
 
-/** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16. Each entry
- *  is used once, so one row is sampled at a time into S_A (ρ in S_RHO) and multiplied in one pass
- *  (multiplyNttsReduce; the wasm core samples entry by entry into an accumulator). The matrix is never
- *  stored. Public-only control flow. */
+/** Â for ρ in S_RHO and rank k into MATRIX (Alg 13 steps 3-7 / Alg 14 steps 4-8), unless it is already
+ *  there (same k and ρ: a public comparison). Â[i][j] ← SampleNTT(ρ‖j‖i). */
+function expandMatrix(k: number): void {
+  let same = matrixK === k ? 1 : 0
+  for (let i = 0; i < 8; i++) if (MATRIX_RHO[i] !== S_RHO[i]) same = 0
+  if (same) return
+  matrixK = 0 // invalid until complete
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleNtt(MATRIX[4 * i + j]!, S_RHO, j, i)
+  MATRIX_RHO.set(S_RHO)
+  matrixK = k
+}
+
+/** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16, one row per
+ *  multiplyNttsReduce pass. Â comes from expandMatrix (the wasm core samples entry by entry into an
+ *  accumulator instead). Public-only control flow. */
 function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean): void {
-  const a = S_A
+  expandMatrix(k)
   for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      if (transposed) sampleNtt(a[j]!, S_RHO, i, j); else sampleNtt(a[j]!, S_RHO, j, i) // Â[row][col] ← SampleNTT(ρ‖col‖row)
-    }
-    multiplyNttsReduce(out[i]!, a, v, k)
+    const row: Int16Array[] = []
+    for (let j = 0; j < k; j++) row.push(MATRIX[transposed ? 4 * j + i : 4 * i + j]!)
+    multiplyNttsReduce(out[i]!, row, v, k)
   }
+}
+
+/** Forget the cached Â (tests: measure and check the uncached path). */
+export function clearMatrixCache(): void {
+  matrixK = 0
 }
 
 /** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */

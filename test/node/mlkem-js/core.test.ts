@@ -1,6 +1,6 @@
 // The TypeScript core's own rules: its division-free Compress constants are exact, its Keccak-f1600 and
-// hashes match @noble/hashes, the generated permutation is current, scratch is wiped after every op,
-// and it reports itself as the 'pq-edge-js' backend.
+// hashes match @noble/hashes, the generated permutation is current, scratch is wiped after every op, the
+// cached matrix never leaks between keys, and it reports itself as the 'pq-edge-js' backend.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -12,9 +12,10 @@ import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
 import { createJsMlKem, getBackend } from '../../../src/mlkem/js/api.ts'
 import { keccakF1600 } from '../../../src/mlkem/js/keccak-f1600.ts'
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, RATE_SHAKE128, ST } from '../../../src/mlkem/js/keccak.ts'
-import { KPKE_SCRATCH } from '../../../src/mlkem/js/kpke.ts'
+import { clearMatrixCache, KPKE_SCRATCH } from '../../../src/mlkem/js/kpke.ts'
 import { PRF_BUF } from '../../../src/mlkem/js/poly.ts'
 import { toHex } from '../../shared/accumulated.ts'
+import { loadBuild } from '../mlkem/helpers.ts'
 
 const Q = 3329
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -116,4 +117,27 @@ it('wipes all scratch after every operation (including implicit rejection and fa
 
 it('reports itself as the pq-edge-js backend', () => {
   expect(getBackend()).toEqual({ name: 'pq-edge-js', module: 'typescript', instantiateMs: 0 })
+})
+
+it('the cached matrix Â is keyed by ρ and k: same ρ under another rank, alternating keys, cleared cache', () => {
+  const kem = createJsMlKem()
+  const wasm = loadBuild('scalar').kem
+  const m = randomBytes(32)
+  const k768 = kem.ml_kem768.keygen(randomBytes(64))
+  const k512 = kem.ml_kem512.keygen(randomBytes(64))
+  const other768 = kem.ml_kem768.keygen(randomBytes(64))
+  // an ML-KEM-512 key carrying the ML-KEM-768 key's ρ: a valid key whose Â must be the 2×2 one
+  const ek512 = Uint8Array.from(k512.publicKey)
+  ek512.set(k768.publicKey.subarray(1152), 768)
+  const expect768 = toHex(wasm.ml_kem768.encapsulate(k768.publicKey, m).cipherText)
+  const expect512 = toHex(wasm.ml_kem512.encapsulate(ek512, m).cipherText)
+  for (let round = 0; round < 3; round++) {
+    clearMatrixCache()
+    kem.ml_kem768.encapsulate(other768.publicKey, m) // fill all nine entries from another ρ
+    // then 512: a cached 2×2 Â under the same ρ must not serve the 3×3 one
+    expect(toHex(kem.ml_kem512.encapsulate(ek512, m).cipherText)).toBe(expect512)
+    expect(toHex(kem.ml_kem768.encapsulate(k768.publicKey, m).cipherText)).toBe(expect768)
+    expect(toHex(kem.ml_kem768.encapsulate(k768.publicKey, m).cipherText)).toBe(expect768) // a hit
+    expect(toHex(kem.ml_kem512.encapsulate(ek512, m).cipherText)).toBe(expect512)
+  }
 })
