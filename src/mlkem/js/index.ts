@@ -22,6 +22,31 @@ const S_KBAR = new Uint8Array(32) // K̄ = J(z‖c)
 const S_CT2 = new Uint8Array(1568) // re-encryption c' in decapsulation
 const S_H = new Uint8Array(32) // H(ek) for the §7.3 check
 
+// ---- H(ek) of the last ek (public, like the matrix cache in kpke.ts): a long-lived key's encapsulations
+// (Alg 17 step 1) and decapsulation key checks (§7.3) skip hashing 384k + 32 bytes (≈ 1 ms in js-compute).
+const EK_CACHE = new Uint8Array(1568)
+const EK_HASH = new Uint8Array(32)
+let ekCacheLen = 0 // 0: nothing cached
+
+/** H(ek) = SHA3-256 of the len bytes of src from off, into out at outOff; from the cache when the same ek
+ *  was hashed last (a comparison of public bytes). */
+function hashEk(src: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
+  let same = ekCacheLen === len
+  for (let i = 0; same && i < len; i++) if (EK_CACHE[i] !== src[off + i]) same = false
+  if (!same) {
+    ekCacheLen = 0 // invalid until complete
+    hashOnce(RATE_256, DS_SHA3, src, off, len, EK_HASH, 0, 32)
+    EK_CACHE.set(src.subarray(off, off + len))
+    ekCacheLen = len
+  }
+  out.set(EK_HASH, outOff)
+}
+
+/** Forget the cached H(ek) (tests). */
+export function clearEkHashCache(): void {
+  ekCacheLen = 0
+}
+
 /** Zero all scratch (Keccak state, secret polynomials, PRF output, c', K̄, ...). */
 export function wipeScratch(): void {
   ST.fill(0)
@@ -52,7 +77,7 @@ function ctEqualMask(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n
 /** §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes. (Lengths are
  *  checked by the wrapper.) The comparison is constant time; scratch is wiped. */
 export function checkDecapsulationKey(k: number, dk: Uint8Array): number {
-  hashOnce(RATE_256, DS_SHA3, dk, 384 * k, 384 * k + 32, S_H, 0, 32)
+  hashEk(dk, 384 * k, 384 * k + 32, S_H, 0)
   const ok = ctEqualMask(S_H, 0, dk, 768 * k + 32, 32) & 1
   wipeScratch()
   return ok
@@ -64,7 +89,7 @@ export function keygen(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Arr
     kpkeKeyGen(seed, k, eta1Of(k), ek, dk) // step 1
     const ekLen = ekLength(k)
     dk.set(ek, 384 * k) // step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
-    hashOnce(RATE_256, DS_SHA3, ek, 0, ekLen, dk, 768 * k + 32, 32)
+    hashEk(ek, 0, ekLen, dk, 768 * k + 32)
     dk.set(seed.subarray(32, 64), 768 * k + 64)
   } finally {
     wipeScratch()
@@ -79,7 +104,7 @@ export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array,
   try {
     // step 1: (K, r) ← G(m ‖ H(ek))
     gin.set(m.subarray(0, 32), 0)
-    hashOnce(RATE_256, DS_SHA3, ek, 0, ekLength(k), gin, 32, 32)
+    hashEk(ek, 0, ekLength(k), gin, 32)
     hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
     // step 2: c ← K-PKE.Encrypt(ek, m, r)
     kpkeEncrypt(ek, 0, m, 0, gout, 32, k, eta1Of(k), duOf(k), dvOf(k), ct)

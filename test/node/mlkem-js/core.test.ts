@@ -141,3 +141,19 @@ it('the cached matrix Â is keyed by ρ and k: same ρ under another rank, alter
     expect(toHex(kem.ml_kem512.encapsulate(ek512, m).cipherText)).toBe(expect512)
   }
 })
+
+it('the cached H(ek) never masks a changed key: the §7.3 check fails right after the same key passed', () => {
+  const kem = createJsMlKem().ml_kem768
+  const { publicKey, secretKey } = kem.keygen(randomBytes(64))
+  const { cipherText, sharedSecret } = kem.encapsulate(publicKey, randomBytes(32))
+  for (let i = 0; i < 40; i++) {
+    expect(toHex(kem.decapsulate(cipherText, secretKey))).toBe(toHex(sharedSecret)) // cached H(ek)
+    const bad = Uint8Array.from(secretKey)
+    bad[1152 + ((i * 97) % 1184)]! ^= 1 << (i & 7) // somewhere in the embedded ek, including ρ
+    expect(() => kem.decapsulate(cipherText, bad)).toThrow(/§7\.3 hash check/)
+    const badEk = Uint8Array.from(publicKey)
+    badEk[1183 - i]! ^= 1 // in ρ: still a valid key, but another H(ek) and Â
+    expect(toHex(kem.encapsulate(badEk, new Uint8Array(32)).sharedSecret)).toBe(toHex(createWasm().ml_kem768.encapsulate(badEk, new Uint8Array(32)).sharedSecret))
+  }
+})
+const createWasm = () => loadBuild('simd').kem
