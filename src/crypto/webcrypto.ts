@@ -42,8 +42,22 @@ async function dhWithKey(privateKey: CryptoKey, publicKey: CryptoKey): Promise<U
   return bytes(await subtle().deriveBits({ name: 'X25519', public: publicKey } as EcdhKeyDeriveParams, privateKey, 256))
 }
 
+// The last peer public key as a key object: a client encapsulating to the same server key again and
+// again (the usual pattern) imports it once. Public data only; a single entry, compared in full.
+let lastPeer: { bytes: Uint8Array; key: Promise<CryptoKey> } | undefined
+function peerKey(publicKey: Uint8Array): Promise<CryptoKey> {
+  if (lastPeer && lastPeer.bytes.length === publicKey.length && lastPeer.bytes.every((b, i) => b === publicKey[i])) return lastPeer.key
+  const key = importX25519Public(publicKey)
+  const entry = { bytes: publicKey.slice(), key }
+  lastPeer = entry
+  key.catch(() => {
+    if (lastPeer === entry) lastPeer = undefined
+  })
+  return key
+}
+
 async function dh(privateKey: CryptoKey, publicKey: Uint8Array): Promise<Uint8Array> {
-  return dhWithKey(privateKey, await importX25519Public(publicKey))
+  return dhWithKey(privateKey, await peerKey(publicKey))
 }
 
 // The base point as a key object, imported on first use (never at module top level) and kept: every
