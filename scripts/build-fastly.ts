@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { build, type BuildOptions } from 'esbuild'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PACKAGE_NAME = 'pq-edge'
@@ -19,10 +19,31 @@ export const FASTLY_PACKAGE = join(ROOT, `pkg/${PACKAGE_NAME}.tar.gz`)
 
 type Log = (line: string) => void
 
-/** Runs js-compute-runtime, which executes the script's top level and snapshots the heap into `wasm`. */
-export function compileJsCompute(script: string, wasm: string): void {
+/** How every bundle for StarlingMonkey is built (the app, and the engine benchmarks). */
+export const FASTLY_ESBUILD_OPTIONS = {
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  conditions: ['fastly', 'worker', 'browser'],
+  external: ['fastly:*'],
+  // The engine snapshots the parsed bundle into main.wasm: minifying shrinks the package.
+  minify: true,
+  logLevel: 'warning',
+} satisfies BuildOptions
+
+/**
+ * Runs js-compute-runtime, which executes the script's top level and snapshots the heap into `wasm`.
+ * Its output goes to this process's, or, with `capture`, is returned (the engine benchmarks parse it).
+ */
+export function compileJsCompute(script: string, wasm: string, options: { capture?: boolean } = {}): string {
   mkdirSync(dirname(wasm), { recursive: true })
-  execFileSync(join(ROOT, 'node_modules/.bin/js-compute-runtime'), [script, wasm], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT })
+  const bin = join(ROOT, 'node_modules/.bin/js-compute-runtime')
+  if (!options.capture) {
+    execFileSync(bin, [script, wasm], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT })
+    return ''
+  }
+  return execFileSync(bin, [script, wasm], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 })
 }
 
 /** Writes the package archive `fastly compute publish` uploads for `wasm`. */
@@ -43,19 +64,7 @@ export function packFastly(wasm: string, archive: string): void {
 
 export async function buildFastly(log: Log = console.log): Promise<void> {
   log('fastly: bundling src/runtime/fastly.ts -> bin/index.js')
-  await build({
-    entryPoints: [join(ROOT, 'src/runtime/fastly.ts')],
-    outfile: FASTLY_BUNDLE,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['fastly', 'worker', 'browser'],
-    external: ['fastly:*'],
-    // The engine snapshots the parsed bundle into main.wasm: minifying shrinks the package.
-    minify: true,
-    logLevel: 'warning',
-  })
+  await build({ ...FASTLY_ESBUILD_OPTIONS, entryPoints: [join(ROOT, 'src/runtime/fastly.ts')], outfile: FASTLY_BUNDLE })
   log('fastly: js-compute-runtime bin/index.js -> bin/main.wasm (module top level runs now, at build time)')
   compileJsCompute(FASTLY_BUNDLE, FASTLY_WASM)
   log(`fastly: packing -> pkg/${PACKAGE_NAME}.tar.gz`)

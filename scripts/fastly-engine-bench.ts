@@ -3,13 +3,12 @@
 // (src/mlkem/js) and for @noble/post-quantum. js-compute-runtime runs the bundle's top level at build time
 // (then snapshots the heap), so the entry times the operations at its top level and reports the medians.
 // Not part of CI: `node scripts/fastly-engine-bench.ts [batches] [perBatch]` (defaults 7 × 8).
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { compileJsCompute } from './build-fastly.ts'
+import { compileJsCompute, FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MARK = 'PQ_EDGE_ENGINE_BENCH '
@@ -74,21 +73,13 @@ export async function runEngineBench(batches = 7, perBatch = 8): Promise<Record<
   try {
     const bundle = join(dir, 'bench.js')
     await build({
+      ...FASTLY_ESBUILD_OPTIONS,
       stdin: { contents: entry(batches, perBatch), resolveDir: ROOT, sourcefile: 'engine-bench-entry.js', loader: 'js' },
       outfile: bundle,
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      conditions: ['fastly', 'worker', 'browser'],
-      external: ['fastly:*'],
-      minify: true,
-      logLevel: 'warning',
     })
-    // compileJsCompute inherits stdio; capture instead so the report line can be parsed.
     let output: string
     try {
-      output = execFileSync(join(ROOT, 'node_modules/.bin/js-compute-runtime'), [bundle, join(dir, 'bench.wasm')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 })
+      output = compileJsCompute(bundle, join(dir, 'bench.wasm'), { capture: true })
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string }
       output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`
@@ -100,10 +91,6 @@ export async function runEngineBench(batches = 7, perBatch = 8): Promise<Record<
     rmSync(dir, { recursive: true, force: true })
   }
 }
-
-// compileJsCompute is the build's way to run the engine (same binary, same arguments); this script
-// captures the output itself, but keep the import so the two stay one tool.
-void compileJsCompute
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [batches, perBatch] = process.argv.slice(2).map(Number)

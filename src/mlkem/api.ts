@@ -50,7 +50,7 @@ export interface MlKemSuite {
 }
 
 /** Parameter sets, FIPS 203 §8 Table 2: rank k and the compression widths du, dv. */
-const PARAMETER_SETS = {
+export const PARAMETER_SETS = {
   ml_kem512: { name: 'ML-KEM-512', k: 2, du: 10, dv: 4 },
   ml_kem768: { name: 'ML-KEM-768', k: 3, du: 10, dv: 4 },
   ml_kem1024: { name: 'ML-KEM-1024', k: 4, du: 11, dv: 5 },
@@ -59,9 +59,9 @@ const PARAMETER_SETS = {
 export type ParameterSetId = keyof typeof PARAMETER_SETS
 export const PARAMETER_SET_IDS = Object.keys(PARAMETER_SETS) as ParameterSetId[]
 
-const SEED_BYTES = 64 // d ‖ z, FIPS 203 Algorithm 19
-const MSG_BYTES = 32 // m, FIPS 203 Algorithm 20
-const SHARED_SECRET_BYTES = 32
+export const SEED_BYTES = 64 // d ‖ z, FIPS 203 Algorithm 19
+export const MSG_BYTES = 32 // m, FIPS 203 Algorithm 20
+export const SHARED_SECRET_BYTES = 32
 
 /** Byte lengths, FIPS 203 §8 Table 3. */
 export function mlKemLengths(id: ParameterSetId): MlKemLengths {
@@ -69,7 +69,16 @@ export function mlKemLengths(id: ParameterSetId): MlKemLengths {
   return { publicKey: 384 * k + 32, secretKey: 768 * k + 96, cipherText: 32 * (du * k + dv), seed: SEED_BYTES, msg: MSG_BYTES, msgRand: MSG_BYTES }
 }
 
-function randomBytes(n: number): Uint8Array {
+/** The length and type check of every ML-KEM input, with the parameter set's name in its errors. */
+export function inputChecker(name: string) {
+  return (what: string, value: unknown, length: number): Uint8Array => {
+    if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: ${what} must be a Uint8Array`)
+    if (value.length !== length) throw new RangeError(`${name}: ${what} must be ${length} bytes, got ${value.length}`)
+    return value
+  }
+}
+
+export function randomBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n))
 }
 
@@ -85,11 +94,7 @@ export function createMlKem(wasm: MlKemWasmExports): MlKemSuite {
   function parameterSet(id: ParameterSetId): MlKem {
     const { name, k } = PARAMETER_SETS[id]
     const lengths = mlKemLengths(id)
-    const expectBytes = (what: string, value: unknown, length: number): Uint8Array => {
-      if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: ${what} must be a Uint8Array`)
-      if (value.length !== length) throw new RangeError(`${name}: ${what} must be ${length} bytes, got ${value.length}`)
-      return value
-    }
+    const expectBytes = inputChecker(name)
 
     return {
       info: { type: 'ml-kem' },

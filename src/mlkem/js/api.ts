@@ -2,7 +2,7 @@
 // the same as ../api.ts over the wasm core: `ml_kem512/768/1024` with keygen(seed?) / encapsulate(publicKey,
 // msg?) / decapsulate(cipherText, secretKey) / lengths, the same validation and error messages.
 // Module top level only builds public tables and zeroed scratch: no randomness, no secrets.
-import { mlKemLengths, type MlKem, type MlKemSuite, type ParameterSetId } from '../api.ts'
+import { inputChecker, MSG_BYTES, PARAMETER_SETS, mlKemLengths, type MlKem, type MlKemSuite, type ParameterSetId, randomBytes, SEED_BYTES, SHARED_SECRET_BYTES } from '../api.ts'
 import { keygen as keygenInternal, encaps, decaps } from './index.ts'
 
 /** Which ML-KEM implementation serves requests when the TypeScript core is in use (cf. MlKemBackend for wasm). */
@@ -14,23 +14,10 @@ export interface MlKemJsBackend {
   instantiateMs: 0
 }
 
-const NAMES = { ml_kem512: ['ML-KEM-512', 2], ml_kem768: ['ML-KEM-768', 3], ml_kem1024: ['ML-KEM-1024', 4] } as const
-const SEED_BYTES = 64 // d ‖ z, FIPS 203 Algorithm 19
-const MSG_BYTES = 32 // m, FIPS 203 Algorithm 20
-const SHARED_SECRET_BYTES = 32
-
-function randomBytes(n: number): Uint8Array {
-  return globalThis.crypto.getRandomValues(new Uint8Array(n))
-}
-
 function parameterSet(id: ParameterSetId): MlKem {
-  const [name, k] = NAMES[id]
+  const { name, k } = PARAMETER_SETS[id]
   const lengths = mlKemLengths(id)
-  const expectBytes = (what: string, value: unknown, length: number): Uint8Array => {
-    if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: ${what} must be a Uint8Array`)
-    if (value.length !== length) throw new RangeError(`${name}: ${what} must be ${length} bytes, got ${value.length}`)
-    return value
-  }
+  const expectBytes = inputChecker(name)
   return {
     info: { type: 'ml-kem' },
     lengths,
