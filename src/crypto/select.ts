@@ -11,7 +11,13 @@ export type { BackendDescription, Backends } from './types.ts'
 /** The ML-KEM suite of pq-edge/mlkem for this runtime (its ml_kem768 and getBackend()). */
 export interface MlKemSource {
   ml_kem768: SyncMlKem768
-  getBackend(): { module: 'simd' | 'scalar' } | undefined
+  getBackend(): { module: 'simd' | 'scalar' | 'typescript' } | undefined
+}
+
+/** The backend name an ML-KEM source reports: its wasm build, or the TypeScript core (no WebAssembly). */
+function mlKemSourceName(mlkem: MlKemSource): MlKem768BackendName {
+  const module = mlkem.getBackend()?.module
+  return module === 'typescript' ? 'pq-edge-js' : module === 'scalar' ? 'pq-edge-wasm-scalar' : 'pq-edge-wasm-simd'
 }
 
 export interface SelectOptions {
@@ -41,8 +47,7 @@ export async function selectBackends(mlkem: MlKemSource, options: SelectOptions 
     probeWebCrypto.aesGcm(),
     options.nativeMlKemFaster ? probeWebCrypto.mlKem768() : Promise.resolve(false),
   ])
-  const wasmName: MlKem768BackendName = mlkem.getBackend()?.module === 'scalar' ? 'pq-edge-wasm-scalar' : 'pq-edge-wasm-simd'
-  const wasm = mlKem768FromSync(mlkem.ml_kem768, wasmName)
+  const wasm = mlKem768FromSync(mlkem.ml_kem768, mlKemSourceName(mlkem))
   const backends: Backends = {
     x25519: x25519 ? webCryptoX25519 : nobleX25519,
     hmacSha256: hmac ? webCryptoHmacSha256 : nobleHmacSha256,
@@ -58,7 +63,7 @@ export async function selectBackends(mlkem: MlKemSource, options: SelectOptions 
 
 /** All-noble backends with the given ML-KEM (for tests, and runtimes with no usable WebCrypto). */
 export function nobleBackends(mlkem: MlKemSource): Backends {
-  const name: MlKem768BackendName = mlkem.getBackend()?.module === 'scalar' ? 'pq-edge-wasm-scalar' : 'pq-edge-wasm-simd'
+  const name = mlKemSourceName(mlkem)
   return {
     x25519: nobleX25519,
     hmacSha256: nobleHmacSha256,

@@ -40,7 +40,7 @@ export interface Aead {
   importKey(key: Uint8Array): Promise<AeadKey>
 }
 
-export type MlKem768BackendName = 'pq-edge-wasm-simd' | 'pq-edge-wasm-scalar' | 'webcrypto-native'
+export type MlKem768BackendName = 'pq-edge-wasm-simd' | 'pq-edge-wasm-scalar' | 'pq-edge-js' | 'webcrypto-native'
 
 /** ML-KEM-768 (FIPS 203), as X-Wing and HPKE use it. */
 export interface MlKem768 {
