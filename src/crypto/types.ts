@@ -6,7 +6,7 @@ import type { MlKem } from '../mlkem/api.ts'
 
 /** X25519 (RFC 7748 §5). Both backends reject low-order peer keys (all-zero shared secret). */
 export interface X25519 {
-  readonly name: 'webcrypto' | 'noble'
+  readonly name: 'webcrypto' | 'noble' | 'pq-edge-js'
   /** X25519(sk, 9): the public key of a 32-byte secret scalar. */
   publicKey(secretKey: Uint8Array): Promise<Uint8Array>
   /** X25519(sk, pk). Throws on a low-order pk (RFC 7748 §6.1 all-zero check). */
@@ -71,7 +71,7 @@ export interface Backends {
 
 /** What /health shows: which implementation serves each primitive. */
 export interface BackendDescription {
-  x25519: 'webcrypto' | 'noble'
+  x25519: 'webcrypto' | 'noble' | 'pq-edge-js'
   hkdf: 'webcrypto' | 'noble'
   aesGcm: 'webcrypto' | 'noble'
   chacha20poly1305: 'noble'
