@@ -10,3 +10,11 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   }
   return out
 }
+
+/** Whether a and b hold the same bytes; looks at every byte (no early exit), lengths are public. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let difference = 0
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!
+  return difference === 0
+}

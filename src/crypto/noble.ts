@@ -14,9 +14,9 @@ export const nobleX25519: X25519 = {
   // noble rejects the low-order u-coordinates before the ladder (and an all-zero result after).
   publicKey: async (secretKey) => x25519.getPublicKey(secretKey),
   sharedSecret: async (secretKey, publicKey) => x25519.getSharedSecret(secretKey, publicKey),
-  async importSecretKey(secretKey) {
+  async importSecretKey(secretKey, knownPublicKey) {
     const sk = secretKey.slice() // the caller may wipe theirs
-    const publicKey = x25519.getPublicKey(sk)
+    const publicKey = knownPublicKey?.slice() ?? x25519.getPublicKey(sk)
     return { publicKey, sharedSecret: async (pk) => x25519.getSharedSecret(sk, pk) }
   },
 }

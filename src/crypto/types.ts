@@ -11,8 +11,13 @@ export interface X25519 {
   publicKey(secretKey: Uint8Array): Promise<Uint8Array>
   /** X25519(sk, pk). Throws on a low-order pk (RFC 7748 §6.1 all-zero check). */
   sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>
-  /** Imports a static secret key once (a CryptoKey, or a copy of the bytes) for repeated DH. */
-  importSecretKey(secretKey: Uint8Array): Promise<X25519SecretKey>
+  /**
+   * Imports a static secret key once (a CryptoKey, or a copy of the bytes) for repeated DH.
+   * `publicKey`, when the caller already holds X25519(sk, 9) from a source checked against the
+   * secret (e.g. public keys built into a Fastly package), is taken as is instead of recomputed:
+   * on an interpreter a scalar multiplication is milliseconds.
+   */
+  importSecretKey(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<X25519SecretKey>
 }
 
 export interface X25519SecretKey {

@@ -79,9 +79,9 @@ export const webCryptoX25519: X25519 = {
   async sharedSecret(secretKey, publicKey) {
     return dh(await importX25519Private(secretKey), publicKey)
   },
-  async importSecretKey(secretKey) {
+  async importSecretKey(secretKey, knownPublicKey) {
     const key = await importX25519Private(secretKey)
-    const publicKey = await dhWithKey(key, await basePoint())
+    const publicKey = knownPublicKey?.slice() ?? (await dhWithKey(key, await basePoint()))
     return { publicKey, sharedSecret: (pk) => dh(key, pk) }
   },
 }

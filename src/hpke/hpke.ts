@@ -7,7 +7,7 @@ import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, AeadKey, Backends, X25519SecretKey } from '../crypto/types.ts'
 import { createXWing, type XWingDecapsulationKey } from '../xwing/xwing.ts'
 import { HpkeError } from './errors.ts'
-import { concat } from '../crypto/bytes.ts'
+import { concat, equalBytes } from '../crypto/bytes.ts'
 
 /** HPKE KEM identifiers: RFC 9180 §7.1 (0x0020), draft-ietf-hpke-pq-04 §3/§4 and X-Wing draft §7. */
 export const KEM = { DhkemX25519HkdfSha256: 0x0020, MlKem768: 0x0041, XWing: 0x647a } as const
@@ -106,7 +106,10 @@ interface Kem {
   classical: boolean
   GenerateKeyPair(): Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }>
   DeriveKeyPair(ikm: Uint8Array): Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }>
-  importPrivateKey(sk: Uint8Array): Promise<RecipientKeyInternal>
+  /** DeriveKeyPair's private key alone (no public-key computation). */
+  derivePrivateKey(ikm: Uint8Array): Promise<Uint8Array>
+  /** `pk`, when given, is the key pair's public key, already checked against the secret by the caller. */
+  importPrivateKey(sk: Uint8Array, pk?: Uint8Array): Promise<RecipientKeyInternal>
   /** Encap(pkR), or with `randomness` (ikmE in the test vectors) for a deterministic run. */
   Encap(pkR: Uint8Array, randomness?: Uint8Array): Promise<{ sharedSecret: Uint8Array; enc: Uint8Array }>
 }
@@ -128,6 +131,8 @@ async function guard<T>(code: 'invalid_key' | 'invalid_enc', message: string, op
 function xwingKem(b: Backends): Kem {
   const xwing = createXWing(b)
   const suiteId = kemSuiteId(KEM.XWing)
+  // draft-ietf-hpke-pq-04 §4: seed = SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "", 32).
+  const derivePrivateKey = (ikm: Uint8Array) => LabeledDeriveShake256(b.shake256, suiteId, asBytes('ikm', ikm), 'DeriveKeyPair', EMPTY, 32)
   const toRecipient = (key: XWingDecapsulationKey): RecipientKeyInternal => ({
     kemId: KEM.XWing,
     publicKey: key.publicKey,
@@ -148,17 +153,18 @@ function xwingKem(b: Backends): Kem {
       const { publicKey, secretKey } = await xwing.keygen()
       return { publicKey, privateKey: secretKey }
     },
-    // draft-ietf-hpke-pq-04 §4: seed = SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "", 32);
-    // then the X-Wing GenerateKeyPairDerand(seed). (hpke-js 0.7 derives differently.)
+    // The seed, then the X-Wing GenerateKeyPairDerand(seed). (hpke-js 0.7 derives differently.)
     async DeriveKeyPair(ikm) {
-      const seed = LabeledDeriveShake256(b.shake256, suiteId, asBytes('ikm', ikm), 'DeriveKeyPair', EMPTY, 32)
+      const seed = derivePrivateKey(ikm)
       const { publicKey, secretKey } = await xwing.keygen(seed)
       seed.fill(0)
       return { publicKey, privateKey: secretKey }
     },
-    async importPrivateKey(sk) {
+    derivePrivateKey: async (ikm) => derivePrivateKey(ikm),
+    async importPrivateKey(sk, pk) {
       expectLength('invalid_key', 'X-Wing private key', sk, 32)
-      return toRecipient(await xwing.importSecretKey(sk))
+      if (pk !== undefined) expectLength('invalid_key', 'X-Wing public key', pk, 1216)
+      return toRecipient(await guard('invalid_key', 'HPKE: the X-Wing public key given does not match the private key', () => xwing.importSecretKey(sk, pk)))
     },
     async Encap(pkR, randomness) {
       expectLength('invalid_key', 'X-Wing public key', pkR, 1216)
@@ -174,11 +180,18 @@ function xwingKem(b: Backends): Kem {
 function mlKem768Kem(b: Backends): Kem {
   const suiteId = kemSuiteId(KEM.MlKem768)
   const kem = b.mlkem768
+  // draft-ietf-hpke-pq-04 §3: dk = SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "", 64).
+  const derivePrivateKey = (ikm: Uint8Array) => LabeledDeriveShake256(b.shake256, suiteId, asBytes('ikm', ikm), 'DeriveKeyPair', EMPTY, 64)
   // draft-ietf-hpke-pq-04 §3: the private key is the 64-byte seed d ‖ z; expandDecapsKey runs
   // ML-KEM.KeyGen_internal(d, z) for the expanded dk and ek.
-  const importPrivateKey = async (sk: Uint8Array): Promise<RecipientKeyInternal> => {
+  const importPrivateKey = async (sk: Uint8Array, pk?: Uint8Array): Promise<RecipientKeyInternal> => {
     expectLength('invalid_key', 'ML-KEM-768 private key', sk, 64)
+    if (pk !== undefined) expectLength('invalid_key', 'ML-KEM-768 public key', pk, 1184)
     const { publicKey, secretKey: expanded } = await kem.keygen(sk)
+    if (pk !== undefined && !equalBytes(pk, publicKey)) {
+      expanded.fill(0)
+      throw new HpkeError('invalid_key', 'HPKE: the ML-KEM-768 public key given does not match the private key')
+    }
     return {
       kemId: KEM.MlKem768,
       publicKey,
@@ -202,13 +215,13 @@ function mlKem768Kem(b: Backends): Kem {
       secretKey.fill(0)
       return { publicKey, privateKey }
     },
-    // draft-ietf-hpke-pq-04 §3: dk = SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "", 64).
     async DeriveKeyPair(ikm) {
-      const privateKey = LabeledDeriveShake256(b.shake256, suiteId, asBytes('ikm', ikm), 'DeriveKeyPair', EMPTY, 64)
+      const privateKey = derivePrivateKey(ikm)
       const { publicKey, secretKey } = await kem.keygen(privateKey)
       secretKey.fill(0)
       return { publicKey, privateKey }
     },
+    derivePrivateKey: async (ikm) => derivePrivateKey(ikm),
     importPrivateKey,
     async Encap(pkR, randomness) {
       expectLength('invalid_key', 'ML-KEM-768 public key', pkR, 1184)
@@ -235,15 +248,22 @@ function dhkemX25519(b: Backends, kdf: HkdfSha256): Kem {
     }
   }
   /** RFC 9180 §7.1.3 DeriveKeyPair for X25519: sk = LabeledExpand(LabeledExtract("", "dkp_prk", ikm), "sk", "", Nsk). */
-  async function DeriveKeyPair(ikm: Uint8Array) {
+  async function derivePrivateKey(ikm: Uint8Array) {
     const dkpPrk = await LabeledExtract(kdf, suiteId, EMPTY, 'dkp_prk', asBytes('ikm', ikm))
-    const privateKey = await LabeledExpand(kdf, suiteId, dkpPrk, 'sk', EMPTY, 32)
-    dkpPrk.fill(0)
+    try {
+      return await LabeledExpand(kdf, suiteId, dkpPrk, 'sk', EMPTY, 32)
+    } finally {
+      dkpPrk.fill(0)
+    }
+  }
+  async function DeriveKeyPair(ikm: Uint8Array) {
+    const privateKey = await derivePrivateKey(ikm)
     return { privateKey, publicKey: await x.publicKey(privateKey) }
   }
-  async function importPrivateKey(sk: Uint8Array): Promise<RecipientKeyInternal> {
+  async function importPrivateKey(sk: Uint8Array, pk?: Uint8Array): Promise<RecipientKeyInternal> {
     expectLength('invalid_key', 'X25519 private key', sk, 32)
-    const key: X25519SecretKey = await guard('invalid_key', 'HPKE: invalid X25519 private key', () => x.importSecretKey(sk))
+    if (pk !== undefined) expectLength('invalid_key', 'X25519 public key', pk, 32)
+    const key: X25519SecretKey = await guard('invalid_key', 'HPKE: invalid X25519 private key', () => x.importSecretKey(sk, pk))
     return {
       kemId: KEM.DhkemX25519HkdfSha256,
       publicKey: key.publicKey,
@@ -269,6 +289,7 @@ function dhkemX25519(b: Backends, kdf: HkdfSha256): Kem {
     classical: true,
     GenerateKeyPair: () => DeriveKeyPair(globalThis.crypto.getRandomValues(new Uint8Array(32))),
     DeriveKeyPair,
+    derivePrivateKey,
     importPrivateKey,
     async Encap(pkR, randomness) {
       expectLength('invalid_key', 'X25519 public key', pkR, 32)
@@ -430,8 +451,14 @@ export interface Suite {
   info: SuiteInfo
   GenerateKeyPair(): Promise<KeyPair>
   DeriveKeyPair(ikm: Uint8Array): Promise<KeyPair>
-  /** Imports skR once (expanding X-Wing/ML-KEM keys, importing X25519) for reuse across requests. */
-  importRecipientKey(privateKey: Uint8Array): Promise<RecipientKey>
+  /** DeriveKeyPair(ikm)'s private key alone: no public-key computation (keygen, scalar multiplication). */
+  derivePrivateKey(ikm: Uint8Array): Promise<Uint8Array>
+  /**
+   * Imports skR once (expanding X-Wing/ML-KEM keys, importing X25519) for reuse across requests.
+   * `publicKey`, when the caller already holds pkR from a source checked against the secret, saves
+   * recomputing its costly parts; the parts the import computes anyway are compared with it.
+   */
+  importRecipientKey(privateKey: Uint8Array, publicKey?: Uint8Array): Promise<RecipientKey>
   /** RFC 9180 §5.1.1 SetupBaseS(pkR, info) → (enc, ctx). */
   SetupBaseS(pkR: Uint8Array, info?: Uint8Array, options?: SetupOptions): Promise<{ enc: Uint8Array; context: SenderContext }>
   /** RFC 9180 §5.1.1 SetupBaseR(enc, skR, info) → ctx. skR may be raw bytes or an imported RecipientKey. */
@@ -554,8 +581,9 @@ export function createHpke(source: BackendSource): Hpke {
       info,
       GenerateKeyPair: async () => (await resolve()).kem.GenerateKeyPair(),
       DeriveKeyPair: async (ikm) => (await resolve()).kem.DeriveKeyPair(ikm),
-      async importRecipientKey(privateKey) {
-        const key = await (await resolve()).kem.importPrivateKey(asBytes('privateKey', privateKey))
+      derivePrivateKey: async (ikm) => (await resolve()).kem.derivePrivateKey(ikm),
+      async importRecipientKey(privateKey, publicKey) {
+        const key = await (await resolve()).kem.importPrivateKey(asBytes('privateKey', privateKey), publicKey === undefined ? undefined : asBytes('publicKey', publicKey))
         RECIPIENT_KEYS.add(key)
         return key
       },

@@ -2,7 +2,7 @@
 // SHA3-256. Written against its primitives (createXWing takes them), so the same code runs on the
 // wasm ML-KEM core with WebCrypto or @noble X25519. Section numbers below are the draft's.
 import type { MlKem768, X25519, X25519SecretKey } from '../crypto/types.ts'
-import { concat } from '../crypto/bytes.ts'
+import { concat, equalBytes } from '../crypto/bytes.ts'
 
 /** §5.3: XWingLabel = "\./" ‖ "/^\", hex 5c2e2f2f5e5c. */
 const XWING_LABEL = new Uint8Array([0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c])
@@ -53,8 +53,13 @@ export interface XWing {
   encapsulate(publicKey: Uint8Array, eseed?: Uint8Array): Promise<{ cipherText: Uint8Array; sharedSecret: Uint8Array }>
   /** Decapsulate (§5.5). */
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
-  /** expandDecapsulationKey once (§5.5.1) for repeated decapsulation with a static key. */
-  importSecretKey(secretKey: Uint8Array): Promise<XWingDecapsulationKey>
+  /**
+   * expandDecapsulationKey once (§5.5.1) for repeated decapsulation with a static key. With the
+   * key's `publicKey` already known (checked against the secret elsewhere, e.g. built into a Fastly
+   * package), pk_X is taken from it rather than recomputed (a scalar multiplication), and pk_M,
+   * which KeyGen_internal yields anyway, must equal it or the import throws.
+   */
+  importSecretKey(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<XWingDecapsulationKey>
 }
 
 function expectBytes(what: string, value: unknown, length: number): Uint8Array {
@@ -76,11 +81,15 @@ export function createXWing(p: XWingPrimitives): XWing {
   }
 
   /** §5.2 expandDecapsulationKey(sk): SHAKE256(sk, 96) = d ‖ z ‖ sk_X; (pk_M, sk_M) = KeyGen_internal(d, z). */
-  async function expandDecapsulationKey(sk: Uint8Array) {
+  async function expandDecapsulationKey(sk: Uint8Array, knownPublicKey?: Uint8Array) {
     const expanded = p.shake256(sk, 96)
     try {
       const { publicKey: pkM, secretKey: skM } = await p.mlkem768.keygen(expanded.subarray(0, 64))
-      const skX = await p.x25519.importSecretKey(expanded.subarray(64, 96))
+      if (knownPublicKey && !equalBytes(pkM, knownPublicKey.subarray(0, MLKEM768_PUBLIC_KEY))) {
+        skM.fill(0)
+        throw new Error('X-Wing: the public key given does not belong to this secret key (pk_M differs)')
+      }
+      const skX = await p.x25519.importSecretKey(expanded.subarray(64, 96), knownPublicKey?.subarray(MLKEM768_PUBLIC_KEY))
       return { skM, skX, pkM, pkX: skX.publicKey }
     } finally {
       expanded.fill(0)
@@ -101,9 +110,10 @@ export function createXWing(p: XWingPrimitives): XWing {
     }
   }
 
-  async function importSecretKey(secretKey: Uint8Array): Promise<XWingDecapsulationKey> {
+  async function importSecretKey(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<XWingDecapsulationKey> {
     expectBytes('secretKey', secretKey, XWING_LENGTHS.secretKey)
-    const { skM, skX, pkM, pkX } = await expandDecapsulationKey(secretKey)
+    if (publicKey !== undefined) expectBytes('publicKey', publicKey, XWING_LENGTHS.publicKey)
+    const { skM, skX, pkM, pkX } = await expandDecapsulationKey(secretKey, publicKey)
     return {
       publicKey: concat(pkM, pkX),
       decapsulate: (cipherText) => decapsulateExpanded(cipherText, skM, skX, pkX),
