@@ -6,7 +6,7 @@ import { createHpke, type Hpke } from '../hpke/hpke.ts'
 import { b64u, sha256, utf8 } from '../protocol/encoding.ts'
 import { SESSION_AEADS } from '../protocol/v1.ts'
 import { AuthConfigError, parseAuthConfig, type AuthConfig } from './auth.ts'
-import { deriveSecretKeys, parseServerSecret, ServiceConfigError, type ServerKey } from './keys.ts'
+import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, ServiceConfigError, type ServerKey } from './keys.ts'
 import type { Metrics } from './metrics.ts'
 import { acceptedModes, parsePolicy, PolicyConfigError, type PqPolicy } from './policy.ts'
 import type { ConfigStore } from './store.ts'
@@ -87,7 +87,14 @@ function parseAuth(vars: ServiceVars): AuthConfig {
 /** Parses every variable (throwing ServiceConfigError naming the first bad one) and derives the keys. */
 export async function createServiceContext(
   vars: ServiceVars,
-  deps: { backends: Backends; openStore: () => ConfigStore; metrics: Metrics; now?: () => number },
+  deps: {
+    backends: Backends
+    openStore: () => ConfigStore
+    metrics: Metrics
+    now?: () => number
+    /** Public keys computed ahead of time (see keys.ts): private keys are then derived on first use. */
+    knownPublicKeys?: readonly KnownPublicKeys[]
+  },
 ): Promise<ServiceContext> {
   // Parse everything before deriving anything, so a bad variable is reported without crypto work.
   const secret = parseServerSecret('SERVER_SECRET', vars.SERVER_SECRET)
@@ -105,8 +112,9 @@ export async function createServiceContext(
 
   const { backends } = deps
   const hpke = createHpke(backends)
-  const current = await deriveSecretKeys(backends, hpke, secret, 'current')
-  const previous = previousSecret ? await deriveSecretKeys(backends, hpke, previousSecret, 'retiring') : null
+  const known = deps.knownPublicKeys
+  const current = await deriveSecretKeys(backends, hpke, secret, 'current', known)
+  const previous = previousSecret ? await deriveSecretKeys(backends, hpke, previousSecret, 'retiring', known) : null
   secret.fill(0)
   previousSecret?.fill(0)
   if (previous && previous.kekId === current.kekId) {

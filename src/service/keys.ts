@@ -6,12 +6,19 @@
 //   K_ticket   = HKDF-Expand(PRK, "ticket key", 32)                (§5.4)
 //   KEK        = HKDF-Expand(PRK, "vault kek", 32)                 (config records at rest, §6.4)
 //   KEK id     = b64u(HKDF-Expand(PRK, "vault kek id", 9))
+//   check      = b64u(HKDF-Expand(PRK, "public keys check", 16))  (names the secret, reveals nothing)
 //
 // Nothing is stored: every isolate derives the same keys from the secret, so any location can open
 // any request and ticket. With SERVER_SECRET_PREVIOUS set, its keys are derived too, listed as
 // "retiring", and still accepted (rotation).
+//
+// Known public keys: where a key generation costs a large share of the CPU budget and every
+// request starts a fresh instance (Fastly Compute), the public keys are computed ahead of time from
+// the secret (scripts/fastly-keys.ts) and built in, tagged with the secret's `check`. The service
+// then derives only the private keys, on first use per mode, and takes the public halves as given.
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Backends } from '../crypto/types.ts'
+import { HpkeError } from '../hpke/errors.ts'
 import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
 import { b64u, EncodingError, fromB64u, utf8 } from '../protocol/encoding.ts'
 import { KDF_HKDF_SHA256, keyId, MODE_KEM, type Mode } from '../protocol/v1.ts'
@@ -50,8 +57,16 @@ export interface ServerKey {
   mode: Mode
   kemId: number
   publicKey: Uint8Array
-  recipientKey: RecipientKey
+  /** The private key, imported: derived on the first call (memoised), or already at hand. */
+  recipientKey(): Promise<RecipientKey>
   status: 'current' | 'retiring'
+}
+
+/** One secret's public keys, computed ahead of time (scripts/fastly-keys.ts), all b64url. */
+export interface KnownPublicKeys {
+  /** The `check` of the secret they belong to (see the header). */
+  check: string
+  keys: { mode: Mode; publicKey: string }[]
 }
 
 /** Everything one server secret yields. */
@@ -76,19 +91,57 @@ export function staticKeyIkm(hkdf: HkdfSha256, prk: Uint8Array, mode: Mode): Pro
   return hkdf.expand(prk, utf8(`static key ${mode}`), 32)
 }
 
-/** Derives one secret's static keys (all three modes: kids are known even for modes the policy refuses), ticket key and KEK. */
-export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: Uint8Array, status: ServerKey['status']): Promise<SecretKeys> {
+/** check = b64u(HKDF-Expand(PRK, "public keys check", 16)): which secret a set of known public keys belongs to. */
+export async function secretCheck(hkdf: HkdfSha256, prk: Uint8Array): Promise<string> {
+  return b64u(await hkdf.expand(prk, utf8('public keys check'), 16))
+}
+
+const VARIABLE: Record<ServerKey['status'], string> = { current: 'SERVER_SECRET', retiring: 'SERVER_SECRET_PREVIOUS' }
+
+/**
+ * Derives one secret's static keys (all three modes: kids are known even for modes the policy
+ * refuses), ticket key and KEK. With `known` public keys, the entry whose check matches this
+ * secret supplies the public keys (none matching is a ServiceConfigError) and each private key is
+ * derived and imported on first use.
+ */
+export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: Uint8Array, status: ServerKey['status'], known?: readonly KnownPublicKeys[]): Promise<SecretKeys> {
   const hkdf = createHkdfSha256(backends.hmacSha256)
   const prk = await rootKey(hkdf, secret)
   try {
+    const variable = VARIABLE[status]
+    let entry: KnownPublicKeys | undefined
+    if (known) {
+      const check = await secretCheck(hkdf, prk)
+      entry = known.find((k) => k.check === check)
+      if (!entry) throw new ServiceConfigError(variable, `${variable} does not match any public keys built into this package: run \`npm run fastly:keys\` with this secret set, then rebuild.`)
+    }
     const keys: ServerKey[] = []
     for (const mode of MODES) {
       const suite = suiteFor(hpke, mode, 0x0003)
       const ikm = await staticKeyIkm(hkdf, prk, mode)
-      const { publicKey, privateKey } = await suite.DeriveKeyPair(ikm)
+      let publicKey: Uint8Array
+      let recipientKey: () => Promise<RecipientKey>
+      if (entry) {
+        publicKey = knownPublicKey(entry, mode, variable)
+        const privateKey = await suite.derivePrivateKey(ikm)
+        recipientKey = once(async () => {
+          try {
+            return await suite.importRecipientKey(privateKey, publicKey)
+          } catch (error) {
+            if (error instanceof HpkeError) throw new ServiceConfigError(variable, `The built-in ${mode} public key does not belong to ${variable}: run \`npm run fastly:keys\` with this secret set, then rebuild.`)
+            throw error
+          } finally {
+            privateKey.fill(0)
+          }
+        })
+      } else {
+        const pair = await suite.DeriveKeyPair(ikm)
+        publicKey = pair.publicKey
+        const imported = await suite.importRecipientKey(pair.privateKey)
+        pair.privateKey.fill(0)
+        recipientKey = () => Promise.resolve(imported)
+      }
       ikm.fill(0)
-      const recipientKey = await suite.importRecipientKey(privateKey)
-      privateKey.fill(0)
       keys.push({ kid: await keyId(MODE_KEM[mode], publicKey), mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status })
     }
     return {
@@ -100,4 +153,33 @@ export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: U
   } finally {
     prk.fill(0)
   }
+}
+
+/** What scripts/fastly-keys.ts builds into a package for `secret`: its check and its three public keys. */
+export async function knownPublicKeysFor(backends: Backends, hpke: Hpke, secret: Uint8Array): Promise<KnownPublicKeys> {
+  const hkdf = createHkdfSha256(backends.hmacSha256)
+  const prk = await rootKey(hkdf, secret)
+  try {
+    const { keys } = await deriveSecretKeys(backends, hpke, secret, 'current')
+    return { check: await secretCheck(hkdf, prk), keys: keys.map((k) => ({ mode: k.mode, publicKey: b64u(k.publicKey) })) }
+  } finally {
+    prk.fill(0)
+  }
+}
+
+function knownPublicKey(entry: KnownPublicKeys, mode: Mode, variable: string): Uint8Array {
+  const text = entry.keys.find((k) => k.mode === mode)?.publicKey
+  try {
+    if (text === undefined) throw new EncodingError('invalid_encoding', `no ${mode} key`)
+    return fromB64u(text, `${mode} public key`)
+  } catch (error) {
+    if (error instanceof EncodingError) throw new ServiceConfigError(variable, `The public keys built in for ${variable} lack a valid ${mode} key: run \`npm run fastly:keys\` again, then rebuild.`)
+    throw error
+  }
+}
+
+/** The first call runs `f`; every call returns its promise (a rejection included: a bad key stays bad). */
+function once<T>(f: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined
+  return () => (result ??= f())
 }

@@ -7,12 +7,13 @@ import { sValidator } from '@hono/standard-validator'
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import * as v from 'valibot'
 import { HpkeError } from '../hpke/errors.ts'
+import type { RecipientKey } from '../hpke/hpke.ts'
 import { b64u, EncodingError, fromB64u, utf8 } from '../protocol/encoding.ts'
 import { acceptSession, configAad, ProtocolError, putAad, SESSION_AEADS } from '../protocol/v1.ts'
 import { ErrorCode, problem } from '../problem.ts'
 import { authenticate, scopeCovers, verifyClient } from './auth.ts'
 import { ServiceConfigError, type ServiceContext } from './context.ts'
-import { suiteFor } from './keys.ts'
+import { type ServerKey, suiteFor } from './keys.ts'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import { isValidConfigName, MAX_CONFIG_NAME_LENGTH } from './names.ts'
 import { decideMode, MODE_ALGORITHM } from './policy.ts'
@@ -159,6 +160,16 @@ const versionMismatch = (c: Context, currentVersion: number | null) =>
 
 const since = (start: number) => performance.now() - start
 
+/** The key's imported private key, or the 500 to send when it cannot be (built-in public keys that do not match). */
+async function recipientKeyOf(c: Context, key: ServerKey): Promise<RecipientKey | Response> {
+  try {
+    return await key.recipientKey()
+  } catch (error) {
+    if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
+    throw error
+  }
+}
+
 class CredentialsRejected extends Error {}
 
 // ---------- routes ----------
@@ -205,12 +216,14 @@ export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: Service
     if (sealed instanceof Response) return sealed
     if (sealed.length < suite.info.aead.Nt) return problem(c, 400, ErrorCode.invalidLength, `sealed must be at least ${suite.info.aead.Nt} bytes.`)
 
+    const recipientKey = await recipientKeyOf(c, key)
+    if (recipientKey instanceof Response) return recipientKey
     const expiresAt = new Date(Math.floor(s.now() / 1000) * 1000 + s.sessionTtlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
     const start = performance.now()
     try {
       const { response, session } = await acceptSession({
         suite,
-        recipientKey: key.recipientKey,
+        recipientKey,
         hmac: s.backends.hmacSha256,
         kid: key.kid,
         enc,
@@ -316,10 +329,12 @@ export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: Service
     if (ciphertext instanceof Response) return ciphertext
     if (ciphertext.length < suite.info.aead.Nt) return problem(c, 400, ErrorCode.invalidLength, `ciphertext must be at least ${suite.info.aead.Nt} bytes.`)
 
+    const recipientKey = await recipientKeyOf(c, key)
+    if (recipientKey instanceof Response) return recipientKey
     const start = performance.now()
     let value: Uint8Array
     try {
-      value = await suite.Open(enc, key.recipientKey, ciphertext, { info: utf8('pq-edge/v1 config put'), aad: putAad(name, baseVersion) })
+      value = await suite.Open(enc, recipientKey, ciphertext, { info: utf8('pq-edge/v1 config put'), aad: putAad(name, baseVersion) })
     } catch (error) {
       if (error instanceof HpkeError) return problem(c, 400, ErrorCode.decryptionFailed, 'The value does not open with this key, name and base version.')
       throw error

@@ -1,0 +1,86 @@
+// Known public keys (keys.ts): a context given the public keys computed ahead of time for its secret
+// publishes exactly what a context deriving everything publishes, and its lazily derived private
+// keys open what is sealed to those public keys; keys for another secret, or altered keys, are
+// configuration errors that name the variable and never its value.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { selectBackends } from '../../../src/crypto/select.ts'
+import type { Backends } from '../../../src/crypto/types.ts'
+import { createHpke } from '../../../src/hpke/hpke.ts'
+import * as mlkem from '../../../src/mlkem/node.ts'
+import { b64u, fromB64u, utf8 } from '../../../src/protocol/encoding.ts'
+import { createServiceContext, ServiceConfigError, type ServiceVars } from '../../../src/service/context.ts'
+import { knownPublicKeysFor, type KnownPublicKeys, suiteFor } from '../../../src/service/keys.ts'
+import { Metrics } from '../../../src/service/metrics.ts'
+import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
+
+const SECRET = '3agj3dPToWp0sHcKxE8pAfI_rspI20NMUoSVa5Z4cxs'
+const OTHER = '_jgsUgjXCyQ6anKqTloVyr65xY-08yMYUO_Q00bsCTs'
+const vars: ServiceVars = { SERVER_SECRET: SECRET, PQ_POLICY: 'pq-preferred' }
+
+let backends: Backends
+const known: Record<string, KnownPublicKeys> = {}
+
+beforeAll(async () => {
+  backends = (await selectBackends(mlkem)).backends
+  const hpke = createHpke(backends)
+  for (const s of [SECRET, OTHER]) known[s] = await knownPublicKeysFor(backends, hpke, fromB64u(s, 'secret', 32))
+})
+
+function context(v: ServiceVars, knownPublicKeys?: readonly KnownPublicKeys[]) {
+  const store = new MemoryConfigStore()
+  return createServiceContext(v, { backends, openStore: () => store, metrics: new Metrics({ log: () => {} }), knownPublicKeys })
+}
+
+async function configError(p: Promise<unknown>): Promise<ServiceConfigError> {
+  const error = await p.then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(ServiceConfigError)
+  return error as ServiceConfigError
+}
+
+describe('known public keys', () => {
+  it('publish the same keys document as deriving everything, and each mode’s private key opens what is sealed to it', async () => {
+    const derived = await context(vars)
+    const withKnown = await context(vars, [known[OTHER]!, known[SECRET]!])
+    expect(withKnown.keysDocument).toEqual(derived.keysDocument)
+    for (const key of withKnown.keys) {
+      const suite = suiteFor(withKnown.hpke, key.mode, 0x0003)
+      const { enc, ciphertext } = await suite.Seal(key.publicKey, utf8(`hello ${key.mode}`))
+      expect(new TextDecoder().decode(await suite.Open(enc, await key.recipientKey(), ciphertext))).toBe(`hello ${key.mode}`)
+      expect(await key.recipientKey()).toBe(await key.recipientKey()) // derived once
+    }
+  })
+
+  it('keys for another secret: SERVER_SECRET does not match, and the message says how to fix it without the value', async () => {
+    const error = await configError(context(vars, [known[OTHER]!]))
+    expect(error.variable).toBe('SERVER_SECRET')
+    expect(error.message).toMatch(/npm run fastly:keys/)
+    expect(error.message).not.toContain(SECRET)
+  })
+
+  it('with SERVER_SECRET_PREVIOUS, its keys must be built in too', async () => {
+    const rotated = { ...vars, SERVER_SECRET: OTHER, SERVER_SECRET_PREVIOUS: SECRET }
+    expect((await configError(context(rotated, [known[OTHER]!]))).variable).toBe('SERVER_SECRET_PREVIOUS')
+    const ok = await context(rotated, [known[OTHER]!, known[SECRET]!])
+    expect(ok.keys.filter((k) => k.status === 'retiring').map((k) => b64u(k.publicKey))).toEqual(known[SECRET]!.keys.map((k) => k.publicKey))
+  })
+
+  it.each(['hybrid', 'pq'] as const)('an altered %s ML-KEM key is caught when its private key is first needed', async (mode) => {
+    const altered = structuredClone(known[SECRET]!)
+    const entry = altered.keys.find((k) => k.mode === mode)!
+    const bytes = fromB64u(entry.publicKey, 'pk')
+    bytes[100]! ^= 1
+    entry.publicKey = b64u(bytes)
+    const ctx = await context(vars, [altered])
+    const key = ctx.keys.find((k) => k.mode === mode)!
+    const error = await configError(key.recipientKey())
+    expect(error.variable).toBe('SERVER_SECRET')
+    expect(error.message).toContain(mode)
+  })
+
+  it('a missing or malformed mode is a configuration error', async () => {
+    const missing = { ...known[SECRET]!, keys: known[SECRET]!.keys.filter((k) => k.mode !== 'pq') }
+    expect((await configError(context(vars, [missing]))).message).toMatch(/lack a valid pq key/)
+    const malformed = { ...known[SECRET]!, keys: known[SECRET]!.keys.map((k) => (k.mode === 'classical' ? { ...k, publicKey: '!!' } : k)) }
+    expect((await configError(context(vars, [malformed]))).message).toMatch(/lack a valid classical key/)
+  })
+})
