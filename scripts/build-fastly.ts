@@ -3,13 +3,18 @@
 //   bin/main.wasm       js-compute-runtime's output: the JS engine with the bundle snapshotted in
 //   pkg/pq-edge.tar.gz  the package, laid out as `fastly compute pack` does: pq-edge/fastly.toml, pq-edge/bin/main.wasm
 // Reproducible: the archive has fixed owners, order and mtimes; Node's gzip header has no name or time.
+//
+// Public keys: fastly-keys.json (`npm run fastly:keys`, or the file named by PQ_EDGE_FASTLY_KEYS) is
+// built into the bundle as PQ_EDGE_KNOWN_PUBLIC_KEYS (see src/runtime/fastly.ts for why). Without it
+// the package builds, but its /v1/* endpoints answer 500 service_misconfigured saying so.
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build, type BuildOptions } from 'esbuild'
+import { FASTLY_KEYS_FILE, readFastlyKeys } from './fastly-keys.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PACKAGE_NAME = 'pq-edge'
@@ -62,11 +67,39 @@ export function packFastly(wasm: string, archive: string): void {
   }
 }
 
-export async function buildFastly(log: Log = console.log): Promise<void> {
-  log('fastly: bundling src/runtime/fastly.ts -> bin/index.js')
-  await build({ ...FASTLY_ESBUILD_OPTIONS, entryPoints: [join(ROOT, 'src/runtime/fastly.ts')], outfile: FASTLY_BUNDLE })
-  log('fastly: js-compute-runtime bin/index.js -> bin/main.wasm (module top level runs now, at build time)')
-  compileJsCompute(FASTLY_BUNDLE, FASTLY_WASM)
+export interface FastlyBuildOptions {
+  log?: Log
+  /** The public keys file; null builds without one. Default: $PQ_EDGE_FASTLY_KEYS, else fastly-keys.json if present. */
+  keysFile?: string | null
+  /** Where the bundle and the wasm go (default bin/index.js, bin/main.wasm); the package is packed only for the defaults. */
+  bundle?: string
+  wasm?: string
+}
+
+function defaultKeysFile(): string | null {
+  const fromEnv = process.env.PQ_EDGE_FASTLY_KEYS
+  if (fromEnv) return fromEnv
+  return existsSync(FASTLY_KEYS_FILE) ? FASTLY_KEYS_FILE : null
+}
+
+export async function buildFastly(options: FastlyBuildOptions = {}): Promise<void> {
+  const log = options.log ?? console.log
+  const bundle = options.bundle ?? FASTLY_BUNDLE
+  const wasm = options.wasm ?? FASTLY_WASM
+  const keysFile = options.keysFile === undefined ? defaultKeysFile() : options.keysFile
+  const keys = keysFile ? readFastlyKeys(keysFile).secrets : null
+  if (keysFile) log(`fastly: public keys of ${keys!.length} secret(s) from ${relative(ROOT, keysFile) || keysFile}`)
+  else log('fastly: no fastly-keys.json: the package builds, but /v1/* will answer 500 service_misconfigured until `npm run fastly:keys` and a rebuild')
+  log(`fastly: bundling src/runtime/fastly.ts -> ${relative(ROOT, bundle)}`)
+  await build({
+    ...FASTLY_ESBUILD_OPTIONS,
+    entryPoints: [join(ROOT, 'src/runtime/fastly.ts')],
+    outfile: bundle,
+    define: { PQ_EDGE_KNOWN_PUBLIC_KEYS: JSON.stringify(keys) },
+  })
+  log(`fastly: js-compute-runtime ${relative(ROOT, bundle)} -> ${relative(ROOT, wasm)} (module top level runs now, at build time)`)
+  compileJsCompute(bundle, wasm)
+  if (wasm !== FASTLY_WASM) return
   log(`fastly: packing -> pkg/${PACKAGE_NAME}.tar.gz`)
   packFastly(FASTLY_WASM, FASTLY_PACKAGE)
 }

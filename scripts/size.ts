@@ -122,7 +122,7 @@ export async function collectRows(plan: CloudflarePlan, budgets: Record<BudgetNa
     ],
   })
 
-  await buildFastly(log)
+  await buildFastly({ log })
   rows.push({ artifact: `fastly ${relative(ROOT, FASTLY_WASM)}`, ...(await measure([FASTLY_WASM])), checks: [] })
   const packageBytes = statSync(FASTLY_PACKAGE).size
   rows.push({
