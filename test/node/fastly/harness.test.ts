@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { implementedHostCalls, runFastlyRequest, type FastlyHarnessOptions, type FastlyLogLine } from './harness.ts'
+import { HarnessKvStore, implementedHostCalls, runFastlyRequest, type FastlyHarnessOptions, type FastlyLogLine } from './harness.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const run = promisify(execFile)
@@ -47,14 +47,58 @@ describe('Fastly harness host calls, driven by the real engine', () => {
     expect(body.noStore).toMatch(/^threw: .*No \w+ named 'nostore' exists/)
   })
 
-  it('KV store: get/put/delete on a map shared across requests; unknown store -> "No … named … exists"', () => {
-    const data = new Map([['seeded', enc.encode('seed value')]])
+  it('KV store: get/put/delete on a store shared across requests; unknown store -> "No … named … exists"', () => {
+    const data = new HarnessKvStore({ seeded: enc.encode('seed value') })
     const res = get('/kv', { kvStores: { data } }, { method: 'POST', body: 'put value' })
     const body = res.json() as Record<string, unknown>
     expect(body).toMatchObject({ before: null, put: 'ok', after: 'put value', seeded: 'seed value', deleted: 'ok', gone: null })
     expect(body.noStore).toMatch(/^threw: .*No \w+ named 'nostore' exists/)
-    expect([...data.keys()]).toEqual(['k'])
-    expect(new TextDecoder().decode(data.get('k'))).toBe('put value')
+    expect(data.keys()).toEqual(['k'])
+    expect(data.text('k')).toBe('put value')
+  })
+
+  it('KV store: if-generation-match, add/append/prepend, metadata and TTL, as Viceroy answers them', () => {
+    const data = new HarnessKvStore()
+    const gen = data.set('gen', 'seed')
+    // Above 2^32: the guest must pass the whole u64 (KVInsertOptions.if_generation_match at offset 24).
+    expect(gen).toBeGreaterThan(0xffff_ffffn)
+    const res = get('/kv-write', { kvStores: { data } }, { headers: { 'x-gen': String(gen) } })
+    const body = res.json() as Record<string, unknown>
+    expect(body).toEqual({
+      genMismatch: 'threw: KVStore insert: Precondition failed.',
+      afterMismatch: 'seed',
+      genMatch: 'ok',
+      afterMatch: 'fresh',
+      // Every write gives the entry a new generation, so the old one no longer matches.
+      genReused: 'threw: KVStore insert: Precondition failed.',
+      addExisting: 'threw: KVStore insert: Precondition failed.',
+      addNew: 'ok',
+      afterAdd: 'added',
+      append: 'head+added+tail',
+      metadata: 'some metadata',
+      noMetadata: null,
+      deleteMissing: 'threw: KVStore delete: Not found.',
+    })
+    expect(data.entry('gen')!.generation).toBeGreaterThan(gen)
+    expect(data.entry('meta')!.expiresAt! - Date.now()).toBeGreaterThan(50_000)
+    expect(data.entry('meta')!.expiresAt! - Date.now()).toBeLessThanOrEqual(60_000)
+  })
+
+  it('KV store: list pages by prefix, limit and cursor in key order; a bad cursor is "Bad request."', () => {
+    const data = new HarnessKvStore(Object.fromEntries(['p/c', 'p/a', 'q1', 'p/e', 'p/b', 'p/d', 'o'].map((k) => [k, 'v'])))
+    const body = get('/kv-list', { kvStores: { data } }).json() as Record<string, unknown>
+    expect(body.pages).toEqual([['p/a', 'p/b'], ['p/c', 'p/d'], ['p/e']])
+    expect(body.all).toEqual(['o', 'p/a', 'p/b', 'p/c', 'p/d', 'p/e', 'q1'])
+    expect(body.noSync).toEqual(['q1'])
+    expect(body.badCursor).toBe('threw: KVStore list: Bad request.')
+  })
+
+  it('KV store: an expired entry (TTL) is gone', () => {
+    const data = new HarnessKvStore()
+    data.set('k', 'v')
+    data.entry('k')!.expiresAt = Date.now() - 1
+    expect(data.get('k')).toBeUndefined()
+    expect(data.keys()).toEqual([])
   })
 
   it('log endpoints go to options.logs; console output is captured, not printed', () => {
@@ -92,6 +136,7 @@ describe('Fastly harness host calls, driven by the real engine', () => {
     const calls = implementedHostCalls()
     expect(calls).toContain('fastly_http_req.body_downstream_get')
     expect(calls).toContain('fastly_http_resp.send_downstream')
+    expect(calls).toEqual(expect.arrayContaining(['fastly_kv_store.list', 'fastly_kv_store.list_wait', 'fastly_kv_store.lookup_wait_v2']))
     expect(calls).not.toContain('fastly_http_req.send_async')
   })
 })

@@ -9,12 +9,16 @@
 // module, and `_start` runs once, as Fastly runs one request per instance. WASI comes from Node's
 // `node:wasi` (preview1), with stdout/stderr captured instead of printed.
 //
-// What it implements (over plain in-memory state, see HOST_CALLS below for the exact list):
+// What it implements (over plain in-memory state, the `calls` table in Host, listed by implementedHostCalls(), is the exact list):
 //   - the downstream request (method, absolute URI, headers, body) and the response sent downstream
 //     (status, headers, body; streaming bodies are captured when the instance finishes);
 //   - request/response/body handles: headers get/insert/append/remove, body read/write/append/close;
-//   - log endpoints (lines go to `options.logs`), config stores and dictionaries, secret stores,
-//     and a KV store map (open/lookup/insert/delete), so tests can pass env-like configuration;
+//   - log endpoints (lines go to `options.logs`), config stores and dictionaries, secret stores;
+//   - KV stores (HarnessKvStore below): lookup (value, metadata, generation), insert with the
+//     overwrite/add/append/prepend modes, metadata, TTL and if-generation-match, delete, and list
+//     with prefix, limit and cursor, with the outcomes Viceroy gives (see HarnessKvStore). Each
+//     operation takes effect when the guest starts it, as the request to the store leaves then;
+//     `failNext` injects a store failure (INTERNAL_ERROR, TOO_MANY_REQUESTS, …) for tests;
 //   - async_io over handles that are always ready (nothing here is ever pending), and a few
 //     constant answers (client IP 127.0.0.1, HTTP/1.1, no TLS, vCPU 0 ms).
 // What it does NOT implement: backends (no fetch to an origin), caches (core and HTTP), purge,
@@ -27,8 +31,13 @@
 // pointers, BUFFER_LEN (4) with the needed size in `nwritten` when a buffer is too small, NONE
 // (10) for an absent optional value, NUL-separated lists with a cursor for header names/values.
 // Status codes for unknown store names are the ones js-compute turns into its "… does not exist"
-// errors; KV details Viceroy has (metadata, generations, modes, list) are not modelled. Header
-// names are lowercased, as Fastly's host does. test/node/fastly/harness.test.ts checks each
+// errors. KV outcomes travel in the separate `kv_error` out value (KV_ERROR_*), as in Viceroy: a
+// failed add or generation match is PRECONDITION_FAILED (js-compute rejects with "KVStore insert:
+// Precondition failed."), a missing key NOT_FOUND. Not modelled for KV: lookup/delete options and
+// insert's background fetch (they throw NotImplemented), rate limits, size limits beyond the key
+// rules js-compute checks itself, and eventual consistency (every KV operation here is immediately
+// visible to the next; the real store is eventually consistent across POPs, so strong and `noSync`
+// listing are the same here). Header names are lowercased, as Fastly's host does. test/node/fastly/harness.test.ts checks each
 // implemented call against the real engine with a small js-compute program.
 import { readFileSync, statSync } from 'node:fs'
 import { WASI } from 'node:wasi'
@@ -49,7 +58,152 @@ export const FastlyStatus = {
 } as const
 
 /** fastly_kv_store `kv_error` values (KV_ERROR_* in fastly.h). */
-const KvError = { OK: 1, BAD_REQUEST: 2, NOT_FOUND: 3 } as const
+export const KvError = {
+  UNINITIALIZED: 0,
+  OK: 1,
+  BAD_REQUEST: 2,
+  NOT_FOUND: 3,
+  PRECONDITION_FAILED: 4,
+  PAYLOAD_TOO_LARGE: 5,
+  INTERNAL_ERROR: 6,
+  TOO_MANY_REQUESTS: 7,
+} as const
+type KvErrorCode = (typeof KvError)[keyof typeof KvError]
+
+// fastly_kv_store option masks and struct layouts (fastly.h: KV_INSERT_CONFIG_*, KVInsertOptions,
+// KV_LIST_CONFIG_*, KVListOptions; wasm32, so pointers are 4 bytes and a u64 is 8-aligned).
+const KV_INSERT_RESERVED = 1 << 0
+const KV_INSERT_METADATA = 1 << 3
+const KV_INSERT_TTL_SEC = 1 << 4
+const KV_INSERT_IF_GENERATION_MATCH = 1 << 5
+/** KVInsertOptions: mode u32 @0, reserved u32 @4, metadata ptr @8, metadata_len u32 @12, ttl_sec u32 @16, if_generation_match u64 @24. */
+const KV_INSERT_OPTS = { mode: 0, metadata: 8, metadataLen: 12, ttlSec: 16, ifGenerationMatch: 24 } as const
+const KV_LIST_RESERVED = 1 << 0
+const KV_LIST_CURSOR = 1 << 1
+const KV_LIST_LIMIT = 1 << 2
+const KV_LIST_PREFIX = 1 << 3
+/** KVListOptions: mode u32 @0 (0 strong, 1 eventual), cursor ptr @4, cursor_len @8, limit @12, prefix ptr @16, prefix_len @20. */
+const KV_LIST_OPTS = { cursor: 4, cursorLen: 8, limit: 12, prefix: 16, prefixLen: 20 } as const
+/** Viceroy's page size when the guest sets no limit. */
+const KV_LIST_DEFAULT_LIMIT = 1000
+
+export type KvInsertMode = 'overwrite' | 'add' | 'append' | 'prepend'
+export type KvOperation = 'lookup' | 'insert' | 'delete' | 'list'
+const KV_INSERT_MODES: readonly KvInsertMode[] = ['overwrite', 'add', 'append', 'prepend'] // KV_INSERT_MODE_* 0..3
+
+export interface KvEntry {
+  value: Uint8Array
+  /** Entry metadata (js-compute: KVStoreEntry.metadata()), or null when none was written. */
+  metadata: Uint8Array | null
+  /** Changes on every write; `if_generation_match` compares against it. */
+  generation: bigint
+  /** Date.now() after which the entry is gone (TTL), if any. */
+  expiresAt?: number
+}
+
+// Generations are opaque u64s (Viceroy uses a nanosecond clock). One counter for every store, and
+// starting above 2^32, so a guest that truncated them to 32 bits would be caught.
+let generationCounter = 0x1_0000_0000n
+const nextGeneration = (): bigint => ++generationCounter
+
+/**
+ * One KV store's contents, with the semantics Viceroy (Fastly's local server) implements for the
+ * fastly_kv_store host calls: every write assigns a new generation; `add` fails with
+ * PRECONDITION_FAILED when the key exists; `if_generation_match` fails with PRECONDITION_FAILED
+ * when the key exists with another generation (Viceroy lets it write a key that does not exist);
+ * delete of a missing key is NOT_FOUND; list returns keys in byte order, filtered by prefix, after
+ * the cursor (base64 of the last key of the previous page), at most `limit` a page. Tests hold it
+ * and pass it in `kvStores`; the guest's writes persist in it across requests.
+ */
+export class HarnessKvStore {
+  private readonly entries = new Map<string, KvEntry>()
+  private readonly faults = new Map<KvOperation, KvErrorCode>()
+
+  constructor(initial: Record<string, string | Uint8Array> = {}) {
+    for (const [key, value] of Object.entries(initial)) this.set(key, value)
+  }
+
+  /** The live entry (TTL applied), or undefined. */
+  entry(key: string): KvEntry | undefined {
+    const e = this.entries.get(key)
+    if (e?.expiresAt !== undefined && Date.now() >= e.expiresAt) {
+      this.entries.delete(key)
+      return undefined
+    }
+    return e
+  }
+  get(key: string): Uint8Array | undefined {
+    return this.entry(key)?.value
+  }
+  text(key: string): string | undefined {
+    const v = this.get(key)
+    return v === undefined ? undefined : decoder.decode(v)
+  }
+  /** Overwrites the key as a test fixture; returns the new generation. */
+  set(key: string, value: string | Uint8Array, metadata: string | Uint8Array | null = null): bigint {
+    const generation = nextGeneration()
+    this.entries.set(key, { value: bytes(value).slice(), metadata: metadata === null ? null : bytes(metadata).slice(), generation })
+    return generation
+  }
+  delete(key: string): boolean {
+    return this.entry(key) !== undefined && this.entries.delete(key)
+  }
+  /** Live keys in byte order (the order list pages them in). */
+  keys(): string[] {
+    return [...this.entries.keys()].filter((k) => this.entry(k) !== undefined).sort(compareBytes)
+  }
+
+  /** Test fault injection: the next `op` the guest waits on fails with `kvError` (e.g. INTERNAL_ERROR), once. */
+  failNext(op: KvOperation, kvError: KvErrorCode): void {
+    this.faults.set(op, kvError)
+  }
+  /** The injected failure for `op`, consumed; undefined when none is armed. */
+  takeFault(op: KvOperation): KvErrorCode | undefined {
+    const fault = this.faults.get(op)
+    this.faults.delete(op)
+    return fault
+  }
+
+  /** What fastly_kv_store.insert does, decided when the guest waits on it. */
+  insert(key: string, value: Uint8Array, options: { mode: KvInsertMode; ifGenerationMatch?: bigint; metadata?: Uint8Array; ttlSec?: number }): KvErrorCode {
+    const existing = this.entry(key)
+    if (options.ifGenerationMatch !== undefined && existing && existing.generation !== options.ifGenerationMatch) return KvError.PRECONDITION_FAILED
+    let out = value
+    if (options.mode === 'add' && existing) return KvError.PRECONDITION_FAILED
+    if (options.mode === 'append' && existing) out = concat(existing.value, value)
+    if (options.mode === 'prepend' && existing) out = concat(value, existing.value)
+    const entry: KvEntry = { value: out, metadata: options.metadata ?? null, generation: nextGeneration() }
+    if (options.ttlSec !== undefined) entry.expiresAt = Date.now() + options.ttlSec * 1000
+    this.entries.set(key, entry)
+    return KvError.OK
+  }
+
+  /** What fastly_kv_store.list answers: the JSON body js-compute parses ({data, meta: {limit, prefix?, next_cursor?}}), or BAD_REQUEST for a cursor that is not base64 UTF-8. */
+  list(options: { prefix?: string; cursor?: string; limit?: number }): Uint8Array | KvErrorCode {
+    let after: string | undefined
+    if (options.cursor !== undefined) {
+      const raw = Buffer.from(options.cursor, 'base64')
+      if (raw.toString('base64') !== options.cursor) return KvError.BAD_REQUEST
+      try {
+        after = new TextDecoder('utf-8', { fatal: true }).decode(raw)
+      } catch {
+        return KvError.BAD_REQUEST
+      }
+    }
+    const limit = options.limit ?? KV_LIST_DEFAULT_LIMIT
+    const matching = this.keys().filter((k) => (after === undefined || compareBytes(k, after) > 0) && (options.prefix === undefined || k.startsWith(options.prefix)))
+    const data = matching.slice(0, limit)
+    const meta: Record<string, unknown> = { limit }
+    if (options.prefix !== undefined) meta.prefix = options.prefix
+    if (data.length < matching.length) meta.next_cursor = Buffer.from(data[data.length - 1]!, 'utf8').toString('base64')
+    return encoder.encode(JSON.stringify({ data, meta }))
+  }
+}
+
+/** Byte order of the UTF-8 encodings (what a Rust BTreeMap<String, _> iterates in). */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+}
 
 const INVALID_HANDLE = 0xffff_fffe
 /** HTTP versions as the ABI numbers them: 0 = 0.9, 1 = 1.0, 2 = 1.1, 3 = 2, 4 = 3. */
@@ -71,8 +225,8 @@ export interface FastlyLogLine {
 export interface FastlyHarnessOptions {
   /** Secret stores by name: key -> plaintext. */
   secrets?: Record<string, Record<string, string | Uint8Array>>
-  /** KV stores by name: key -> value. Shared by reference, so writes made by the guest persist across requests. */
-  kvStores?: Record<string, Map<string, Uint8Array>>
+  /** KV stores by name. Shared by reference, so writes made by the guest persist across requests. */
+  kvStores?: Record<string, HarnessKvStore>
   /** Config stores (also served as legacy dictionaries) by name: key -> value. */
   configStores?: Record<string, Record<string, string>>
   /** Sink for `fastly:logger` lines (one entry per write). */
@@ -113,12 +267,15 @@ interface BodyState {
   pos: number
   closed: boolean
 }
-interface KvPending {
-  kind: 'lookup' | 'insert' | 'delete'
-  store: Map<string, Uint8Array>
-  key: string
-  value?: Uint8Array
-}
+/**
+ * A KV operation's outcome. Operations take effect when the guest starts them (as a request to the
+ * store is sent then, in Viceroy and on Fastly); the *_wait call of the same kind reports it.
+ */
+type KvPending =
+  | { kind: 'lookup'; entry: KvEntry | undefined; kvError: KvErrorCode }
+  | { kind: 'insert'; kvError: KvErrorCode }
+  | { kind: 'delete'; kvError: KvErrorCode }
+  | { kind: 'list'; body: Uint8Array | undefined; kvError: KvErrorCode }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -210,7 +367,7 @@ class Host {
   private readonly configStores = new Map<number, Record<string, string>>()
   private readonly secretStores = new Map<number, Record<string, string | Uint8Array>>()
   private readonly secrets = new Map<number, Uint8Array>()
-  private readonly kvStores = new Map<number, Map<string, Uint8Array>>()
+  private readonly kvStores = new Map<number, HarnessKvStore>()
   private readonly kvPending = new Map<number, KvPending>()
   private downstreamTaken = false
   private sent: { resp: number; body: number; streaming: boolean; snapshot: RespState & { body: Uint8Array } } | undefined
@@ -433,59 +590,90 @@ class Host {
         return S.OK
       },
 
-      // --- KV stores: completes every operation at once; the *_wait call reports it ---
-      // Unknown store name: INVAL (js-compute: "KVStore … does not exist"). Metadata, TTL, insert
-      // modes, generations and list are not modelled.
+      // --- KV stores: each operation takes effect when started; its *_wait call reports the outcome ---
+      // Unknown store name: INVAL (js-compute: "KVStore … does not exist"). Outcomes go in the
+      // kv_error out value; the status stays OK unless the call itself is malformed (BADF, INVAL).
       'fastly_kv_store.open': (np: number, nl: number, out: number) => {
         const name = this.str(np, nl)
-        const store = this.options.kvStores?.[name]
+        const store = this.options.kvStores && Object.hasOwn(this.options.kvStores, name) ? this.options.kvStores[name] : undefined
         if (!store) return S.INVAL
         const h = this.handle()
         this.kvStores.set(h, store)
         this.u32(out, h)
         return S.OK
       },
-      'fastly_kv_store.lookup': (store: number, kp: number, kl: number, _mask: number, _opts: number, out: number) =>
-        this.kvStart(store, { kind: 'lookup', key: this.str(kp, kl) }, out),
-      'fastly_kv_store.lookup_wait_v2': (h: number, bodyOut: number, _metaBuf: number, _metaLen: number, metaNwritten: number, genOut: number, kvErrOut: number) => {
+      'fastly_kv_store.lookup': (store: number, kp: number, kl: number, mask: number, _opts: number, out: number) => {
+        // js-compute passes no lookup options (mask 0); anything else is a gap in this harness.
+        if (mask !== 0) throw new NotImplemented(`harness: fastly_kv_store.lookup options (mask ${mask}) not implemented`)
+        return this.kvStart(store, out, (s) => {
+          const fault = s.takeFault('lookup')
+          if (fault !== undefined) return { kind: 'lookup', entry: undefined, kvError: fault }
+          const entry = s.entry(this.str(kp, kl))
+          return { kind: 'lookup', entry, kvError: entry ? KvError.OK : KvError.NOT_FOUND }
+        })
+      },
+      'fastly_kv_store.lookup_wait_v2': (h: number, bodyOut: number, metaBuf: number, metaLen: number, metaNwritten: number, genOut: number, kvErrOut: number) => {
         const p = this.kvPending.get(h)
         if (!p || p.kind !== 'lookup') return S.BADF
+        const view = new DataView(this.memory.buffer)
+        const metadata = p.entry?.metadata ?? new Uint8Array(0)
+        this.u32(metaNwritten, metadata.length)
+        if (metadata.length > metaLen) return S.BUFFER_LEN // still pending: the guest may retry with a larger buffer
         this.kvPending.delete(h)
-        const value = p.store.get(p.key)
-        this.u32(metaNwritten, 0) // metadata is not modelled
-        new DataView(this.memory.buffer).setBigUint64(genOut, 0n, true)
-        if (value === undefined) {
-          this.u32(bodyOut, INVALID_HANDLE)
-          this.u32(kvErrOut, KvError.NOT_FOUND)
-        } else {
-          this.u32(bodyOut, this.newBody(value.slice()))
-          this.u32(kvErrOut, KvError.OK)
-        }
+        new Uint8Array(this.memory.buffer, metaBuf, metadata.length).set(metadata)
+        view.setBigUint64(genOut, p.entry?.generation ?? 0n, true)
+        this.u32(bodyOut, p.entry ? this.newBody(p.entry.value.slice()) : INVALID_HANDLE)
+        this.u32(kvErrOut, p.kvError)
         return S.OK
       },
-      'fastly_kv_store.insert': (store: number, kp: number, kl: number, body: number, mask: number, _opts: number, out: number) => {
-        // Only the default mode (overwrite) is modelled; options (mode, metadata, TTL, generation match) are refused.
-        if ((mask & ~1) !== 0) return S.UNSUPPORTED
+      'fastly_kv_store.insert': (store: number, kp: number, kl: number, body: number, mask: number, opts: number, out: number) => {
+        const known = KV_INSERT_RESERVED | KV_INSERT_METADATA | KV_INSERT_TTL_SEC | KV_INSERT_IF_GENERATION_MATCH
+        if ((mask & ~known) !== 0) throw new NotImplemented(`harness: fastly_kv_store.insert options (mask ${mask}) not implemented`)
         const b = this.bodies.get(body)
         if (!b) return S.BADF
+        const view = new DataView(this.memory.buffer)
+        // The mode field is read whatever the mask says: js-compute sets no mask bit for it.
+        const mode = KV_INSERT_MODES[view.getUint32(opts + KV_INSERT_OPTS.mode, true)]
+        if (mode === undefined) return S.INVAL
+        const options: Parameters<HarnessKvStore['insert']>[2] = { mode }
+        if (mask & KV_INSERT_METADATA) {
+          const len = view.getUint32(opts + KV_INSERT_OPTS.metadataLen, true)
+          options.metadata = this.copy(view.getUint32(opts + KV_INSERT_OPTS.metadata, true), len)
+        }
+        if (mask & KV_INSERT_TTL_SEC) options.ttlSec = view.getUint32(opts + KV_INSERT_OPTS.ttlSec, true)
+        if (mask & KV_INSERT_IF_GENERATION_MATCH) options.ifGenerationMatch = view.getBigUint64(opts + KV_INSERT_OPTS.ifGenerationMatch, true)
+        const key = this.str(kp, kl)
+        const value = this.rest(b)
         this.bodies.delete(body)
-        return this.kvStart(store, { kind: 'insert', key: this.str(kp, kl), value: this.rest(b) }, out)
+        return this.kvStart(store, out, (s) => ({ kind: 'insert', kvError: s.takeFault('insert') ?? s.insert(key, value, options) }))
       },
-      'fastly_kv_store.insert_wait': (h: number, kvErrOut: number) => {
-        const p = this.kvPending.get(h)
-        if (!p || p.kind !== 'insert') return S.BADF
-        this.kvPending.delete(h)
-        p.store.set(p.key, p.value!)
-        this.u32(kvErrOut, KvError.OK)
-        return S.OK
+      'fastly_kv_store.insert_wait': (h: number, kvErrOut: number) => this.kvWait(h, 'insert', kvErrOut),
+      'fastly_kv_store.delete': (store: number, kp: number, kl: number, mask: number, _opts: number, out: number) => {
+        if (mask !== 0) throw new NotImplemented(`harness: fastly_kv_store.delete options (mask ${mask}) not implemented`)
+        const key = this.str(kp, kl)
+        return this.kvStart(store, out, (s) => ({ kind: 'delete', kvError: s.takeFault('delete') ?? (s.delete(key) ? KvError.OK : KvError.NOT_FOUND) }))
       },
-      'fastly_kv_store.delete': (store: number, kp: number, kl: number, _mask: number, _opts: number, out: number) =>
-        this.kvStart(store, { kind: 'delete', key: this.str(kp, kl) }, out),
-      'fastly_kv_store.delete_wait': (h: number, kvErrOut: number) => {
+      'fastly_kv_store.delete_wait': (h: number, kvErrOut: number) => this.kvWait(h, 'delete', kvErrOut),
+      'fastly_kv_store.list': (store: number, mask: number, opts: number, out: number) => {
+        const known = KV_LIST_RESERVED | KV_LIST_CURSOR | KV_LIST_LIMIT | KV_LIST_PREFIX
+        if ((mask & ~known) !== 0) throw new NotImplemented(`harness: fastly_kv_store.list options (mask ${mask}) not implemented`)
+        const view = new DataView(this.memory.buffer)
+        const options: Parameters<HarnessKvStore['list']>[0] = {}
+        // Strong and eventual listing (noSync) are the same here: every write is visible at once.
+        if (mask & KV_LIST_CURSOR) options.cursor = this.str(view.getUint32(opts + KV_LIST_OPTS.cursor, true), view.getUint32(opts + KV_LIST_OPTS.cursorLen, true))
+        if (mask & KV_LIST_LIMIT) options.limit = view.getUint32(opts + KV_LIST_OPTS.limit, true)
+        if (mask & KV_LIST_PREFIX) options.prefix = this.str(view.getUint32(opts + KV_LIST_OPTS.prefix, true), view.getUint32(opts + KV_LIST_OPTS.prefixLen, true))
+        return this.kvStart(store, out, (s) => {
+          const result = s.takeFault('list') ?? s.list(options)
+          return typeof result === 'number' ? { kind: 'list', body: undefined, kvError: result } : { kind: 'list', body: result, kvError: KvError.OK }
+        })
+      },
+      'fastly_kv_store.list_wait': (h: number, bodyOut: number, kvErrOut: number) => {
         const p = this.kvPending.get(h)
-        if (!p || p.kind !== 'delete') return S.BADF
+        if (!p || p.kind !== 'list') return S.BADF
         this.kvPending.delete(h)
-        this.u32(kvErrOut, p.store.delete(p.key) ? KvError.OK : KvError.NOT_FOUND)
+        this.u32(bodyOut, p.body ? this.newBody(p.body) : INVALID_HANDLE)
+        this.u32(kvErrOut, p.kvError)
         return S.OK
       },
 
@@ -636,12 +824,20 @@ class Host {
     if (!Object.hasOwn(store, key)) return FastlyStatus.NONE
     return this.putBytes(encoder.encode(store[key]!), buf, max, nwritten)
   }
-  private kvStart(store: number, op: Omit<KvPending, 'store'>, out: number): number {
+  /** Runs a KV operation against the store behind handle `store` now, and hands out a handle to wait on its outcome. */
+  private kvStart(store: number, out: number, run: (s: HarnessKvStore) => KvPending): number {
     const s = this.kvStores.get(store)
     if (!s) return FastlyStatus.BADF
     const h = this.handle()
-    this.kvPending.set(h, { ...op, store: s })
+    this.kvPending.set(h, run(s))
     this.u32(out, h)
+    return FastlyStatus.OK
+  }
+  private kvWait(h: number, kind: 'insert' | 'delete', kvErrOut: number): number {
+    const p = this.kvPending.get(h)
+    if (!p || p.kind !== kind) return FastlyStatus.BADF
+    this.kvPending.delete(h)
+    this.u32(kvErrOut, p.kvError)
     return FastlyStatus.OK
   }
 }
