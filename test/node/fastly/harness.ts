@@ -9,7 +9,8 @@
 // module, and `_start` runs once, as Fastly runs one request per instance. WASI comes from Node's
 // `node:wasi` (preview1), with stdout/stderr captured instead of printed.
 //
-// What it implements (over plain in-memory state, the `calls` table in Host, listed by implementedHostCalls(), is the exact list):
+// What it implements (over plain in-memory state; the exact list is the `calls` table in Host, as
+// implementedHostCalls() returns it):
 //   - the downstream request (method, absolute URI, headers, body) and the response sent downstream
 //     (status, headers, body; streaming bodies are captured when the instance finishes);
 //   - request/response/body handles: headers get/insert/append/remove, body read/write/append/close;
