@@ -3,7 +3,9 @@
 // msg?) / decapsulate(cipherText, secretKey) / lengths, the same validation and error messages.
 // Module top level only builds public tables and zeroed scratch: no randomness, no secrets.
 import { inputChecker, MSG_BYTES, PARAMETER_SETS, mlKemLengths, type MlKem, type MlKemSuite, type ParameterSetId, randomBytes, SEED_BYTES, SHARED_SECRET_BYTES } from '../api.ts'
-import { keygen as keygenInternal, encaps, decaps } from './index.ts'
+import { keygen as keygenInternal, encaps, decaps, checkEncapsulationKey, ekLength, wipeScratch } from './index.ts'
+import { ekEntry, ekTHat, expandMatrix, pinEntries } from './cache.ts'
+import { loadWords } from './kpke.ts'
 
 /** Which ML-KEM implementation serves requests when the TypeScript core is in use (cf. MlKemBackend for wasm). */
 export interface MlKemJsBackend {
@@ -58,6 +60,42 @@ function parameterSet(id: ParameterSetId): MlKem {
 /** The ML-KEM suite over the TypeScript core. Stateless apart from module scratch, which every op wipes. */
 export function createJsMlKem(): MlKemSuite {
   return { ml_kem512: parameterSet('ml_kem512'), ml_kem768: parameterSet('ml_kem768'), ml_kem1024: parameterSet('ml_kem1024') }
+}
+
+/** The parameter set of an encapsulation key, from its length (FIPS 203 §8 Table 3: 384k + 32 bytes). */
+const PARAMETER_SET_OF_EK_LENGTH: Record<number, ParameterSetId> = Object.fromEntries(
+  (Object.keys(PARAMETER_SETS) as ParameterSetId[]).map((id) => [ekLength(PARAMETER_SETS[id].k), id]))
+
+/**
+ * Fills the TypeScript core's public caches from an ML-KEM **public** (encapsulation) key: its matrix Â
+ * (k² SampleNTT), H(ek) (SHA3-256 of the key), the decoded t̂ and the §7.2 check result. Meant for the
+ * module top level, which Fastly Compute runs at build time: the values are frozen into the binary, so
+ * every request's encapsulation to this key, decapsulation with its secret key, and re-derivation of the
+ * secret key from its seed (keygen) skip that work. The entries are pinned: other keys evict them last.
+ *
+ * For public keys only: everything cached is a function of the public key, and that is all this reads.
+ * Never pass secret material (a secret key or seed) here. Returns the key's parameter set; throws a
+ * RangeError for a length that is no ML-KEM public key and an Error when the key fails the FIPS 203 §7.2
+ * modulus check (nothing is cached then).
+ */
+export function primeMlKemPublicKey(publicKey: Uint8Array): ParameterSetId {
+  if (!(publicKey instanceof Uint8Array)) throw new TypeError('primeMlKemPublicKey: publicKey must be a Uint8Array')
+  const id = PARAMETER_SET_OF_EK_LENGTH[publicKey.length]
+  if (id === undefined) throw new RangeError(`primeMlKemPublicKey: publicKey must be 800, 1184 or 1568 bytes, got ${publicKey.length}`)
+  const { name, k } = PARAMETER_SETS[id]
+  if (!checkEncapsulationKey(k, publicKey)) throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
+  const rho = new Int32Array(8) // ρ = ek[384k:], public
+  loadWords(rho, publicKey, 384 * k)
+  try {
+    const e = ekEntry(publicKey, 0, publicKey.length)
+    e.valid = 1
+    ekTHat(e, k)
+    expandMatrix(rho, k)
+    pinEntries(e, rho, k)
+  } finally {
+    wipeScratch() // the Keccak state of the hashing and sampling (public here, but scratch is left zero)
+  }
+  return id
 }
 
 const BACKEND: MlKemJsBackend = { name: 'pq-edge-js', module: 'typescript', instantiateMs: 0 }

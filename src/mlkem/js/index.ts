@@ -3,9 +3,11 @@
 // interpreters; mirrors ../assembly/index.ts (scalar build): same functions, same step comments.
 // Instead of a linear-memory I/O region the ops take and fill caller-owned byte arrays (api.ts); every op
 // wipes all scratch before returning.
-import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, ST, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from './keccak.ts'
-import { encodedBelowQ, PRF_BUF } from './poly.ts'
-import { KPKE_SCRATCH, S_GIN, S_GOUT, kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from './kpke.ts'
+import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from './keccak.ts'
+import { S_GIN, S_GOUT, kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from './kpke.ts'
+import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
+import { encodedBelowQ } from './poly.ts'
+import { scratchU8, wipeArena } from './scratch.ts'
 
 // ---- Parameter sets (FIPS 203 §8, Table 2), derived from k: η1 = 3 for k = 2 else 2;
 //      (du, dv) = (11, 5) for k = 4 else (10, 4); η2 = 2 always.
@@ -17,48 +19,18 @@ export const ekLength = (k: number) => 384 * k + 32
 export const dkLength = (k: number) => 768 * k + 96
 export const ctLength = (k: number) => (duOf(k) * k + dvOf(k)) << 5
 
-// ---- Scratch of this file (S_KBAR, S_CT2, S_GOUT for the §7.3 hash).
-const S_KBAR = new Uint8Array(32) // K̄ = J(z‖c)
-const S_CT2 = new Uint8Array(1568) // re-encryption c' in decapsulation
-const S_H = new Uint8Array(32) // H(ek) for the §7.3 check
+// ---- Scratch of this file, in the arena (scratch.ts).
+const S_KBAR = scratchU8(32) // K̄ = J(z‖c)
+const S_CT2 = scratchU8(1568) // re-encryption c' in decapsulation
 
-// ---- H(ek) of the last ek (public, like the matrix cache in kpke.ts): a long-lived key's encapsulations
-// (Alg 17 step 1) and decapsulation key checks (§7.3) skip hashing 384k + 32 bytes (≈ 1 ms in js-compute).
-const EK_CACHE = new Uint8Array(1568)
-const EK_HASH = new Uint8Array(32)
-let ekCacheLen = 0 // 0: nothing cached
-
-/** H(ek) = SHA3-256 of the len bytes of src from off, into out at outOff; from the cache when the same ek
- *  was hashed last (a comparison of public bytes). */
-function hashEk(src: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-  let same = ekCacheLen === len
-  for (let i = 0; same && i < len; i++) if (EK_CACHE[i] !== src[off + i]) same = false
-  if (!same) {
-    ekCacheLen = 0 // invalid until complete
-    hashOnce(RATE_256, DS_SHA3, src, off, len, EK_HASH, 0, 32)
-    EK_CACHE.set(src.subarray(off, off + len))
-    ekCacheLen = len
-  }
-  out.set(EK_HASH, outOff)
-}
-
-/** Forget the cached H(ek) (tests). */
-export function clearEkHashCache(): void {
-  ekCacheLen = 0
-}
-
-/** Zero all scratch (Keccak state, secret polynomials, PRF output, c', K̄, ...). */
+/** Zero all scratch (Keccak state, secret polynomials, PRF output, c', K̄, ...): the whole arena. */
 export function wipeScratch(): void {
-  ST.fill(0)
-  PRF_BUF.fill(0)
-  for (const a of KPKE_SCRATCH) a.fill(0)
-  S_KBAR.fill(0)
-  S_CT2.fill(0)
-  S_H.fill(0)
+  wipeArena()
 }
 
 /** §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
- *  the first 384k bytes of ek is < q. Returns 1 if the key passes. ek is public. */
+ *  the first 384k bytes of ek is < q. Returns 1 if the key passes. ek is public; a key already in the
+ *  public cache (cache.ts) reuses its result, and only a passing key enters the cache (with its H(ek)). */
 export function checkEncapsulationKey(k: number, ek: Uint8Array): number {
   let ok = 1
   for (let i = 0; i < k; i++) ok &= encodedBelowQ(ek, i * 384)
@@ -74,23 +46,30 @@ function ctEqualMask(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n
   return ((d | -d) >> 31) ^ -1
 }
 
-/** §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes. (Lengths are
- *  checked by the wrapper.) The comparison is constant time; scratch is wiped. */
+/** §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h (H(ek) from the public cache when this ek
+ *  was seen before). Returns the embedded ek's cache entry if it passes, else undefined. (Lengths are
+ *  checked by the wrapper.) The comparison is constant time. */
+function checkedEkEntry(k: number, dk: Uint8Array): EkEntry | undefined {
+  const e = ekEntry(dk, 384 * k, ekLength(k))
+  return ctEqualMask(e.hash, 0, dk, 768 * k + 32, 32) & 1 ? e : undefined
+}
+
+/** §7.3 hash check on dk (see checkedEkEntry): returns 1 if it passes. Scratch is wiped. */
 export function checkDecapsulationKey(k: number, dk: Uint8Array): number {
-  hashEk(dk, 384 * k, 384 * k + 32, S_H, 0)
-  const ok = ctEqualMask(S_H, 0, dk, 768 * k + 32, 32) & 1
+  const ok = checkedEkEntry(k, dk) ? 1 : 0
   wipeScratch()
   return ok
 }
 
-/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16). seed = d‖z; writes ek and dk = dk_PKE ‖ ek ‖ H(ek) ‖ z. */
+/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16). seed = d‖z; writes ek and dk = dk_PKE ‖ ek ‖ H(ek) ‖ z.
+ *  Â (from ρ) and H(ek) come from the public caches when this key's public part was seen (or primed). */
 export function keygen(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void {
   try {
     kpkeKeyGen(seed, k, eta1Of(k), ek, dk) // step 1
     const ekLen = ekLength(k)
     dk.set(ek, 384 * k) // step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
-    hashEk(ek, 0, ekLen, dk, 768 * k + 32)
-    dk.set(seed.subarray(32, 64), 768 * k + 64)
+    dk.set(ekEntry(ek, 0, ekLen).hash, 768 * k + 32)
+    for (let i = 0, o = 768 * k + 64; i < 32; i++) dk[o + i] = seed[32 + i]!
   } finally {
     wipeScratch()
   }
@@ -99,16 +78,23 @@ export function keygen(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Arr
 /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17) with the §7.2 check. Writes c to ct and K to ss.
  *  Returns 0, or 1 if ek fails the modulus check (nothing is written then). */
 export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number {
-  if (!checkEncapsulationKey(k, ek)) return 1 // ek is public: branching is fine
+  const ekLen = ekLength(k)
+  // §7.2 check first for a key not in the cache, so that a failing key never enters it (ek is public:
+  // branching is fine)
+  let e = findEk(ek, 0, ekLen)
+  if (!e) {
+    if (!checkEncapsulationKey(k, ek)) return 1
+    e = ekEntry(ek, 0, ekLen)
+    e.valid = 1
+  } else if (!ekValid(e, k)) return 1
   const gin = S_GIN, gout = S_GOUT
   try {
     // step 1: (K, r) ← G(m ‖ H(ek))
-    gin.set(m.subarray(0, 32), 0)
-    hashEk(ek, 0, ekLength(k), gin, 32)
+    for (let i = 0; i < 32; i++) { gin[i] = m[i]!; gin[32 + i] = e.hash[i]! }
     hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
-    // step 2: c ← K-PKE.Encrypt(ek, m, r)
-    kpkeEncrypt(ek, 0, m, 0, gout, 32, k, eta1Of(k), duOf(k), dvOf(k), ct)
-    ss.set(gout.subarray(0, 32))
+    // step 2: c ← K-PKE.Encrypt(ek, m, r), t̂ = ByteDecode12(ek) from the cache entry, ρ = ek[384k:]
+    kpkeEncrypt(ekTHat(e, k), ek, 384 * k, m, 0, gout, 32, k, eta1Of(k), duOf(k), dvOf(k), ct)
+    for (let i = 0; i < 32; i++) ss[i] = gout[i]!
     return 0
   } finally {
     wipeScratch()
@@ -123,12 +109,14 @@ export function decaps(k: number, dk: Uint8Array, c: Uint8Array, ss: Uint8Array)
   const gin = S_GIN, gout = S_GOUT, kbar = S_KBAR, c2 = S_CT2
   const du = duOf(k), dv = dvOf(k), ctLen = ctLength(k)
   const ekPke = 384 * k, h = 768 * k + 32, z = 768 * k + 64
-  if (!checkDecapsulationKey(k, dk)) return 1 // the wrapper throws: a malformed key
   try {
+    // the §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
+    const e = checkedEkEntry(k, dk)
+    if (!e) return 1 // the wrapper throws: a malformed key
     // step 7: m' ← K-PKE.Decrypt(dk_PKE, c)
     kpkeDecrypt(dk, c, k, du, dv, gin)
     // step 8: (K', r') ← G(m' ‖ h)
-    gin.set(dk.subarray(h, h + 32), 32)
+    for (let i = 0; i < 32; i++) gin[32 + i] = dk[h + i]!
     hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
     // step 9: K̄ ← J(z ‖ c) = SHAKE256(z ‖ c, 32)
     spongeInit(RATE_256)
@@ -137,7 +125,7 @@ export function decaps(k: number, dk: Uint8Array, c: Uint8Array, ss: Uint8Array)
     spongeFinish(DS_SHAKE)
     spongeSqueeze(kbar, 0, 32)
     // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
-    kpkeEncrypt(dk, ekPke, gin, 0, gout, 32, k, eta1Of(k), du, dv, c2)
+    kpkeEncrypt(ekTHat(e, k), dk, ekPke + 384 * k, gin, 0, gout, 32, k, eta1Of(k), du, dv, c2)
     // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
     const eq = ctEqualMask(c, 0, c2, 0, ctLen)
     for (let i = 0; i < 32; i++) ss[i] = (gout[i]! & eq) | (kbar[i]! & ~eq)

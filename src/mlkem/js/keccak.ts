@@ -3,6 +3,7 @@
 // little-endian bytes); bytes are XORed in and read out a 32-bit word at a time where aligned.
 // Public lengths only; the data may be secret but never selects a branch or an address.
 import { keccakF1600 } from './keccak-f1600.ts'
+import { scratchI32 } from './scratch.ts'
 
 /** Rates in bytes (FIPS 202 §6): SHAKE128 168, SHA3-256/SHAKE256 136, SHA3-512 72. */
 export const RATE_SHAKE128 = 168
@@ -12,14 +13,16 @@ export const RATE_SHA3_512 = 72
 export const DS_SHA3 = 0x06
 export const DS_SHAKE = 0x1f
 
-/** The Keccak state (S_KECCAK in the wasm layout); wiped by the ops in index.ts. */
-export const ST = new Int32Array(50)
+/** The Keccak state (S_KECCAK in the wasm layout), in the scratch arena; wiped by the ops in index.ts. */
+export const ST = scratchI32(50)
+/** 50 zero words: ST.set(ZERO_STATE) clears the state natively (fill is an interpreted loop in StarlingMonkey). */
+export const ZERO_STATE = new Int32Array(50)
 let spongePos = 0
 let spongeRate = 0
 
 /** Start a new sponge with the given rate (state zeroed). */
 export function spongeInit(rate: number): void {
-  ST.fill(0)
+  ST.set(ZERO_STATE)
   spongePos = 0
   spongeRate = rate
 }

@@ -3,66 +3,40 @@
 // Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public). All scratch is module-level and
 // wiped by wipeScratch() (index.ts) before every exported op returns.
 import { RATE_SHA3_512, DS_SHA3, hashOnce } from './keccak.ts'
-import { ntt, invNtt, multiplyNttsReduce, polyAdd, polySubFrom, polyToMont, sampleNtt, prfCbd, encodePoly, decodePoly } from './poly.ts'
+import { ntt, invNtt, multiplyNttsReduce, polyAdd, polySubFrom, polyToMont, prfCbd, encodePoly, decodePoly } from './poly.ts'
+import { expandMatrix } from './cache.ts'
+import { scratchI16, scratchI32, scratchU8 } from './scratch.ts'
 
-const poly = () => new Int16Array(256)
+const poly = () => scratchI16(256)
 const vec = () => [poly(), poly(), poly(), poly()] as const
 
-// ---- Scratch (the wasm core's S_* regions; all may hold secrets).
-export const S_GIN = new Uint8Array(64) // G / H input: d‖k or m‖h
-export const S_GOUT = new Uint8Array(64) // G output: ρ‖σ or K‖r
-export const S_RHO = new Int32Array(8) // ρ as words (SampleNTT input)
-export const S_SIGMA = new Int32Array(8) // σ or r as words (PRF input)
-
-// ---- The matrix Â of the last ρ (public: Â = SampleNTT(ρ‖j‖i) depends only on the public seed ρ of ek).
-// An edge worker with a long-lived key re-derives the same Â on every decapsulation (re-encryption) and
-// encapsulation to it: keeping the last one saves k² SampleNTT calls (≈ 3 ms of ≈ 10 ms for ML-KEM-768 in
-// js-compute). Not scratch, not wiped: public data. A hit or miss reveals only whether ρ repeated (public).
-const MATRIX = Array.from({ length: 16 }, poly) // Â[i][j] at MATRIX[4i + j]
-const MATRIX_RHO = new Int32Array(8)
-let matrixK = 0 // 0: nothing cached
+// ---- Scratch (the wasm core's S_* regions; all may hold secrets), in the arena of scratch.ts.
+export const S_GIN = scratchU8(64) // G / H input: d‖k or m‖h
+export const S_GOUT = scratchU8(64) // G output: ρ‖σ or K‖r
+export const S_RHO = scratchI32(8) // ρ as words (SampleNTT input)
+export const S_SIGMA = scratchI32(8) // σ or r as words (PRF input)
 export const S_VS = vec() // ŝ or ŷ
 export const S_VE = vec() // ê or e1
-export const S_VT = vec() // t̂
+export const S_VT = vec() // t̂ (key generation)
 export const S_VU = vec() // u / û
 export const S_PV = poly() // v / e2 / w
 export const S_PM = poly() // μ or the inner product
 
-/** Every scratch array of this file, for wiping. */
-export const KPKE_SCRATCH: { fill(v: number): unknown }[] = [S_GIN, S_GOUT, S_RHO, S_SIGMA, ...S_VS, ...S_VE, ...S_VT, ...S_VU, S_PV, S_PM]
-
 /** 8 little-endian 32-bit words of b[p .. p+32). */
-function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
+export function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
   for (let i = 0; i < 8; i++, p += 4) w[i] = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)
 }
 
-/** Â for ρ in S_RHO and rank k into MATRIX (Alg 13 steps 3-7 / Alg 14 steps 4-8), unless it is already
- *  there (same k and ρ: a public comparison). Â[i][j] ← SampleNTT(ρ‖j‖i). */
-function expandMatrix(k: number): void {
-  let same = matrixK === k ? 1 : 0
-  for (let i = 0; i < 8; i++) if (MATRIX_RHO[i] !== S_RHO[i]) same = 0
-  if (same) return
-  matrixK = 0 // invalid until complete
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleNtt(MATRIX[4 * i + j]!, S_RHO, j, i)
-  MATRIX_RHO.set(S_RHO)
-  matrixK = k
-}
-
 /** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16, one row per
- *  multiplyNttsReduce pass. Â comes from expandMatrix (the wasm core samples entry by entry into an
- *  accumulator instead). Public-only control flow. */
+ *  multiplyNttsReduce pass. Â (for ρ in S_RHO) comes from the public cache (cache.ts), sampled on a miss
+ *  (the wasm core samples entry by entry into an accumulator instead). Public-only control flow. */
 function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean): void {
-  expandMatrix(k)
+  const a = expandMatrix(S_RHO, k)
   for (let i = 0; i < k; i++) {
     const row: Int16Array[] = []
-    for (let j = 0; j < k; j++) row.push(MATRIX[transposed ? 4 * j + i : 4 * i + j]!)
+    for (let j = 0; j < k; j++) row.push(a[transposed ? 4 * j + i : 4 * i + j]!)
     multiplyNttsReduce(out[i]!, row, v, k)
   }
-}
-
-/** Forget the cached Â (tests: measure and check the uncached path). */
-export function clearMatrixCache(): void {
-  matrixK = 0
 }
 
 /** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */
@@ -95,13 +69,12 @@ export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8A
   for (let i = 0; i < k; i++) encodePoly(dk, i * 384, s[i]!, 12)
 }
 
-/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14): ek at ek[ekOff..], m = m[mOff..+32), r = r[rOff..+32).
- *  ek must already have passed the §7.2 check. Writes c (32(du·k + dv) bytes) to ct at 0. */
-export function kpkeEncrypt(ek: Uint8Array, ekOff: number, m: Uint8Array, mOff: number, r: Uint8Array, rOff: number, k: number, eta1: number, du: number, dv: number, ct: Uint8Array): void {
-  const y = S_VS, e1 = S_VE, t = S_VT, u = S_VU, e2 = S_PV, v = S_PM
-  // steps 2-3: t̂ ← ByteDecode12(ek[0:384k]), ρ ← ek[384k:]
-  for (let i = 0; i < k; i++) decodePoly(t[i]!, ek, ekOff + i * 384, 12)
-  loadWords(S_RHO, ek, ekOff + k * 384)
+/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
+ *  (public, from the ek cache) and ρ = ek[384k:] at rho[rhoOff..+32). m = m[mOff..+32), r = r[rOff..+32).
+ *  ek must already have passed the §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */
+export function kpkeEncrypt(t: readonly Int16Array[], rho: Uint8Array, rhoOff: number, m: Uint8Array, mOff: number, r: Uint8Array, rOff: number, k: number, eta1: number, du: number, dv: number, ct: Uint8Array): void {
+  const y = S_VS, e1 = S_VE, u = S_VU, e2 = S_PV, v = S_PM
+  loadWords(S_RHO, rho, rhoOff)
   // steps 9-17: y, e1, e2 from PRF(r, N)
   loadWords(S_SIGMA, r, rOff)
   for (let i = 0; i < k; i++) prfCbd(y[i]!, S_SIGMA, i, eta1)

@@ -12,7 +12,8 @@
 // product below is an exact integer in a double (< 2^53, bound in the comment), so `x * y` then a
 // 32-bit operator (`>>`, `<<`, `|`) equals the wasm core's i32 arithmetic.
 import { keccakF1600 } from './keccak-f1600.ts'
-import { ST } from './keccak.ts'
+import { ST, ZERO_STATE } from './keccak.ts'
+import { scratchI32 } from './scratch.ts'
 
 /** The ML-KEM modulus q = 3329 = 2^8·13 + 1 (FIPS 203 §2.4). */
 export const Q = 3329
@@ -231,7 +232,7 @@ export function polyToMont(r: Int16Array): void {
  *  padding are written straight into the state (one block). Branches depend only on the public ρ. */
 export function sampleNtt(out: Int16Array, rho: Int32Array, col: number, row: number): void {
   const st = ST
-  st.fill(0)
+  st.set(ZERO_STATE)
   for (let i = 0; i < 8; i++) st[i] = rho[i]!
   st[8] = col | (row << 8) | (0x1f << 16) // bytes 32, 33, then the SHAKE domain/pad byte 0x1f
   st[41] = 0x80 << 24 // last pad bit at byte 167 = RATE_SHAKE128 − 1
@@ -270,13 +271,13 @@ export function rejectSample(out: Int16Array, j: number): number {
 }
 
 /** η = 3 PRF output: 192 bytes as 48 words (S_PRFOUT). Wiped by the ops in index.ts. */
-export const PRF_BUF = new Int32Array(48)
+export const PRF_BUF = scratchI32(48)
 
 /** PRF_η(σ, N) = SHAKE256(σ‖N, 64η) (§4.1, eq. 4.3) followed by SamplePolyCBD_η (Algorithm 8). σ is 8
  *  words; σ‖N and the padding fit one block and are written straight into the state. */
 export function prfCbd(out: Int16Array, sigma: Int32Array, n: number, eta: number): void {
   const st = ST
-  st.fill(0)
+  st.set(ZERO_STATE)
   for (let i = 0; i < 8; i++) st[i] = sigma[i]!
   st[8] = n | (0x1f << 8)
   st[33] = 0x80 << 24 // byte 135 = RATE_256 − 1
