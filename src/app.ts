@@ -8,6 +8,7 @@ import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
+import type { MlKemJsBackend } from './mlkem/js/api.ts'
 import { ErrorCode, codeForStatus, problem } from './problem.ts'
 import type { registerServiceRoutes, ServiceContextFor, ServiceEnv } from './service/routes.ts'
 
@@ -23,7 +24,7 @@ export interface RuntimeInfo {
 export interface AppDeps {
   runtime: RuntimeInfo
   /** The ML-KEM implementation this runtime runs, or null where none is wired in yet. */
-  mlkem: { getBackend(): MlKemBackend | undefined } | null
+  mlkem: { getBackend(): MlKemBackend | MlKemJsBackend | undefined } | null
   /**
    * X25519, HKDF, AEADs and ML-KEM-768 for X-Wing and HPKE, chosen by capability once per isolate on
    * first use (src/crypto/select.ts lazyBackends), or null where none is wired in yet.

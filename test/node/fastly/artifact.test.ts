@@ -86,6 +86,9 @@ describe('Fastly artifact (bin/main.wasm under the harness host)', () => {
       wasmSimd: false,
       webCrypto: { x25519: false, hkdf: false, aesGcm: false, mlKem768: false },
     })
+    // No WebAssembly: the TypeScript ML-KEM core serves ML-KEM-768.
+    expect(body.mlkem).toMatchObject({ name: 'pq-edge-js', module: 'typescript' })
+    expect(body.backends).toMatchObject({ mlkem768: 'pq-edge-js' })
     // The request really went through the engine and the host: downstream request in, one response out.
     expect(trace).toContain('fastly_http_req.body_downstream_get')
     expect(trace.filter((c) => c === 'fastly_http_resp.send_downstream')).toHaveLength(1)
@@ -99,11 +102,15 @@ describe('Fastly artifact (bin/main.wasm under the harness host)', () => {
     expect(res.json()).toMatchObject({ status: 404, code: 'not_found', type: '/problems/not_found' })
   })
 
-  it.each(['/v1/keys', '/v1/config/app/x', '/metrics'])('%s: 503 service_unavailable until the Fastly service is wired in', (path) => {
+  // The service is wired in, but this host links no Secret Store (and a CI build has no fastly-keys.json):
+  // the service refuses to start, saying what is missing (service.test.ts covers a configured one).
+  it.each(['/v1/keys', '/v1/config/app/x', '/metrics'])('%s: 500 service_misconfigured when nothing is configured', (path) => {
     const res = send({ method: 'GET', path })
-    expect(res.status).toBe(503)
+    expect(res.status).toBe(500)
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json\b/)
-    expect(res.json()).toMatchObject({ status: 503, code: 'service_unavailable' })
+    const body = res.json() as { detail: string }
+    expect(body).toMatchObject({ status: 500, code: 'service_misconfigured' })
+    expect(body.detail).toMatch(/pq-edge-secrets|fastly:keys/)
   })
 
   it('DELETE /health: 405 method_not_allowed with Allow', () => {
