@@ -4,7 +4,10 @@
 import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto'
 import { x25519 as noble } from '@noble/curves/ed25519.js'
 import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { jsX25519, x25519Sync } from '../../../src/crypto/x25519-js.ts'
+import { computeBaseTable, niels } from './x25519-table.ts'
 
 const CASES = Number(process.env.PQ_EDGE_DIFF_CASES ?? 1000)
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex')
@@ -38,8 +41,8 @@ describe('RFC 7748 §5.2', () => {
   })
 
   it('matches the iterated results after 1 and 1,000 iterations', () => {
-    let k = BASE
-    let u = BASE
+    let k: Uint8Array = BASE
+    let u: Uint8Array = BASE
     const after: Record<number, string> = {}
     for (let i = 1; i <= 1000; i++) {
       const r = x25519Sync.scalarMult(k, u)
@@ -163,6 +166,24 @@ describe(`differential: ${CASES} random cases`, () => {
       expect(hex(A)).toBe(hex(x25519Sync.scalarMult(a, BASE)))
       expect(hex(x25519Sync.sharedSecret(a, x25519Sync.publicKey(b)))).toBe(hex(x25519Sync.sharedSecret(b, A)))
     }
+  })
+})
+
+describe('the fixed-base table (BASE_TABLE)', () => {
+  it('equals an independent affine computation and @noble/curves, point by point', () => {
+    const source = readFileSync(new URL('../../../src/crypto/x25519-js.ts', import.meta.url), 'utf8')
+    const positions = Number(/const POSITIONS = (\d+)/.exec(source)![1])
+    const block = /const BASE_TABLE: readonly bigint\[\] = \[\n([^\]]*)\]/.exec(source)![1]!
+    const literal = [...block.matchAll(/(0x[0-9a-f]+|\d+)n/g)].map((m) => BigInt(m[1]!))
+    const points = computeBaseTable(positions)
+    expect(points).toHaveLength(9 * positions)
+    expect(literal).toEqual(niels(points))
+    const group = 64 / positions
+    points.forEach((p, i) => {
+      const a = BigInt(i % 9)
+      const q = a === 0n ? { x: 0n, y: 1n } : ed25519.Point.BASE.multiply(a << BigInt(4 * group * Math.floor(i / 9))).toAffine()
+      expect([p.x, p.y]).toEqual([q.x, q.y])
+    })
   })
 })
 
