@@ -121,7 +121,7 @@ export async function runInEngine(source: string): Promise<Record<string, unknow
 const profileEntry = (rounds: number) => `
 import { keccakF1600 } from './src/mlkem/js/keccak-f1600.ts'
 import { ST, hashOnce, RATE_256, DS_SHA3 } from './src/mlkem/js/keccak.ts'
-import { ntt, invNtt, multiplyNttsReduce, sampleNtt, prfCbd, encodePoly, decodePoly, polyAdd, polyToMont } from './src/mlkem/js/poly.ts'
+import { ntt, invNtt, multiplyNttsReduce, sampleNtt, prfCbd, encodePoly12, encodeTHat, compressEncodeSum, encodeMessage, decodePoly } from './src/mlkem/js/poly.ts'
 import { checkEncapsulationKey, checkDecapsulationKey, wipeScratch } from './src/mlkem/js/index.ts'
 import { createJsMlKem } from './src/mlkem/js/api.ts'
 
@@ -133,6 +133,7 @@ const msg = new Uint8Array(32).map((_, i) => (i * 91 + 5) & 255)
 const key = kem.keygen(seed)
 const ct = kem.encapsulate(key.publicKey, msg).cipherText
 const polys = [0, 1, 2, 3].map((n) => Int16Array.from({ length: 256 }, (_, i) => ((i * 1103 + n * 77) % 3329) - 1664))
+const canonical = polys.map((p) => p.map((x) => x + 1664))
 const rho = Int32Array.of(1, 2, 3, 4, 5, 6, 7, 8)
 const out = new Int16Array(256)
 const bytes = new Uint8Array(1568)
@@ -144,13 +145,12 @@ const parts = {
   prfCbd2: () => prfCbd(out, rho, counter++ & 7, 2),
   ntt: () => ntt(polys[0]),
   invNtt: () => invNtt(polys[1]),
-  multiplyNtts3: () => multiplyNttsReduce(out, polys, polys, 3),
-  polyAdd: () => polyAdd(polys[2], polys[3]),
-  polyToMont: () => polyToMont(polys[2]),
-  encode12: () => encodePoly(bytes, 0, polys[0], 12),
-  encode10: () => encodePoly(bytes, 0, polys[0], 10),
-  encode4: () => encodePoly(bytes, 0, polys[0], 4),
-  encode1: () => encodePoly(bytes, 0, polys[0], 1),
+  multiplyNtts3: () => multiplyNttsReduce(out, canonical, polys, 3),
+  encode12: () => encodePoly12(bytes, 0, polys[0]),
+  encodeTHat: () => encodeTHat(bytes, 0, polys[0], polys[1]),
+  compressEncodeSum10: () => compressEncodeSum(bytes, 0, polys[0], polys[1], 10),
+  compressEncodeSum4: () => compressEncodeSum(bytes, 0, polys[0], polys[1], 4),
+  encodeMessage: () => encodeMessage(bytes, 0, polys[0], polys[1]),
   decode12: () => decodePoly(out, key.publicKey, 0, 12),
   decode10: () => decodePoly(out, ct, 0, 10),
   decode4: () => decodePoly(out, ct, 960, 4),

@@ -3,7 +3,7 @@
 // Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public). All scratch is module-level and
 // wiped by wipeScratch() (index.ts) before every exported op returns.
 import { RATE_SHA3_512, DS_SHA3, hashOnce } from './keccak.ts'
-import { ntt, invNtt, multiplyNttsReduce, polyAdd, polySubFrom, polyToMont, prfCbd, encodePoly, decodePoly } from './poly.ts'
+import { ntt, invNtt, multiplyNttsReduce, prfCbd, encodePoly12, encodeTHat, compressEncodeSum, encodeMessage, addMessage, decodePoly } from './poly.ts'
 import { expandMatrix } from './cache.ts'
 import { scratchI16, scratchI32, scratchU8 } from './scratch.ts'
 
@@ -60,13 +60,10 @@ export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8A
   for (let i = 0; i < k; i++) { ntt(s[i]!); ntt(e[i]!) }
   // step 18: t̂ ← Â ∘ ŝ + ê; step 19: ek ← ByteEncode12(t̂)‖ρ
   matrixTimesVector(t, s, k, false)
-  for (let i = 0; i < k; i++) {
-    polyToMont(t[i]!); polyAdd(t[i]!, e[i]!)
-    encodePoly(ek, i * 384, t[i]!, 12)
-  }
+  for (let i = 0; i < k; i++) encodeTHat(ek, i * 384, t[i]!, e[i]!)
   ek.set(gout.subarray(0, 32), k * 384)
   // step 20: dk ← ByteEncode12(ŝ)
-  for (let i = 0; i < k; i++) encodePoly(dk, i * 384, s[i]!, 12)
+  for (let i = 0; i < k; i++) encodePoly12(dk, i * 384, s[i]!)
 }
 
 /** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
@@ -81,18 +78,15 @@ export function kpkeEncrypt(t: readonly Int16Array[], rho: Uint8Array, rhoOff: n
   for (let i = 0; i < k; i++) prfCbd(e1[i]!, S_SIGMA, k + i, 2)
   prfCbd(e2, S_SIGMA, 2 * k, 2)
   for (let i = 0; i < k; i++) ntt(y[i]!)
-  // step 19: u ← NTT^-1(Âᵀ ∘ ŷ) + e1
+  // steps 19 + 22: u ← NTT^-1(Âᵀ ∘ ŷ) + e1, c1 ← ByteEncode_du(Compress_du(u)) (the sum fused into the encoder)
   matrixTimesVector(u, y, k, true)
-  for (let i = 0; i < k; i++) { invNtt(u[i]!); polyAdd(u[i]!, e1[i]!) }
-  // steps 20-21: μ ← Decompress1(ByteDecode1(m)); v ← NTT^-1(t̂ᵀ ∘ ŷ) + e2 + μ
+  for (let i = 0; i < k; i++) { invNtt(u[i]!); compressEncodeSum(ct, i * (du << 5), u[i]!, e1[i]!, du) }
+  // steps 20-21 + 23: μ ← Decompress1(ByteDecode1(m)) added to e2; v ← NTT^-1(t̂ᵀ ∘ ŷ) + (e2 + μ),
+  // c2 ← ByteEncode_dv(Compress_dv(v))
   innerProduct(v, t, y, k)
   invNtt(v)
-  polyAdd(v, e2)
-  decodePoly(e2, m, mOff, 1) // e2 is no longer needed: reuse it for μ
-  polyAdd(v, e2)
-  // steps 22-23: c1 ← ByteEncode_du(Compress_du(u)), c2 ← ByteEncode_dv(Compress_dv(v))
-  for (let i = 0; i < k; i++) encodePoly(ct, i * (du << 5), u[i]!, du)
-  encodePoly(ct, k * (du << 5), v, dv)
+  addMessage(e2, m, mOff)
+  compressEncodeSum(ct, k * (du << 5), v, e2, dv)
 }
 
 /** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut at 0.
@@ -104,10 +98,8 @@ export function kpkeDecrypt(dk: Uint8Array, c: Uint8Array, k: number, du: number
   decodePoly(v, c, k * (du << 5), dv)
   // step 5: ŝ ← ByteDecode12(dk)
   for (let i = 0; i < k; i++) decodePoly(s[i]!, dk, i * 384, 12)
-  // step 6: w ← v' − NTT^-1(ŝᵀ ∘ NTT(u'))
+  // steps 6-7: w ← v' − NTT^-1(ŝᵀ ∘ NTT(u')), m ← ByteEncode1(Compress1(w)) (the difference fused into the encoder)
   innerProduct(w, s, u, k)
   invNtt(w)
-  polySubFrom(w, v)
-  // step 7: m ← ByteEncode1(Compress1(w))
-  encodePoly(mOut, 0, w, 1)
+  encodeMessage(mOut, 0, v, w)
 }

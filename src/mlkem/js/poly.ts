@@ -91,33 +91,48 @@ export function initTables(): void {
   INV_ZZP = zetaP(INV_ZZ)
 }
 
-/** Two Cooley–Tukey layers at once (lengths len and len/2) for NTT, as in ../assembly/poly.ts:
- *  each group (j, j+len/2, j+len, j+3len/2) is loaded once, gets both layers' butterflies, stored once.
+/** Three Cooley–Tukey layers at once for NTT (lengths 4u, 2u, u with u = len/4), as the wasm core's two-layer
+ *  groups taken one step further: each group of 8 coefficients (j + m·u, m = 0..7) is loaded once into
+ *  locals, gets all three layers' butterflies and is stored once (typed-array accesses cost far more
+ *  than local arithmetic in the interpreter). Block G of 8u coefficients uses ζ index k1 = 128/len + G
+ *  (k1Start = 128/len for G = 0) for the first layer, 2k1 and 2k1+1 for the second, 4k1 .. 4k1+3 for the third (Alg 9 step 4, i
+ *  counting up). Same butterflies in the same order as Alg 9: the same integers as the two-layer form.
  *  mulZeta written out: |a| ≤ 8q < 2^15, so a·zp < 2^30. Public loop bounds and table indices only. */
-function nttLayers2(f: Int16Array, len: number, k: number): void {
-  const h = len >> 1
-  for (let s = 0, b = k; s < 256; s += len << 1, b++) {
-    const z1 = ZETA[b]!, zp1 = ZETA_P[b]!
-    const z2 = ZETA[b << 1]!, zp2 = ZETA_P[b << 1]!
-    const z3 = ZETA[(b << 1) + 1]!, zp3 = ZETA_P[(b << 1) + 1]!
-    for (let j = s, e = s + h; j < e; j++) {
-      const i1 = j + h, i2 = j + len, i3 = i2 + h
-      let a0 = f[j]!, a1 = f[i1]!, a2 = f[i2]!, a3 = f[i3]!
-      let t = a2 * z1 - ((a2 * zp1 + 16384) >> 15) * Q; a2 = a0 - t; a0 += t
-      t = a3 * z1 - ((a3 * zp1 + 16384) >> 15) * Q; a3 = a1 - t; a1 += t
-      t = a1 * z2 - ((a1 * zp2 + 16384) >> 15) * Q; a1 = a0 - t; a0 += t
-      t = a3 * z3 - ((a3 * zp3 + 16384) >> 15) * Q; a3 = a2 - t; a2 += t
-      f[j] = a0; f[i1] = a1; f[i2] = a2; f[i3] = a3
+function nttLayers3(f: Int16Array, len: number, k1Start: number): void {
+  const u = len >> 2
+  for (let s = 0, k1 = k1Start; s < 256; s += len << 1, k1++) {
+    const z1 = ZETA[k1]!, p1 = ZETA_P[k1]!
+    const z2 = ZETA[2 * k1]!, p2 = ZETA_P[2 * k1]!, z3 = ZETA[2 * k1 + 1]!, p3 = ZETA_P[2 * k1 + 1]!
+    const z4 = ZETA[4 * k1]!, p4 = ZETA_P[4 * k1]!, z5 = ZETA[4 * k1 + 1]!, p5 = ZETA_P[4 * k1 + 1]!
+    const z6 = ZETA[4 * k1 + 2]!, p6 = ZETA_P[4 * k1 + 2]!, z7 = ZETA[4 * k1 + 3]!, p7 = ZETA_P[4 * k1 + 3]!
+    for (let j = s, e = s + u; j < e; j++) {
+      const i1 = j + u, i2 = i1 + u, i3 = i2 + u, i4 = i3 + u, i5 = i4 + u, i6 = i5 + u, i7 = i6 + u
+      let a0 = f[j]!, a1 = f[i1]!, a2 = f[i2]!, a3 = f[i3]!, a4 = f[i4]!, a5 = f[i5]!, a6 = f[i6]!, a7 = f[i7]!
+      // layer len: (m, m+4) with ζ[k1]
+      let t = a4 * z1 - ((a4 * p1 + 16384) >> 15) * Q; a4 = a0 - t; a0 += t
+      t = a5 * z1 - ((a5 * p1 + 16384) >> 15) * Q; a5 = a1 - t; a1 += t
+      t = a6 * z1 - ((a6 * p1 + 16384) >> 15) * Q; a6 = a2 - t; a2 += t
+      t = a7 * z1 - ((a7 * p1 + 16384) >> 15) * Q; a7 = a3 - t; a3 += t
+      // layer len/2: (0,2), (1,3) with ζ[2k1]; (4,6), (5,7) with ζ[2k1+1]
+      t = a2 * z2 - ((a2 * p2 + 16384) >> 15) * Q; a2 = a0 - t; a0 += t
+      t = a3 * z2 - ((a3 * p2 + 16384) >> 15) * Q; a3 = a1 - t; a1 += t
+      t = a6 * z3 - ((a6 * p3 + 16384) >> 15) * Q; a6 = a4 - t; a4 += t
+      t = a7 * z3 - ((a7 * p3 + 16384) >> 15) * Q; a7 = a5 - t; a5 += t
+      // layer len/4: (0,1), (2,3), (4,5), (6,7) with ζ[4k1 .. 4k1+3]
+      t = a1 * z4 - ((a1 * p4 + 16384) >> 15) * Q; a1 = a0 - t; a0 += t
+      t = a3 * z5 - ((a3 * p5 + 16384) >> 15) * Q; a3 = a2 - t; a2 += t
+      t = a5 * z6 - ((a5 * p6 + 16384) >> 15) * Q; a5 = a4 - t; a4 += t
+      t = a7 * z7 - ((a7 * p7 + 16384) >> 15) * Q; a7 = a6 - t; a6 += t
+      f[j] = a0; f[i1] = a1; f[i2] = a2; f[i3] = a3; f[i4] = a4; f[i5] = a5; f[i6] = a6; f[i7] = a7
     }
   }
 }
 
-/** NTT (FIPS 203 Algorithm 9), in place: layers 128/64, 32/16, 8/4, then the len-2 layer fused with the
+/** NTT (FIPS 203 Algorithm 9), in place: layers 128/64/32, 16/8/4, then the len-2 layer fused with the
  *  final Barrett reduction. Constant time: loop bounds and table indices depend only on the layer. */
 export function ntt(f: Int16Array): void {
-  nttLayers2(f, 128, 1)
-  nttLayers2(f, 32, 4)
-  nttLayers2(f, 8, 16)
+  nttLayers3(f, 128, 1)
+  nttLayers3(f, 16, 8)
   for (let s = 0, b = 64; s < 256; s += 4, b++) {
     const z = ZETA[b]!, zp = ZETA_P[b]!
     const a0 = f[s]!, a1 = f[s + 1]!, a2 = f[s + 2]!, a3 = f[s + 3]!
@@ -129,35 +144,50 @@ export function ntt(f: Int16Array): void {
   }
 }
 
-/** Two Gentleman–Sande layers at once (lengths len and 2len) for NTT^-1 on groups (j, j+len, j+2len,
- *  j+3len), kA = 256/len − 1, kC = 128/len − 1; only the second layer's sums are Barrett-reduced. */
-function invNttLayers2(f: Int16Array, len: number, kA: number, kC: number): void {
-  for (let s = 0, B = 0; s < 256; s += len << 2, B++) {
-    const ia = kA - (B << 1), ic = kC - B
-    const zA = ZETA[ia]!, zpA = ZETA_P[ia]!
-    const zB = ZETA[ia - 1]!, zpB = ZETA_P[ia - 1]!
-    const zC = ZETA[ic]!, zpC = ZETA_P[ic]!
+/** Three Gentleman–Sande layers at once for NTT^-1 (lengths len, 2len, 4len) on groups of 8 coefficients
+ *  (j + m·len, m = 0..7) in blocks G of 8·len: ζ indices (Alg 10, i counting down) kA − (4G + i)
+ *  for the four pairs of the first layer, kB − (2G + i) for the second, kC − G for the third, with
+ *  kA = 256/len − 1, kB = 128/len − 1, kC = 64/len − 1; a pair (lo, hi) becomes (lo + hi, ζ·(hi − lo)). Only the four third-layer sums are
+ *  Barrett-reduced: from inputs |x| ≤ q they reach at most 8q (< 2^15; mulZeta inputs ≤ 8q keep
+ *  a·zp < 2^31), and every output leaves with |x| ≤ q. */
+function invNttLayers3(f: Int16Array, len: number, kA: number, kB: number, kC: number): void {
+  for (let s = 0, G = 0; s < 256; s += len << 3, G++) {
+    const ia = kA - 4 * G, ib = kB - 2 * G, ic = kC - G
+    const z0 = ZETA[ia]!, p0 = ZETA_P[ia]!, z1 = ZETA[ia - 1]!, p1 = ZETA_P[ia - 1]!
+    const z2 = ZETA[ia - 2]!, p2 = ZETA_P[ia - 2]!, z3 = ZETA[ia - 3]!, p3 = ZETA_P[ia - 3]!
+    const z4 = ZETA[ib]!, p4 = ZETA_P[ib]!, z5 = ZETA[ib - 1]!, p5 = ZETA_P[ib - 1]!
+    const z6 = ZETA[ic]!, p6 = ZETA_P[ic]!
     for (let j = s, e = s + len; j < e; j++) {
-      const i1 = j + len, i2 = i1 + len, i3 = i2 + len
-      let a0 = f[j]!, a1 = f[i1]!, a2 = f[i2]!, a3 = f[i3]!
-      let t = a0; a0 = t + a1; t = a1 - t; a1 = t * zA - ((t * zpA + 16384) >> 15) * Q
-      t = a2; a2 = t + a3; t = a3 - t; a3 = t * zB - ((t * zpB + 16384) >> 15) * Q
-      t = a0; let x = t + a2; a0 = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-      x = a2 - t; a2 = x * zC - ((x * zpC + 16384) >> 15) * Q
-      t = a1; x = t + a3; a1 = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-      x = a3 - t; a3 = x * zC - ((x * zpC + 16384) >> 15) * Q
-      f[j] = a0; f[i1] = a1; f[i2] = a2; f[i3] = a3
+      const i1 = j + len, i2 = i1 + len, i3 = i2 + len, i4 = i3 + len, i5 = i4 + len, i6 = i5 + len, i7 = i6 + len
+      let a0 = f[j]!, a1 = f[i1]!, a2 = f[i2]!, a3 = f[i3]!, a4 = f[i4]!, a5 = f[i5]!, a6 = f[i6]!, a7 = f[i7]!
+      // layer len: (0,1), (2,3), (4,5), (6,7)
+      let t = a1 - a0; a0 += a1; a1 = t * z0 - ((t * p0 + 16384) >> 15) * Q
+      t = a3 - a2; a2 += a3; a3 = t * z1 - ((t * p1 + 16384) >> 15) * Q
+      t = a5 - a4; a4 += a5; a5 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+      t = a7 - a6; a6 += a7; a7 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+      // layer 2len: (0,2), (1,3) with ζ[ib]; (4,6), (5,7) with ζ[ib − 1]
+      t = a2 - a0; a0 += a2; a2 = t * z4 - ((t * p4 + 16384) >> 15) * Q
+      t = a3 - a1; a1 += a3; a3 = t * z4 - ((t * p4 + 16384) >> 15) * Q
+      t = a6 - a4; a4 += a6; a6 = t * z5 - ((t * p5 + 16384) >> 15) * Q
+      t = a7 - a5; a5 += a7; a7 = t * z5 - ((t * p5 + 16384) >> 15) * Q
+      // layer 4len: (m, m+4) with ζ[ic]; the sums Barrett-reduced
+      t = a4 - a0; a0 += a4; a4 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      t = a5 - a1; a1 += a5; a5 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      t = a6 - a2; a2 += a6; a6 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      t = a7 - a3; a3 += a7; a7 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q; f[i1] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
+      f[i2] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q; f[i3] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
+      f[i4] = a4; f[i5] = a5; f[i6] = a6; f[i7] = a7
     }
   }
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), in place: layers 2/4, 8/16, 32/64, then the len-128 layer fused with
+/** NTT^-1 (FIPS 203 Algorithm 10), in place: layers 2/4/8, 16/32/64, then the len-128 layer fused with
  *  the final scale ·128^-1·2^16 (inputs carry 2^-16 from Montgomery-reduced MultiplyNTTs sums).
  *  Constant time: data-independent control flow and indices. */
 export function invNtt(f: Int16Array): void {
-  invNttLayers2(f, 2, 127, 63)
-  invNttLayers2(f, 8, 31, 15)
-  invNttLayers2(f, 32, 7, 3)
+  invNttLayers3(f, 2, 127, 63, 31)
+  invNttLayers3(f, 16, 15, 7, 3)
   const zsp = INV_ZSP, zz = INV_ZZ, zzp = INV_ZZP
   for (let j = 0; j < 128; j++) {
     const a = f[j]!, b = f[j + 128]!
@@ -167,63 +197,34 @@ export function invNtt(f: Int16Array): void {
 }
 
 /** r = MontgomeryReduce(Σ_j a[j] ∘ b[j]), j < k: MultiplyNTTs (FIPS 203 Algorithm 11) from BaseCaseMultiply
- *  (Algorithm 12) on each pair, (a0 + a1X)(b0 + b1X) mod (X² − γ_i), summed over the k products. The
- *  wasm core's baseMulAcc (k times into an i32 accumulator) + accReduce, fused: for each pair the k
- *  products are summed in locals and reduced once, so no accumulator array is loaded, stored or cleared
- *  (array accesses cost ~10 interpreter instructions each). Same integers as the wasm core: lazy sums
- *  |Σ| < k·2q² < q·2^15; |a1·b1| < 2^24, so a1·b1·QINV < 2^40 is exact. Result carries 2^-16. */
+ *  (Algorithm 12) on each pair, (a0 + a1X)(b0 + b1X) mod (X² − γ_i), summed over the k products. For
+ *  each pair the k products are summed in locals and reduced once, so no accumulator array is loaded,
+ *  stored or cleared (array accesses cost ~10 interpreter instructions each); the γ-terms are summed
+ *  before their Montgomery reduction too: Σ_j a0·b0 + MontgomeryReduce(Σ_j a1·b1)·γR, one reduction
+ *  per pair instead of k. Bounds: every a[j] is canonical (Â, t̂ or ŝ from ByteDecode12: 0 ≤ a < q)
+ *  and every b[j] an NTT output (Barrett-reduced: |b| ≤ q/2 + 1), so |Σ a1·b1| ≤ 4·q·(q/2+1) < 2^25
+ *  (times QINV < 2^41: exact) and both lazy sums stay below q·2^15, the Montgomery input bound. Result
+ *  carries 2^-16. */
 export function multiplyNttsReduce(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
   const gamma = GAMMA_R
   const a0 = a[0]!, b0 = b[0]!, a1 = a[1]!, b1 = b[1]!
   const a2 = k > 2 ? a[2]! : a1, b2 = k > 2 ? b[2]! : b1, a3 = k > 3 ? a[3]! : a1, b3 = k > 3 ? b[3]! : b1
   for (let i = 0, c = 0; i < 128; i++, c += 2) {
-    const g = gamma[i]!
     let x0 = a0[c]!, x1 = a0[c + 1]!, y0 = b0[c]!, y1 = b0[c + 1]!
-    let p = x1 * y1
-    let s0 = x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
-    let s1 = x0 * y1 + x1 * y0
+    let p = x1 * y1, s0 = x0 * y0, s1 = x0 * y1 + x1 * y0
     x0 = a1[c]!; x1 = a1[c + 1]!; y0 = b1[c]!; y1 = b1[c + 1]!
-    p = x1 * y1
-    s0 += x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
-    s1 += x0 * y1 + x1 * y0
+    p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
     if (k > 2) {
       x0 = a2[c]!; x1 = a2[c + 1]!; y0 = b2[c]!; y1 = b2[c + 1]!
-      p = x1 * y1
-      s0 += x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
-      s1 += x0 * y1 + x1 * y0
+      p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
       if (k > 3) {
         x0 = a3[c]!; x1 = a3[c + 1]!; y0 = b3[c]!; y1 = b3[c + 1]!
-        p = x1 * y1
-        s0 += x0 * y0 + ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * g
-        s1 += x0 * y1 + x1 * y0
+        p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
       }
     }
+    s0 += ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * gamma[i]!
     r[c] = (s0 - (((s0 * QINV) << 16) >> 16) * Q) >> 16
     r[c + 1] = (s1 - (((s1 * QINV) << 16) >> 16) * Q) >> 16
-  }
-}
-
-/** r = r + b (coefficient-wise, Barrett-reduced). */
-export function polyAdd(r: Int16Array, b: Int16Array): void {
-  for (let j = 0; j < 256; j++) {
-    const x = r[j]! + b[j]!
-    r[j] = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-  }
-}
-
-/** r = a − r (coefficient-wise, Barrett-reduced). */
-export function polySubFrom(r: Int16Array, a: Int16Array): void {
-  for (let j = 0; j < 256; j++) {
-    const x = a[j]! - r[j]!
-    r[j] = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-  }
-}
-
-/** r = r · 2^16 mod q (converts a Montgomery-reduced product back to the plain domain). */
-export function polyToMont(r: Int16Array): void {
-  for (let j = 0; j < 256; j++) {
-    const a = r[j]! * R2_MOD_Q
-    r[j] = (a - (((a * QINV) << 16) >> 16) * Q) >> 16
   }
 }
 
@@ -337,23 +338,40 @@ function compress(x: number, d: number): number {
   }
 }
 
-/** ByteEncode_d(Compress_d(f)) (Algorithm 5, eq. 4.7) to out at o; d = 12 encodes the canonical f without
- *  compression. Bit-packing loops depend only on the public d. */
-export function encodePoly(out: Uint8Array, o: number, f: Int16Array, d: number): void {
-  if (d === 12) {
-    for (let i = 0; i < 256; i += 2, o += 3) {
-      let r = f[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x0 = r + ((r >> 31) & Q)
-      r = f[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x1 = r + ((r >> 31) & Q)
-      out[o] = x0; out[o + 1] = (x0 >>> 8) | (x1 << 4); out[o + 2] = x1 >>> 4
-    }
-    return
+/** ByteEncode12(f) (Algorithm 5) of a polynomial with |f| < 2^15 to out at o: each value made canonical
+ *  (Barrett, then + q if negative) and packed, two values in three bytes (dk_PKE ← ByteEncode12(ŝ)). */
+export function encodePoly12(out: Uint8Array, o: number, f: Int16Array): void {
+  for (let i = 0; i < 256; i += 2, o += 3) {
+    let r = f[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x0 = r + ((r >> 31) & Q)
+    r = f[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x1 = r + ((r >> 31) & Q)
+    out[o] = x0; out[o + 1] = (x0 >>> 8) | (x1 << 4); out[o + 2] = x1 >>> 4
   }
+}
+
+/** K-PKE.KeyGen steps 18-19 for one row: ByteEncode12(t̂) with t̂ = (Â∘ŝ) + ê, where t holds Â∘ŝ carrying
+ *  2^-16 (from multiplyNttsReduce): MontgomeryReduce(t · R² mod q) removes it (|t·R2| < q·1353 < q·2^15),
+ *  + ê (|ê| ≤ q/2 + 1), then canonical and packed, in one pass. */
+export function encodeTHat(out: Uint8Array, o: number, t: Int16Array, e: Int16Array): void {
+  for (let i = 0; i < 256; i += 2, o += 3) {
+    let r = t[i]! * R2_MOD_Q; r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i]!
+    r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x0 = r + ((r >> 31) & Q)
+    r = t[i + 1]! * R2_MOD_Q; r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i + 1]!
+    r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x1 = r + ((r >> 31) & Q)
+    out[o] = x0; out[o + 1] = (x0 >>> 8) | (x1 << 4); out[o + 2] = x1 >>> 4
+  }
+}
+
+/** ByteEncode_d(Compress_d(f + g)) (Algorithm 5, eq. 4.7) to out at o, d ∈ {4, 5, 10, 11}: K-PKE.Encrypt
+ *  steps 19 + 22 (u = NTT^-1(…) + e1) and 21 + 23 (v = NTT^-1(…) + (e2 + μ)) fused, so the sum is never
+ *  stored. |f| ≤ q (NTT^-1 output), |g| ≤ 1665 + 2: the sum is Barrett-reduced, made canonical (+ q if
+ *  negative), then compressed with the constants of compress(). Bit-packing loops depend only on d. */
+export function compressEncodeSum(out: Uint8Array, o: number, f: Int16Array, g: Int16Array, d: number): void {
   if (d === 10) {
     for (let i = 0; i < 256; i += 4, o += 5) {
-      let r = f[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x0 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x1 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 2]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x2 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 3]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x3 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      let r = f[i]! + g[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x0 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      r = f[i + 1]! + g[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x1 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      r = f[i + 2]! + g[i + 2]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x2 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      r = f[i + 3]! + g[i + 3]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x3 = ((r * 161271 + 261911) >>> 19) & 0x3ff
       out[o] = x0; out[o + 1] = (x0 >>> 8) | (x1 << 2); out[o + 2] = (x1 >>> 6) | (x2 << 4)
       out[o + 3] = (x2 >>> 4) | (x3 << 6); out[o + 4] = x3 >>> 2
     }
@@ -361,33 +379,44 @@ export function encodePoly(out: Uint8Array, o: number, f: Int16Array, d: number)
   }
   if (d === 4) {
     for (let i = 0; i < 256; i += 2, o++) {
-      let r = f[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x0 = ((r * 315 + 32701) >>> 16) & 15
-      r = f[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x1 = ((r * 315 + 32701) >>> 16) & 15
+      let r = f[i]! + g[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x0 = ((r * 315 + 32701) >>> 16) & 15
+      r = f[i + 1]! + g[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x1 = ((r * 315 + 32701) >>> 16) & 15
       out[o] = x0 | (x1 << 4)
-    }
-    return
-  }
-  if (d === 1) {
-    for (let i = 0; i < 256; i += 8, o++) {
-      let byte = 0
-      for (let b = 0; b < 8; b++) {
-        let r = f[i + b]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q
-        byte |= (((r * 315 + 262021) >>> 19) & 1) << b
-      }
-      out[o] = byte
     }
     return
   }
   // d = 5, 11: generic little-endian bit packer (acc < 2^19)
   let acc = 0, bits = 0
   for (let i = 0; i < 256; i++) {
-    acc |= compress(freeze(f[i]!), d) << bits
+    acc |= compress(freeze(f[i]! + g[i]!), d) << bits
     bits += d
     while (bits >= 8) {
       out[o++] = acc
       acc >>>= 8
       bits -= 8
     }
+  }
+}
+
+/** K-PKE.Decrypt steps 6-7 fused: m ← ByteEncode1(Compress1(v − w)) to out at o (32 bytes), |v| ≤ q,
+ *  |w| ≤ q. Compress_1 is multiply-shift: the (secret) message bits never select a branch or index. */
+export function encodeMessage(out: Uint8Array, o: number, v: Int16Array, w: Int16Array): void {
+  for (let i = 0; i < 256; i += 8, o++) {
+    let byte = 0
+    for (let b = 0; b < 8; b++) {
+      let r = v[i + b]! - w[i + b]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q
+      byte |= (((r * 315 + 262021) >>> 19) & 1) << b
+    }
+    out[o] = byte
+  }
+}
+
+/** g ← g + Decompress1(ByteDecode1(m)) (K-PKE.Encrypt step 20, μ added to e2 in place): each bit selects
+ *  0 or ⌈q/2⌉ = 1665 by a mask, no branch. */
+export function addMessage(g: Int16Array, m: Uint8Array, p: number): void {
+  for (let i = 0; i < 256; i += 8, p++) {
+    const b = m[p]!
+    for (let j = 0; j < 8; j++) g[i + j]! += -((b >>> j) & 1) & 1665
   }
 }
 

@@ -74,7 +74,7 @@ describe('primeMlKemPublicKey rejects what is no valid public key, and caches no
   it.each(PARAMETER_SET_IDS)('%s: a key failing the §7.2 modulus check', (set) => {
     const { publicKey } = wasm[set].keygen(randomBytes(64))
     const bad = Uint8Array.from(publicKey)
-    bad[0] = 0xff; bad[1] |= 0x0f // the first 12-bit value becomes 4095 ≥ q
+    bad[0] = 0xff; bad[1]! |= 0x0f // the first 12-bit value becomes 4095 ≥ q
     expect(() => primeMlKemPublicKey(bad)).toThrow(/§7\.2/)
     expect(findEk(bad, 0, bad.length)).toBeUndefined()
     expect(cacheEntries().matrices.every((e) => e.k === 0)).toBe(true)
