@@ -1,0 +1,197 @@
+// The engine-side conformance suite: bundles test/fastly-engine/suite.ts for StarlingMonkey with the
+// conformance vectors injected (read in place from ../shared/vectors by test/fastly-engine/load-vectors.ts,
+// written only to a temporary directory), runs js-compute-runtime on it (which executes the suite at its
+// top level, at build time, inside the real engine), parses the report line, then sends the built
+// artifact its one request (through test/node/fastly/harness.ts), which times POST /v1/sessions on the
+// real app in the engine. Exits non-zero on any failure: a failed js-compute build, a missing report, a
+// mismatch, a count other than the number of vectors handed in, or an establishment that fails.
+// Prints the per-suite counts and the per-mode POST /v1/sessions cost table.
+//
+//   node scripts/fastly-selftest.ts [--only=hmac,xwing,hpke,mlkem,establishment] [--mlkem-only=<name part>] [--corrupt=<what>] [--enforce-budget] [--json]
+//
+// --corrupt (or PQ_EDGE_SELFTEST_CORRUPT) alters one expectation (mlkem: an ML-KEM-768 keyGen ek byte;
+// mlkem-reject: a valid encapsulation marked as one to reject; xwing: a shared secret byte; hpke: a
+// ciphertext byte; establishment: the client secret), to prove the build then fails.
+// --enforce-budget also fails when hybrid POST /v1/sessions costs more than 25 ms in the engine or noble
+// is less than 6× slower (the Fastly issue's targets; off by default: a busy machine inflates Date.now timings).
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build, type Plugin } from 'esbuild'
+import { FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
+import { CORRUPTIONS, ESTABLISHMENT_PATH, REPORT_MARK, SUITE_PARTS, type Corruption, type SuiteInput, type SuitePart } from '../test/fastly-engine/input.ts'
+// Types from the engine program itself, so `npm run typecheck` checks it too (nothing of it runs in Node).
+import type { SuiteReport } from '../test/fastly-engine/suite.ts'
+import { expectedCounts, loadSuiteInput, vectorsPresent } from '../test/fastly-engine/load-vectors.ts'
+import { runFastlyRequest } from '../test/node/fastly/harness.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const SUITE_ENTRY = join(ROOT, 'test/fastly-engine/suite.ts')
+export const BUDGET = { hybridMs: 25, nobleOverFastly: 6 }
+
+export interface SelftestOptions {
+  parts?: readonly SuitePart[]
+  /** Only the ML-KEM suites whose name contains this (e.g. "ML-KEM-768"). */
+  mlkemOnly?: string
+  corrupt?: Corruption | null
+  enforceBudget?: boolean
+  log?: (line: string) => void
+}
+
+export interface SelftestResult {
+  ok: boolean
+  /** Why it failed (empty when ok). */
+  problems: string[]
+  /** js-compute-runtime's exit status (non-zero when the suite threw at top level). */
+  exitStatus: number | null
+  report: SuiteReport | null
+  /** Checks per suite the engine had to report: every vector handed in. */
+  expected: Record<string, number>
+  /** The engine's output (stdout then stderr), for diagnosis. */
+  output: string
+  durationMs: number
+}
+
+/** Provides `import input from 'pq-edge-selftest:input'` to the bundle: the vectors, as one JSON string. */
+function inputPlugin(input: SuiteInput): Plugin {
+  return {
+    name: 'pq-edge-selftest-input',
+    setup(b) {
+      b.onResolve({ filter: /^pq-edge-selftest:input$/ }, (args) => ({ path: args.path, namespace: 'pq-edge-selftest' }))
+      b.onLoad({ filter: /.*/, namespace: 'pq-edge-selftest' }, () => ({ contents: `export const startedAt = Date.now(); const input = JSON.parse(${JSON.stringify(JSON.stringify(input))}); export const parsedAt = Date.now(); export default input`, loader: 'js' }))
+    },
+  }
+}
+
+function runJsCompute(script: string, wasm: string): Promise<{ status: number | null; output: string }> {
+  const bin = join(ROOT, 'node_modules/.bin/js-compute-runtime')
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['--enable-experimental-top-level-await', script, wasm], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, output: `${stdout}\n${stderr}` }))
+  })
+}
+
+export async function runSelftest(options: SelftestOptions = {}): Promise<SelftestResult> {
+  const log = options.log ?? console.log
+  const started = Date.now()
+  if (!vectorsPresent(log)) throw new Error('the conformance vectors are missing (see above)')
+  const input = loadSuiteInput({ parts: options.parts, corrupt: options.corrupt ?? null, ...(options.mlkemOnly ? { mlkemOnly: options.mlkemOnly } : {}) })
+  const expected = expectedCounts(input)
+  const dir = mkdtempSync(join(tmpdir(), 'pq-edge-engine-suite-'))
+  try {
+    const bundle = join(dir, 'suite.js')
+    await build({ ...FASTLY_ESBUILD_OPTIONS, entryPoints: [SUITE_ENTRY], outfile: bundle, plugins: [inputPlugin(input)] })
+    log(`engine suite: js-compute-runtime runs ${Object.values(expected).reduce((a, b) => a + b, 0)} vector checks${input.parts.includes('establishment') ? ' and the establishment timing' : ''} at build time${input.corrupt ? ` (DELIBERATELY CORRUPTED: ${input.corrupt})` : ''}`)
+    const wasm = join(dir, 'suite.wasm')
+    const { status, output } = await runJsCompute(bundle, wasm)
+    const line = output.split('\n').find((l) => l.startsWith(REPORT_MARK))
+    const report = line ? (JSON.parse(line.slice(REPORT_MARK.length)) as SuiteReport) : null
+
+    const problems: string[] = []
+    if (status !== 0) problems.push(`js-compute-runtime exited with status ${status} (the suite threw at top level)`)
+    let establishmentOutput = ''
+    if (status === 0 && report?.ok && input.parts.includes('establishment')) {
+      // Request/Response do not exist at build time: the artifact times the establishment when asked.
+      log(`engine suite: timing POST /v1/sessions in the built artifact (one request through test/node/fastly/harness.ts)`)
+      const res = runFastlyRequest(wasm, { method: 'GET', url: `http://localhost${ESTABLISHMENT_PATH}` })
+      establishmentOutput = `${res.stdout}\n${res.stderr}`
+      let body: { ok?: boolean; error?: string; establishment?: SuiteReport['establishment'] } = {}
+      try {
+        body = res.json() as typeof body
+      } catch {
+        body = { error: res.text().slice(0, 500) }
+      }
+      if (res.status !== 200 || !body.ok || !body.establishment) problems.push(`establishment: ${res.status} ${body.error ?? 'no timing in the answer'}`)
+      else report.establishment = body.establishment
+    }
+    if (!report) problems.push('the engine printed no report')
+    else {
+      if (!report.ok) problems.push('the engine reported a failure')
+      const reported = new Map(report.suites.map((s) => [s.name, s]))
+      for (const [name, n] of Object.entries(expected)) {
+        const got = reported.get(name)
+        if (!got) problems.push(`${name}: not reported`)
+        else if (got.checked !== n || got.failed !== 0) problems.push(`${name}: ${got.checked} of ${n} checked, ${got.failed} failed`)
+      }
+      if (input.parts.includes('establishment')) {
+        const e = report.establishment
+        if (!e) {
+          if (!problems.some((p) => p.startsWith('establishment:'))) problems.push('no establishment timing reported')
+        }
+        else if (options.enforceBudget) {
+          if (!(e.fastly.modes.hybrid.medianMs <= BUDGET.hybridMs)) problems.push(`hybrid POST /v1/sessions costs ${e.fastly.modes.hybrid.medianMs} ms > ${BUDGET.hybridMs} ms`)
+          if (!((e.nobleOverFastly.hybrid ?? 0) >= BUDGET.nobleOverFastly)) problems.push(`noble/fastly hybrid ratio ${e.nobleOverFastly.hybrid} < ${BUDGET.nobleOverFastly}`)
+        }
+      }
+    }
+    return { ok: problems.length === 0, problems, exitStatus: status, report, expected, output: `${output}${establishmentOutput}`, durationMs: Date.now() - started }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const pad = (s: string | number, n: number) => String(s).padEnd(n)
+const num = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1))
+
+export function formatResult(result: SelftestResult): string {
+  const lines: string[] = []
+  const r = result.report
+  if (r) {
+    lines.push(`engine: ${r.engine}; clock: ${r.clock}`)
+    lines.push(`Fastly backends: ${Object.entries(r.backends).map(([k, v]) => `${k}=${v}`).join(', ')}`)
+    lines.push('', `${pad('suite', 52)}${pad('checked', 9)}${pad('failed', 8)}${pad('ms', 8)}selection`)
+    for (const s of r.suites) lines.push(`${pad(s.name, 52)}${pad(`${s.checked}/${result.expected[s.name] ?? '?'}`, 9)}${pad(s.failed, 8)}${pad(s.ms ?? '', 8)}${s.selection ?? ''}`)
+    const e = r.establishment
+    if (e) {
+      lines.push('', 'POST /v1/sessions inside StarlingMonkey (the built artifact, one request through the test harness), ms per request: median of batch means [min]')
+      lines.push(`${pad('', 24)}${pad('Fastly backends', 22)}${pad('all noble', 22)}noble/Fastly`)
+      for (const mode of ['hybrid', 'pq', 'classical'] as const) {
+        const f = e.fastly.modes[mode]
+        const n = e.noble.modes[mode]
+        lines.push(`${pad(mode === 'hybrid' ? 'hybrid (default)' : mode, 24)}${pad(`${num(f.medianMs)} [${num(f.minMs)}] ×${f.requests}`, 22)}${pad(`${num(n.medianMs)} [${num(n.minMs)}] ×${n.requests}`, 22)}${e.nobleOverFastly[mode]}×`)
+      }
+      lines.push(`${pad('cold context', 24)}${pad(num(e.fastly.coldContextMs), 22)}${pad(num(e.noble.coldContextMs), 22)}${e.nobleOverFastly.coldContext}×`)
+      lines.push(`${pad('cold hybrid request', 24)}${pad(num(e.fastly.coldHybridRequestMs), 22)}${pad(num(e.noble.coldHybridRequestMs), 22)}${e.nobleOverFastly.coldHybridRequest}×`)
+      const hybrid = e.fastly.modes.hybrid.medianMs
+      const ratio = e.nobleOverFastly.hybrid ?? 0
+      lines.push(`targets: hybrid ≤ ${BUDGET.hybridMs} ms: ${hybrid <= BUDGET.hybridMs ? 'met' : 'NOT met'} (${num(hybrid)} ms); noble/Fastly ≥ ${BUDGET.nobleOverFastly}×: ${ratio >= BUDGET.nobleOverFastly ? 'met' : 'NOT met'} (${ratio}×)`)
+    }
+    lines.push(`engine time per part (ms): ${Object.entries(r.partMs).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  }
+  lines.push(`total ${(result.durationMs / 1000).toFixed(1)} s: ${result.ok ? 'OK' : `FAILED\n  ${result.problems.join('\n  ')}`}`)
+  return lines.join('\n')
+}
+
+function parseArgs(argv: string[]): SelftestOptions & { json: boolean } {
+  const options: SelftestOptions & { json: boolean } = { json: false, corrupt: (process.env.PQ_EDGE_SELFTEST_CORRUPT as Corruption | undefined) || null }
+  for (const arg of argv) {
+    const [flag, value] = arg.split('=', 2)
+    if (flag === '--only') {
+      const parts = (value ?? '').split(',').filter(Boolean)
+      for (const p of parts) if (!SUITE_PARTS.includes(p as SuitePart)) throw new Error(`--only: unknown part ${p} (${SUITE_PARTS.join(', ')})`)
+      options.parts = parts as SuitePart[]
+    } else if (flag === '--mlkem-only') options.mlkemOnly = value ?? ''
+    else if (flag === '--corrupt') options.corrupt = value as Corruption
+    else if (flag === '--enforce-budget') options.enforceBudget = true
+    else if (flag === '--json') options.json = true
+    else throw new Error(`unknown argument ${arg}`)
+  }
+  if (options.corrupt && !CORRUPTIONS.includes(options.corrupt)) throw new Error(`--corrupt: unknown ${options.corrupt} (${CORRUPTIONS.join(', ')})`)
+  return options
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const options = parseArgs(process.argv.slice(2))
+  const result = await runSelftest(options)
+  console.log(formatResult(result))
+  if (!result.ok) console.error(result.output.split('\n').filter((l) => !l.startsWith(REPORT_MARK)).join('\n').trim())
+  if (options.json) console.log(JSON.stringify({ ok: result.ok, problems: result.problems, exitStatus: result.exitStatus, expected: result.expected, report: result.report }))
+  process.exitCode = result.ok ? 0 : 1
+}

@@ -1,0 +1,120 @@
+// What the Node build script (scripts/fastly-selftest.ts, via load-vectors.ts) hands the engine-side
+// suite (suite.ts), and what the suite reports back. Types only: shared by both sides.
+
+export type Hex = string
+export type KemSet = 'ml_kem512' | 'ml_kem768' | 'ml_kem1024'
+
+/**
+ * One ML-KEM check, normalised from ACVP / Wycheproof / CCTV by load-vectors.ts:
+ *   keygen       in {seed}      -> out {ek, dk}   KeyGen_internal(d, z), seed = d ‖ z
+ *   encaps       in {ek, m}     -> out {c, K}     Encaps_internal(ek, m), §7.2 check included
+ *   decaps       in {c, dk}     -> out {K}        Decaps (§7.3 checks included)
+ *   keygenDecaps in {seed, c}   -> out {ek, K}    KeyGen from the seed, then Decaps of c with that dk
+ *   ekCheck      in {ek}        -> out {pass}     §7.2 modulus check (encapsulation succeeds or throws)
+ *   dkCheck      in {dk}        -> out {pass}     §7.3 hash check (decapsulation succeeds or throws)
+ * `reject` (instead of `want`): the operation must throw, with a message containing `reject` when non-empty.
+ */
+export interface MlKemCase {
+  id: string
+  set: KemSet
+  op: 'keygen' | 'encaps' | 'decaps' | 'keygenDecaps' | 'ekCheck' | 'dkCheck'
+  in: Record<string, Hex>
+  want?: Record<string, Hex | boolean>
+  reject?: string
+}
+
+export interface MlKemSuite {
+  /** e.g. "ACVP v1.1.0.40 keyGen ML-KEM-768"; one report entry each. */
+  name: string
+  /** What was taken from the source file: "all 25", "every 5th: 5 of 25", … */
+  selection: string
+  cases: MlKemCase[]
+}
+
+export interface XWingVector { seed: Hex; sk: Hex; pk: Hex; eseed: Hex; ct: Hex; ss: Hex }
+
+export interface HpkeVector {
+  mode: number
+  kem_id: number
+  kdf_id: number
+  aead_id: number
+  info: Hex
+  ikmE: Hex
+  ikmR: Hex
+  skRm: Hex
+  pkRm: Hex
+  enc: Hex
+  shared_secret: Hex
+  key: Hex
+  base_nonce: Hex
+  exporter_secret: Hex
+  encryptions: { aad: Hex; ct: Hex; nonce: Hex; pt: Hex }[]
+  exports: { exporter_context: Hex; L: number; exported_value: Hex }[]
+}
+
+/** Sizes of the establishment timing: batches × perBatch requests per mode (Date.now has 1 ms steps). */
+export interface TimingPlan {
+  fastly: { batches: number; perBatch: number; coldRuns: number }
+  noble: { batches: number; perBatch: number; coldRuns: number }
+}
+
+/** Deliberate failures, to prove each part of the suite can fail the build. */
+export type Corruption = 'mlkem' | 'mlkem-reject' | 'xwing' | 'hpke' | 'establishment'
+export const CORRUPTIONS: readonly Corruption[] = ['mlkem', 'mlkem-reject', 'xwing', 'hpke', 'establishment']
+
+export type SuitePart = 'hmac' | 'xwing' | 'hpke' | 'mlkem' | 'establishment'
+export const SUITE_PARTS: readonly SuitePart[] = ['hmac', 'xwing', 'hpke', 'mlkem', 'establishment']
+
+export interface SuiteInput {
+  parts: SuitePart[]
+  mlkem: MlKemSuite[]
+  xwing: XWingVector[]
+  hpke: HpkeVector[]
+  timing: TimingPlan
+  /** Set when a deliberate corruption was applied to the inputs ('establishment': a wrong client secret). */
+  corrupt: Corruption | null
+}
+
+export interface SuiteCount {
+  name: string
+  checked: number
+  failed: number
+  selection?: string
+  /** Engine wall time for the suite, ms. */
+  ms?: number
+}
+
+/** Per-request cost in ms (median of batch means; min of batch means), as Date.now measures it in the engine. */
+export interface ModeTiming {
+  medianMs: number
+  minMs: number
+  requests: number
+}
+
+export interface CompositionTiming {
+  composition: string
+  backends: Record<string, string>
+  /** Fresh app, first request (GET /v1/keys): backend selection + service context (key derivation). */
+  coldContextMs: number
+  /** Fresh app, first request a POST /v1/sessions in the default (hybrid) mode: what a new Fastly sandbox pays. */
+  coldHybridRequestMs: number
+  /** POST /v1/sessions with the context in place, per mode. */
+  modes: Record<'hybrid' | 'pq' | 'classical', ModeTiming>
+}
+
+export interface SuiteReport {
+  engine: string
+  clock: string
+  backends: Record<string, string>
+  suites: SuiteCount[]
+  establishment: { fastly: CompositionTiming; noble: CompositionTiming; nobleOverFastly: Record<string, number> } | null
+  /** Wall time of each part inside the engine, ms; `input` is parsing the injected vectors, `total` the whole top level. */
+  partMs: Record<string, number>
+  ok: boolean
+}
+
+export const REPORT_MARK = 'PQ_EDGE_ENGINE_SUITE '
+/** The HMAC GC-pressure check (conformance.ts checkHmacUnderGcPressure): its report name and size. */
+export const HMAC_GC_CHECK = { name: 'HMAC-SHA256 (selected) under GC pressure vs noble', cases: 100 }
+/** The one request the test build answers: it runs the establishment timing (suite.ts). */
+export const ESTABLISHMENT_PATH = '/__engine-suite/establishment'

@@ -1,0 +1,162 @@
+/// <reference path="./input-module.d.ts" />
+// The engine-side conformance suite: a TEST BUILD of the Fastly artifact, never deployed. Bundled by
+// scripts/fastly-selftest.ts with the vectors injected ('pq-edge-selftest:input'); js-compute-runtime
+// runs this module's top level at build time inside StarlingMonkey, the engine Fastly runs. The top
+// level checks, with the Fastly backend set (the TypeScript ML-KEM core and whatever selectBackends()
+// probes), the ML-KEM, X-Wing and HPKE vectors, prints one report line (REPORT_MARK + JSON) and throws
+// on any mismatch, which makes js-compute-runtime exit non-zero: the build fails. The built artifact
+// then answers one request, ESTABLISHMENT_PATH, by timing full POST /v1/sessions establishments in
+// every mode on the real app, with those backends and with all-noble ones (see below for why there).
+import { ml_kem768 as nobleMlKem768 } from '@noble/post-quantum/ml-kem.js'
+import input, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-selftest:input'
+import { createApp } from '../../src/app.ts'
+import { detectCryptoCapabilities } from '../../src/capabilities.ts'
+import { describeBackends, nobleBackends, selectBackends, type MlKemSource, type SelectedBackends } from '../../src/crypto/select.ts'
+import { createHpke } from '../../src/hpke/hpke.ts'
+import { createJsMlKem, getBackend } from '../../src/mlkem/js/api.ts'
+import { sha256, utf8 } from '../../src/protocol/encoding.ts'
+import { createServiceContext, type ServiceContext, type ServiceVars } from '../../src/service/context.ts'
+import { Metrics } from '../../src/service/metrics.ts'
+import { registerServiceRoutes } from '../../src/service/routes.ts'
+import { MemoryConfigStore } from '../../src/service/store-memory.ts'
+import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, toHex, type Tally } from './conformance.ts'
+import { nobleHmacSha256 } from '../../src/crypto/noble.ts'
+import { timeEstablishment, type Composition } from './establishment.ts'
+import { ESTABLISHMENT_PATH, REPORT_MARK, type CompositionTiming, type SuiteReport } from './input.ts'
+
+// ---------- TEST-ONLY configuration: fixed, public values; this build is never deployed ----------
+/** TEST-ONLY server secret (32 bytes, base64url): "TEST-ONLY pq-edge engine suite!!". Never use it anywhere else. */
+const TEST_ONLY_SERVER_SECRET = 'VEVTVC1PTkxZIHBxLWVkZ2UgZW5naW5lIHN1aXRlISE'
+/** TEST-ONLY client credentials. */
+const TEST_ONLY_CLIENT = { clientId: 'engine-suite', clientSecret: 'pqe_client_TEST-ONLY-engine-suite-not-secret' }
+
+const failures: string[] = []
+const partMs: Record<string, number> = { input: inputParsedAt - startedAt }
+const counts: SuiteReport['suites'] = []
+const record = (tally: Tally, ms?: number) => {
+  counts.push({ ...tally.count(), ...(ms === undefined ? {} : { ms }) })
+  failures.push(...tally.failures)
+}
+async function part(name: string, fn: () => Promise<void>) {
+  if (!(input.parts as string[]).includes(name)) return
+  const t = Date.now()
+  await fn()
+  partMs[name] = Date.now() - t
+}
+
+// The build-time clock (the per-suite times use it): Date.now() must advance, or those numbers mean nothing.
+const d0 = Date.now()
+let spin = 0
+for (let i = 0; i < 3e5; i++) spin = (spin + Math.imul(i, 2654435761)) | 0
+const clockAdvancedMs = Date.now() - d0
+
+// The Fastly backend set: the TypeScript ML-KEM core, and what selectBackends() probes here.
+const jsMlKem = createJsMlKem()
+const fastlySource: MlKemSource = { ml_kem768: jsMlKem.ml_kem768, getBackend }
+const fastly = await selectBackends(fastlySource)
+// "The same build using noble": every primitive from @noble/*, ML-KEM from @noble/post-quantum.
+const nobleSelected: SelectedBackends = (() => {
+  const backends = nobleBackends({ ml_kem768: nobleMlKem768, getBackend: () => undefined })
+  return { backends, describe: describeBackends(backends) }
+})()
+const NOBLE_DESCRIPTION = { x25519: 'noble', hkdf: 'noble', aesGcm: 'noble', chacha20poly1305: 'noble', mlkem768: '@noble/post-quantum', sha3: 'noble' }
+
+await part('hmac', async () => record(await checkHmacUnderGcPressure(fastly.backends.hmacSha256, nobleHmacSha256)))
+await part('xwing', async () => record(await checkXWing(fastly.backends, input.xwing)))
+await part('hpke', async () => record(await checkHpke(fastly.backends, input.hpke)))
+await part('mlkem', async () => {
+  for (const suite of input.mlkem) {
+    const t = Date.now()
+    const tally = checkMlKem(jsMlKem, suite)
+    record(tally, Date.now() - t)
+  }
+})
+
+/** The app as the service runs it, over one backend selection; a fresh context per app (a fresh sandbox). */
+async function realAppComposition(name: string, select: () => Promise<SelectedBackends>, description: Record<string, string>): Promise<Composition> {
+  const vars: ServiceVars = {
+    SERVER_SECRET: TEST_ONLY_SERVER_SECRET,
+    CLIENTS: JSON.stringify([{ id: TEST_ONLY_CLIENT.clientId, secretSha256: toHex(await sha256(utf8(TEST_ONLY_CLIENT.clientSecret))), scopes: ['app/'] }]),
+    // pq-preferred accepts all three modes (classical as a logged fallback), so each can be timed.
+    PQ_POLICY: 'pq-preferred',
+  }
+  return {
+    name,
+    backends: description,
+    createApp() {
+      const store = new MemoryConfigStore()
+      // Selected once per app, on first use, as lazyBackends does once per isolate.
+      let selected: Promise<SelectedBackends> | undefined
+      const backends = () => (selected ??= select())
+      let context: Promise<ServiceContext> | undefined
+      return createApp({
+        runtime: { name: 'fastly-compute-selftest' },
+        mlkem: null,
+        crypto: backends,
+        detectCapabilities: detectCryptoCapabilities,
+        service: {
+          register: registerServiceRoutes,
+          context: () =>
+            (context ??= backends().then(({ backends }) =>
+              // Metrics log lines (the classical fallback's warning) are dropped: they are not what is measured.
+              createServiceContext(vars, { backends, openStore: () => store, metrics: new Metrics({ log: () => {} }) }),
+            )),
+        },
+        logError: (message, error) => console.error(message, error),
+      })
+    },
+  }
+}
+
+partMs.total = Date.now() - startedAt
+const report: SuiteReport = {
+  engine: 'js-compute-runtime (StarlingMonkey): conformance at the module top level (build time, wizer/wasmtime); establishment timing in a request',
+  clock: `Date.now() at build time (advanced ${clockAdvancedMs} ms over a 3e5-step spin (${spin & 1}); performance.now() traps there); performance.now() in the request`,
+  backends: { ...fastly.describe },
+  suites: counts,
+  establishment: null,
+  partMs,
+  ok: failures.length === 0,
+}
+console.log(REPORT_MARK + JSON.stringify(report))
+if (failures.length) throw new Error(`ENGINE SUITE FAILED (${failures.length} mismatch${failures.length === 1 ? '' : 'es'} shown):\n${failures.join('\n')}`)
+
+// ---------- the establishment timing: in a request ----------
+// Request and Response cannot be constructed during initialisation ("The Request builtin can only be
+// used during request handling"), so the real app cannot answer anything at build time: the timing runs
+// when this build serves ESTABLISHMENT_PATH (scripts/fastly-selftest.ts sends that one request through
+// test/node/fastly/harness.ts). Same engine, same bundle; performance.now() works there.
+async function establishment(): Promise<NonNullable<SuiteReport['establishment']>> {
+  const client = {
+    hpke: createHpke(fastly.backends),
+    hmac: fastly.backends.hmacSha256,
+    credentials: input.corrupt === 'establishment' ? { ...TEST_ONLY_CLIENT, clientSecret: `${TEST_ONLY_CLIENT.clientSecret}-corrupted` } : TEST_ONLY_CLIENT,
+  }
+  // A fresh sandbox selects its backends anew (the probes run per app); noble has nothing to probe.
+  const fastlyComposition = await realAppComposition('real app, Fastly backends', () => selectBackends(fastlySource), { ...fastly.describe })
+  const nobleComposition = await realAppComposition('real app, all-noble backends', async () => nobleSelected, NOBLE_DESCRIPTION)
+  const now = () => performance.now()
+  const f = await timeEstablishment(fastlyComposition, client, input.timing.fastly, now)
+  const n = await timeEstablishment(nobleComposition, client, input.timing.noble, now)
+  const ratio = (a: number, b: number) => (b > 0 ? Number((a / b).toFixed(2)) : 0)
+  const ratios: Record<string, number> = { coldContext: ratio(n.coldContextMs, f.coldContextMs), coldHybridRequest: ratio(n.coldHybridRequestMs, f.coldHybridRequestMs) }
+  for (const mode of Object.keys(f.modes) as (keyof CompositionTiming['modes'])[]) ratios[mode] = ratio(n.modes[mode].medianMs, f.modes[mode].medianMs)
+  return { fastly: f, noble: n, nobleOverFastly: ratios }
+}
+
+addEventListener('fetch', (event) => {
+  const e = event as unknown as { request: Request; respondWith(r: Response | Promise<Response>): void }
+  if (new URL(e.request.url).pathname !== ESTABLISHMENT_PATH) {
+    e.respondWith(new Response('engine suite build: not for deployment', { status: 404 }))
+    return
+  }
+  e.respondWith(
+    establishment().then(
+      (result) => new Response(JSON.stringify({ ok: true, establishment: result }), { status: 200, headers: { 'content-type': 'application/json' } }),
+      (error: unknown) => new Response(JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error) }), { status: 500, headers: { 'content-type': 'application/json' } }),
+    ),
+  )
+})
+
+/** Re-exported so the Node side can import its types from here, which puts this program under `npm run typecheck`. */
+export type { SuiteReport }
