@@ -11,14 +11,15 @@
 //  - X25519(k, u) is RFC 7748 §5's Montgomery ladder written out inline, with no calls in the loop;
 //    X25519(k, 9) (public keys) is the same scalar multiple computed on the birationally equivalent
 //    Edwards curve (edwards25519, RFC 7748 §4.1) from a precomputed table of multiples of its base point,
-//    then mapped to u = (1 + y)/(1 − y): ~2.5× faster than the ladder in js-compute.
+//    then mapped to u = (1 + y)/(1 − y): ~2.3× faster than the ladder in js-compute.
 //
 // Constant time: NOT achievable here, and this code does not claim it. BigInt operations take time that
 // depends on their operands' values and lengths, and the engine gives no control over that (the same
 // caveat @noble/curves makes). Best effort only: the ladder never branches on a secret bit and selects
 // with arithmetic (v + bit·(w − v)), the signed-digit recoding is branch-free; but the fixed-base table is
-// indexed by secret digits (as noble's precomputed-point tables are). Where the runtime offers WebCrypto
-// X25519, select.ts uses that instead.
+// indexed by secret digits (as noble's precomputed-point tables are). The clamped scalar copy and its digits
+// are wiped after use; BigInts are immutable and cannot be. Where the runtime offers WebCrypto X25519,
+// select.ts uses that instead.
 import type { X25519, X25519SecretKey } from './types.ts'
 
 const P = (1n << 255n) - 19n
@@ -342,6 +343,7 @@ function fixedBase(secretKey: Uint8Array): bigint {
       T = (w & M) + (w >> 255n) * 19n
     }
   }
+  digits.fill(0)
   // u = (1 + y)/(1 − y) = (Z + Y)/(Z − Y) (RFC 7748 §4.1).
   return canonical(mul(Z + Y, invert(Z + P2 - Y)))
 }
