@@ -91,109 +91,175 @@ export function initTables(): void {
   INV_ZZP = zetaP(INV_ZZ)
 }
 
-/** Three Cooley–Tukey layers at once for NTT (lengths 4u, 2u, u with u = len/4), as the wasm core's two-layer
- *  groups taken one step further: each group of 8 coefficients (j + m·u, m = 0..7) is loaded once into
- *  locals, gets all three layers' butterflies and is stored once (typed-array accesses cost far more
- *  than local arithmetic in the interpreter). Block G of 8u coefficients uses ζ index k1 = 128/len + G
- *  (k1Start = 128/len for G = 0) for the first layer, 2k1 and 2k1+1 for the second, 4k1 .. 4k1+3 for the third (Alg 9 step 4, i
- *  counting up). Same butterflies in the same order as Alg 9: the same integers as the two-layer form.
- *  mulZeta written out: |a| ≤ 8q < 2^15, so a·zp < 2^30. Public loop bounds and table indices only. */
-function nttLayers3(f: Int16Array, len: number, k1Start: number): void {
-  const u = len >> 2
-  for (let s = 0, k1 = k1Start; s < 256; s += len << 1, k1++) {
-    const z1 = ZETA[k1]!, p1 = ZETA_P[k1]!
-    const z2 = ZETA[2 * k1]!, p2 = ZETA_P[2 * k1]!, z3 = ZETA[2 * k1 + 1]!, p3 = ZETA_P[2 * k1 + 1]!
-    const z4 = ZETA[4 * k1]!, p4 = ZETA_P[4 * k1]!, z5 = ZETA[4 * k1 + 1]!, p5 = ZETA_P[4 * k1 + 1]!
-    const z6 = ZETA[4 * k1 + 2]!, p6 = ZETA_P[4 * k1 + 2]!, z7 = ZETA[4 * k1 + 3]!, p7 = ZETA_P[4 * k1 + 3]!
-    for (let j = s, e = s + u; j < e; j++) {
-      const i1 = j + u, i2 = i1 + u, i3 = i2 + u, i4 = i3 + u, i5 = i4 + u, i6 = i5 + u, i7 = i6 + u
-      let a0 = f[j]!, a1 = f[i1]!, a2 = f[i2]!, a3 = f[i3]!, a4 = f[i4]!, a5 = f[i5]!, a6 = f[i6]!, a7 = f[i7]!
-      // layer len: (m, m+4) with ζ[k1]
+// NTT and NTT^-1 in two passes each: groups of coefficients are loaded once into local variables, get
+// three or four layers of butterflies, and are stored once (typed-array loads and stores cost far more
+// than local arithmetic in the interpreter). mulZeta (Barrett multiplication by ζ with its companion zp)
+// is written out: t = a·ζ − ⌊(a·zp + 2^14) / 2^15⌋·q.
+
+/** NTT layers 128, 64, 32, 16 (Alg 9, i = 1 .. 15): each group of 16 coefficients j + 16m (m = 0..15,
+ *  j = 0..15) uses the same fifteen ζ, loaded once. From inputs |a| ≤ q every layer adds at most q:
+ *  |a| ≤ 5q after this pass, so a·zp < 2^31. */
+function nttTop4(f: Int16Array): void {
+  const z1 = ZETA[1]!, p1 = ZETA_P[1]!, z2 = ZETA[2]!, p2 = ZETA_P[2]!, z3 = ZETA[3]!, p3 = ZETA_P[3]!, z4 = ZETA[4]!, p4 = ZETA_P[4]!
+  const z5 = ZETA[5]!, p5 = ZETA_P[5]!, z6 = ZETA[6]!, p6 = ZETA_P[6]!, z7 = ZETA[7]!, p7 = ZETA_P[7]!, z8 = ZETA[8]!, p8 = ZETA_P[8]!
+  const z9 = ZETA[9]!, p9 = ZETA_P[9]!, z10 = ZETA[10]!, p10 = ZETA_P[10]!, z11 = ZETA[11]!, p11 = ZETA_P[11]!, z12 = ZETA[12]!, p12 = ZETA_P[12]!
+  const z13 = ZETA[13]!, p13 = ZETA_P[13]!, z14 = ZETA[14]!, p14 = ZETA_P[14]!, z15 = ZETA[15]!, p15 = ZETA_P[15]!
+  for (let j = 0; j < 16; j++) {
+    let a0 = f[j]!, a1 = f[j + 16]!, a2 = f[j + 32]!, a3 = f[j + 48]!, a4 = f[j + 64]!, a5 = f[j + 80]!, a6 = f[j + 96]!, a7 = f[j + 112]!
+    let a8 = f[j + 128]!, a9 = f[j + 144]!, a10 = f[j + 160]!, a11 = f[j + 176]!, a12 = f[j + 192]!, a13 = f[j + 208]!, a14 = f[j + 224]!, a15 = f[j + 240]!
+    let t = 0
+    // layer 128: (m, m+8) with ζ[1]
+    t = a8 * z1 - ((a8 * p1 + 16384) >> 15) * Q; a8 = a0 - t; a0 += t; t = a9 * z1 - ((a9 * p1 + 16384) >> 15) * Q; a9 = a1 - t; a1 += t
+    t = a10 * z1 - ((a10 * p1 + 16384) >> 15) * Q; a10 = a2 - t; a2 += t; t = a11 * z1 - ((a11 * p1 + 16384) >> 15) * Q; a11 = a3 - t; a3 += t
+    t = a12 * z1 - ((a12 * p1 + 16384) >> 15) * Q; a12 = a4 - t; a4 += t; t = a13 * z1 - ((a13 * p1 + 16384) >> 15) * Q; a13 = a5 - t; a5 += t
+    t = a14 * z1 - ((a14 * p1 + 16384) >> 15) * Q; a14 = a6 - t; a6 += t; t = a15 * z1 - ((a15 * p1 + 16384) >> 15) * Q; a15 = a7 - t; a7 += t
+    // layer 64: (m, m+4) with ζ[2] (m < 4), ζ[3] (8 ≤ m < 12)
+    t = a4 * z2 - ((a4 * p2 + 16384) >> 15) * Q; a4 = a0 - t; a0 += t; t = a5 * z2 - ((a5 * p2 + 16384) >> 15) * Q; a5 = a1 - t; a1 += t
+    t = a6 * z2 - ((a6 * p2 + 16384) >> 15) * Q; a6 = a2 - t; a2 += t; t = a7 * z2 - ((a7 * p2 + 16384) >> 15) * Q; a7 = a3 - t; a3 += t
+    t = a12 * z3 - ((a12 * p3 + 16384) >> 15) * Q; a12 = a8 - t; a8 += t; t = a13 * z3 - ((a13 * p3 + 16384) >> 15) * Q; a13 = a9 - t; a9 += t
+    t = a14 * z3 - ((a14 * p3 + 16384) >> 15) * Q; a14 = a10 - t; a10 += t; t = a15 * z3 - ((a15 * p3 + 16384) >> 15) * Q; a15 = a11 - t; a11 += t
+    // layer 32: (m, m+2) with ζ[4 .. 7], one per block of 4
+    t = a2 * z4 - ((a2 * p4 + 16384) >> 15) * Q; a2 = a0 - t; a0 += t; t = a3 * z4 - ((a3 * p4 + 16384) >> 15) * Q; a3 = a1 - t; a1 += t
+    t = a6 * z5 - ((a6 * p5 + 16384) >> 15) * Q; a6 = a4 - t; a4 += t; t = a7 * z5 - ((a7 * p5 + 16384) >> 15) * Q; a7 = a5 - t; a5 += t
+    t = a10 * z6 - ((a10 * p6 + 16384) >> 15) * Q; a10 = a8 - t; a8 += t; t = a11 * z6 - ((a11 * p6 + 16384) >> 15) * Q; a11 = a9 - t; a9 += t
+    t = a14 * z7 - ((a14 * p7 + 16384) >> 15) * Q; a14 = a12 - t; a12 += t; t = a15 * z7 - ((a15 * p7 + 16384) >> 15) * Q; a15 = a13 - t; a13 += t
+    // layer 16: (m, m+1) with ζ[8 .. 15], one per pair
+    t = a1 * z8 - ((a1 * p8 + 16384) >> 15) * Q; a1 = a0 - t; a0 += t; t = a3 * z9 - ((a3 * p9 + 16384) >> 15) * Q; a3 = a2 - t; a2 += t
+    t = a5 * z10 - ((a5 * p10 + 16384) >> 15) * Q; a5 = a4 - t; a4 += t; t = a7 * z11 - ((a7 * p11 + 16384) >> 15) * Q; a7 = a6 - t; a6 += t
+    t = a9 * z12 - ((a9 * p12 + 16384) >> 15) * Q; a9 = a8 - t; a8 += t; t = a11 * z13 - ((a11 * p13 + 16384) >> 15) * Q; a11 = a10 - t; a10 += t
+    t = a13 * z14 - ((a13 * p14 + 16384) >> 15) * Q; a13 = a12 - t; a12 += t; t = a15 * z15 - ((a15 * p15 + 16384) >> 15) * Q; a15 = a14 - t; a14 += t
+    f[j] = a0; f[j + 16] = a1; f[j + 32] = a2; f[j + 48] = a3; f[j + 64] = a4; f[j + 80] = a5; f[j + 96] = a6; f[j + 112] = a7
+    f[j + 128] = a8; f[j + 144] = a9; f[j + 160] = a10; f[j + 176] = a11; f[j + 192] = a12; f[j + 208] = a13; f[j + 224] = a14; f[j + 240] = a15
+  }
+}
+
+/** NTT layers 8, 4, 2 (Alg 9, i = 16 .. 127) and the final Barrett reduction: block G (16 coefficients
+ *  from s = 16G) in two groups of 8 (s + j + 2m, j = 0, 1) uses ζ[16 + G], ζ[32 + 2G], ζ[33 + 2G] and
+ *  ζ[64 + 4G .. 67 + 4G]. |a| ≤ 8q < 2^15 before the reduction (a·zp < 2^30), |a| ≤ q/2 + 1 after. */
+function nttBottom3(f: Int16Array): void {
+  for (let s = 0, G = 0; s < 256; s += 16, G++) {
+    const z1 = ZETA[16 + G]!, p1 = ZETA_P[16 + G]!
+    const z2 = ZETA[32 + 2 * G]!, p2 = ZETA_P[32 + 2 * G]!, z3 = ZETA[33 + 2 * G]!, p3 = ZETA_P[33 + 2 * G]!
+    const z4 = ZETA[64 + 4 * G]!, p4 = ZETA_P[64 + 4 * G]!, z5 = ZETA[65 + 4 * G]!, p5 = ZETA_P[65 + 4 * G]!
+    const z6 = ZETA[66 + 4 * G]!, p6 = ZETA_P[66 + 4 * G]!, z7 = ZETA[67 + 4 * G]!, p7 = ZETA_P[67 + 4 * G]!
+    for (let j = s; j < s + 2; j++) {
+      let a0 = f[j]!, a1 = f[j + 2]!, a2 = f[j + 4]!, a3 = f[j + 6]!, a4 = f[j + 8]!, a5 = f[j + 10]!, a6 = f[j + 12]!, a7 = f[j + 14]!
+      // layer 8: (m, m+4) with ζ[16 + G]
       let t = a4 * z1 - ((a4 * p1 + 16384) >> 15) * Q; a4 = a0 - t; a0 += t
       t = a5 * z1 - ((a5 * p1 + 16384) >> 15) * Q; a5 = a1 - t; a1 += t
       t = a6 * z1 - ((a6 * p1 + 16384) >> 15) * Q; a6 = a2 - t; a2 += t
       t = a7 * z1 - ((a7 * p1 + 16384) >> 15) * Q; a7 = a3 - t; a3 += t
-      // layer len/2: (0,2), (1,3) with ζ[2k1]; (4,6), (5,7) with ζ[2k1+1]
+      // layer 4: (0,2), (1,3) with ζ[32 + 2G]; (4,6), (5,7) with ζ[33 + 2G]
       t = a2 * z2 - ((a2 * p2 + 16384) >> 15) * Q; a2 = a0 - t; a0 += t
       t = a3 * z2 - ((a3 * p2 + 16384) >> 15) * Q; a3 = a1 - t; a1 += t
       t = a6 * z3 - ((a6 * p3 + 16384) >> 15) * Q; a6 = a4 - t; a4 += t
       t = a7 * z3 - ((a7 * p3 + 16384) >> 15) * Q; a7 = a5 - t; a5 += t
-      // layer len/4: (0,1), (2,3), (4,5), (6,7) with ζ[4k1 .. 4k1+3]
+      // layer 2: (0,1), (2,3), (4,5), (6,7) with ζ[64 + 4G .. 67 + 4G]
       t = a1 * z4 - ((a1 * p4 + 16384) >> 15) * Q; a1 = a0 - t; a0 += t
       t = a3 * z5 - ((a3 * p5 + 16384) >> 15) * Q; a3 = a2 - t; a2 += t
       t = a5 * z6 - ((a5 * p6 + 16384) >> 15) * Q; a5 = a4 - t; a4 += t
       t = a7 * z7 - ((a7 * p7 + 16384) >> 15) * Q; a7 = a6 - t; a6 += t
-      f[j] = a0; f[i1] = a1; f[i2] = a2; f[i3] = a3; f[i4] = a4; f[i5] = a5; f[i6] = a6; f[i7] = a7
+      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q; f[j + 2] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 4] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q; f[j + 6] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 8] = a4 - ((a4 * BARRETT_V + 33554432) >> 26) * Q; f[j + 10] = a5 - ((a5 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 12] = a6 - ((a6 * BARRETT_V + 33554432) >> 26) * Q; f[j + 14] = a7 - ((a7 * BARRETT_V + 33554432) >> 26) * Q
     }
   }
 }
 
-/** NTT (FIPS 203 Algorithm 9), in place: layers 128/64/32, 16/8/4, then the len-2 layer fused with the
- *  final Barrett reduction. Constant time: loop bounds and table indices depend only on the layer. */
+/** NTT (FIPS 203 Algorithm 9), in place, in two passes (nttTop4, nttBottom3). Constant time: loop bounds
+ *  and table indices depend only on the layer. */
 export function ntt(f: Int16Array): void {
-  nttLayers3(f, 128, 1)
-  nttLayers3(f, 16, 8)
-  for (let s = 0, b = 64; s < 256; s += 4, b++) {
-    const z = ZETA[b]!, zp = ZETA_P[b]!
-    const a0 = f[s]!, a1 = f[s + 1]!, a2 = f[s + 2]!, a3 = f[s + 3]!
-    const t2 = a2 * z - ((a2 * zp + 16384) >> 15) * Q, t3 = a3 * z - ((a3 * zp + 16384) >> 15) * Q
-    let x = a0 + t2; f[s] = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-    x = a1 + t3; f[s + 1] = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-    x = a0 - t2; f[s + 2] = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-    x = a1 - t3; f[s + 3] = x - ((x * BARRETT_V + 33554432) >> 26) * Q
-  }
+  nttTop4(f)
+  nttBottom3(f)
 }
 
-/** Three Gentleman–Sande layers at once for NTT^-1 (lengths len, 2len, 4len) on groups of 8 coefficients
- *  (j + m·len, m = 0..7) in blocks G of 8·len: ζ indices (Alg 10, i counting down) kA − (4G + i)
- *  for the four pairs of the first layer, kB − (2G + i) for the second, kC − G for the third, with
- *  kA = 256/len − 1, kB = 128/len − 1, kC = 64/len − 1; a pair (lo, hi) becomes (lo + hi, ζ·(hi − lo)). Only the four third-layer sums are
- *  Barrett-reduced: from inputs |x| ≤ q they reach at most 8q (< 2^15; mulZeta inputs ≤ 8q keep
- *  a·zp < 2^31), and every output leaves with |x| ≤ q. */
-function invNttLayers3(f: Int16Array, len: number, kA: number, kB: number, kC: number): void {
-  for (let s = 0, G = 0; s < 256; s += len << 3, G++) {
-    const ia = kA - 4 * G, ib = kB - 2 * G, ic = kC - G
+/** NTT^-1 layers 2, 4, 8 (Alg 10, i = 127 .. 16): block G (16 coefficients from s = 16G) in two groups of 8
+ *  (s + j + 2m, j = 0, 1) uses ζ[127 − 4G .. 124 − 4G], ζ[63 − 2G], ζ[62 − 2G] and ζ[31 − G]; a pair
+ *  (lo, hi) becomes (lo + hi, ζ·(hi − lo)). The four last-layer sums are Barrett-reduced: from inputs
+ *  |x| ≤ q they reach at most 8q (< 2^15; mulZeta inputs ≤ 8q keep a·zp < 2^31), and every output
+ *  leaves with |x| ≤ q. */
+function invNttBottom3(f: Int16Array): void {
+  for (let s = 0, G = 0; s < 256; s += 16, G++) {
+    const ia = 127 - 4 * G, ib = 63 - 2 * G, ic = 31 - G
     const z0 = ZETA[ia]!, p0 = ZETA_P[ia]!, z1 = ZETA[ia - 1]!, p1 = ZETA_P[ia - 1]!
     const z2 = ZETA[ia - 2]!, p2 = ZETA_P[ia - 2]!, z3 = ZETA[ia - 3]!, p3 = ZETA_P[ia - 3]!
     const z4 = ZETA[ib]!, p4 = ZETA_P[ib]!, z5 = ZETA[ib - 1]!, p5 = ZETA_P[ib - 1]!
     const z6 = ZETA[ic]!, p6 = ZETA_P[ic]!
-    for (let j = s, e = s + len; j < e; j++) {
-      const i1 = j + len, i2 = i1 + len, i3 = i2 + len, i4 = i3 + len, i5 = i4 + len, i6 = i5 + len, i7 = i6 + len
-      let a0 = f[j]!, a1 = f[i1]!, a2 = f[i2]!, a3 = f[i3]!, a4 = f[i4]!, a5 = f[i5]!, a6 = f[i6]!, a7 = f[i7]!
-      // layer len: (0,1), (2,3), (4,5), (6,7)
+    for (let j = s; j < s + 2; j++) {
+      let a0 = f[j]!, a1 = f[j + 2]!, a2 = f[j + 4]!, a3 = f[j + 6]!, a4 = f[j + 8]!, a5 = f[j + 10]!, a6 = f[j + 12]!, a7 = f[j + 14]!
+      // layer 2: (0,1), (2,3), (4,5), (6,7)
       let t = a1 - a0; a0 += a1; a1 = t * z0 - ((t * p0 + 16384) >> 15) * Q
       t = a3 - a2; a2 += a3; a3 = t * z1 - ((t * p1 + 16384) >> 15) * Q
       t = a5 - a4; a4 += a5; a5 = t * z2 - ((t * p2 + 16384) >> 15) * Q
       t = a7 - a6; a6 += a7; a7 = t * z3 - ((t * p3 + 16384) >> 15) * Q
-      // layer 2len: (0,2), (1,3) with ζ[ib]; (4,6), (5,7) with ζ[ib − 1]
+      // layer 4: (0,2), (1,3) with ζ[ib]; (4,6), (5,7) with ζ[ib − 1]
       t = a2 - a0; a0 += a2; a2 = t * z4 - ((t * p4 + 16384) >> 15) * Q
       t = a3 - a1; a1 += a3; a3 = t * z4 - ((t * p4 + 16384) >> 15) * Q
       t = a6 - a4; a4 += a6; a6 = t * z5 - ((t * p5 + 16384) >> 15) * Q
       t = a7 - a5; a5 += a7; a7 = t * z5 - ((t * p5 + 16384) >> 15) * Q
-      // layer 4len: (m, m+4) with ζ[ic]; the sums Barrett-reduced
+      // layer 8: (m, m+4) with ζ[ic]; the sums Barrett-reduced
       t = a4 - a0; a0 += a4; a4 = t * z6 - ((t * p6 + 16384) >> 15) * Q
       t = a5 - a1; a1 += a5; a5 = t * z6 - ((t * p6 + 16384) >> 15) * Q
       t = a6 - a2; a2 += a6; a6 = t * z6 - ((t * p6 + 16384) >> 15) * Q
       t = a7 - a3; a3 += a7; a7 = t * z6 - ((t * p6 + 16384) >> 15) * Q
-      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q; f[i1] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
-      f[i2] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q; f[i3] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
-      f[i4] = a4; f[i5] = a5; f[i6] = a6; f[i7] = a7
+      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q; f[j + 2] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 4] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q; f[j + 6] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 8] = a4; f[j + 10] = a5; f[j + 12] = a6; f[j + 14] = a7
     }
   }
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), in place: layers 2/4/8, 16/32/64, then the len-128 layer fused with
- *  the final scale ·128^-1·2^16 (inputs carry 2^-16 from Montgomery-reduced MultiplyNTTs sums).
- *  Constant time: data-independent control flow and indices. */
-export function invNtt(f: Int16Array): void {
-  invNttLayers3(f, 2, 127, 63, 31)
-  invNttLayers3(f, 16, 15, 7, 3)
+/** NTT^-1 layers 16, 32, 64 (Alg 10, i = 15 .. 2) and the len-128 layer (i = 1) fused with the final scale
+ *  ·128^-1·2^16 (inputs carry 2^-16 from Montgomery-reduced MultiplyNTTs sums): each group of 16
+ *  coefficients j + 16m uses the same ζ, loaded once. From |x| ≤ q the layer-64 sums reach 8q and are
+ *  Barrett-reduced, so the last layer gets |x| ≤ q (sums and differences ≤ 2q). */
+function invNttTop4(f: Int16Array): void {
+  const z2 = ZETA[2]!, p2 = ZETA_P[2]!, z3 = ZETA[3]!, p3 = ZETA_P[3]!, z4 = ZETA[4]!, p4 = ZETA_P[4]!, z5 = ZETA[5]!, p5 = ZETA_P[5]!
+  const z6 = ZETA[6]!, p6 = ZETA_P[6]!, z7 = ZETA[7]!, p7 = ZETA_P[7]!, z8 = ZETA[8]!, p8 = ZETA_P[8]!, z9 = ZETA[9]!, p9 = ZETA_P[9]!
+  const z10 = ZETA[10]!, p10 = ZETA_P[10]!, z11 = ZETA[11]!, p11 = ZETA_P[11]!, z12 = ZETA[12]!, p12 = ZETA_P[12]!, z13 = ZETA[13]!, p13 = ZETA_P[13]!
+  const z14 = ZETA[14]!, p14 = ZETA_P[14]!, z15 = ZETA[15]!, p15 = ZETA_P[15]!
   const zsp = INV_ZSP, zz = INV_ZZ, zzp = INV_ZZP
-  for (let j = 0; j < 128; j++) {
-    const a = f[j]!, b = f[j + 128]!
-    let x = a + b; f[j] = x * INVNTT_SCALE - ((x * zsp + 16384) >> 15) * Q
-    x = b - a; f[j + 128] = x * zz - ((x * zzp + 16384) >> 15) * Q
+  for (let j = 0; j < 16; j++) {
+    let a0 = f[j]!, a1 = f[j + 16]!, a2 = f[j + 32]!, a3 = f[j + 48]!, a4 = f[j + 64]!, a5 = f[j + 80]!, a6 = f[j + 96]!, a7 = f[j + 112]!
+    let a8 = f[j + 128]!, a9 = f[j + 144]!, a10 = f[j + 160]!, a11 = f[j + 176]!, a12 = f[j + 192]!, a13 = f[j + 208]!, a14 = f[j + 224]!, a15 = f[j + 240]!
+    let t = 0
+    // layer 16: (2i, 2i+1) with ζ[15 − i]
+    t = a1 - a0; a0 += a1; a1 = t * z15 - ((t * p15 + 16384) >> 15) * Q; t = a3 - a2; a2 += a3; a3 = t * z14 - ((t * p14 + 16384) >> 15) * Q
+    t = a5 - a4; a4 += a5; a5 = t * z13 - ((t * p13 + 16384) >> 15) * Q; t = a7 - a6; a6 += a7; a7 = t * z12 - ((t * p12 + 16384) >> 15) * Q
+    t = a9 - a8; a8 += a9; a9 = t * z11 - ((t * p11 + 16384) >> 15) * Q; t = a11 - a10; a10 += a11; a11 = t * z10 - ((t * p10 + 16384) >> 15) * Q
+    t = a13 - a12; a12 += a13; a13 = t * z9 - ((t * p9 + 16384) >> 15) * Q; t = a15 - a14; a14 += a15; a15 = t * z8 - ((t * p8 + 16384) >> 15) * Q
+    // layer 32: (m, m+2) with ζ[7 − block]
+    t = a2 - a0; a0 += a2; a2 = t * z7 - ((t * p7 + 16384) >> 15) * Q; t = a3 - a1; a1 += a3; a3 = t * z7 - ((t * p7 + 16384) >> 15) * Q
+    t = a6 - a4; a4 += a6; a6 = t * z6 - ((t * p6 + 16384) >> 15) * Q; t = a7 - a5; a5 += a7; a7 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+    t = a10 - a8; a8 += a10; a10 = t * z5 - ((t * p5 + 16384) >> 15) * Q; t = a11 - a9; a9 += a11; a11 = t * z5 - ((t * p5 + 16384) >> 15) * Q
+    t = a14 - a12; a12 += a14; a14 = t * z4 - ((t * p4 + 16384) >> 15) * Q; t = a15 - a13; a13 += a15; a15 = t * z4 - ((t * p4 + 16384) >> 15) * Q
+    // layer 64: (m, m+4) with ζ[3] (m < 4), ζ[2] (8 ≤ m < 12); the sums (≤ 8q) Barrett-reduced
+    t = a4 - a0; a0 += a4; a4 = t * z3 - ((t * p3 + 16384) >> 15) * Q; t = a5 - a1; a1 += a5; a5 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+    t = a6 - a2; a2 += a6; a6 = t * z3 - ((t * p3 + 16384) >> 15) * Q; t = a7 - a3; a3 += a7; a7 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+    t = a12 - a8; a8 += a12; a12 = t * z2 - ((t * p2 + 16384) >> 15) * Q; t = a13 - a9; a9 += a13; a13 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+    t = a14 - a10; a10 += a14; a14 = t * z2 - ((t * p2 + 16384) >> 15) * Q; t = a15 - a11; a11 += a15; a15 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+    a0 -= ((a0 * BARRETT_V + 33554432) >> 26) * Q; a1 -= ((a1 * BARRETT_V + 33554432) >> 26) * Q; a2 -= ((a2 * BARRETT_V + 33554432) >> 26) * Q; a3 -= ((a3 * BARRETT_V + 33554432) >> 26) * Q
+    a8 -= ((a8 * BARRETT_V + 33554432) >> 26) * Q; a9 -= ((a9 * BARRETT_V + 33554432) >> 26) * Q; a10 -= ((a10 * BARRETT_V + 33554432) >> 26) * Q; a11 -= ((a11 * BARRETT_V + 33554432) >> 26) * Q
+    // layer 128: (m, m+8), fused with the scale
+    t = a0 + a8; a8 -= a0; a0 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a8 = a8 * zz - ((a8 * zzp + 16384) >> 15) * Q
+    t = a1 + a9; a9 -= a1; a1 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a9 = a9 * zz - ((a9 * zzp + 16384) >> 15) * Q
+    t = a2 + a10; a10 -= a2; a2 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a10 = a10 * zz - ((a10 * zzp + 16384) >> 15) * Q
+    t = a3 + a11; a11 -= a3; a3 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a11 = a11 * zz - ((a11 * zzp + 16384) >> 15) * Q
+    t = a4 + a12; a12 -= a4; a4 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a12 = a12 * zz - ((a12 * zzp + 16384) >> 15) * Q
+    t = a5 + a13; a13 -= a5; a5 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a13 = a13 * zz - ((a13 * zzp + 16384) >> 15) * Q
+    t = a6 + a14; a14 -= a6; a6 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a14 = a14 * zz - ((a14 * zzp + 16384) >> 15) * Q
+    t = a7 + a15; a15 -= a7; a7 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a15 = a15 * zz - ((a15 * zzp + 16384) >> 15) * Q
+    f[j] = a0; f[j + 16] = a1; f[j + 32] = a2; f[j + 48] = a3; f[j + 64] = a4; f[j + 80] = a5; f[j + 96] = a6; f[j + 112] = a7
+    f[j + 128] = a8; f[j + 144] = a9; f[j + 160] = a10; f[j + 176] = a11; f[j + 192] = a12; f[j + 208] = a13; f[j + 224] = a14; f[j + 240] = a15
   }
+}
+
+/** NTT^-1 (FIPS 203 Algorithm 10), in place, in two passes (invNttBottom3, invNttTop4). Constant time:
+ *  data-independent control flow and indices. */
+export function invNtt(f: Int16Array): void {
+  invNttBottom3(f)
+  invNttTop4(f)
 }
 
 /** r = MontgomeryReduce(Σ_j a[j] ∘ b[j]), j < k: MultiplyNTTs (FIPS 203 Algorithm 11) from BaseCaseMultiply

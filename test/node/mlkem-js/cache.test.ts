@@ -127,3 +127,23 @@ it('no secret or secret-derived value stays in module memory: caches hold ek-der
     for (const e of matrices.filter((e) => e.k > 0)) expect(rhos.has(hex(new Uint8Array(e.rho.buffer, e.rho.byteOffset, 32)))).toBe(true)
   }
 })
+
+it('keys in unaligned views (byteOffset not a multiple of 4) hit and miss the ek cache correctly', () => {
+  const kem = js.ml_kem768, ref = wasm.ml_kem768
+  const { publicKey, secretKey } = ref.keygen(randomBytes(64))
+  primeMlKemPublicKey(publicKey)
+  const m = randomBytes(32)
+  const want = hex(ref.encapsulate(publicKey, m).cipherText)
+  for (const shift of [1, 2, 3, 4]) {
+    const view = (bytes: Uint8Array) => { const b = new Uint8Array(bytes.length + shift); b.set(bytes, shift); return b.subarray(shift) }
+    expect(hex(kem.encapsulate(view(publicKey), m).cipherText)).toBe(want) // a hit
+    const other = Uint8Array.from(publicKey)
+    other[100 + shift]! ^= 1 // same ρ, another t̂: must miss
+    expect(hex(kem.encapsulate(view(other), m).cipherText)).toBe(hex(ref.encapsulate(other, m).cipherText))
+    const { cipherText, sharedSecret } = ref.encapsulate(publicKey, m)
+    expect(hex(kem.decapsulate(view(cipherText), view(secretKey)))).toBe(hex(sharedSecret))
+    const badDk = Uint8Array.from(secretKey)
+    badDk[1152 + 7 * shift]! ^= 2
+    expect(() => kem.decapsulate(cipherText, view(badDk))).toThrow(/§7\.3/)
+  }
+})
