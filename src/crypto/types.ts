@@ -40,7 +40,7 @@ export interface AeadKey {
 }
 
 export interface Aead {
-  readonly name: 'webcrypto' | 'noble'
+  readonly name: 'webcrypto' | 'noble' | 'pq-edge-js'
   /** Key length in bytes this AEAD takes (AES-GCM: 16 or 32; ChaCha20-Poly1305: 32). */
   importKey(key: Uint8Array): Promise<AeadKey>
 }
@@ -78,7 +78,7 @@ export interface Backends {
 export interface BackendDescription {
   x25519: 'webcrypto' | 'noble' | 'pq-edge-js'
   hkdf: 'webcrypto' | 'noble'
-  aesGcm: 'webcrypto' | 'noble'
+  aesGcm: 'webcrypto' | 'noble' | 'pq-edge-js'
   chacha20poly1305: 'noble'
   mlkem768: MlKem768BackendName
   sha3: 'noble'
