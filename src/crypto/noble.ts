@@ -7,7 +7,7 @@ import { x25519 } from '@noble/curves/ed25519.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { sha3_256 as nobleSha3_256, shake256 as nobleShake256 } from '@noble/hashes/sha3.js'
-import type { Aead, HmacSha256, MlKem768, MlKem768BackendName, SyncMlKem768, X25519 } from './types.ts'
+import type { Aead, HmacSha256, Sha3, X25519 } from './types.ts'
 
 export const nobleX25519: X25519 = {
   name: 'noble',
@@ -40,21 +40,15 @@ function nobleAead(cipher: typeof gcm | typeof chacha20poly1305, keyLengths: num
   }
 }
 
-export const nobleAes128Gcm = nobleAead(gcm, [16])
-export const nobleAes256Gcm = nobleAead(gcm, [32])
-export const nobleChacha20Poly1305 = nobleAead(chacha20poly1305, [32])
+// Pure, so that a bundle using none of these drops them and their @noble modules (noble's AES builds
+// large tables when loaded, which Fastly would snapshot into its package).
+export const nobleAes128Gcm = /* @__PURE__ */ nobleAead(gcm, [16])
+export const nobleAes256Gcm = /* @__PURE__ */ nobleAead(gcm, [32])
+export const nobleChacha20Poly1305 = /* @__PURE__ */ nobleAead(chacha20poly1305, [32])
 
-/** FIPS 202 SHA3-256. */
-export const sha3_256 = (data: Uint8Array): Uint8Array => nobleSha3_256(data)
-/** FIPS 202 SHAKE256 with an output length in bytes. */
-export const shake256 = (data: Uint8Array, outputBytes: number): Uint8Array => nobleShake256(data, { dkLen: outputBytes })
-
-/** Adapts a synchronous noble-style ML-KEM-768 (the pq-edge wasm core) to the async interface. */
-export function mlKem768FromSync(kem: SyncMlKem768, name: MlKem768BackendName): MlKem768 {
-  return {
-    name,
-    keygen: async (seed) => kem.keygen(seed),
-    encapsulate: async (publicKey, m) => kem.encapsulate(publicKey, m),
-    decapsulate: async (cipherText, secretKey) => kem.decapsulate(cipherText, secretKey),
-  }
+/** FIPS 202 SHA3-256 and SHAKE256 from @noble/hashes. */
+export const nobleSha3: Sha3 = {
+  name: 'noble',
+  sha3_256: (data) => nobleSha3_256(data),
+  shake256: (data, outputBytes) => nobleShake256(data, { dkLen: outputBytes }),
 }

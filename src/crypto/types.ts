@@ -69,7 +69,16 @@ export interface Backends {
   aes256Gcm: Aead
   chacha20poly1305: Aead
   mlkem768: MlKem768
-  /** FIPS 202 SHA3-256 and SHAKE256 (no runtime offers them natively: always @noble/hashes). */
+  /** FIPS 202 SHA3-256 and SHAKE256 (no runtime offers them natively): `sha3`'s, as plain functions. */
+  sha3_256(data: Uint8Array): Uint8Array
+  shake256(data: Uint8Array, outputBytes: number): Uint8Array
+  /** Which implementation those two are. */
+  sha3Name: Sha3['name']
+}
+
+/** FIPS 202 SHA3-256 and SHAKE256 (output length in bytes). */
+export interface Sha3 {
+  readonly name: 'noble' | 'pq-edge-js'
   sha3_256(data: Uint8Array): Uint8Array
   shake256(data: Uint8Array, outputBytes: number): Uint8Array
 }
@@ -79,7 +88,7 @@ export interface BackendDescription {
   x25519: 'webcrypto' | 'noble' | 'pq-edge-js'
   hkdf: 'webcrypto' | 'noble'
   aesGcm: 'webcrypto' | 'noble' | 'pq-edge-js'
-  chacha20poly1305: 'noble'
+  chacha20poly1305: Aead['name']
   mlkem768: MlKem768BackendName
-  sha3: 'noble'
+  sha3: Sha3['name']
 }

@@ -1,0 +1,113 @@
+// Chooses every primitive's implementation once per isolate, by capability (never by runtime
+// name): a WebCrypto operation where a probe with fixed public inputs succeeded, the caller's pure-JS
+// fallback where it did not. The fallbacks are passed in, not imported, so each runtime bundles only
+// the ones it can use: select.ts passes @noble/* (general runtimes), interpreter.ts the ones tuned for
+// an engine without a JIT (Fastly). Run a selection lazily (inside a request or on first use), never at
+// module top level: Fastly runs top level at build time.
+import type { Aead, BackendDescription, Backends, HmacSha256, MlKem768, MlKem768BackendName, Sha3, SyncMlKem768, X25519 } from './types.ts'
+import { probeWebCrypto, webCryptoAes128Gcm, webCryptoAes256Gcm, webCryptoHmacSha256, webCryptoMlKem768, webCryptoX25519 } from './webcrypto.ts'
+
+export type { BackendDescription, Backends } from './types.ts'
+
+/** The ML-KEM suite of pq-edge/mlkem for this runtime (its ml_kem768 and getBackend()). */
+export interface MlKemSource {
+  ml_kem768: SyncMlKem768
+  getBackend(): { module: 'simd' | 'scalar' | 'typescript' } | undefined
+}
+
+/** Pure-JS implementations for what a runtime's WebCrypto lacks (and for what no WebCrypto offers). */
+export interface Fallbacks {
+  x25519: X25519
+  hmacSha256: HmacSha256
+  aes128Gcm: Aead
+  aes256Gcm: Aead
+  /** No WebCrypto offers ChaCha20-Poly1305 or SHA-3: these always serve. */
+  chacha20poly1305: Aead
+  sha3: Sha3
+}
+
+export interface SelectOptions {
+  /**
+   * Use workerd's native WebCrypto ML-KEM-768 for random encapsulation where it is offered.
+   * Default false, from the bench (npm run bench, workerd, 2026-11): pq-edge SIMD ≈ 40/30/35 µs
+   * keygen/encaps/decaps vs native ≈ 105/70/25 µs (native encaps includes importKey of the
+   * encapsulation key; native decaps needs a key object imported from the 64-byte seed, and X-Wing
+   * and HPKE hold expanded keys). The wasm core therefore wins keygen and encaps from bytes, and
+   * native's only win (decaps, by ≈10 µs, with a key object ready) is not reachable from an
+   * expanded key. Rule: native only where crypto.subtle offers it AND a bench on that runtime
+   * shows it faster for the operation it would take over; pass true only with such a measurement.
+   */
+  nativeMlKemFaster?: boolean
+}
+
+export interface SelectedBackends {
+  backends: Backends
+  /** Plain JSON for /health: which implementation serves each primitive. */
+  describe: BackendDescription
+}
+
+/** The backend name an ML-KEM source reports: its wasm build, or the TypeScript core (no WebAssembly). */
+export function mlKemSourceName(mlkem: MlKemSource): MlKem768BackendName {
+  const module = mlkem.getBackend()?.module
+  return module === 'typescript' ? 'pq-edge-js' : module === 'scalar' ? 'pq-edge-wasm-scalar' : 'pq-edge-wasm-simd'
+}
+
+/** Adapts a synchronous noble-style ML-KEM-768 (the pq-edge cores, @noble/post-quantum) to the async interface. */
+export function mlKem768FromSync(kem: SyncMlKem768, name: MlKem768BackendName): MlKem768 {
+  return {
+    name,
+    keygen: async (seed) => kem.keygen(seed),
+    encapsulate: async (publicKey, m) => kem.encapsulate(publicKey, m),
+    decapsulate: async (cipherText, secretKey) => kem.decapsulate(cipherText, secretKey),
+  }
+}
+
+/** Every primitive from the fallbacks (no probing): for tests and comparisons. */
+export function fallbackBackends(mlkem: MlKemSource, fallbacks: Fallbacks): Backends {
+  return {
+    x25519: fallbacks.x25519,
+    hmacSha256: fallbacks.hmacSha256,
+    aes128Gcm: fallbacks.aes128Gcm,
+    aes256Gcm: fallbacks.aes256Gcm,
+    chacha20poly1305: fallbacks.chacha20poly1305,
+    mlkem768: mlKem768FromSync(mlkem.ml_kem768, mlKemSourceName(mlkem)),
+    sha3_256: fallbacks.sha3.sha3_256,
+    shake256: fallbacks.sha3.shake256,
+    sha3Name: fallbacks.sha3.name,
+  }
+}
+
+export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks, options: SelectOptions = {}): Promise<SelectedBackends> {
+  const [x25519, hmac, aesGcm, mlKem768] = await Promise.all([
+    probeWebCrypto.x25519(),
+    probeWebCrypto.hmacSha256(),
+    probeWebCrypto.aesGcm(),
+    options.nativeMlKemFaster ? probeWebCrypto.mlKem768() : Promise.resolve(false),
+  ])
+  const backends = fallbackBackends(mlkem, fallbacks)
+  if (x25519) backends.x25519 = webCryptoX25519
+  if (hmac) backends.hmacSha256 = webCryptoHmacSha256
+  if (aesGcm) {
+    backends.aes128Gcm = webCryptoAes128Gcm
+    backends.aes256Gcm = webCryptoAes256Gcm
+  }
+  if (mlKem768) backends.mlkem768 = webCryptoMlKem768(backends.mlkem768)
+  return { backends, describe: describeBackends(backends) }
+}
+
+export function describeBackends(b: Backends): BackendDescription {
+  return {
+    x25519: b.x25519.name,
+    hkdf: b.hmacSha256.name,
+    aesGcm: b.aes256Gcm.name,
+    chacha20poly1305: b.chacha20poly1305.name,
+    mlkem768: b.mlkem768.name,
+    sha3: b.sha3Name,
+  }
+}
+
+/** Memoises one selection per isolate; the first call runs it. */
+export function lazySelection(select: () => Promise<SelectedBackends>): () => Promise<SelectedBackends> {
+  let selected: Promise<SelectedBackends> | undefined
+  return () => (selected ??= select())
+}

@@ -1,0 +1,104 @@
+// The app as Fastly Compute runs it, apart from the platform's own bindings (stores, logger), which
+// src/runtime/fastly.ts injects: the engine suite (test/fastly-engine) builds the same app over an
+// in-memory store to time what a request costs there. Calling createFastlyApp at module top level
+// (as the entry does) runs its public precomputation at build time, into the snapshot.
+//
+// What this runtime lacks, and what stands in (chosen by capability, src/crypto/select-core.ts, from
+// src/crypto/interpreter.ts): no WebAssembly (the TypeScript ML-KEM core of src/mlkem/js), no WebCrypto
+// X25519/AES-GCM (pure JS tuned for an interpreter); HMAC is native (HKDF runs on it). Fastly starts a fresh sandbox for each request and allows 50 ms of
+// CPU per request, so nothing that can be done once is done per request:
+//   - the server's public keys come built in (fastly-keys.json, `npm run fastly:keys`): a request
+//     derives only the private key of the mode it uses; deriving all three key pairs from
+//     SERVER_SECRET would cost more than the whole establishment, so without them the service
+//     refuses to start (500 service_misconfigured, saying why);
+//   - their public ML-KEM values (the matrix Â and H(ek)) are computed once, here.
+import type { Hono } from 'hono'
+import { createApp } from '../app.ts'
+import { detectCryptoCapabilities } from '../capabilities.ts'
+import { INTERPRETER_FALLBACKS } from '../crypto/interpreter.ts'
+import { lazySelection, type SelectedBackends, selectWith } from '../crypto/select-core.ts'
+import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/api.ts'
+import { fromB64u } from '../protocol/encoding.ts'
+import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import type { KnownPublicKeys } from '../service/keys.ts'
+import { Metrics } from '../service/metrics.ts'
+import type { ServiceEnv } from '../service/routes.ts'
+import { registerServiceRoutes } from '../service/routes.ts'
+import type { ConfigStore } from '../service/store.ts'
+
+/** ML-KEM-768 encapsulation key length: the ML-KEM part leads an X-Wing public key (draft-connolly-cfrg-xwing-kem §5.2). */
+const MLKEM768_PUBLIC_KEY = 1184
+
+/** What the platform provides; src/runtime/fastly.ts binds these to Fastly's stores and logger. */
+export interface FastlyPlatform {
+  /** The service variables (secrets and settings), read when a sandbox first needs the service. */
+  readVars(): Promise<ServiceVars>
+  /** The config vault's store. */
+  openStore(): ConfigStore
+  /** One metrics or security-event line. */
+  log(line: string): void
+  /** The public keys built into the package (null: none were). */
+  knownPublicKeys: readonly KnownPublicKeys[] | null
+}
+
+export interface FastlyAppOptions {
+  runtimeName?: string
+  /** Backend selection; the default is what Fastly runs (the TypeScript ML-KEM core, the rest probed). */
+  crypto?: () => Promise<SelectedBackends>
+}
+
+/** The ML-KEM source the Fastly app runs: the TypeScript core. */
+export const fastlyMlKem = { ml_kem768: createJsMlKem().ml_kem768, getBackend }
+
+/** The backend selection Fastly runs: probes, with the interpreter-tuned fallbacks. */
+export function selectFastlyBackends(): Promise<SelectedBackends> {
+  return selectWith(fastlyMlKem, INTERPRETER_FALLBACKS)
+}
+
+/** Fills the TypeScript core's public caches (Â, H(ek)) for every built-in ML-KEM public key. */
+export function primeKnownPublicKeys(known: readonly KnownPublicKeys[]): void {
+  for (const secret of known) {
+    for (const key of secret.keys) {
+      if (key.mode === 'hybrid') primeMlKemPublicKey(fromB64u(key.publicKey, 'hybrid public key').subarray(0, MLKEM768_PUBLIC_KEY))
+      if (key.mode === 'pq') primeMlKemPublicKey(fromB64u(key.publicKey, 'pq public key'))
+    }
+  }
+}
+
+export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOptions = {}): Hono<ServiceEnv> {
+  const { knownPublicKeys } = platform
+  if (knownPublicKeys) primeKnownPublicKeys(knownPublicKeys)
+  const crypto = options.crypto ?? lazySelection(selectFastlyBackends)
+  const metrics = new Metrics({ log: platform.log })
+
+  async function build(): Promise<ServiceContext> {
+    if (!knownPublicKeys) {
+      throw new ServiceConfigError('SERVER_SECRET', 'This Fastly package was built without public keys: run `npm run fastly:keys` with SERVER_SECRET set, then rebuild (deriving them on every request would not fit the CPU limit).')
+    }
+    const vars = await platform.readVars()
+    const { backends } = await crypto()
+    return createServiceContext(vars, { backends, openStore: platform.openStore, metrics, knownPublicKeys })
+  }
+
+  // One context per sandbox (a reusable sandbox serves several requests). A configuration error is
+  // kept and logged once; anything else is forgotten so the next request tries again.
+  let context: Promise<ServiceContext> | undefined
+  function service(): Promise<ServiceContext> {
+    if (!context) {
+      context = build()
+      context.catch((error: unknown) => {
+        if (error instanceof ServiceConfigError) console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
+        else context = undefined
+      })
+    }
+    return context
+  }
+
+  return createApp({
+    runtime: { name: options.runtimeName ?? 'fastly-compute' },
+    mlkem: fastlyMlKem,
+    crypto,
+    detectCapabilities: detectCryptoCapabilities,
+    service: { register: registerServiceRoutes, context: service },
+  })
+}
