@@ -126,7 +126,7 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
           if (!problems.some((p) => p.startsWith('establishment:'))) problems.push('no establishment timing reported')
         }
         else if (options.enforceBudget) {
-          if (!(e.fastly.modes.hybrid.medianMs <= BUDGET.hybridMs)) problems.push(`hybrid POST /v1/sessions costs ${e.fastly.modes.hybrid.medianMs} ms > ${BUDGET.hybridMs} ms`)
+          if (!(e.fastly.modes.hybrid.coldMs <= BUDGET.hybridMs)) problems.push(`hybrid POST /v1/sessions costs ${e.fastly.modes.hybrid.coldMs} ms > ${BUDGET.hybridMs} ms`)
           if (!((e.nobleOverFastly.hybrid ?? 0) >= BUDGET.nobleOverFastly)) problems.push(`noble/fastly hybrid ratio ${e.nobleOverFastly.hybrid} < ${BUDGET.nobleOverFastly}`)
         }
       }
@@ -150,18 +150,18 @@ export function formatResult(result: SelftestResult): string {
     for (const s of r.suites) lines.push(`${pad(s.name, 52)}${pad(`${s.checked}/${result.expected[s.name] ?? '?'}`, 9)}${pad(s.failed, 8)}${pad(s.ms ?? '', 8)}${s.selection ?? ''}`)
     const e = r.establishment
     if (e) {
-      lines.push('', 'POST /v1/sessions inside StarlingMonkey (the built artifact, one request through the test harness), ms per request: median of batch means [min]')
-      lines.push(`${pad('', 24)}${pad('Fastly backends', 22)}${pad('all noble', 22)}noble/Fastly`)
+      lines.push('', 'POST /v1/sessions inside StarlingMonkey (the built artifact serving one request through the test harness), ms per request')
+      lines.push('cold = a fresh app per request (a new Fastly sandbox: every request by default); warm = context in place (a reusable sandbox), median of batch means [min]')
+      lines.push(`${pad('', 18)}${pad('Fastly cold', 13)}${pad('Fastly warm', 20)}${pad('noble cold', 12)}${pad('noble warm', 20)}noble/Fastly cold, warm`)
       for (const mode of ['hybrid', 'pq', 'classical'] as const) {
         const f = e.fastly.modes[mode]
         const n = e.noble.modes[mode]
-        lines.push(`${pad(mode === 'hybrid' ? 'hybrid (default)' : mode, 24)}${pad(`${num(f.medianMs)} [${num(f.minMs)}] ×${f.requests}`, 22)}${pad(`${num(n.medianMs)} [${num(n.minMs)}] ×${n.requests}`, 22)}${e.nobleOverFastly[mode]}×`)
+        lines.push(`${pad(mode === 'hybrid' ? 'hybrid (default)' : mode, 18)}${pad(num(f.coldMs), 13)}${pad(`${num(f.medianMs)} [${num(f.minMs)}] ×${f.requests}`, 20)}${pad(num(n.coldMs), 12)}${pad(`${num(n.medianMs)} [${num(n.minMs)}] ×${n.requests}`, 20)}${e.nobleOverFastly[mode]}×, ${e.nobleOverFastly[`${mode}Warm`]}×`)
       }
-      lines.push(`${pad('cold context', 24)}${pad(num(e.fastly.coldContextMs), 22)}${pad(num(e.noble.coldContextMs), 22)}${e.nobleOverFastly.coldContext}×`)
-      lines.push(`${pad('cold hybrid request', 24)}${pad(num(e.fastly.coldHybridRequestMs), 22)}${pad(num(e.noble.coldHybridRequestMs), 22)}${e.nobleOverFastly.coldHybridRequest}×`)
-      const hybrid = e.fastly.modes.hybrid.medianMs
+      lines.push(`${pad('cold GET /v1/keys', 18)}${pad(num(e.fastly.coldContextMs), 13)}${pad('', 20)}${pad(num(e.noble.coldContextMs), 12)}${pad('', 20)}${e.nobleOverFastly.coldContext}×`)
+      const hybrid = e.fastly.modes.hybrid.coldMs
       const ratio = e.nobleOverFastly.hybrid ?? 0
-      lines.push(`targets: hybrid ≤ ${BUDGET.hybridMs} ms: ${hybrid <= BUDGET.hybridMs ? 'met' : 'NOT met'} (${num(hybrid)} ms); noble/Fastly ≥ ${BUDGET.nobleOverFastly}×: ${ratio >= BUDGET.nobleOverFastly ? 'met' : 'NOT met'} (${ratio}×)`)
+      lines.push(`targets: hybrid ≤ ${BUDGET.hybridMs} ms (cold): ${hybrid <= BUDGET.hybridMs ? 'met' : 'NOT met'} (${num(hybrid)} ms); noble/Fastly ≥ ${BUDGET.nobleOverFastly}×: ${ratio >= BUDGET.nobleOverFastly ? 'met' : 'NOT met'} (${ratio}×)`)
     }
     lines.push(`engine time per part (ms): ${Object.entries(r.partMs).map(([k, v]) => `${k} ${v}`).join(', ')}`)
   }

@@ -84,11 +84,11 @@ async function confirm(client: ClientSide, suite: Parameters<typeof finishSessio
 }
 
 /**
- * Times one composition: cold context (fresh app, GET /v1/keys), cold hybrid request (fresh app, one
- * POST /v1/sessions), and warm POST /v1/sessions per mode. Throws if any response is not a confirmed session.
+ * Times one composition: cold context (fresh app, GET /v1/keys); per mode, cold POST /v1/sessions (a
+ * fresh app per request: what a new Fastly sandbox pays, i.e. every request by default) and warm ones
+ * (one app whose context is in place: a reusable sandbox). Throws if any response is not a confirmed session.
  */
 export async function timeEstablishment(composition: Composition, client: ClientSide, size: TimingSize, now: () => number = Date.now): Promise<CompositionTiming> {
-  // Cold: what a fresh sandbox pays before its first answer.
   const coldContext: number[] = []
   for (let i = 0; i < size.coldRuns; i++) {
     const t = now()
@@ -102,21 +102,19 @@ export async function timeEstablishment(composition: Composition, client: Client
   const warm = composition.createApp()
   const doc = await keyDocument(warm)
 
-  const coldHybrid: number[] = []
-  {
-    const { suite, pending } = await prepare(client, doc, 'hybrid', size.coldRuns)
-    for (const p of pending) {
-      const request = sessionRequest(p)
-      const t = now()
-      const app = composition.createApp()
-      const res = await app.fetch(request)
-      coldHybrid.push(now() - t)
-      await confirm(client, suite, p, res, `${composition.name} cold hybrid`)
-    }
-  }
-
   const modes = {} as Record<Mode, ModeTiming>
   for (const mode of MODES) {
+    const cold: number[] = []
+    {
+      const { suite, pending } = await prepare(client, doc, mode, size.coldRuns)
+      for (const p of pending) {
+        const request = sessionRequest(p)
+        const t = now()
+        const res = await composition.createApp().fetch(request)
+        cold.push(now() - t)
+        await confirm(client, suite, p, res, `${composition.name} cold ${mode}`)
+      }
+    }
     const { suite, pending } = await prepare(client, doc, mode, size.batches * size.perBatch)
     // One untimed request first: the route's lazy state (first validation, first use of the key) is not steady state.
     const [first] = await prepare(client, doc, mode, 1).then((p) => p.pending)
@@ -131,8 +129,8 @@ export async function timeEstablishment(composition: Composition, client: Client
       samples.push((now() - t) / size.perBatch)
     }
     for (const [i, res] of responses.entries()) await confirm(client, suite, pending[i]!, res, `${composition.name} ${mode} request ${i}`)
-    modes[mode] = { medianMs: median(samples), minMs: Math.min(...samples), requests: responses.length }
+    modes[mode] = { coldMs: median(cold), medianMs: median(samples), minMs: Math.min(...samples), requests: responses.length }
   }
 
-  return { composition: composition.name, backends: composition.backends, coldContextMs: median(coldContext), coldHybridRequestMs: median(coldHybrid), modes }
+  return { composition: composition.name, backends: composition.backends, coldContextMs: median(coldContext), modes }
 }

@@ -84,8 +84,11 @@ export interface SuiteCount {
   ms?: number
 }
 
-/** Per-request cost in ms (median of batch means; min of batch means), as Date.now measures it in the engine. */
+/** Per-request cost in ms, as the clock measures it in the engine. */
 export interface ModeTiming {
+  /** Median over fresh apps, one request each: a new Fastly sandbox per request (the default). */
+  coldMs: number
+  /** Warm (context in place: a reusable sandbox): median of batch means, and the least batch mean. */
   medianMs: number
   minMs: number
   requests: number
@@ -96,9 +99,7 @@ export interface CompositionTiming {
   backends: Record<string, string>
   /** Fresh app, first request (GET /v1/keys): backend selection + service context (key derivation). */
   coldContextMs: number
-  /** Fresh app, first request a POST /v1/sessions in the default (hybrid) mode: what a new Fastly sandbox pays. */
-  coldHybridRequestMs: number
-  /** POST /v1/sessions with the context in place, per mode. */
+  /** POST /v1/sessions per mode, cold and warm. */
   modes: Record<'hybrid' | 'pq' | 'classical', ModeTiming>
 }
 
