@@ -16,12 +16,13 @@ const EK_MAX = 1568
 
 const poly = () => new Int16Array(256)
 
-/** Â for (ρ, k): a[4i + j] = Â[i][j] = SampleNTT(ρ‖j‖i) (Alg 13 steps 3-7, Alg 14 steps 4-8). */
-export interface MatrixEntry { k: number; rho: Int32Array; a: Int16Array[]; used: number; pinned: boolean }
+/** Â for (ρ, k): a[4i + j] = Â[i][j] = SampleNTT(ρ‖j‖i) (Alg 13 steps 3-7, Alg 14 steps 4-8); rows[i] and
+ *  cols[i] list row i of Â and of Âᵀ (k polynomials each, the same objects), built once per fill. */
+export interface MatrixEntry { k: number; rho: Int32Array; a: Int16Array[]; rows: Int16Array[][]; cols: Int16Array[][]; used: number; pinned: boolean }
 /** An exact ek (len bytes; words: the same bytes as 32-bit words, for comparing) with H(ek), t̂ (decoded on first use) and the §7.2 result (−1: not yet checked). */
 export interface EkEntry { len: number; ek: Uint8Array; words: Int32Array; hash: Uint8Array; t: Int16Array[]; tReady: boolean; valid: number; used: number; pinned: boolean }
 
-const MATRICES: MatrixEntry[] = Array.from({ length: CACHE_SLOTS }, () => ({ k: 0, rho: new Int32Array(8), a: Array.from({ length: 16 }, poly), used: 0, pinned: false }))
+const MATRICES: MatrixEntry[] = Array.from({ length: CACHE_SLOTS }, () => ({ k: 0, rho: new Int32Array(8), a: Array.from({ length: 16 }, poly), rows: [], cols: [], used: 0, pinned: false }))
 const EKS: EkEntry[] = Array.from({ length: CACHE_SLOTS }, () => {
   const ek = new Uint8Array(EK_MAX)
   return { len: 0, ek, words: new Int32Array(ek.buffer), hash: new Uint8Array(32), t: [poly(), poly(), poly(), poly()], tReady: false, valid: -1, used: 0, pinned: false }
@@ -37,24 +38,26 @@ function victim<T extends { used: number; pinned: boolean }>(entries: T[]): T {
   return best
 }
 
-/** Â for ρ (8 little-endian words) and rank k: the cached matrix, or k² SampleNTT calls into the least
+/** Â for ρ (8 little-endian words) and rank k: the cached entry, or k² SampleNTT calls into the least
  *  recently used entry. Read-only for callers. */
-export function expandMatrix(rho: Int32Array, k: number): readonly Int16Array[] {
+export function expandMatrix(rho: Int32Array, k: number): Readonly<MatrixEntry> {
   for (const e of MATRICES) {
     if (e.k !== k) continue
     const r = e.rho
     if (r[0] === rho[0] && r[1] === rho[1] && r[2] === rho[2] && r[3] === rho[3] && r[4] === rho[4] && r[5] === rho[5] && r[6] === rho[6] && r[7] === rho[7]) {
       e.used = ++clock
-      return e.a
+      return e
     }
   }
   const e = victim(MATRICES)
   e.k = 0 // invalid until complete
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleNtt(e.a[4 * i + j]!, rho, j, i)
+  e.rows = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => e.a[4 * i + j]!))
+  e.cols = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => e.a[4 * j + i]!))
   e.rho.set(rho)
   e.k = k
   e.used = ++clock
-  return e.a
+  return e
 }
 
 /** True if the len bytes of src from off equal e's ek. Compares ρ (the last 32 bytes) first, so another

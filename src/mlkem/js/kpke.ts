@@ -31,12 +31,9 @@ export function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
  *  multiplyNttsReduce pass. Â (for ρ in S_RHO) comes from the public cache (cache.ts), sampled on a miss
  *  (the wasm core samples entry by entry into an accumulator instead). Public-only control flow. */
 function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean): void {
-  const a = expandMatrix(S_RHO, k)
-  for (let i = 0; i < k; i++) {
-    const row: Int16Array[] = []
-    for (let j = 0; j < k; j++) row.push(a[transposed ? 4 * j + i : 4 * i + j]!)
-    multiplyNttsReduce(out[i]!, row, v, k)
-  }
+  const m = expandMatrix(S_RHO, k)
+  const rows = transposed ? m.cols : m.rows
+  for (let i = 0; i < k; i++) multiplyNttsReduce(out[i]!, rows[i]!, v, k)
 }
 
 /** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */

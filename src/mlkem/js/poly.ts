@@ -273,25 +273,44 @@ export function invNtt(f: Int16Array): void {
  *  carries 2^-16. */
 export function multiplyNttsReduce(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
   const gamma = GAMMA_R
-  const a0 = a[0]!, b0 = b[0]!, a1 = a[1]!, b1 = b[1]!
-  const a2 = k > 2 ? a[2]! : a1, b2 = k > 2 ? b[2]! : b1, a3 = k > 3 ? a[3]! : a1, b3 = k > 3 ? b[3]! : b1
-  for (let i = 0, c = 0; i < 128; i++, c += 2) {
-    let x0 = a0[c]!, x1 = a0[c + 1]!, y0 = b0[c]!, y1 = b0[c + 1]!
+  // each coefficient pair (c, c+1) is one 32-bit load from an Int32Array view of the same memory
+  // (little-endian: low half = coefficient c), split with shifts: half the typed-array loads
+  const a0 = wordsOf(a[0]!), b0 = wordsOf(b[0]!), a1 = wordsOf(a[1]!), b1 = wordsOf(b[1]!)
+  const a2 = k > 2 ? wordsOf(a[2]!) : a1, b2 = k > 2 ? wordsOf(b[2]!) : b1, a3 = k > 3 ? wordsOf(a[3]!) : a1, b3 = k > 3 ? wordsOf(b[3]!) : b1
+  const out = wordsOf(r)
+  for (let i = 0; i < 128; i++) {
+    let x = a0[i]!, y = b0[i]!
+    let x0 = (x << 16) >> 16, x1 = x >> 16, y0 = (y << 16) >> 16, y1 = y >> 16
     let p = x1 * y1, s0 = x0 * y0, s1 = x0 * y1 + x1 * y0
-    x0 = a1[c]!; x1 = a1[c + 1]!; y0 = b1[c]!; y1 = b1[c + 1]!
+    x = a1[i]!; y = b1[i]!
+    x0 = (x << 16) >> 16; x1 = x >> 16; y0 = (y << 16) >> 16; y1 = y >> 16
     p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
     if (k > 2) {
-      x0 = a2[c]!; x1 = a2[c + 1]!; y0 = b2[c]!; y1 = b2[c + 1]!
+      x = a2[i]!; y = b2[i]!
+      x0 = (x << 16) >> 16; x1 = x >> 16; y0 = (y << 16) >> 16; y1 = y >> 16
       p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
       if (k > 3) {
-        x0 = a3[c]!; x1 = a3[c + 1]!; y0 = b3[c]!; y1 = b3[c + 1]!
+        x = a3[i]!; y = b3[i]!
+        x0 = (x << 16) >> 16; x1 = x >> 16; y0 = (y << 16) >> 16; y1 = y >> 16
         p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
       }
     }
     s0 += ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * gamma[i]!
-    r[c] = (s0 - (((s0 * QINV) << 16) >> 16) * Q) >> 16
-    r[c + 1] = (s1 - (((s1 * QINV) << 16) >> 16) * Q) >> 16
+    // r[2i] = MontgomeryReduce(s0), r[2i+1] = MontgomeryReduce(s1), stored as one word
+    out[i] = (((s0 - (((s0 * QINV) << 16) >> 16) * Q) >> 16) & 0xffff) | (((s1 - (((s1 * QINV) << 16) >> 16) * Q) >> 16) << 16)
   }
+}
+
+/** Int32Array views of polynomials (the same 512 bytes as 128 words), made on first use. Every polynomial
+ *  of this core starts 4-byte aligned (scratch.ts aligns them; the caches' own their buffers). */
+const WORDS = new WeakMap<Int16Array, Int32Array>()
+function wordsOf(p: Int16Array): Int32Array {
+  let w = WORDS.get(p)
+  if (w === undefined) {
+    w = new Int32Array(p.buffer, p.byteOffset, 128)
+    WORDS.set(p, w)
+  }
+  return w
 }
 
 /** SampleNTT (FIPS 203 Algorithm 7): rejection-sample from SHAKE128(ρ‖col‖row), squeezing further

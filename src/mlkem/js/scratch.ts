@@ -23,7 +23,7 @@ function reserve(bytes: number, align: number): number {
 
 /** A zeroed scratch Uint8Array / Int16Array / Int32Array of n elements inside the arena. */
 export const scratchU8 = (n: number) => new Uint8Array(ARENA, reserve(n, 1), n)
-export const scratchI16 = (n: number) => new Int16Array(ARENA, reserve(2 * n, 2), n)
+export const scratchI16 = (n: number) => new Int16Array(ARENA, reserve(2 * n, 4), n) // 4-aligned: poly.ts reads pairs as words
 export const scratchI32 = (n: number) => new Int32Array(ARENA, reserve(4 * n, 4), n)
 
 /** Zero every scratch array (one memcpy from ZERO). */
