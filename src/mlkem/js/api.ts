@@ -71,7 +71,8 @@ const PARAMETER_SET_OF_EK_LENGTH: Record<number, ParameterSetId> = Object.fromEn
  * (k² SampleNTT), H(ek) (SHA3-256 of the key), the decoded t̂ and the §7.2 check result. Meant for the
  * module top level, which Fastly Compute runs at build time: the values are frozen into the binary, so
  * every request's encapsulation to this key, decapsulation with its secret key, and re-derivation of the
- * secret key from its seed (keygen) skip that work. The entries are pinned: other keys evict them last.
+ * secret key from its seed (keygen) skip that work. The entries are pinned: other keys never evict them
+ * (up to MAX_PINNED = 4 primed keys, see cache.ts; priming more unpins the least recently used).
  *
  * For public keys only: everything cached is a function of the public key, and that is all this reads.
  * Never pass secret material (a secret key or seed) here. Returns the key's parameter set; throws a

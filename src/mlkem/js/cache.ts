@@ -9,8 +9,13 @@
 import { DS_SHA3, hashOnce, RATE_256 } from './keccak.ts'
 import { decodePoly, encodedBelowQ, sampleNtt } from './poly.ts'
 
-/** Entries per cache: a server's own key or two (primed) plus the peers' keys of the current operations. */
-export const CACHE_SLOTS = 4
+/** Entries per cache: up to MAX_PINNED primed keys (a server's keys: e.g. current and next, per mode) plus
+ *  two for the peers' keys of the current operations. Memory: ≈ 11.6 KB per slot (Â: 16 polynomials;
+ *  ek, H(ek), t̂), zero until used. */
+export const CACHE_SLOTS = 6
+/** At most this many entries are pinned by priming, so a peer's key always finds an unpinned slot and
+ *  never evicts a primed one; priming one more unpins the least recently used primed entry. */
+export const MAX_PINNED = CACHE_SLOTS - 2
 /** The largest ek: ML-KEM-1024, 384·4 + 32 bytes (FIPS 203 §8 Table 3). */
 const EK_MAX = 1568
 
@@ -30,12 +35,24 @@ const EKS: EkEntry[] = Array.from({ length: CACHE_SLOTS }, () => {
 /** Use counter for least-recently-used eviction. */
 let clock = 0
 
-/** The entry to overwrite: the least recently used unpinned one, else the least recently used. */
+/** The entry to overwrite: the least recently used unpinned one (there always is one: MAX_PINNED). */
 function victim<T extends { used: number; pinned: boolean }>(entries: T[]): T {
-  let best = entries[0]!
-  for (const e of entries) if ((e.pinned ? 1 : 0) < (best.pinned ? 1 : 0) || ((e.pinned === best.pinned) && e.used < best.used)) best = e
-  best.pinned = false
-  return best
+  let best: T | undefined
+  for (const e of entries) if (!e.pinned && (best === undefined || e.used < best.used)) best = e
+  return best!
+}
+
+/** Pin e; if that makes more than MAX_PINNED, unpin the least recently used other pinned entry. */
+function pin<T extends { used: number; pinned: boolean }>(entries: T[], e: T): void {
+  e.pinned = true
+  let count = 0
+  let oldest: T | undefined
+  for (const x of entries) {
+    if (!x.pinned) continue
+    count++
+    if (x !== e && (oldest === undefined || x.used < oldest.used)) oldest = x
+  }
+  if (count > MAX_PINNED) oldest!.pinned = false
 }
 
 /** Â for ρ (8 little-endian words) and rank k: the cached entry, or k² SampleNTT calls into the least
@@ -130,8 +147,8 @@ export function ekTHat(e: EkEntry, k: number): readonly Int16Array[] {
 
 /** Keep the entries of this ek (its Â, H(ek), t̂) ahead of unpinned ones when evicting (priming). */
 export function pinEntries(e: EkEntry, rho: Int32Array, k: number): void {
-  e.pinned = true
-  for (const m of MATRICES) if (m.k === k && m.rho.every((w, i) => w === rho[i])) m.pinned = true
+  pin(EKS, e)
+  for (const m of MATRICES) if (m.k === k && m.rho.every((w, i) => w === rho[i])) pin(MATRICES, m)
 }
 
 /** Forget every entry (tests: measure and check the uncached paths). */

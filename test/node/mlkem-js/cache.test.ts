@@ -7,7 +7,7 @@ import { sha3_256, sha3_512, shake256 } from '@noble/hashes/sha3.js'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { PARAMETER_SET_IDS, PARAMETER_SETS } from '../../../src/mlkem/api.ts'
 import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/api.ts'
-import { CACHE_SLOTS, cacheEntries, clearCaches, findEk } from '../../../src/mlkem/js/cache.ts'
+import { CACHE_SLOTS, cacheEntries, clearCaches, findEk, MAX_PINNED } from '../../../src/mlkem/js/cache.ts'
 import { ARENA_BYTES } from '../../../src/mlkem/js/scratch.ts'
 import { toHex } from '../../shared/accumulated.ts'
 import { loadBuild } from '../mlkem/helpers.ts'
@@ -64,6 +64,17 @@ describe.each(PARAMETER_SET_IDS)('%s', (set) => {
     for (let i = 0; i < CACHE_SLOTS; i++) primeMlKemPublicKey(ours.keygen(randomBytes(64)).publicKey)
     expect(hex(ours.keygen(seed).secretKey)).toBe(hex(plain.secretKey))
   })
+})
+
+it(`primed keys (up to ${MAX_PINNED}) stay cached while more peer keys than slots come and go`, () => {
+  const kem = js.ml_kem768
+  const primed = Array.from({ length: MAX_PINNED + 1 }, () => wasm.ml_kem768.keygen(randomBytes(64)).publicKey)
+  for (const pk of primed) primeMlKemPublicKey(pk) // the first is unpinned again by the last
+  for (let i = 0; i < CACHE_SLOTS * 2; i++) kem.encapsulate(kem.keygen(randomBytes(64)).publicKey, randomBytes(32))
+  expect(findEk(primed[0]!, 0, 1184)).toBeUndefined()
+  for (const pk of primed.slice(1)) expect(findEk(pk, 0, 1184)).toBeDefined()
+  const rhos = new Set(cacheEntries().matrices.filter((e) => e.pinned).map((e) => hex(new Uint8Array(e.rho.buffer, e.rho.byteOffset, 32))))
+  expect([...rhos].sort()).toEqual(primed.slice(1).map((pk) => hex(pk.subarray(1152))).sort())
 })
 
 describe('primeMlKemPublicKey rejects what is no valid public key, and caches nothing then', () => {
