@@ -37,7 +37,7 @@ const clock = 'Date.now()'
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1] }
 const seed = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 255)
 const msg = new Uint8Array(32).map((_, i) => (i * 91 + 5) & 255)
-const CLIENTS = 8 // more keys than the JS core's cache slots (4): rotating through them always misses
+const CLIENTS = 8 // more keys than the JS core's cache slots (6, least recently used first): rotating always misses
 
 // The server's key pair (its seed re-derived per request), primed the way a deployment primes its
 // configured public key at build time (primeMlKemPublicKey; a core without it gets one encapsulation to the
