@@ -27,7 +27,7 @@ export interface X25519SecretKey {
 
 /** HMAC-SHA256 (RFC 2104), from which HKDF-SHA256 (RFC 5869) is built in hkdf.ts. */
 export interface HmacSha256 {
-  readonly name: 'webcrypto' | 'noble'
+  readonly name: 'webcrypto' | 'webcrypto-digest' | 'noble'
   /** HMAC-SHA256(key, data); key may be empty. */
   mac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>
 }
@@ -86,7 +86,7 @@ export interface Sha3 {
 /** What /health shows: which implementation serves each primitive. */
 export interface BackendDescription {
   x25519: 'webcrypto' | 'noble' | 'pq-edge-js'
-  hkdf: 'webcrypto' | 'noble'
+  hkdf: HmacSha256['name']
   aesGcm: 'webcrypto' | 'noble' | 'pq-edge-js'
   chacha20poly1305: Aead['name']
   mlkem768: MlKem768BackendName

@@ -98,7 +98,7 @@ const EMPTY_KEY_EQUIVALENT = new Uint8Array(32)
  * is wrong (measured: ~45 of 100 MACs under GC pressure; test/fastly-engine checks it). Buffers of a
  * few KiB live in separately allocated memory that stays put. Elsewhere this is one extra copy.
  */
-function pinnedCopy(b: Uint8Array): Uint8Array<ArrayBuffer> {
+export function pinnedCopy(b: Uint8Array): Uint8Array<ArrayBuffer> {
   const copy = new Uint8Array(new ArrayBuffer(Math.max(PINNED_BUFFER_BYTES, b.length)), 0, b.length)
   copy.set(b)
   return copy

@@ -55,9 +55,14 @@ export function selectFastlyBackends(): Promise<SelectedBackends> {
   return selectWith(fastlyMlKem, INTERPRETER_FALLBACKS)
 }
 
-/** Fills the TypeScript core's public caches (Â, H(ek)) for every built-in ML-KEM public key. */
+/**
+ * Fills the TypeScript core's public caches (Â, H(ek)) for the ML-KEM public keys of the first secret
+ * listed: SERVER_SECRET's, as `npm run fastly:keys` writes them. A retiring secret's keys (rotation)
+ * are not primed: each cached key adds ~12 KiB of random-looking data to the package, and they serve
+ * only clients that have not yet fetched the new keys (sampling Â costs a few ms on those requests).
+ */
 export function primeKnownPublicKeys(known: readonly KnownPublicKeys[]): void {
-  for (const secret of known) {
+  for (const secret of known.slice(0, 1)) {
     for (const key of secret.keys) {
       if (key.mode === 'hybrid') primeMlKemPublicKey(fromB64u(key.publicKey, 'hybrid public key').subarray(0, MLKEM768_PUBLIC_KEY))
       if (key.mode === 'pq') primeMlKemPublicKey(fromB64u(key.publicKey, 'pq public key'))

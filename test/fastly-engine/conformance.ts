@@ -181,19 +181,21 @@ export async function checkHpke(backends: Backends, vectors: HpkeVector[]): Prom
  * pointer into the key's bytes, which the GC moves when they sit in a small (inline) ArrayBuffer, so some
  * MACs come out wrong (and key confirmation fails). Fixed keys and data, so a failure is reproducible.
  */
-export async function checkHmacUnderGcPressure(hmac: HmacSha256, reference: HmacSha256, cases = HMAC_GC_CHECK.cases, garbagePerCase = 10_000): Promise<Tally> {
-  const tally = new Tally(HMAC_GC_CHECK.name, `${hmac.name}: ${cases} fixed 32-byte keys, 10,000 small allocations between import and use`)
-  for (let i = 0; i < cases; i++) {
-    tally.checked++
-    const key = new Uint8Array(32).map((_, j) => (i * 131 + j * 17 + 1) & 255)
-    const data = new Uint8Array(64).map((_, j) => (i * 7 + j * 29) & 255)
-    const want = toHex(await reference.mac(key, data))
-    let garbage: Uint8Array[] | null = []
-    const pending = hmac.mac(key, data)
-    for (let j = 0; j < garbagePerCase; j++) garbage.push(new Uint8Array(16 + (j & 31)))
-    garbage = null
-    const got = toHex(await pending)
-    if (got !== want) tally.fail(`key ${i}`, `MAC ${got.slice(0, 16)}…, expected ${want.slice(0, 16)}…`)
+export async function checkHmacUnderGcPressure(hmacs: readonly HmacSha256[], reference: HmacSha256, cases = HMAC_GC_CHECK.cases, garbagePerCase = 10_000): Promise<Tally> {
+  const tally = new Tally(HMAC_GC_CHECK.name, `${hmacs.map((h) => h.name).join(' and ')}: ${cases} fixed 32-byte keys each, 10,000 small allocations between import and use`)
+  for (const hmac of hmacs) {
+    for (let i = 0; i < cases; i++) {
+      tally.checked++
+      const key = new Uint8Array(32).map((_, j) => (i * 131 + j * 17 + 1) & 255)
+      const data = new Uint8Array(64).map((_, j) => (i * 7 + j * 29) & 255)
+      const want = toHex(await reference.mac(key, data))
+      let garbage: Uint8Array[] | null = []
+      const pending = hmac.mac(key, data)
+      for (let j = 0; j < garbagePerCase; j++) garbage.push(new Uint8Array(16 + (j & 31)))
+      garbage = null
+      const got = toHex(await pending)
+      if (got !== want) tally.fail(`${hmac.name} key ${i}`, `MAC ${got.slice(0, 16)}…, expected ${want.slice(0, 16)}…`)
+    }
   }
   return tally
 }

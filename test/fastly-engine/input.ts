@@ -116,6 +116,7 @@ export interface SuiteReport {
 
 export const REPORT_MARK = 'PQ_EDGE_ENGINE_SUITE '
 /** The HMAC GC-pressure check (conformance.ts checkHmacUnderGcPressure): its report name and size. */
-export const HMAC_GC_CHECK = { name: 'HMAC-SHA256 (selected) under GC pressure vs noble', cases: 100 }
+/** The selected HMAC and the interpreter fallback (HMAC over the digest), each over `cases` keys. */
+export const HMAC_GC_CHECK = { name: 'HMAC-SHA256 (2 impls) under GC pressure vs noble', cases: 100, implementations: 2 }
 /** The one request the test build answers: it runs the establishment timing (suite.ts). */
 export const ESTABLISHMENT_PATH = '/__engine-suite/establishment'
