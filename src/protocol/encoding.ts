@@ -15,18 +15,19 @@ export class EncodingError extends Error {
 }
 
 const B64U_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const B64U_VALUE = new Int16Array(128).fill(-1)
-for (let i = 0; i < B64U_ALPHABET.length; i++) B64U_VALUE[B64U_ALPHABET.charCodeAt(i)] = i
+const B64U_TEXT = /^[A-Za-z0-9_-]*$/
+/** Bytes per String.fromCharCode call (well under any engine's argument limit). */
+const CHUNK = 8192
+
+// Both directions go through the runtime's native btoa/atob (every target has them: Workers, Node,
+// browsers, Fastly): per-character JavaScript is what costs in an interpreter (Fastly), where decoding
+// a session request's 3 KiB of base64url character by character took about a millisecond.
 
 /** base64url without padding (RFC 4648 §5). */
 export function b64u(bytes: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0)
-    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6))
-    for (let c = 0; c < chars; c++) out += B64U_ALPHABET[(n >> (18 - 6 * c)) & 63]
-  }
-  return out
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[])
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 /**
@@ -35,27 +36,18 @@ export function b64u(bytes: Uint8Array): string {
  */
 export function fromB64u(text: unknown, what: string, length?: number): Uint8Array {
   if (typeof text !== 'string') throw new EncodingError('invalid_encoding', `${what} must be a base64url string`)
-  if (text.length % 4 === 1) throw new EncodingError('invalid_encoding', `${what} is not base64url without padding`)
-  const out = new Uint8Array(Math.floor((text.length * 6) / 8))
-  let acc = 0
-  let bits = 0
-  let at = 0
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    const v = code < 128 ? B64U_VALUE[code]! : -1
-    if (v < 0) throw new EncodingError('invalid_encoding', `${what} is not base64url without padding`)
-    acc = (acc << 6) | v
-    bits += 6
-    if (bits >= 8) {
-      bits -= 8
-      out[at++] = (acc >> bits) & 0xff
-    }
-    acc &= (1 << bits) - 1
+  const tail = text.length % 4
+  if (tail === 1 || !B64U_TEXT.test(text)) throw new EncodingError('invalid_encoding', `${what} is not base64url without padding`)
+  // The last character of a 2- or 3-character group carries 4 or 2 unused bits, which must be zero.
+  if (tail !== 0 && B64U_ALPHABET.indexOf(text[text.length - 1]!) & (tail === 2 ? 0x0f : 0x03)) {
+    throw new EncodingError('invalid_encoding', `${what} is not canonical base64url (unused bits set)`)
   }
-  if (acc !== 0) throw new EncodingError('invalid_encoding', `${what} is not canonical base64url (unused bits set)`)
-  if (length !== undefined && out.length !== length) {
-    throw new EncodingError('invalid_length', `${what} must be ${length} bytes, got ${out.length}`)
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '=='.slice(0, (4 - tail) % 4))
+  if (length !== undefined && binary.length !== length) {
+    throw new EncodingError('invalid_length', `${what} must be ${length} bytes, got ${binary.length}`)
   }
+  const out = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
   return out
 }
 

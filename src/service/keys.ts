@@ -115,18 +115,24 @@ export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: U
       entry = known.find((k) => k.check === check)
       if (!entry) throw new ServiceConfigError(variable, `${variable} does not match any public keys built into this package: run \`npm run fastly:keys\` with this secret set, then rebuild.`)
     }
+    // With known public keys, each mode's private key is derived from a copy of PRK on first use
+    // (a request uses one mode); the copy is wiped once every mode has been derived.
+    const lazyPrk = entry ? prk.slice() : null
+    let pending = MODES.length
     const keys: ServerKey[] = []
     for (const mode of MODES) {
       const suite = suiteFor(hpke, mode, 0x0003)
-      const ikm = await staticKeyIkm(hkdf, prk, mode)
       let publicKey: Uint8Array
       let recipientKey: () => Promise<RecipientKey>
-      if (entry) {
-        publicKey = knownPublicKey(entry, mode, variable)
-        const privateKey = await suite.derivePrivateKey(ikm)
+      if (entry && lazyPrk) {
+        const pk = (publicKey = knownPublicKey(entry, mode, variable))
         recipientKey = once(async () => {
+          const ikm = await staticKeyIkm(hkdf, lazyPrk, mode)
+          if (--pending === 0) lazyPrk.fill(0)
+          const privateKey = await suite.derivePrivateKey(ikm)
+          ikm.fill(0)
           try {
-            return await suite.importRecipientKey(privateKey, publicKey)
+            return await suite.importRecipientKey(privateKey, pk)
           } catch (error) {
             if (error instanceof HpkeError) throw new ServiceConfigError(variable, `The built-in ${mode} public key does not belong to ${variable}: run \`npm run fastly:keys\` with this secret set, then rebuild.`)
             throw error
@@ -135,13 +141,14 @@ export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: U
           }
         })
       } else {
+        const ikm = await staticKeyIkm(hkdf, prk, mode)
         const pair = await suite.DeriveKeyPair(ikm)
+        ikm.fill(0)
         publicKey = pair.publicKey
         const imported = await suite.importRecipientKey(pair.privateKey)
         pair.privateKey.fill(0)
         recipientKey = () => Promise.resolve(imported)
       }
-      ikm.fill(0)
       keys.push({ kid: await keyId(MODE_KEM[mode], publicKey), mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status })
     }
     return {

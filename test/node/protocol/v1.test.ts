@@ -160,4 +160,25 @@ describe('strict base64url', () => {
     }
     expect(() => fromB64u('AAAA', 'x', 4)).toThrow('x must be 4 bytes, got 3')
   })
+
+  it('agrees with Buffer on long inputs (chunked encoding) and rejects every non-alphabet character', () => {
+    for (const n of [8191, 8192, 8193, 20000]) {
+      const bytes = crypto.getRandomValues(new Uint8Array(n))
+      expect(b64u(bytes)).toBe(Buffer.from(bytes).toString('base64url'))
+      expect(Buffer.from(fromB64u(b64u(bytes), 'x', n)).equals(Buffer.from(bytes))).toBe(true)
+    }
+    for (let code = 0; code < 256; code++) {
+      const c = String.fromCharCode(code)
+      if (/[A-Za-z0-9_-]/.test(c)) continue
+      expect(() => fromB64u(`AAA${c}`, 'x'), `char ${code}`).toThrow(EncodingError)
+    }
+    // Every non-canonical final character of a 2- and 3-character group is refused; the canonical ones decode.
+    for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') {
+      const v = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(ch)
+      for (const [prefix, mask] of [['A', 0x0f], ['AA', 0x03]] as const) {
+        if (v & mask) expect(() => fromB64u(prefix + ch, 'x')).toThrow(/unused bits/)
+        else expect(Buffer.from(fromB64u(prefix + ch, 'x')).equals(Buffer.from(prefix + ch, 'base64url'))).toBe(true)
+      }
+    }
+  })
 })
