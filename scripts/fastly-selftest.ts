@@ -21,6 +21,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 import { FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
+import { FASTLY_CPU_MS_PER_REQUEST } from './platform-limits.ts'
 import { CORRUPTIONS, ESTABLISHMENT_PATH, REPORT_MARK, SUITE_PARTS, type Corruption, type SuiteInput, type SuitePart } from '../test/fastly-engine/input.ts'
 // Types from the engine program itself, so `npm run typecheck` checks it too (nothing of it runs in Node).
 import type { SuiteReport } from '../test/fastly-engine/suite.ts'
@@ -159,6 +160,10 @@ export function formatResult(result: SelftestResult): string {
         lines.push(`${pad(mode === 'hybrid' ? 'hybrid (default)' : mode, 18)}${pad(num(f.coldMs), 13)}${pad(`${num(f.medianMs)} [${num(f.minMs)}] ×${f.requests}`, 20)}${pad(num(n.coldMs), 12)}${pad(`${num(n.medianMs)} [${num(n.minMs)}] ×${n.requests}`, 20)}${e.nobleOverFastly[mode]}×, ${e.nobleOverFastly[`${mode}Warm`]}×`)
       }
       lines.push(`${pad('cold GET /v1/keys', 18)}${pad(num(e.fastly.coldContextMs), 13)}${pad('', 20)}${pad(num(e.noble.coldContextMs), 12)}${pad('', 20)}${e.nobleOverFastly.coldContext}×`)
+      const cal = e.calibration
+      const est = (ms: number) => num(ms * cal.wasmtimeOverHarness)
+      lines.push(`calibration: the same workload took ${cal.buildTimeMs} ms at build time (wasmtime, as on Fastly) and ${num(cal.harnessMs)} ms in the harness (V8): ×${cal.wasmtimeOverHarness}`)
+      lines.push(`estimated under wasmtime, Fastly backends, cold: ${(['hybrid', 'pq', 'classical'] as const).map((m) => `${m} ${est(e.fastly.modes[m].coldMs)} ms`).join(', ')} (limit ${FASTLY_CPU_MS_PER_REQUEST} ms CPU per request)`)
       const hybrid = e.fastly.modes.hybrid.coldMs
       const ratio = e.nobleOverFastly.hybrid ?? 0
       lines.push(`targets: hybrid ≤ ${BUDGET.hybridMs} ms (cold): ${hybrid <= BUDGET.hybridMs ? 'met' : 'NOT met'} (${num(hybrid)} ms); noble/Fastly ≥ ${BUDGET.nobleOverFastly}×: ${ratio >= BUDGET.nobleOverFastly ? 'met' : 'NOT met'} (${ratio}×)`)

@@ -30,3 +30,10 @@ export type CloudflarePlan = keyof typeof CLOUDFLARE_PLANS
  * 100MB per service"; page last updated 2025-10-09, read 2026-11-27). The CLI checks 100,000,000 bytes.
  */
 export const FASTLY_PACKAGE_LIMIT: Limit = { bytes: 100_000_000, measure: 'raw', source: 'Compute resource limits, 2025-10-09' }
+
+/**
+ * Fastly Compute: CPU time per request. Source: https://docs.fastly.com/products/compute-resource-limits
+ * ("50 ms of CPU time per request", read 2026-11-27). scripts/fastly-selftest.ts reports each
+ * establishment mode's cost in the engine against it.
+ */
+export const FASTLY_CPU_MS_PER_REQUEST = 50

@@ -103,12 +103,24 @@ export interface CompositionTiming {
   modes: Record<'hybrid' | 'pq' | 'classical', ModeTiming>
 }
 
+/**
+ * One fixed CPU-bound workload (ML-KEM-768 encaps + decaps, X25519) timed twice in the same engine
+ * build: at build time, where js-compute runs the engine on wasmtime as Fastly does, and in the request
+ * the harness serves on Node's V8. Their ratio turns the request timings into wasmtime estimates.
+ */
+export interface Calibration {
+  buildTimeMs: number
+  harnessMs: number
+  /** buildTimeMs / harnessMs. */
+  wasmtimeOverHarness: number
+}
+
 export interface SuiteReport {
   engine: string
   clock: string
   backends: Record<string, string>
   suites: SuiteCount[]
-  establishment: { fastly: CompositionTiming; noble: CompositionTiming; nobleOverFastly: Record<string, number> } | null
+  establishment: { fastly: CompositionTiming; noble: CompositionTiming; nobleOverFastly: Record<string, number>; calibration: Calibration } | null
   /** Wall time of each part inside the engine, ms; `input` is parsing the injected vectors, `total` the whole top level. */
   partMs: Record<string, number>
   ok: boolean

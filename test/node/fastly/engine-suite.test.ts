@@ -57,6 +57,10 @@ describe.skipIf(!HAVE_VECTORS)('Fastly engine suite (StarlingMonkey)', () => {
       }
     }
     expect(e.nobleOverFastly.hybrid).toBeGreaterThan(0)
+    // The build-time (wasmtime) and in-request (V8) runs of the calibration workload both measured something.
+    expect(e.calibration.buildTimeMs).toBeGreaterThan(0)
+    expect(e.calibration.harnessMs).toBeGreaterThan(0)
+    expect(e.calibration.wasmtimeOverHarness).toBeGreaterThan(0)
     expect(result.ok).toBe(true)
   })
 
