@@ -51,6 +51,23 @@ export function compileJsCompute(script: string, wasm: string, options: { captur
   return execFileSync(bin, [script, wasm], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 })
 }
 
+/**
+ * Bundles `contents` (an entry's source, imports resolved from the project root) for StarlingMonkey into
+ * `dir/name.js` and compiles it to `dir/name.wasm`; js-compute-runtime runs its top level in the engine.
+ * Returns what the engine printed, also when the build failed (benchmarks and checks parse it).
+ */
+export async function compileEntry(dir: string, name: string, contents: string): Promise<{ output: string; wasm: string }> {
+  const bundle = join(dir, `${name}.js`)
+  await build({ ...FASTLY_ESBUILD_OPTIONS, stdin: { contents, resolveDir: ROOT, sourcefile: `${name}-entry.js`, loader: 'js' }, outfile: bundle })
+  const wasm = join(dir, `${name}.wasm`)
+  try {
+    return { output: compileJsCompute(bundle, wasm, { capture: true }), wasm }
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string }
+    return { output: `${e.stdout ?? ''}\n${e.stderr ?? ''}`, wasm }
+  }
+}
+
 /** Writes the package archive `fastly compute publish` uploads for `wasm`. */
 export function packFastly(wasm: string, archive: string): void {
   const stage = mkdtempSync(join(tmpdir(), 'pq-edge-pack-'))

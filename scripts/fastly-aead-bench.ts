@@ -18,8 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
-import { compileJsCompute, FASTLY_ESBUILD_OPTIONS, packFastly } from './build-fastly.ts'
+import { compileEntry, packFastly } from './build-fastly.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MARK = 'PQ_EDGE_AEAD_BENCH '
@@ -157,20 +156,6 @@ run().catch((e) => console.log(${JSON.stringify(MARK)} + JSON.stringify({ error:
 addEventListener('fetch', (event) => event.respondWith(new Response('bench')))
 `
 
-/** Bundles `contents` for StarlingMonkey and runs js-compute-runtime on it; returns its output and the wasm path. */
-async function compile(dir: string, name: string, contents: string): Promise<{ output: string; wasm: string }> {
-  const bundle = join(dir, `${name}.js`)
-  await build({ ...FASTLY_ESBUILD_OPTIONS, stdin: { contents, resolveDir: ROOT, sourcefile: `${name}-entry.js`, loader: 'js' }, outfile: bundle })
-  const wasm = join(dir, `${name}.wasm`)
-  let output: string
-  try {
-    output = compileJsCompute(bundle, wasm, { capture: true })
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string }
-    output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`
-  }
-  return { output, wasm }
-}
 
 export async function runAeadBench(batches = 9): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'pq-edge-aead-bench-'))
@@ -181,7 +166,7 @@ export async function runAeadBench(batches = 9): Promise<Record<string, unknown>
       copyFileSync(join(ROOT, 'src/crypto/aes-gcm-js.ts'), p)
       return p
     })
-    const { output } = await compile(dir, 'bench', entry(batches, copies))
+    const { output } = await compileEntry(dir, 'bench', entry(batches, copies))
     const line = output.split('\n').find((l) => l.includes(MARK))
     if (!line) throw new Error(`no report from the engine; its output:\n${output}`)
     return JSON.parse(line.slice(line.indexOf(MARK) + MARK.length))
@@ -232,7 +217,7 @@ export async function measurePackageBytes(): Promise<Record<string, Record<strin
   try {
     const sizes: Record<string, Record<string, number>> = {}
     for (const [name, contents] of Object.entries(APPS)) {
-      const { output, wasm } = await compile(dir, name, contents)
+      const { output, wasm } = await compileEntry(dir, name, contents)
       let raw: number
       try {
         raw = statSync(wasm).size

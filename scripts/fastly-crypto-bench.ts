@@ -17,8 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
-import { compileJsCompute, FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
+import { compileEntry } from './build-fastly.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MARK = 'PQ_EDGE_CRYPTO_BENCH '
@@ -131,25 +130,11 @@ run().catch((e) => console.log(${JSON.stringify(MARK)} + JSON.stringify({ error:
 addEventListener('fetch', (event) => event.respondWith(new Response('bench')))
 `
 
-/** Bundles `contents` for StarlingMonkey and runs js-compute-runtime on it; returns its output and the wasm size. */
-async function compile(dir: string, name: string, contents: string): Promise<{ output: string; wasm: string }> {
-  const bundle = join(dir, `${name}.js`)
-  await build({ ...FASTLY_ESBUILD_OPTIONS, stdin: { contents, resolveDir: ROOT, sourcefile: `${name}-entry.js`, loader: 'js' }, outfile: bundle })
-  const wasm = join(dir, `${name}.wasm`)
-  let output: string
-  try {
-    output = compileJsCompute(bundle, wasm, { capture: true })
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string }
-    output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`
-  }
-  return { output, wasm }
-}
 
 export async function runCryptoBench(batches = 9): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'pq-edge-crypto-bench-'))
   try {
-    const { output } = await compile(dir, 'bench', entry(batches))
+    const { output } = await compileEntry(dir, 'bench', entry(batches))
     const line = output.split('\n').find((l) => l.includes(MARK))
     if (!line) throw new Error(`no report from the engine; its output:\n${output}`)
     return JSON.parse(line.slice(line.indexOf(MARK) + MARK.length))
@@ -178,7 +163,7 @@ addEventListener('fetch', (event) => event.respondWith(new Response(x25519Sync.p
 const held = []
 for (const [bytes, count] of [[1 << 20, 2], [65536, 32], [4096, 256], [512, 1024]]) for (let i = 0; i < count; i++) held.push(new ArrayBuffer(bytes))`
     const sizes = async (name: string, module: string) => {
-      const { wasm } = await compile(dir, name, program(module))
+      const { wasm } = await compileEntry(dir, name, program(module))
       return { raw: statSync(wasm).size, gzip: gzipSync(readFileSync(wasm), { level: 9 }).length }
     }
     const withTable = await sizes('with', './src/crypto/x25519-js.ts')

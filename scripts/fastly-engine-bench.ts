@@ -6,14 +6,11 @@
 // (defaults 7 × 8; --baseline times another copy of the core beside this one, e.g. an older commit's from
 // `git archive HEAD~1 src/mlkem | tar -x -C /tmp/old`, and reports ratios); `--profile [rounds]` times the
 // building blocks (Keccak, NTT, sampling, encode/decode, wipes) instead.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
-import { compileJsCompute, FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
+import { compileEntry } from './build-fastly.ts'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MARK = 'PQ_EDGE_ENGINE_BENCH '
 
 /** The entry: runs at the top level during js-compute-runtime's build. Fixed seeds (no randomness).
@@ -95,19 +92,7 @@ addEventListener('fetch', (event) => event.respondWith(new Response('bench')))
 export async function runInEngine(source: string): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'pq-edge-engine-bench-'))
   try {
-    const bundle = join(dir, 'bench.js')
-    await build({
-      ...FASTLY_ESBUILD_OPTIONS,
-      stdin: { contents: source, resolveDir: ROOT, sourcefile: 'engine-bench-entry.js', loader: 'js' },
-      outfile: bundle,
-    })
-    let output: string
-    try {
-      output = compileJsCompute(bundle, join(dir, 'bench.wasm'), { capture: true })
-    } catch (error) {
-      const e = error as { stdout?: string; stderr?: string }
-      output = `${e.stdout ?? ''}\n${e.stderr ?? ''}`
-    }
+    const { output } = await compileEntry(dir, 'bench', source)
     const line = output.split('\n').find((l) => l.includes(MARK))
     if (!line) throw new Error(`no report from the engine; its output:\n${output}`)
     return JSON.parse(line.slice(line.indexOf(MARK) + MARK.length))
