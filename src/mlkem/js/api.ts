@@ -2,8 +2,8 @@
 // the same as ../api.ts over the wasm core: `ml_kem512/768/1024` with keygen(seed?) / encapsulate(publicKey,
 // msg?) / decapsulate(cipherText, secretKey) / lengths, the same validation and error messages.
 // Module top level only builds public tables and zeroed scratch: no randomness, no secrets.
-import { inputChecker, MSG_BYTES, PARAMETER_SETS, mlKemLengths, type MlKem, type MlKemSuite, type ParameterSetId, randomBytes, SEED_BYTES, SHARED_SECRET_BYTES } from '../api.ts'
-import { keygen as keygenInternal, encaps, decaps, checkEncapsulationKey, ekLength, wipeScratch } from './index.ts'
+import { inputChecker, MSG_BYTES, PARAMETER_SETS, mlKemLengths, type MlKem, type ParameterSetId, randomBytes, SEED_BYTES, SHARED_SECRET_BYTES } from '../api.ts'
+import { keygen as keygenInternal, expandDecapsulationKey as expandDkInternal, encaps, decaps, checkEncapsulationKey, ekLength, wipeScratch } from './index.ts'
 import { ekEntry, ekTHat, expandMatrix, pinEntries } from './cache.ts'
 import { loadWords } from './kpke.ts'
 
@@ -16,7 +16,33 @@ export interface MlKemJsBackend {
   instantiateMs: 0
 }
 
-function parameterSet(id: ParameterSetId): MlKem {
+/** ML-KEM over the TypeScript core: the common API plus KeyGen with a known encapsulation key. */
+export interface MlKemJs extends MlKem {
+  /**
+   * KeyGen with a known encapsulation key: the decapsulation key (secretKey) that keygen(seed) returns,
+   * for a seed d ‖ z whose encapsulation key `publicKey` is already known, without re-creating it: only
+   * (ρ, σ) ← G(d‖k) and ŝ from σ are computed (FIPS 203 Alg. 13 steps 1, 8-11, 16, 20), then
+   * dk = ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (Alg. 16 step 3; H(ek) cached for a primed key). Byte-identical
+   * to keygen(seed).secretKey when publicKey is keygen(seed).publicKey.
+   *
+   * Checks: lengths and types; publicKey passes the FIPS 203 §7.2 modulus check; the ρ derived from d
+   * equals publicKey's ρ (a mismatch throws). t̂ is NOT recomputed, so publicKey's t̂ part is not checked
+   * against the seed: an altered one yields a secretKey embedding it (every decapsulation then returns
+   * the implicit-rejection key). Use this only with a publicKey already checked against the secret by
+   * other means (pq-edge's service: a check value derived from the same secret); otherwise keygen and
+   * compare.
+   */
+  expandDecapsulationKey(seed: Uint8Array, publicKey: Uint8Array): Uint8Array
+}
+
+/** The suite over the TypeScript core (assignable to MlKemSuite). */
+export interface MlKemJsSuite {
+  ml_kem512: MlKemJs
+  ml_kem768: MlKemJs
+  ml_kem1024: MlKemJs
+}
+
+function parameterSet(id: ParameterSetId): MlKemJs {
   const { name, k } = PARAMETER_SETS[id]
   const lengths = mlKemLengths(id)
   const expectBytes = inputChecker(name)
@@ -33,6 +59,15 @@ function parameterSet(id: ParameterSetId): MlKem {
       } finally {
         if (seed === undefined) dz.fill(0)
       }
+    },
+    expandDecapsulationKey(seed, publicKey) {
+      expectBytes('seed', seed, SEED_BYTES)
+      expectBytes('publicKey', publicKey, lengths.publicKey)
+      const secretKey = new Uint8Array(lengths.secretKey)
+      const status = expandDkInternal(k, seed, publicKey, secretKey)
+      if (status === 1) throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
+      if (status !== 0) throw new Error(`${name}: publicKey does not belong to this seed (its ρ differs from the ρ of G(d‖k))`)
+      return secretKey
     },
     encapsulate(publicKey, msg) {
       expectBytes('publicKey', publicKey, lengths.publicKey)
@@ -58,7 +93,7 @@ function parameterSet(id: ParameterSetId): MlKem {
 }
 
 /** The ML-KEM suite over the TypeScript core. Stateless apart from module scratch, which every op wipes. */
-export function createJsMlKem(): MlKemSuite {
+export function createJsMlKem(): MlKemJsSuite {
   return { ml_kem512: parameterSet('ml_kem512'), ml_kem768: parameterSet('ml_kem768'), ml_kem1024: parameterSet('ml_kem1024') }
 }
 

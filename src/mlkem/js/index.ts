@@ -4,7 +4,7 @@
 // Instead of a linear-memory I/O region the ops take and fill caller-owned byte arrays (api.ts); every op
 // wipes all scratch before returning.
 import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from './keccak.ts'
-import { S_GIN, S_GOUT, kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from './kpke.ts'
+import { S_GIN, S_GOUT, kpkeKeyGen, kpkeKeyGenDk, kpkeEncrypt, kpkeDecrypt } from './kpke.ts'
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
 import { encodedBelowQ } from './poly.ts'
 import { scratchU8, wipeArena } from './scratch.ts'
@@ -75,18 +75,57 @@ export function keygen(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Arr
   }
 }
 
+/** The cache entry of ek (with H(ek)) if ek passes the §7.2 modulus check, else undefined. The check runs
+ *  first for a key not in the cache, so that a failing key never enters it (ek is public: branching is
+ *  fine); a cached key reuses its result. */
+function checkedEkEntryOfEk(k: number, ek: Uint8Array): EkEntry | undefined {
+  const ekLen = ekLength(k)
+  const e = findEk(ek, 0, ekLen)
+  if (e) return ekValid(e, k) ? e : undefined
+  if (!checkEncapsulationKey(k, ek)) return undefined
+  const fresh = ekEntry(ek, 0, ekLen)
+  fresh.valid = 1
+  return fresh
+}
+
+/**
+ * KeyGen with a known encapsulation key: dk of ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16) for
+ * seed = d‖z when its ek is already at hand (e.g. built into a package), without re-creating ek.
+ * Computes only what dk needs: (ρ, σ) ← G(d‖k) (Alg 13 step 1), ŝ from σ (steps 8-11, 16), and
+ * dk ← ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (Alg 13 step 20, Alg 16 step 3), H(ek) from the public cache
+ * when ek is there (primed).
+ *
+ * What is checked: ek passes the §7.2 modulus check, and the ρ derived from d equals ek's ρ (a cheap
+ * binding of ek to the seed). What is NOT: t̂ = Â∘ŝ + ê is never recomputed, so an ek whose t̂ part was
+ * altered (or taken from another key pair and given this seed's ρ) yields a dk embedding that wrong ek:
+ * no error here, but every decapsulation with it then fails implicitly (the re-encryption under the wrong
+ * t̂ never matches, so K̄ comes back) while the wrong ek is reported as the key. The caller must have checked ek against the secret by other means (pq-edge's service: a check
+ * value derived from the same secret tags the built-in public keys, src/service/keys.ts). When ek is not
+ * trusted that way, use keygen and compare.
+ *
+ * Writes dk (768k + 96 bytes). Returns 0; 1 if ek fails the §7.2 check; 2 if ρ differs (dk untouched
+ * then). Scratch is wiped.
+ */
+export function expandDecapsulationKey(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): number {
+  try {
+    const e = checkedEkEntryOfEk(k, ek)
+    if (!e) return 1
+    if (!kpkeKeyGenDk(seed, k, eta1Of(k), ek, dk)) return 2 // Alg 16 step 1, dk_PKE only
+    // Alg 16 step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
+    dk.set(ek, 384 * k)
+    dk.set(e.hash, 768 * k + 32)
+    for (let i = 0, o = 768 * k + 64; i < 32; i++) dk[o + i] = seed[32 + i]!
+    return 0
+  } finally {
+    wipeScratch()
+  }
+}
+
 /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17) with the §7.2 check. Writes c to ct and K to ss.
  *  Returns 0, or 1 if ek fails the modulus check (nothing is written then). */
 export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number {
-  const ekLen = ekLength(k)
-  // §7.2 check first for a key not in the cache, so that a failing key never enters it (ek is public:
-  // branching is fine)
-  let e = findEk(ek, 0, ekLen)
-  if (!e) {
-    if (!checkEncapsulationKey(k, ek)) return 1
-    e = ekEntry(ek, 0, ekLen)
-    e.valid = 1
-  } else if (!ekValid(e, k)) return 1
+  const e = checkedEkEntryOfEk(k, ek)
+  if (!e) return 1
   const gin = S_GIN, gout = S_GOUT
   try {
     // step 1: (K, r) ← G(m ‖ H(ek))

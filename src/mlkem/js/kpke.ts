@@ -63,6 +63,30 @@ export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8A
   for (let i = 0; i < k; i++) encodePoly12(dk, i * 384, s[i]!)
 }
 
+/** The dk_PKE part of K-PKE.KeyGen(d) (FIPS 203 Algorithm 13) for a key whose ek_PKE is already known:
+ *  step 1, then only the steps that s takes (8-11: s[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. k−1;
+ *  16: ŝ ← NTT(s); 20: dk_PKE ← ByteEncode12(ŝ)). e, t̂ and ek_PKE (steps 3-7, 12-15, 17-19) are NOT
+ *  computed. d = seed[0..32). Writes dk_PKE (384k bytes) to dk at 0 unless ρ from step 1 differs from
+ *  ek[384k..+32), the ρ of the known ek: returns 1 if it matches, 0 otherwise (dk untouched then).
+ *  The comparison has no early exit; σ and ŝ live only in scratch. */
+export function kpkeKeyGenDk(seed: Uint8Array, k: number, eta1: number, ek: Uint8Array, dk: Uint8Array): number {
+  const gin = S_GIN, gout = S_GOUT, s = S_VS
+  // step 1: (ρ, σ) ← G(d‖k)
+  for (let i = 0; i < 32; i++) gin[i] = seed[i]!
+  gin[32] = k
+  hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 33, gout, 0, 64)
+  // the binding check: ρ must be the known ek's ρ (ek = ByteEncode12(t̂) ‖ ρ, step 19)
+  let d = 0
+  for (let i = 0, o = 384 * k; i < 32; i++) d |= gout[i]! ^ ek[o + i]!
+  if (d !== 0) return 0 // public outcome: the caller throws (ρ is part of the public key)
+  loadWords(S_SIGMA, gout, 32) // σ
+  // steps 8-11: s[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. k−1; step 16: ŝ ← NTT(s)
+  for (let i = 0; i < k; i++) { prfCbd(s[i]!, S_SIGMA, i, eta1); ntt(s[i]!) }
+  // step 20: dk ← ByteEncode12(ŝ)
+  for (let i = 0; i < k; i++) encodePoly12(dk, i * 384, s[i]!)
+  return 1
+}
+
 /** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
  *  (public, from the ek cache) and ρ = ek[384k:] at rho[rhoOff..+32). m = m[mOff..+32), r = r[rOff..+32).
  *  ek must already have passed the §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */

@@ -108,6 +108,7 @@ it('no secret or secret-derived value stays in module memory: caches hold ek-der
     const { publicKey, secretKey } = kem.keygen(seed)
     primeMlKemPublicKey(publicKey)
     kem.keygen(seed) // with the primed caches
+    kem.expandDecapsulationKey(seed, publicKey) // KeyGen with the known ek
     const { cipherText, sharedSecret } = kem.encapsulate(publicKey, m)
     kem.decapsulate(cipherText, secretKey)
     const rejected = randomBytes(cipherText.length)
