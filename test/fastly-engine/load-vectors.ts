@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import { AEAD, KDF, KEM } from '../../src/hpke/hpke.ts'
 import { HMAC_GC_CHECK, type Corruption, type HpkeVector, type KemSet, type MlKemCase, type MlKemSuite, type SuiteInput, type SuitePart, type TimingPlan, type XWingVector } from './input.ts'
+import { parseCctvRecords } from '../shared/cctv.ts'
 
 export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../shared/vectors', import.meta.url))
 
@@ -141,28 +142,12 @@ function wycheproof768(): MlKemSuite[] {
   })
 }
 
-/** "name = hex" records of the CCTV text files; a repeated name starts a new record. */
-function parseRecords(text: string): Record<string, string>[] {
-  const records: Record<string, string>[] = []
-  let current: Record<string, string> = {}
-  for (const line of text.split('\n')) {
-    const match = /^(\w+) = ([0-9a-fA-F]*)$/.exec(line)
-    if (!match) continue
-    if (match[1]! in current) {
-      records.push(current)
-      current = {}
-    }
-    current[match[1]!] = match[2]!.toLowerCase()
-  }
-  if (Object.keys(current).length) records.push(current)
-  return records
-}
 
 function cctv(): MlKemSuite[] {
   const suites: MlKemSuite[] = []
   for (const name of Object.keys(SETS) as SetName[]) {
     const set: KemSet = SETS[name]
-    const unlucky = parseRecords(read(`cctv/ML-KEM/unluckysample/${name}.txt`).toString())
+    const unlucky = parseCctvRecords(read(`cctv/ML-KEM/unluckysample/${name}.txt`).toString())
     if (!unlucky.length) throw new Error(`no records in cctv/ML-KEM/unluckysample/${name}.txt`)
     suites.push({
       name: `CCTV unluckysample ${name}`,
@@ -173,7 +158,7 @@ function cctv(): MlKemSuite[] {
         { id: `record ${i} decaps`, set, op: 'decaps', in: { c: r.c!, dk: r.dk! }, want: { K: r.K! } },
       ]),
     })
-    const strcmp = parseRecords(read(`cctv/ML-KEM/strcmp/${name}.txt`).toString())
+    const strcmp = parseCctvRecords(read(`cctv/ML-KEM/strcmp/${name}.txt`).toString())
     if (!strcmp.length) throw new Error(`no records in cctv/ML-KEM/strcmp/${name}.txt`)
     suites.push({
       name: `CCTV strcmp ${name}`,

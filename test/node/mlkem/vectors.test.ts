@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import type { MlKem } from '../../../src/mlkem/api.ts'
 import { HAVE_VECTORS, hex, KEM_KINDS, loadKem, readVector, readVectorJson, SETS, type SetName, toHex, VECTORS } from './helpers.ts'
+import { parseCctvRecords } from '../../shared/cctv.ts'
 
 const throws = (fn: () => unknown) => {
   try {
@@ -18,22 +19,6 @@ const encapsulationKeyPasses = (kem: MlKem, ek: Uint8Array) => !throws(() => kem
 const decapsulationKeyPasses = (kem: MlKem, dk: Uint8Array) => !throws(() => kem.decapsulate(new Uint8Array(kem.lengths.cipherText), dk))
 const passed = (v: unknown) => v === true || v === 'True'
 
-/** "name = hex" records of the CCTV text files; a repeated name starts a new record. */
-function parseRecords(text: string): Record<string, string>[] {
-  const records: Record<string, string>[] = []
-  let current: Record<string, string> = {}
-  for (const line of text.split('\n')) {
-    const match = /^(\w+) = ([0-9a-fA-F]*)$/.exec(line)
-    if (!match) continue
-    if (match[1]! in current) {
-      records.push(current)
-      current = {}
-    }
-    current[match[1]!] = match[2]!
-  }
-  if (Object.keys(current).length) records.push(current)
-  return records
-}
 
 type AcvpTest = Record<string, string> & { tcId: number }
 type AcvpGroup = { tgId: number; parameterSet: SetName; function?: string; dk?: string; tests: AcvpTest[] }
@@ -156,12 +141,12 @@ describe.skipIf(!HAVE_VECTORS).each(KEM_KINDS)('%s build', (kind) => {
       for (const ek of keys) expect(() => bySet(set).encapsulate(hex(ek), new Uint8Array(32))).toThrow(/§7\.2 modulus check/)
     })
     it('strcmp', () => {
-      const records = parseRecords(readVector(`cctv/ML-KEM/strcmp/${set}.txt`).toString())
+      const records = parseCctvRecords(readVector(`cctv/ML-KEM/strcmp/${set}.txt`).toString())
       expect(records.length).toBeGreaterThan(0)
       for (const r of records) expect(toHex(bySet(set).decapsulate(hex(r.c!), hex(r.dk!)))).toBe(r.K)
     })
     it('unluckysample', () => {
-      const records = parseRecords(readVector(`cctv/ML-KEM/unluckysample/${set}.txt`).toString())
+      const records = parseCctvRecords(readVector(`cctv/ML-KEM/unluckysample/${set}.txt`).toString())
       expect(records.length).toBeGreaterThan(0)
       for (const r of records) {
         const keys = bySet(set).keygen(hex(r.d! + r.z!))
