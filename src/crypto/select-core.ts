@@ -52,14 +52,19 @@ export function mlKemSourceName(mlkem: MlKemSource): MlKem768BackendName {
   return module === 'typescript' ? 'pq-edge-js' : module === 'scalar' ? 'pq-edge-wasm-scalar' : 'pq-edge-wasm-simd'
 }
 
-/** Adapts a synchronous noble-style ML-KEM-768 (the pq-edge cores, @noble/post-quantum) to the async interface. */
+/** Adapts a synchronous noble-style ML-KEM-768 (the pq-edge cores, @noble/post-quantum) to the async
+ *  interface; expandDecapsulationKey only where the core offers it (the TypeScript core). */
 export function mlKem768FromSync(kem: SyncMlKem768, name: MlKem768BackendName): MlKem768 {
-  return {
+  const adapted: MlKem768 = {
     name,
     keygen: async (seed) => kem.keygen(seed),
     encapsulate: async (publicKey, m) => kem.encapsulate(publicKey, m),
     decapsulate: async (cipherText, secretKey) => kem.decapsulate(cipherText, secretKey),
   }
+  if (typeof kem.expandDecapsulationKey === 'function') {
+    adapted.expandDecapsulationKey = async (seed, publicKey) => kem.expandDecapsulationKey!(seed, publicKey)
+  }
+  return adapted
 }
 
 /** Every primitive from the fallbacks (no probing): for tests and comparisons. */

@@ -56,10 +56,21 @@ export interface MlKem768 {
   encapsulate(publicKey: Uint8Array, m?: Uint8Array): Promise<{ cipherText: Uint8Array; sharedSecret: Uint8Array }>
   /** ML-KEM.Decaps with the expanded (2400-byte) decapsulation key. */
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
+  /**
+   * Optional (the TypeScript core has it; the wasm cores and noble do not): KeyGen with a known
+   * encapsulation key, keygen(seed).secretKey without re-creating publicKey (no ê, no t̂ = Â∘ŝ + ê).
+   * Throws when publicKey's ρ is not the seed's or it fails the FIPS 203 §7.2 check, but does NOT
+   * check its t̂ part against the seed: only for a publicKey already checked against the secret by
+   * other means. Absent: callers run keygen and compare the whole publicKey.
+   */
+  expandDecapsulationKey?(seed: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>
 }
 
-/** The noble-compatible synchronous ML-KEM-768 of pq-edge/mlkem (or @noble/post-quantum). */
-export type SyncMlKem768 = Pick<MlKem, 'keygen' | 'encapsulate' | 'decapsulate'>
+/** The noble-compatible synchronous ML-KEM-768 of pq-edge/mlkem (or @noble/post-quantum), with the
+ *  TypeScript core's optional KeyGen with a known encapsulation key (see MlKem768). */
+export type SyncMlKem768 = Pick<MlKem, 'keygen' | 'encapsulate' | 'decapsulate'> & {
+  expandDecapsulationKey?(seed: Uint8Array, publicKey: Uint8Array): Uint8Array
+}
 
 /** Every primitive X-Wing and HPKE need, chosen once per isolate. */
 export interface Backends {

@@ -183,14 +183,26 @@ function mlKem768Kem(b: Backends): Kem {
   // draft-ietf-hpke-pq-04 §3: dk = SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "", 64).
   const derivePrivateKey = (ikm: Uint8Array) => LabeledDeriveShake256(b.shake256, suiteId, asBytes('ikm', ikm), 'DeriveKeyPair', EMPTY, 64)
   // draft-ietf-hpke-pq-04 §3: the private key is the 64-byte seed d ‖ z; expandDecapsKey runs
-  // ML-KEM.KeyGen_internal(d, z) for the expanded dk and ek.
+  // ML-KEM.KeyGen_internal(d, z) for the expanded dk and ek. With pk given (already checked against the
+  // secret by the caller) and a backend offering KeyGen with a known encapsulation key (the TypeScript
+  // core), only dk is computed: pk's ρ and §7.2 validity are checked, its t̂ part is taken as given.
+  // Otherwise KeyGen_internal re-creates ek and the whole of pk is compared with it.
+  const MISMATCH = 'HPKE: the ML-KEM-768 public key given does not match the private key'
   const importPrivateKey = async (sk: Uint8Array, pk?: Uint8Array): Promise<RecipientKeyInternal> => {
     expectLength('invalid_key', 'ML-KEM-768 private key', sk, 64)
     if (pk !== undefined) expectLength('invalid_key', 'ML-KEM-768 public key', pk, 1184)
-    const { publicKey, secretKey: expanded } = await kem.keygen(sk)
-    if (pk !== undefined && !equalBytes(pk, publicKey)) {
-      expanded.fill(0)
-      throw new HpkeError('invalid_key', 'HPKE: the ML-KEM-768 public key given does not match the private key')
+    let publicKey: Uint8Array, expanded: Uint8Array
+    if (pk !== undefined && kem.expandDecapsulationKey) {
+      publicKey = pk.slice()
+      expanded = await guard('invalid_key', MISMATCH, () => kem.expandDecapsulationKey!(sk, publicKey))
+    } else {
+      const pair = await kem.keygen(sk)
+      publicKey = pair.publicKey
+      expanded = pair.secretKey
+      if (pk !== undefined && !equalBytes(pk, publicKey)) {
+        expanded.fill(0)
+        throw new HpkeError('invalid_key', MISMATCH)
+      }
     }
     return {
       kemId: KEM.MlKem768,

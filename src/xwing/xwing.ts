@@ -57,7 +57,9 @@ export interface XWing {
    * expandDecapsulationKey once (§5.5.1) for repeated decapsulation with a static key. With the
    * key's `publicKey` already known (checked against the secret elsewhere, e.g. built into a Fastly
    * package), pk_X is taken from it rather than recomputed (a scalar multiplication), and pk_M,
-   * which KeyGen_internal yields anyway, must equal it or the import throws.
+   * which KeyGen_internal yields anyway, must equal it or the import throws. With an ML-KEM backend
+   * offering KeyGen with a known encapsulation key (the TypeScript core), pk_M is not re-created
+   * either: only its ρ (and §7.2 validity) is checked, not its t̂ part.
    */
   importSecretKey(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<XWingDecapsulationKey>
 }
@@ -80,14 +82,33 @@ export function createXWing(p: XWingPrimitives): XWing {
     }
   }
 
-  /** §5.2 expandDecapsulationKey(sk): SHAKE256(sk, 96) = d ‖ z ‖ sk_X; (pk_M, sk_M) = KeyGen_internal(d, z). */
+  /**
+   * §5.2 expandDecapsulationKey(sk): SHAKE256(sk, 96) = d ‖ z ‖ sk_X; (pk_M, sk_M) = KeyGen_internal(d, z).
+   * With the key's public key known (checked against the secret by the caller) and an ML-KEM backend
+   * offering KeyGen with a known encapsulation key (the TypeScript core), only sk_M is computed from
+   * d ‖ z and the known pk_M: its ρ and §7.2 validity are checked, its t̂ part is taken as given.
+   * Otherwise KeyGen_internal re-creates pk_M and the known one must equal it.
+   */
   async function expandDecapsulationKey(sk: Uint8Array, knownPublicKey?: Uint8Array) {
     const expanded = p.shake256(sk, 96)
     try {
-      const { publicKey: pkM, secretKey: skM } = await p.mlkem768.keygen(expanded.subarray(0, 64))
-      if (knownPublicKey && !equalBytes(pkM, knownPublicKey.subarray(0, MLKEM768_PUBLIC_KEY))) {
-        skM.fill(0)
-        throw new Error('X-Wing: the public key given does not belong to this secret key (pk_M differs)')
+      const known = knownPublicKey?.subarray(0, MLKEM768_PUBLIC_KEY)
+      let pkM: Uint8Array, skM: Uint8Array
+      if (known && p.mlkem768.expandDecapsulationKey) {
+        pkM = known.slice()
+        try {
+          skM = await p.mlkem768.expandDecapsulationKey(expanded.subarray(0, 64), pkM)
+        } catch (cause) {
+          throw new Error('X-Wing: the public key given does not belong to this secret key (pk_M: ρ differs or it fails the FIPS 203 §7.2 check)', { cause })
+        }
+      } else {
+        const pair = await p.mlkem768.keygen(expanded.subarray(0, 64))
+        pkM = pair.publicKey
+        skM = pair.secretKey
+        if (known && !equalBytes(pkM, known)) {
+          skM.fill(0)
+          throw new Error('X-Wing: the public key given does not belong to this secret key (pk_M differs)')
+        }
       }
       const skX = await p.x25519.importSecretKey(expanded.subarray(64, 96), knownPublicKey?.subarray(MLKEM768_PUBLIC_KEY))
       return { skM, skX, pkM, pkX: skX.publicKey }
