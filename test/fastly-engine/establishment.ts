@@ -21,6 +21,11 @@ export interface Composition {
   backends: Record<string, string>
   /** A fresh app with no service context yet: its first /v1 request selects backends and derives the keys. */
   createApp(): { fetch(request: Request): Response | Promise<Response> }
+  /**
+   * Puts module state back as the snapshot has it (untimed, before each cold request): in this one
+   * engine instance, caches filled by earlier requests would otherwise make "cold" look cheaper.
+   */
+  resetToSnapshot?(): void
 }
 
 /** The client: the project's HPKE and HMAC (any backends; its cost is not measured). */
@@ -91,6 +96,7 @@ async function confirm(client: ClientSide, suite: Parameters<typeof finishSessio
 export async function timeEstablishment(composition: Composition, client: ClientSide, size: TimingSize, now: () => number = Date.now): Promise<CompositionTiming> {
   const coldContext: number[] = []
   for (let i = 0; i < size.coldRuns; i++) {
+    composition.resetToSnapshot?.()
     const t = now()
     const app = composition.createApp()
     const res = await app.fetch(new Request(`${BASE}/v1/keys`))
@@ -109,6 +115,7 @@ export async function timeEstablishment(composition: Composition, client: Client
       const { suite, pending } = await prepare(client, doc, mode, size.coldRuns)
       for (const p of pending) {
         const request = sessionRequest(p)
+        composition.resetToSnapshot?.()
         const t = now()
         const res = await composition.createApp().fetch(request)
         cold.push(now() - t)

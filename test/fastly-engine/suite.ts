@@ -17,6 +17,7 @@ import { fromB64u } from '../../src/protocol/encoding.ts'
 import type { ServiceVars } from '../../src/service/context.ts'
 import { knownPublicKeysFor } from '../../src/service/keys.ts'
 import { createFastlyApp, primeKnownPublicKeys, selectFastlyBackends } from '../../src/runtime/fastly-app.ts'
+import { clearCaches } from '../../src/mlkem/js/cache.ts'
 import { MemoryConfigStore } from '../../src/service/store-memory.ts'
 import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, toHex, type Tally } from './conformance.ts'
 import { nobleHmacSha256 } from '../../src/crypto/noble.ts'
@@ -106,6 +107,11 @@ function fastlyAppComposition(name: string, select: () => Promise<SelectedBacken
   return {
     name,
     backends: description,
+    // The TypeScript core's public caches as the real build snapshots them: only the primed key.
+    resetToSnapshot() {
+      clearCaches()
+      primeKnownPublicKeys(testKnownPublicKeys)
+    },
     createApp() {
       const store = new MemoryConfigStore()
       let selected: Promise<SelectedBackends> | undefined
