@@ -4,7 +4,7 @@
 // scalar multiplications) would take a large share of the 50 ms CPU limit on every request. With the
 // public keys built in, a request derives only the private key of the mode it uses.
 //
-// The file is public data (public keys and a check value per secret that names it without
+// The file is public data (public keys, and per secret a check value that binds them to it without
 // revealing it; src/service/keys.ts). The secrets are read from the environment, never written.
 //
 //   SERVER_SECRET=… [SERVER_SECRET_PREVIOUS=…] npm run fastly:keys [-- --out fastly-keys.json]

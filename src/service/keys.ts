@@ -6,7 +6,8 @@
 //   K_ticket   = HKDF-Expand(PRK, "ticket key", 32)                (§5.4)
 //   KEK        = HKDF-Expand(PRK, "vault kek", 32)                 (config records at rest, §6.4)
 //   KEK id     = b64u(HKDF-Expand(PRK, "vault kek id", 9))
-//   check      = b64u(HKDF-Expand(PRK, "public keys check", 16))  (names the secret, reveals nothing)
+//   check      = b64u(HKDF-Expand(PRK, "public keys check" || SHA-256(pk_hybrid || pk_pq || pk_classical), 16))
+//                (binds public keys computed ahead of time to their secret; reveals neither)
 //
 // Nothing is stored: every isolate derives the same keys from the secret, so any location can open
 // any request and ticket. With SERVER_SECRET_PREVIOUS set, its keys are derived too, listed as
@@ -20,7 +21,8 @@ import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Backends } from '../crypto/types.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
-import { b64u, EncodingError, fromB64u, utf8 } from '../protocol/encoding.ts'
+import { concat } from '../crypto/bytes.ts'
+import { b64u, EncodingError, fromB64u, sha256, utf8 } from '../protocol/encoding.ts'
 import { KDF_HKDF_SHA256, keyId, MODE_KEM, type Mode } from '../protocol/v1.ts'
 
 export const SERVER_SECRET_BYTES = 32
@@ -64,7 +66,7 @@ export interface ServerKey {
 
 /** One secret's public keys, computed ahead of time (scripts/fastly-keys.ts), all b64url. */
 export interface KnownPublicKeys {
-  /** The `check` of the secret they belong to (see the header). */
+  /** Their `check` under the secret they belong to (see the header). */
   check: string
   keys: { mode: Mode; publicKey: string }[]
 }
@@ -91,9 +93,10 @@ export function staticKeyIkm(hkdf: HkdfSha256, prk: Uint8Array, mode: Mode): Pro
   return hkdf.expand(prk, utf8(`static key ${mode}`), 32)
 }
 
-/** check = b64u(HKDF-Expand(PRK, "public keys check", 16)): which secret a set of known public keys belongs to. */
-export async function secretCheck(hkdf: HkdfSha256, prk: Uint8Array): Promise<string> {
-  return b64u(await hkdf.expand(prk, utf8('public keys check'), 16))
+/** The check (see the header) of one secret's three public keys: only that secret yields it for exactly those keys. */
+export async function publicKeysCheck(hkdf: HkdfSha256, prk: Uint8Array, publicKeys: Readonly<Record<Mode, Uint8Array>>): Promise<string> {
+  const digest = await sha256(concat(...MODES.map((mode) => publicKeys[mode])))
+  return b64u(await hkdf.expand(prk, concat(utf8('public keys check'), digest), 16))
 }
 
 const VARIABLE: Record<ServerKey['status'], string> = { current: 'SERVER_SECRET', retiring: 'SERVER_SECRET_PREVIOUS' }
@@ -109,11 +112,16 @@ export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: U
   const prk = await rootKey(hkdf, secret)
   try {
     const variable = VARIABLE[status]
-    let entry: KnownPublicKeys | undefined
+    let entry: Record<Mode, Uint8Array> | undefined
     if (known) {
-      const check = await secretCheck(hkdf, prk)
-      entry = known.find((k) => k.check === check)
-      if (!entry) throw new ServiceConfigError(variable, `${variable} does not match any public keys built into this package: run \`npm run fastly:keys\` with this secret set, then rebuild.`)
+      for (const candidate of known) {
+        const publicKeys = Object.fromEntries(MODES.map((mode) => [mode, knownPublicKey(candidate, mode, variable)])) as Record<Mode, Uint8Array>
+        if ((await publicKeysCheck(hkdf, prk, publicKeys)) === candidate.check) {
+          entry = publicKeys
+          break
+        }
+      }
+      if (!entry) throw new ServiceConfigError(variable, `${variable} does not match any public keys built into this package (or they were altered): run \`npm run fastly:keys\` with this secret set, then rebuild.`)
     }
     // With known public keys, each mode's private key is derived from a copy of PRK on first use
     // (a request uses one mode); the copy is wiped once every mode has been derived.
@@ -125,7 +133,7 @@ export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: U
       let publicKey: Uint8Array
       let recipientKey: () => Promise<RecipientKey>
       if (entry && lazyPrk) {
-        const pk = (publicKey = knownPublicKey(entry, mode, variable))
+        const pk = (publicKey = entry[mode])
         recipientKey = once(async () => {
           const ikm = await staticKeyIkm(hkdf, lazyPrk, mode)
           if (--pending === 0) lazyPrk.fill(0)
@@ -168,7 +176,8 @@ export async function knownPublicKeysFor(backends: Backends, hpke: Hpke, secret:
   const prk = await rootKey(hkdf, secret)
   try {
     const { keys } = await deriveSecretKeys(backends, hpke, secret, 'current')
-    return { check: await secretCheck(hkdf, prk), keys: keys.map((k) => ({ mode: k.mode, publicKey: b64u(k.publicKey) })) }
+    const publicKeys = Object.fromEntries(keys.map((k) => [k.mode, k.publicKey])) as Record<Mode, Uint8Array>
+    return { check: await publicKeysCheck(hkdf, prk, publicKeys), keys: keys.map((k) => ({ mode: k.mode, publicKey: b64u(k.publicKey) })) }
   } finally {
     prk.fill(0)
   }
