@@ -156,7 +156,6 @@ run().catch((e) => console.log(${JSON.stringify(MARK)} + JSON.stringify({ error:
 addEventListener('fetch', (event) => event.respondWith(new Response('bench')))
 `
 
-
 export async function runAeadBench(batches = 9): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'pq-edge-aead-bench-'))
   try {
