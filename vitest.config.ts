@@ -1,21 +1,21 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
-import { TEST_BINDINGS } from './test/worker/service/secrets.ts'
+import { TEST_BINDINGS } from './test/service/workerd/secrets.ts'
 
-// Two projects: the worker's tests run inside workerd against the real entry (wrangler.toml's
-// `main`); the build tooling's tests (size gate, scripts) run in Node, where those tools run.
+// Two projects. Tests live by module (test/<module>/); those in a `workerd/` folder run inside workerd
+// against the real entry (wrangler.toml's `main`), every other test in Node.
 export default defineConfig({
   test: {
-    reporters: ['default', './test/summary-reporter.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
-        // The service's secrets for the tests: fixed, public test values (test/worker/service/secrets.ts).
+        // The service's secrets for the tests: fixed, public test values (test/service/workerd/secrets.ts).
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: TEST_BINDINGS } })],
         // Conformance suites run thousands of operations per test: allow them time on a shared machine.
-        test: { name: 'workerd', include: ['test/worker/**/*.test.ts'], testTimeout: 120_000 },
+        test: { name: 'workerd', include: ['test/**/workerd/**/*.test.ts'], testTimeout: 120_000 },
       },
       {
-        test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 600_000 },
+        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/**/workerd/**'], environment: 'node', testTimeout: 600_000 },
       },
     ],
   },

@@ -1,8 +1,8 @@
-// The engine-side conformance suite: bundles test/fastly-engine/suite.ts for StarlingMonkey with the
-// conformance vectors injected (read in place from ../shared/vectors by test/fastly-engine/load-vectors.ts,
+// The engine-side conformance suite: bundles test/fastly/engine/suite.ts for StarlingMonkey with the
+// conformance vectors injected (read in place from ../shared/vectors by test/fastly/engine/load-vectors.ts,
 // written only to a temporary directory), runs js-compute-runtime on it (which executes the suite at its
 // top level, at build time, inside the real engine), parses the report line, then sends the built
-// artifact its one request (through test/node/fastly/harness.ts), which times POST /v1/sessions on the
+// artifact its one request (through test/fastly/harness.ts), which times POST /v1/sessions on the
 // real app in the engine. Exits non-zero on any failure: a failed js-compute build, a missing report, a
 // mismatch, a count other than the number of vectors handed in, or an establishment that fails.
 // Prints the per-suite counts and the per-mode POST /v1/sessions cost table.
@@ -22,14 +22,14 @@ import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 import { FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
 import { FASTLY_CPU_MS_PER_REQUEST } from './platform-limits.ts'
-import { CORRUPTIONS, ESTABLISHMENT_PATH, REPORT_MARK, SUITE_PARTS, type Corruption, type SuiteInput, type SuitePart } from '../test/fastly-engine/input.ts'
+import { CORRUPTIONS, ESTABLISHMENT_PATH, REPORT_MARK, SUITE_PARTS, type Corruption, type SuiteInput, type SuitePart } from '../test/fastly/engine/input.ts'
 // Types from the engine program itself, so `npm run typecheck` checks it too (nothing of it runs in Node).
-import type { SuiteReport } from '../test/fastly-engine/suite.ts'
-import { expectedCounts, loadSuiteInput, vectorsPresent } from '../test/fastly-engine/load-vectors.ts'
-import { runFastlyRequest } from '../test/node/fastly/harness.ts'
+import type { SuiteReport } from '../test/fastly/engine/suite.ts'
+import { expectedCounts, loadSuiteInput, vectorsPresent } from '../test/fastly/engine/load-vectors.ts'
+import { runFastlyRequest } from '../test/fastly/harness.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const SUITE_ENTRY = join(ROOT, 'test/fastly-engine/suite.ts')
+const SUITE_ENTRY = join(ROOT, 'test/fastly/engine/suite.ts')
 export const BUDGET = { hybridMs: 25, nobleOverFastly: 6 }
 
 export interface SelftestOptions {
@@ -100,7 +100,7 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
     let establishmentOutput = ''
     if (status === 0 && report?.ok && input.parts.includes('establishment')) {
       // Request/Response do not exist at build time: the artifact times the establishment when asked.
-      log(`engine suite: timing POST /v1/sessions in the built artifact (one request through test/node/fastly/harness.ts)`)
+      log(`engine suite: timing POST /v1/sessions in the built artifact (one request through test/fastly/harness.ts)`)
       const res = runFastlyRequest(wasm, { method: 'GET', url: `http://localhost${ESTABLISHMENT_PATH}` })
       establishmentOutput = `${res.stdout}\n${res.stderr}`
       let body: { ok?: boolean; error?: string; establishment?: SuiteReport['establishment'] } = {}

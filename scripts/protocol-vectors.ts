@@ -1,6 +1,6 @@
 // Generates docs/PROTOCOL.md §8: one deterministic v1 handshake, every intermediate in hex, produced
 // by the project's own code (src/protocol/v1.ts, src/service/keys.ts, src/service/tickets.ts).
-// `node scripts/protocol-vectors.ts` prints the block; test/node/protocol/vectors-doc.test.ts checks
+// `node scripts/protocol-vectors.ts` prints the block; test/protocol/vectors-doc.test.ts checks
 // that the document holds exactly it.
 import { createHkdfSha256 } from '../src/crypto/hkdf.ts'
 import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../src/crypto/webcrypto.ts'

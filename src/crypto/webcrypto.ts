@@ -95,7 +95,7 @@ const EMPTY_KEY_EQUIVALENT = new Uint8Array(32)
  * A copy of `b` in memory the garbage collector does not move. js-compute 3.46.0 (Fastly) keeps a
  * pointer into the bytes given to importKey('raw', …, HMAC) and reads them at sign time; a small
  * ArrayBuffer keeps its bytes inside the object, which a GC may move in between, and then the MAC
- * is wrong (measured: ~45 of 100 MACs under GC pressure; test/fastly-engine checks it). Buffers of a
+ * is wrong (measured: ~45 of 100 MACs under GC pressure; test/fastly/engine checks it). Buffers of a
  * few KiB live in separately allocated memory that stays put. Elsewhere this is one extra copy.
  */
 export function pinnedCopy(b: Uint8Array): Uint8Array<ArrayBuffer> {

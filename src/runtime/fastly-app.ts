@@ -1,5 +1,5 @@
 // The app as Fastly Compute runs it, apart from the platform's own bindings (stores, logger), which
-// src/runtime/fastly.ts injects: the engine suite (test/fastly-engine) builds the same app over an
+// src/runtime/fastly.ts injects: the engine suite (test/fastly/engine) builds the same app over an
 // in-memory store to time what a request costs there. Calling createFastlyApp at module top level
 // (as the entry does) runs its public precomputation at build time, into the snapshot.
 //

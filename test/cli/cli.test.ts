@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { b64u, fromB64u } from '../../../src/protocol/encoding.ts'
-import { createProtocolDouble, listen, type ProtocolDouble } from './protocol-double.ts'
+import { b64u, fromB64u } from '../../src/protocol/encoding.ts'
+import { createProtocolDouble, listen, type ProtocolDouble } from '../client/protocol-double.ts'
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CLI = join(ROOT, 'dist/cli/pq-edge.js')
 const token = 'pqe_admin_test'
 const client = { PQ_EDGE_CLIENT_ID: 'edge-app', PQ_EDGE_CLIENT_SECRET: 'pqe_client_test' }

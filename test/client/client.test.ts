@@ -1,8 +1,8 @@
 // pq-edge/client against the protocol test double (./protocol-double.ts): the documented wire format
 // of docs/PROTOCOL.md, driven in-process through the SDK's injectable fetch.
 import { describe, expect, it } from 'vitest'
-import { admin, connect, getKeys, PqEdgeError } from '../../../src/client/node.ts'
-import { b64u, fromB64u } from '../../../src/protocol/encoding.ts'
+import { admin, connect, getKeys, PqEdgeError } from '../../src/client/node.ts'
+import { b64u, fromB64u } from '../../src/protocol/encoding.ts'
 import { createProtocolDouble } from './protocol-double.ts'
 
 const BASE = 'https://pq-edge.test'

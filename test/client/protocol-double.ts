@@ -6,12 +6,12 @@
 // Tickets are random strings kept in a Map (the real server's are sealed and stateless, §5.4).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { nobleChacha20Poly1305 } from '../../../src/crypto/noble.ts'
-import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../../../src/crypto/webcrypto.ts'
-import type { RecipientKey } from '../../../src/hpke/hpke.ts'
-import { hpke, KDF } from '../../../src/hpke/node.ts'
-import { b64u, fromB64u, utf8 } from '../../../src/protocol/encoding.ts'
-import { acceptSession, type AcceptedSession, configAad, keyId, LABEL, type Mode, MODE_KEM, putAad, type SessionResponse } from '../../../src/protocol/v1.ts'
+import { nobleChacha20Poly1305 } from '../../src/crypto/noble.ts'
+import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
+import type { RecipientKey } from '../../src/hpke/hpke.ts'
+import { hpke, KDF } from '../../src/hpke/node.ts'
+import { b64u, fromB64u, utf8 } from '../../src/protocol/encoding.ts'
+import { acceptSession, type AcceptedSession, configAad, keyId, LABEL, type Mode, MODE_KEM, putAad, type SessionResponse } from '../../src/protocol/v1.ts'
 
 export interface DoubleOptions {
   modes?: Mode[]

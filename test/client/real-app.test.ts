@@ -6,21 +6,21 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../../../src/app.ts'
-import { detectCryptoCapabilities } from '../../../src/capabilities.ts'
-import { admin, connect, getKeys, PqEdgeError } from '../../../src/client/node.ts'
-import { lazyBackends } from '../../../src/crypto/select.ts'
-import * as mlkem from '../../../src/mlkem/node.ts'
-import { b64u } from '../../../src/protocol/encoding.ts'
-import { generateSecrets } from '../../../src/service/auth.ts'
-import { createServiceContext, type ServiceContext } from '../../../src/service/context.ts'
-import { Metrics } from '../../../src/service/metrics.ts'
-import { registerServiceRoutes } from '../../../src/service/routes.ts'
-import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
+import { createApp } from '../../src/app.ts'
+import { detectCryptoCapabilities } from '../../src/capabilities.ts'
+import { admin, connect, getKeys, PqEdgeError } from '../../src/client/node.ts'
+import { lazyBackends } from '../../src/crypto/select.ts'
+import * as mlkem from '../../src/mlkem/node.ts'
+import { b64u } from '../../src/protocol/encoding.ts'
+import { generateSecrets } from '../../src/service/auth.ts'
+import { createServiceContext, type ServiceContext } from '../../src/service/context.ts'
+import { Metrics } from '../../src/service/metrics.ts'
+import { registerServiceRoutes } from '../../src/service/routes.ts'
+import { MemoryConfigStore } from '../../src/service/store-memory.ts'
 import { listen } from './protocol-double.ts'
 
 const BASE = 'https://pq-edge.test'
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 async function realApp(policy = 'hybrid-required') {
   const secrets = await generateSecrets({ clientId: 'edge-app', scopes: ['app/'] })

@@ -6,8 +6,8 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomInt } from 'node:crypto'
 import { gcm } from '@noble/ciphers/aes.js'
 import { describe, expect, it } from 'vitest'
-import { aesEncryptBlock, jsAes128Gcm, jsAes256Gcm, primeAesGcmTables } from '../../../src/crypto/aes-gcm-js.ts'
-import type { Aead } from '../../../src/crypto/types.ts'
+import { aesEncryptBlock, jsAes128Gcm, jsAes256Gcm, primeAesGcmTables } from '../../src/crypto/aes-gcm-js.ts'
+import type { Aead } from '../../src/crypto/types.ts'
 
 const CASES = Number(process.env.PQ_EDGE_DIFF_CASES ?? 1000)
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex')

@@ -2,7 +2,7 @@
 // than, equal to and longer than the block) and random keys and data against node:crypto.
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { digestHmacSha256 } from '../../../src/crypto/hmac-digest.ts'
+import { digestHmacSha256 } from '../../src/crypto/hmac-digest.ts'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'))

@@ -2,8 +2,8 @@
 // (OpenSSL) across block boundaries on both sides, and the sponge state left zeroed.
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { jsSha3 } from '../../../src/crypto/sha3-js.ts'
-import { ST } from '../../../src/mlkem/js/keccak.ts'
+import { jsSha3 } from '../../src/crypto/sha3-js.ts'
+import { ST } from '../../src/mlkem/js/keccak.ts'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const LENGTHS = [0, 1, 3, 4, 31, 32, 135, 136, 137, 271, 272, 273, 1120, 1216, 4000]

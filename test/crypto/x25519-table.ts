@@ -1,7 +1,7 @@
 // Computes the fixed-base table of src/crypto/x25519-js.ts (BASE_TABLE) from the edwards25519 base point
 // (RFC 8032 §5.1) with straightforward affine arithmetic, independent of the module's own formulas: for
 // j = 0..positions−1 and a = 0..8, the point a·2^(4·(64/positions)·j)·B (a = 0: the identity (0, 1)), in
-// Niels form (y + x, y − x, 2d·x·y) mod p. `node test/node/crypto/x25519-table.ts [positions]` (default 8)
+// Niels form (y + x, y − x, 2d·x·y) mod p. `node test/crypto/x25519-table.ts [positions]` (default 8)
 // prints the BigInt literals; the test checks the module's against them and against @noble/curves.
 const P = (1n << 255n) - 19n
 const mod = (x: bigint) => ((x % P) + P) % P

@@ -1,5 +1,5 @@
 // Request-level tests of the real Fastly artifact: bin/main.wasm (StarlingMonkey with our bundle
-// snapshotted in) served through test/node/fastly/harness.ts, a test stand-in for Viceroy's host.
+// snapshotted in) served through test/fastly/harness.ts, a test stand-in for Viceroy's host.
 //
 // Artifact freshness: bin/main.wasm is rebuilt (`npx node scripts/build-fastly.ts`, ~10 s) when it
 // is missing or older than any file in src/, scripts/build-fastly.ts or package-lock.json;
@@ -15,7 +15,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runFastlyRequest, type FastlyTestRequest, type FastlyTestResponse } from './harness.ts'
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const WASM = join(ROOT, 'bin/main.wasm')
 const MAX_BODY_BYTES = 65536
 const run = promisify(execFile)

@@ -1,14 +1,14 @@
-// The engine-side conformance suite (scripts/fastly-selftest.ts, test/fastly-engine/): the ML-KEM,
+// The engine-side conformance suite (scripts/fastly-selftest.ts, test/fastly/engine/): the ML-KEM,
 // X-Wing and HPKE vectors checked inside StarlingMonkey at js-compute build time with the Fastly backend
 // set, and POST /v1/sessions timed in the built artifact. Every vector handed in must be reported
 // checked, none failed, and the timings reported; a deliberately corrupted vector must fail the build.
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { runSelftest, type SelftestResult } from '../../../scripts/fastly-selftest.ts'
-import { vectorsPresent } from '../../fastly-engine/load-vectors.ts'
+import { runSelftest, type SelftestResult } from '../../scripts/fastly-selftest.ts'
+import { vectorsPresent } from './engine/load-vectors.ts'
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const HAVE_VECTORS = vectorsPresent()
 const quiet = () => {}
 

@@ -1,4 +1,4 @@
-// Checks the harness's host calls against the real engine: test/node/fastly/fixtures/host-calls.js
+// Checks the harness's host calls against the real engine: test/fastly/fixtures/host-calls.js
 // is compiled by js-compute-runtime (the same StarlingMonkey as bin/main.wasm, ~5 s) into a temp
 // dir, then driven through the harness. These are the calls the Fastly service work will lean on
 // (secret, config and KV stores, log endpoints, request/response bodies and headers).
@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HarnessKvStore, implementedHostCalls, runFastlyRequest, type FastlyHarnessOptions, type FastlyLogLine } from './harness.ts'
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const run = promisify(execFile)
 const enc = new TextEncoder()
 

@@ -38,7 +38,7 @@
 // insert's background fetch (they throw NotImplemented), rate limits, size limits beyond the key
 // rules js-compute checks itself, and eventual consistency (every KV operation here is immediately
 // visible to the next; the real store is eventually consistent across POPs, so strong and `noSync`
-// listing are the same here). Header names are lowercased, as Fastly's host does. test/node/fastly/harness.test.ts checks each
+// listing are the same here). Header names are lowercased, as Fastly's host does. test/fastly/harness.test.ts checks each
 // implemented call against the real engine with a small js-compute program.
 import { readFileSync, statSync } from 'node:fs'
 import { WASI } from 'node:wasi'

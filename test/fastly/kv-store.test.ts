@@ -2,14 +2,14 @@
 // src/runtime/fastly-store.ts) is bundled like the app (FASTLY_ESBUILD_OPTIONS) and compiled by
 // js-compute-runtime (compileJsCompute) once, then driven through the harness, whose KV store
 // behaves as Viceroy's (generations, add mode, list with prefix/cursor). The ConfigStore contract
-// of test/worker/service/store.test.ts is checked step by step on what the engine returned.
+// of test/service/workerd/store.test.ts is checked step by step on what the engine returned.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compileJsCompute, FASTLY_ESBUILD_OPTIONS } from '../../../scripts/build-fastly.ts'
+import { compileJsCompute, FASTLY_ESBUILD_OPTIONS } from '../../scripts/build-fastly.ts'
 import { HarnessKvStore, KvError, runFastlyRequest } from './harness.ts'
 
 let dir: string

@@ -1,10 +1,10 @@
 // Request-level tests of the Fastly service in the real artifact: a main.wasm built by
 // scripts/build-fastly.ts (StarlingMonkey with our bundle snapshotted in, the TypeScript ML-KEM core,
-// the public keys of the test secrets built in) run by test/node/fastly/harness.ts, which gives every
+// the public keys of the test secrets built in) run by test/fastly/harness.ts, which gives every
 // request a fresh instance as Fastly does. The harness is our TEST stand-in for Fastly's host: the
 // engine and the app are the real ones, the Secret Store `pq-edge-secrets`, the Config Store
 // `pq_edge_settings`, the KV Store `pq-edge-config` and the log endpoint `pq-edge-metrics` are
-// in-memory. The client half is the shared protocol client (test/shared/service-client.ts, also
+// in-memory. The client half is the shared protocol client (test/support/service-client.ts, also
 // driving the workerd tests), so key confirmation and config decryption are checked client-side.
 //
 // The artifacts (one with the test secrets' keys file, one built with none) go to a temp dir outside
@@ -14,16 +14,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildFastly } from '../../../scripts/build-fastly.ts'
-import { fastlyKeys, type FastlyKeysFile } from '../../../scripts/fastly-keys.ts'
-import { MAX_BODY_BYTES } from '../../../src/app.ts'
-import { lazyBackends } from '../../../src/crypto/select.ts'
-import { AEAD, createHpke, hpke } from '../../../src/hpke/node.ts'
-import * as mlkem from '../../../src/mlkem/node.ts'
-import { b64u, fromB64u } from '../../../src/protocol/encoding.ts'
-import type { Mode } from '../../../src/protocol/v1.ts'
-import { deriveSecretKeys, parseServerSecret } from '../../../src/service/keys.ts'
-import { Tickets } from '../../../src/service/tickets.ts'
+import { buildFastly } from '../../scripts/build-fastly.ts'
+import { fastlyKeys, type FastlyKeysFile } from '../../scripts/fastly-keys.ts'
+import { MAX_BODY_BYTES } from '../../src/app.ts'
+import { lazyBackends } from '../../src/crypto/select.ts'
+import { AEAD, createHpke, hpke } from '../../src/hpke/node.ts'
+import * as mlkem from '../../src/mlkem/node.ts'
+import { b64u, fromB64u } from '../../src/protocol/encoding.ts'
+import type { Mode } from '../../src/protocol/v1.ts'
+import { deriveSecretKeys, parseServerSecret } from '../../src/service/keys.ts'
+import { Tickets } from '../../src/service/tickets.ts'
 import {
   type Caller,
   createServiceClient,
@@ -32,8 +32,8 @@ import {
   type KeysDocument,
   type PublishedKey,
   ticketAuth,
-} from '../../shared/service-client.ts'
-import { TEST_ADMIN_TOKEN, TEST_BINDINGS, TEST_CLIENT, TEST_OTHER_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from '../../worker/service/secrets.ts'
+} from '../support/service-client.ts'
+import { TEST_ADMIN_TOKEN, TEST_BINDINGS, TEST_CLIENT, TEST_OTHER_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from '../service/workerd/secrets.ts'
 import { type FastlyLogLine, HarnessKvStore, runFastlyRequest } from './harness.ts'
 
 const SECRET_STORE = 'pq-edge-secrets'

@@ -1,7 +1,7 @@
 // Failure behaviour: wrong key, truncated or altered enc/ciphertext, wrong AAD or info each give
 // an HpkeError with a stable code, never a plaintext; messages carry no secret bytes.
 import { describe, expect, it } from 'vitest'
-import { AEAD, HpkeError, hpke, KDF, KEM } from '../../../src/hpke/node.ts'
+import { AEAD, HpkeError, hpke, KDF, KEM } from '../../src/hpke/node.ts'
 import { toHex } from '../mlkem/helpers.ts'
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))

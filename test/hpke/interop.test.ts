@@ -8,10 +8,10 @@ import { Aes128Gcm, Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } 
 import { XWing } from '@hpke/hybridkem-x-wing'
 import { MlKem768 } from '@hpke/ml-kem'
 import { describe, expect, it } from 'vitest'
-import { nobleBackends } from '../../../src/crypto/select.ts'
-import { AEAD, createHpke, KDF, KEM } from '../../../src/hpke/hpke.ts'
-import { hpke } from '../../../src/hpke/node.ts'
-import * as mlkem from '../../../src/mlkem/node.ts'
+import { nobleBackends } from '../../src/crypto/select.ts'
+import { AEAD, createHpke, KDF, KEM } from '../../src/hpke/hpke.ts'
+import { hpke } from '../../src/hpke/node.ts'
+import * as mlkem from '../../src/mlkem/node.ts'
 import { toHex } from '../mlkem/helpers.ts'
 
 const KEMS = {

@@ -7,11 +7,11 @@
 //     decapsulation key; the ML-KEM public key's ρ (and §7.2 validity) is checked, its t̂ part is NOT
 //     (documented: the service checks the built-in keys against the secret with a check value, keys.ts).
 import { describe, expect, it } from 'vitest'
-import { selectBackends } from '../../../src/crypto/select.ts'
-import type { Backends } from '../../../src/crypto/types.ts'
-import { AEAD, createHpke, HpkeError, KDF, KEM } from '../../../src/hpke/node.ts'
-import { createJsMlKem, getBackend as getJsBackend } from '../../../src/mlkem/js/api.ts'
-import * as mlkem from '../../../src/mlkem/node.ts'
+import { selectBackends } from '../../src/crypto/select.ts'
+import type { Backends } from '../../src/crypto/types.ts'
+import { AEAD, createHpke, HpkeError, KDF, KEM } from '../../src/hpke/node.ts'
+import { createJsMlKem, getBackend as getJsBackend } from '../../src/mlkem/js/api.ts'
+import * as mlkem from '../../src/mlkem/node.ts'
 import { toHex } from '../mlkem/helpers.ts'
 
 const SUITES = {

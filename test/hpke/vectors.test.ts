@@ -2,9 +2,9 @@
 // every vector whose KEM, KDF and AEAD are implemented here, with DeriveKeyPair, Encap from ikmE,
 // Decap, the key schedule, all encryptions (in sequence) and all exports, on two backend sets.
 import { describe, expect, it } from 'vitest'
-import { nobleBackends, selectBackends } from '../../../src/crypto/select.ts'
-import { AEAD, createHpke, KDF, KEM } from '../../../src/hpke/hpke.ts'
-import * as mlkem from '../../../src/mlkem/node.ts'
+import { nobleBackends, selectBackends } from '../../src/crypto/select.ts'
+import { AEAD, createHpke, KDF, KEM } from '../../src/hpke/hpke.ts'
+import * as mlkem from '../../src/mlkem/node.ts'
 import { HAVE_VECTORS, hex, readVectorJson, toHex } from '../mlkem/helpers.ts'
 
 interface Vector {

@@ -1,7 +1,7 @@
 import { shake128 } from '@noble/hashes/sha3.js'
 import { describe, expect, it } from 'vitest'
-import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
-import { ACCUMULATED_10K, accumulate, toHex } from '../../shared/accumulated.ts'
+import { PARAMETER_SET_IDS } from '../../src/mlkem/api.ts'
+import { ACCUMULATED_10K, accumulate, toHex } from '../support/accumulated.ts'
 import { KEM_KINDS, loadKem } from './helpers.ts'
 
 it('the random stream is SHAKE128 of the empty string', () => {

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto'
 import * as noble from '@noble/post-quantum/ml-kem.js'
 import { describe, expect, it } from 'vitest'
-import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
-import { toHex } from '../../shared/accumulated.ts'
+import { PARAMETER_SET_IDS } from '../../src/mlkem/api.ts'
+import { toHex } from '../support/accumulated.ts'
 import { BUILD_KINDS, loadBuild } from './helpers.ts'
 
 const CASES = Number(process.env.PQ_EDGE_DIFF_CASES ?? 2000)

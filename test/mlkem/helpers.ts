@@ -2,12 +2,12 @@
 // read in place from ../shared/vectors (never copied into the project).
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createMlKem, type MlKemSuite, type MlKemWasmExports } from '../../../src/mlkem/api.ts'
-import type { MlKemModuleKind } from '../../../src/mlkem/instantiate.ts'
-import { compileMlKemModule } from '../../../src/mlkem/node.ts'
-import { createJsMlKem } from '../../../src/mlkem/js/api.ts'
+import { createMlKem, type MlKemSuite, type MlKemWasmExports } from '../../src/mlkem/api.ts'
+import type { MlKemModuleKind } from '../../src/mlkem/instantiate.ts'
+import { compileMlKemModule } from '../../src/mlkem/node.ts'
+import { createJsMlKem } from '../../src/mlkem/js/api.ts'
 
-export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../../shared/vectors', import.meta.url))
+export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../shared/vectors', import.meta.url))
 export const HAVE_VECTORS = existsSync(VECTORS)
 if (!HAVE_VECTORS) {
   const message = `CONFORMANCE VECTORS MISSING: ${VECTORS} does not exist (set PQ_EDGE_VECTORS); the vector suites are SKIPPED`
@@ -36,7 +36,7 @@ export function loadKem(kind: KemKind): MlKemSuite {
 export const SETS = { 'ML-KEM-512': 'ml_kem512', 'ML-KEM-768': 'ml_kem768', 'ML-KEM-1024': 'ml_kem1024' } as const
 export type SetName = keyof typeof SETS
 
-export { toHex } from '../../shared/accumulated.ts'
+export { toHex } from '../support/accumulated.ts'
 export const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
 export const readVector = (rel: string) => readFileSync(`${VECTORS}/${rel}`)
 export const readVectorJson = (rel: string) => JSON.parse(readVector(rel).toString('utf8'))

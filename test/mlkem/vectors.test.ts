@@ -3,9 +3,9 @@
 import { readdirSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import type { MlKem } from '../../../src/mlkem/api.ts'
+import type { MlKem } from '../../src/mlkem/api.ts'
 import { HAVE_VECTORS, hex, KEM_KINDS, loadKem, readVector, readVectorJson, SETS, type SetName, toHex, VECTORS } from './helpers.ts'
-import { parseCctvRecords } from '../../shared/cctv.ts'
+import { parseCctvRecords } from '../support/cctv.ts'
 
 const throws = (fn: () => unknown) => {
   try {

@@ -6,11 +6,11 @@ import { CipherSuite, HkdfSha256 } from '@hpke/core'
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305'
 import { XWing } from '@hpke/hybridkem-x-wing'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { webCryptoHmacSha256 } from '../../../src/crypto/webcrypto.ts'
-import type { RecipientKey, Suite } from '../../../src/hpke/hpke.ts'
-import { AEAD, hpke, KDF, KEM } from '../../../src/hpke/node.ts'
-import { b64u, EncodingError, fromB64u } from '../../../src/protocol/encoding.ts'
-import { acceptSession, beginSession, finishSession, keyId, LABEL, ProtocolError, type SessionResponse } from '../../../src/protocol/v1.ts'
+import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
+import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
+import { AEAD, hpke, KDF, KEM } from '../../src/hpke/node.ts'
+import { b64u, EncodingError, fromB64u } from '../../src/protocol/encoding.ts'
+import { acceptSession, beginSession, finishSession, keyId, LABEL, ProtocolError, type SessionResponse } from '../../src/protocol/v1.ts'
 
 const hmac = webCryptoHmacSha256
 const credentials = { clientId: 'edge-app', clientSecret: 'pqe_client_s3cret' }

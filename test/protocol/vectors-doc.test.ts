@@ -2,9 +2,9 @@
 // (scripts/protocol-vectors.ts) and compare with the document's block.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { protocolVectors, VECTORS_BEGIN, VECTORS_END } from '../../../scripts/protocol-vectors.ts'
+import { protocolVectors, VECTORS_BEGIN, VECTORS_END } from '../../scripts/protocol-vectors.ts'
 
-const doc = readFileSync(new URL('../../../docs/PROTOCOL.md', import.meta.url), 'utf8')
+const doc = readFileSync(new URL('../../docs/PROTOCOL.md', import.meta.url), 'utf8')
 
 describe('docs/PROTOCOL.md §8 test vectors', () => {
   it('are exactly what scripts/protocol-vectors.ts generates (a working handshake)', async () => {

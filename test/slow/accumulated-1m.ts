@@ -2,7 +2,7 @@
 // iterations for ML-KEM-768, on both builds, against the final-FIPS-203 hash in the vectors README.
 import { instantiateMlKem, type MlKemModuleKind } from '../../src/mlkem/instantiate.ts'
 import { compileMlKemModule } from '../../src/mlkem/node.ts'
-import { ACCUMULATED_1M_768, accumulate } from '../shared/accumulated.ts'
+import { ACCUMULATED_1M_768, accumulate } from '../support/accumulated.ts'
 
 const ITERATIONS = 1_000_000
 let failed = 0

@@ -1,8 +1,8 @@
 // Test client for the service endpoints, runtime-neutral: the protocol's own client half
 // (src/protocol/v1.ts beginSession / finishSession, HPKE seal for config PUTs, AEAD open for config
 // GETs) over a Caller, i.e. anything that turns (path, init) into a Response. The workerd tests bind
-// it to SELF / the Workers entry (test/worker/service/helpers.ts); the Fastly tests to the real
-// bin/main.wasm under the harness host (test/node/fastly/service.test.ts). The caller's crypto
+// it to SELF / the Workers entry (test/service/workerd/helpers.ts); the Fastly tests to the real
+// bin/main.wasm under the harness host (test/fastly/service.test.ts). The caller's crypto
 // (HPKE, backends) is passed in, so this file imports no runtime-specific module.
 import { expect } from 'vitest'
 import type { Backends } from '../../src/crypto/types.ts'

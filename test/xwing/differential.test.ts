@@ -3,7 +3,7 @@
 // match, encapsulation from the same eseed must match, and each side decapsulates the other's.
 import { ml_kem768_x25519 as noble } from '@noble/post-quantum/hybrid.js'
 import { describe, expect, it } from 'vitest'
-import { xwing } from '../../../src/xwing/node.ts'
+import { xwing } from '../../src/xwing/node.ts'
 import { toHex } from '../mlkem/helpers.ts'
 
 const CASES = 1_000

@@ -1,10 +1,10 @@
 // X-Wing against the draft-connolly-cfrg-xwing-kem-10 vectors (read in place from
 // ../shared/vectors/xwing), with every backend combination this project can select.
 import { describe, expect, it } from 'vitest'
-import * as mlkem from '../../../src/mlkem/node.ts'
-import { nobleBackends, selectBackends } from '../../../src/crypto/select.ts'
-import { createXWing } from '../../../src/xwing/xwing.ts'
-import { xwing } from '../../../src/xwing/node.ts'
+import * as mlkem from '../../src/mlkem/node.ts'
+import { nobleBackends, selectBackends } from '../../src/crypto/select.ts'
+import { createXWing } from '../../src/xwing/xwing.ts'
+import { xwing } from '../../src/xwing/node.ts'
 import { HAVE_VECTORS, hex, readVectorJson, toHex } from '../mlkem/helpers.ts'
 
 interface XWingVector { seed: string; sk: string; pk: string; eseed: string; ct: string; ss: string }

@@ -16,9 +16,9 @@ export const R2_MOD_Q: i32 = 1353;
 /** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg 10 step 14 multiplies by 128^-1 = 3303),
  *  times R to cancel the R^-1 that Montgomery-reduced MultiplyNTTs sums carry. */
 const INVNTT_SCALE: i32 = 512;
-/** ceil(2^36 / q): floor(y / q) = (y · M36) >> 36 exactly for 0 ≤ y < 2^23 (checked exhaustively in test/node/mlkem/constants.test.ts). */
+/** ceil(2^36 / q): floor(y / q) = (y · M36) >> 36 exactly for 0 ≤ y < 2^23 (checked exhaustively in test/mlkem/constants.test.ts). */
 const M36: u64 = 20642679;
-/** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for the twiddle precomputation's y = z·2^15 + 1664, z < q (checked in test/node/mlkem/constants.test.ts). */
+/** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for the twiddle precomputation's y = z·2^15 + 1664, z < q (checked in test/mlkem/constants.test.ts). */
 const M40: u64 = 330282857;
 
 // ---- Tables, computed once at instantiation from the FIPS 203 definitions (§4.3, Appendix A):

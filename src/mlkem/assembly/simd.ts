@@ -409,7 +409,7 @@ export function prfCbdX2(outA: usize, nA: i32, etaA: i32, outB: usize, nB: i32, 
 }
 
 /** Compress_d (FIPS 203 eq. 4.7) of 8 canonical lanes x ∈ [0, q): ((x·C + B) >> S) mod 2^d with
- *  constants checked exhaustively against round(2^d·x/q) for every x < q (test/node/mlkem/constants.test.ts):
+ *  constants checked exhaustively against round(2^d·x/q) for every x < q (test/mlkem/constants.test.ts):
  *  d = 1, 4, 5: C = 315 (fits u16: extmul), S = 19/16/15; d = 10, 11: C = 161271, S = 19/18.
  *  Multiply-shift only: no branch on data (the branches select on the public d). */
 // @ts-ignore: decorator

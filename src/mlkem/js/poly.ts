@@ -412,7 +412,7 @@ export function cbd(out: Int16Array, w: Int32Array, eta: number): void {
 }
 
 /** Compress_d(x) = round(2^d/q · x) mod 2^d (eq. 4.7) for x ∈ [0,q), as (x·C + B) >>> S with the wasm
- *  SIMD core's constants (exhaustively checked in test/node/mlkem-js): products < 2^32, no division. */
+ *  SIMD core's constants (exhaustively checked in test/mlkem/js): products < 2^32, no division. */
 function compress(x: number, d: number): number {
   switch (d) {
     case 1: return ((x * 315 + 262021) >>> 19) & 1

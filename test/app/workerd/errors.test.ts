@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createApp, MAX_BODY_BYTES } from '../../src/app.ts'
+import { createApp, MAX_BODY_BYTES } from '../../../src/app.ts'
 
 const BASE = 'https://pq-edge.test'
 

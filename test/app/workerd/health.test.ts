@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import pkg from '../../package.json'
-import manifest from '../../src/mlkem/wasm/manifest.json'
+import pkg from '../../../package.json'
+import manifest from '../../../src/mlkem/wasm/manifest.json'
 
 describe('GET /health', () => {
   it('reports runtime, versions and detected crypto capabilities', async () => {

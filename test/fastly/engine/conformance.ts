@@ -1,10 +1,10 @@
 // Engine side: the ML-KEM, X-Wing and HPKE conformance checks, run inside StarlingMonkey at build time
 // over the vectors the Node script injected (load-vectors.ts). Each suite counts what it checked and
 // collects mismatches; the caller throws on any, which fails the js-compute build.
-import type { Backends, HmacSha256 } from '../../src/crypto/types.ts'
-import { createHpke } from '../../src/hpke/hpke.ts'
-import type { MlKem, MlKemSuite as KemSuite } from '../../src/mlkem/api.ts'
-import { createXWing } from '../../src/xwing/xwing.ts'
+import type { Backends, HmacSha256 } from '../../../src/crypto/types.ts'
+import { createHpke } from '../../../src/hpke/hpke.ts'
+import type { MlKem, MlKemSuite as KemSuite } from '../../../src/mlkem/api.ts'
+import { createXWing } from '../../../src/xwing/xwing.ts'
 import { HMAC_GC_CHECK, type HpkeVector, type MlKemCase, type MlKemSuite, type SuiteCount, type XWingVector } from './input.ts'
 
 export const hex = (s: string): Uint8Array => {
@@ -132,7 +132,7 @@ export async function checkXWing(backends: Backends, vectors: XWingVector[]): Pr
 
 /**
  * The draft-ietf-hpke-pq-04 vectors through src/hpke/hpke.ts, with the checks of
- * test/node/hpke/vectors.test.ts: DeriveKeyPair, SetupBaseS from ikmE, SetupBaseR, every encryption in
+ * test/hpke/vectors.test.ts: DeriveKeyPair, SetupBaseS from ikmE, SetupBaseR, every encryption in
  * sequence both ways, every export both ways, and the single-shot API.
  */
 export async function checkHpke(backends: Backends, vectors: HpkeVector[]): Promise<Tally> {

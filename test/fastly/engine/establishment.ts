@@ -8,10 +8,10 @@
 // The clock is the caller's (performance.now() in a request; Date.now(), 1 ms steps, would do too):
 // requests are timed in batches and a batch's mean is one sample. The engine runs single-threaded, so on
 // an idle machine this is its CPU time; on a busy one it is an upper bound.
-import type { Hpke } from '../../src/hpke/hpke.ts'
-import type { HmacSha256 } from '../../src/crypto/types.ts'
-import { beginSession, finishSession, KDF_HKDF_SHA256, MODE_KEM, type Credentials, type Mode, type PendingSession, type SessionResponse } from '../../src/protocol/v1.ts'
-import { fromB64u } from '../../src/protocol/encoding.ts'
+import type { Hpke } from '../../../src/hpke/hpke.ts'
+import type { HmacSha256 } from '../../../src/crypto/types.ts'
+import { beginSession, finishSession, KDF_HKDF_SHA256, MODE_KEM, type Credentials, type Mode, type PendingSession, type SessionResponse } from '../../../src/protocol/v1.ts'
+import { fromB64u } from '../../../src/protocol/encoding.ts'
 import type { CompositionTiming, ModeTiming } from './input.ts'
 
 /** What the timing needs from an app: a fresh one per call, as a new Fastly sandbox builds it. */

@@ -1,5 +1,5 @@
 // Node side of the engine suite: reads the conformance vectors in place from ../shared/vectors (or
-// PQ_EDGE_VECTORS), as the Node suites do (test/node/mlkem/helpers.ts), and turns the ones the engine
+// PQ_EDGE_VECTORS), as the Node suites do (test/mlkem/helpers.ts), and turns the ones the engine
 // checks into a SuiteInput. Nothing is copied into the project: scripts/fastly-selftest.ts bundles the
 // result into a temporary build outside the repository.
 //
@@ -14,11 +14,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
-import { AEAD, KDF, KEM } from '../../src/hpke/hpke.ts'
+import { AEAD, KDF, KEM } from '../../../src/hpke/hpke.ts'
 import { HMAC_GC_CHECK, type Corruption, type HpkeVector, type KemSet, type MlKemCase, type MlKemSuite, type SuiteInput, type SuitePart, type TimingPlan, type XWingVector } from './input.ts'
-import { parseCctvRecords } from '../shared/cctv.ts'
+import { parseCctvRecords } from '../../support/cctv.ts'
 
-export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../shared/vectors', import.meta.url))
+export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../../shared/vectors', import.meta.url))
 
 /** Throws when the vectors are missing under CI; elsewhere says so loudly and returns false. */
 export function vectorsPresent(log: (line: string) => void = console.warn): boolean {
@@ -176,7 +176,7 @@ function cctv(): MlKemSuite[] {
   return suites
 }
 
-/** The hpke-pq vectors whose KEM, KDF and AEAD are implemented (base mode), as test/node/hpke/vectors.test.ts selects them. */
+/** The hpke-pq vectors whose KEM, KDF and AEAD are implemented (base mode), as test/hpke/vectors.test.ts selects them. */
 function hpkeVectors(): HpkeVector[] {
   const all = readJson('hpke-pq/test-vectors.json') as HpkeVector[]
   const kems = new Set<number>(Object.values(KEM))

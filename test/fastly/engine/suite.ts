@@ -9,20 +9,20 @@
 // every mode on the real app, with those backends and with all-noble ones (see below for why there).
 import { ml_kem768 as nobleMlKem768 } from '@noble/post-quantum/ml-kem.js'
 import input, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-selftest:input'
-import { describeBackends, nobleBackends, selectBackends, type MlKemSource, type SelectedBackends } from '../../src/crypto/select.ts'
-import { createHpke } from '../../src/hpke/hpke.ts'
-import { createJsMlKem, getBackend } from '../../src/mlkem/js/api.ts'
-import { sha256, utf8 } from '../../src/protocol/encoding.ts'
-import { fromB64u } from '../../src/protocol/encoding.ts'
-import type { ServiceVars } from '../../src/service/context.ts'
-import { knownPublicKeysFor } from '../../src/service/keys.ts'
-import { createFastlyApp, primeKnownPublicKeys, selectFastlyBackends } from '../../src/runtime/fastly-app.ts'
-import { clearCaches } from '../../src/mlkem/js/cache.ts'
-import { MemoryConfigStore } from '../../src/service/store-memory.ts'
+import { describeBackends, nobleBackends, selectBackends, type MlKemSource, type SelectedBackends } from '../../../src/crypto/select.ts'
+import { createHpke } from '../../../src/hpke/hpke.ts'
+import { createJsMlKem, getBackend } from '../../../src/mlkem/js/api.ts'
+import { sha256, utf8 } from '../../../src/protocol/encoding.ts'
+import { fromB64u } from '../../../src/protocol/encoding.ts'
+import type { ServiceVars } from '../../../src/service/context.ts'
+import { knownPublicKeysFor } from '../../../src/service/keys.ts'
+import { createFastlyApp, primeKnownPublicKeys, selectFastlyBackends } from '../../../src/runtime/fastly-app.ts'
+import { clearCaches } from '../../../src/mlkem/js/cache.ts'
+import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, toHex, type Tally } from './conformance.ts'
-import { nobleHmacSha256 } from '../../src/crypto/noble.ts'
-import { INTERPRETER_FALLBACKS } from '../../src/crypto/interpreter.ts'
-import { x25519Sync } from '../../src/crypto/x25519-js.ts'
+import { nobleHmacSha256 } from '../../../src/crypto/noble.ts'
+import { INTERPRETER_FALLBACKS } from '../../../src/crypto/interpreter.ts'
+import { x25519Sync } from '../../../src/crypto/x25519-js.ts'
 import { timeEstablishment, type Composition } from './establishment.ts'
 import { ESTABLISHMENT_PATH, REPORT_MARK, type CompositionTiming, type SuiteReport } from './input.ts'
 
@@ -141,7 +141,7 @@ if (failures.length) throw new Error(`ENGINE SUITE FAILED (${failures.length} mi
 // Request and Response cannot be constructed during initialisation ("The Request builtin can only be
 // used during request handling"), so the real app cannot answer anything at build time: the timing runs
 // when this build serves ESTABLISHMENT_PATH (scripts/fastly-selftest.ts sends that one request through
-// test/node/fastly/harness.ts). Same engine, same bundle; performance.now() works there.
+// test/fastly/harness.ts). Same engine, same bundle; performance.now() works there.
 async function establishment(): Promise<NonNullable<SuiteReport['establishment']>> {
   const client = {
     hpke: createHpke(fastly.backends),

@@ -9,8 +9,8 @@ import { PARAMETER_SET_IDS, PARAMETER_SETS } from '../../../src/mlkem/api.ts'
 import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/api.ts'
 import { CACHE_SLOTS, cacheEntries, clearCaches, findEk, MAX_PINNED } from '../../../src/mlkem/js/cache.ts'
 import { ARENA_BYTES } from '../../../src/mlkem/js/scratch.ts'
-import { toHex } from '../../shared/accumulated.ts'
-import { loadBuild } from '../mlkem/helpers.ts'
+import { toHex } from '../../support/accumulated.ts'
+import { loadBuild } from '../helpers.ts'
 
 const js = createJsMlKem()
 const wasm = loadBuild('simd').kem

@@ -14,8 +14,8 @@ import { keccakF1600 } from '../../../src/mlkem/js/keccak-f1600.ts'
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, RATE_SHAKE128 } from '../../../src/mlkem/js/keccak.ts'
 import { clearCaches } from '../../../src/mlkem/js/cache.ts'
 import { ARENA_BYTES } from '../../../src/mlkem/js/scratch.ts'
-import { toHex } from '../../shared/accumulated.ts'
-import { loadBuild } from '../mlkem/helpers.ts'
+import { toHex } from '../../support/accumulated.ts'
+import { loadBuild } from '../helpers.ts'
 
 const Q = 3329
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))

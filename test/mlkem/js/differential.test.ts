@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
 import { createJsMlKem } from '../../../src/mlkem/js/api.ts'
-import { toHex } from '../../shared/accumulated.ts'
-import { BUILD_KINDS, loadBuild } from '../mlkem/helpers.ts'
+import { toHex } from '../../support/accumulated.ts'
+import { BUILD_KINDS, loadBuild } from '../helpers.ts'
 
 const CASES = Number(process.env.PQ_EDGE_DIFF_CASES ?? 1000)
 const js = createJsMlKem()

@@ -2,12 +2,12 @@
 // checked with the accumulated test and against workerd's native WebCrypto ML-KEM-768, an
 // independent implementation.
 import { describe, expect, it } from 'vitest'
-import { PARAMETER_SET_IDS } from '../../src/mlkem/api.ts'
-import { instantiateMlKem } from '../../src/mlkem/instantiate.ts'
-import manifest from '../../src/mlkem/wasm/manifest.json'
-import scalarModule from '../../src/mlkem/wasm/mlkem.wasm'
-import * as mlkem from '../../src/mlkem/workerd.ts'
-import { ACCUMULATED_10K, accumulate, toHex } from '../shared/accumulated.ts'
+import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
+import { instantiateMlKem } from '../../../src/mlkem/instantiate.ts'
+import manifest from '../../../src/mlkem/wasm/manifest.json'
+import scalarModule from '../../../src/mlkem/wasm/mlkem.wasm'
+import * as mlkem from '../../../src/mlkem/workerd.ts'
+import { ACCUMULATED_10K, accumulate, toHex } from '../../support/accumulated.ts'
 
 // ML-KEM is newer than the WebCrypto types in @cloudflare/workers-types.
 interface KemSubtle {

@@ -1,4 +1,4 @@
-// The service test client (test/shared/service-client.ts) bound to the real Workers entry. `call`
+// The service test client (test/support/service-client.ts) bound to the real Workers entry. `call`
 // goes through SELF (the worker as configured in vitest.config.ts: PQ_POLICY=pq-preferred);
 // `callWith(env)` calls the same entry's fetch with another env (another policy, a rotated secret),
 // as a deployment would.
@@ -8,10 +8,10 @@ import { webCryptoHmacSha256 } from '../../../src/crypto/webcrypto.ts'
 import { hpke } from '../../../src/hpke/workerd.ts'
 import * as mlkem from '../../../src/mlkem/workerd.ts'
 import worker from '../../../src/runtime/cloudflare.ts'
-import { type Caller, createServiceClient } from '../../shared/service-client.ts'
+import { type Caller, createServiceClient } from '../../support/service-client.ts'
 import { TEST_ADMIN_TOKEN, TEST_CLIENT } from './secrets.ts'
 
-export { type Caller, expectProblem, json, type PublishedKey, ticketAuth, uniqueName } from '../../shared/service-client.ts'
+export { type Caller, expectProblem, json, type PublishedKey, ticketAuth, uniqueName } from '../../support/service-client.ts'
 
 export const BASE = 'https://pq-edge.test'
 export const hmac = webCryptoHmacSha256
