@@ -5,7 +5,7 @@
 import { createHkdfSha256 } from '../src/crypto/hkdf.ts'
 import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../src/crypto/webcrypto.ts'
 import { AEAD, hpke, KDF, KEM } from '../src/hpke/node.ts'
-import { concat, fromB64u, utf8 } from '../src/protocol/encoding.ts'
+import { concat, fromB64u, utf8 } from '../src/crypto/bytes.ts'
 import { acceptSession, beginSession, deriveSessionKeys, finishSession, keyId, LABEL, requestTranscript, transcriptHash } from '../src/protocol/v1.ts'
 import { rootKey, staticKeyIkm } from '../src/service/keys.ts'
 import { Tickets } from '../src/service/tickets.ts'

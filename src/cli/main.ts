@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { admin, connect, getKeys, type Mode, PqEdgeError } from '../client/node.ts'
-import { b64u } from '../protocol/encoding.ts'
+import { b64u, fromUtf8 } from '../crypto/bytes.ts'
 import { generateSecrets } from '../service/auth.ts'
 
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, refused: 3, network: 4, crypto: 5 } as const
@@ -368,7 +368,7 @@ async function readStdin(): Promise<Uint8Array> {
 
 function utf8OrNull(bytes: Uint8Array): string | null {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return fromUtf8(bytes)
   } catch {
     return null
   }

@@ -10,7 +10,7 @@
 // instead (the credentials are then not kept after connect).
 import type { Backends } from '../crypto/types.ts'
 import type { Hpke, Suite } from '../hpke/hpke.ts'
-import { b64u, EncodingError, fromB64u, timingSafeEqual, utf8 } from '../protocol/encoding.ts'
+import { b64u, constantTimeEqual, EncodingError, fromB64u, fromUtf8, utf8 } from '../crypto/bytes.ts'
 import {
   beginSession,
   configAad,
@@ -384,7 +384,7 @@ function normalisePin(pin: Pin | undefined): NormalPin | undefined {
 
 function chooseKey(keySet: KeySet, pin: NormalPin | undefined, mode: Mode | undefined): ServerKey {
   if (pin) {
-    const key = keySet.keys.find((k) => (pin.kid === undefined || k.kid === pin.kid) && (pin.publicKey === undefined || timingSafeEqual(k.publicKey, pin.publicKey)))
+    const key = keySet.keys.find((k) => (pin.kid === undefined || k.kid === pin.kid) && (pin.publicKey === undefined || constantTimeEqual(k.publicKey, pin.publicKey)))
     const what = [pin.kid !== undefined ? `kid ${pin.kid}` : '', pin.publicKey ? `public key ${b64u(pin.publicKey).slice(0, 16)}…` : ''].filter(Boolean).join(' and ')
     if (!key) throw new PqEdgeError('pin_mismatch', `the server does not offer the pinned key (${what}); it offers ${keySet.keys.map((k) => k.kid).join(', ') || 'no keys'}`)
     if (mode !== undefined && key.mode !== mode) throw new PqEdgeError('pin_mismatch', `the pinned key is a ${key.mode} key, not ${mode}`)
@@ -542,9 +542,9 @@ function configValue(name: string, version: number, value: Uint8Array): ConfigVa
     name,
     version,
     value,
-    text: () => new TextDecoder('utf-8', { fatal: true }).decode(value),
+    text: () => fromUtf8(value),
     json<T>() {
-      return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value)) as T
+      return JSON.parse(fromUtf8(value)) as T
     },
   }
 }

@@ -28,6 +28,7 @@
 // Key material lives only in the closure of the AeadKey importKey() returns (round keys and the GHASH
 // table; nothing is reachable from the object), never at module level. The per-message temporaries are
 // locals and one 16-byte module scratch, wiped after every message.
+import { constantTimeEqualMask } from './bytes.ts'
 import type { Aead, AeadKey } from './types.ts'
 
 // ---- tables (FIPS 197 §5.1.1 S-box, derived rather than listed; public data) ----
@@ -521,10 +522,9 @@ function importAesGcmKey(key: Uint8Array): AeadKey {
       const out = new Uint8Array(len)
       const tag = new Uint8Array(16)
       gcm(rk, nr, m, nonce, aad, ciphertext, out, len, true, tag, 0)
-      let diff = 0
-      for (let j = 0; j < 16; j++) diff |= tag[j]! ^ ciphertext[len + j]!
+      const tagMatches = constantTimeEqualMask(tag, 0, ciphertext, len, 16) === -1
       tag.fill(0)
-      if (diff !== 0) {
+      if (!tagMatches) {
         out.fill(0)
         throw new Error('AES-GCM: authentication failed (tag mismatch)')
       }

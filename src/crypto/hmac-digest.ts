@@ -4,20 +4,10 @@
 //   HMAC(K, m) = H((K0 ⊕ opad) ‖ H((K0 ⊕ ipad) ‖ m)), K0 = K zero-padded to the 64-byte block
 //   (or H(K), padded, when K is longer than the block), ipad = 0x36…, opad = 0x5c… (RFC 2104 §2).
 import type { HmacSha256 } from './types.ts'
-import { pinnedCopy } from './webcrypto.ts'
+import { sha256 } from './bytes.ts'
 
 /** SHA-256's block size B (RFC 2104 §2). */
 const BLOCK = 64
-
-async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  // Copied where the GC does not move it while the digest is pending (see pinnedCopy).
-  const pinned = pinnedCopy(data)
-  try {
-    return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', pinned))
-  } finally {
-    pinned.fill(0)
-  }
-}
 
 export const digestHmacSha256: HmacSha256 = {
   name: 'webcrypto-digest',

@@ -1,5 +1,6 @@
 // WebCrypto backends (Workers, Node, browsers). Each is only used after its probe (select.ts)
 // ran one real operation on fixed public inputs. Nothing here runs at module top level.
+import { pinnedCopy } from './bytes.ts'
 import type { Aead, HmacSha256, MlKem768, X25519 } from './types.ts'
 
 const subtle = () => globalThis.crypto.subtle
@@ -91,24 +92,11 @@ const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' }
  * bytes; WebCrypto refuses empty raw keys, so that is what is imported instead. */
 const EMPTY_KEY_EQUIVALENT = new Uint8Array(32)
 
-/**
- * A copy of `b` in memory the garbage collector does not move. js-compute 3.46.0 (Fastly) keeps a
- * pointer into the bytes given to importKey('raw', …, HMAC) and reads them at sign time; a small
- * ArrayBuffer keeps its bytes inside the object, which a GC may move in between, and then the MAC
- * is wrong (measured: ~45 of 100 MACs under GC pressure; test/fastly/engine checks it). Buffers of a
- * few KiB live in separately allocated memory that stays put. Elsewhere this is one extra copy.
- */
-export function pinnedCopy(b: Uint8Array): Uint8Array<ArrayBuffer> {
-  const copy = new Uint8Array(new ArrayBuffer(Math.max(PINNED_BUFFER_BYTES, b.length)), 0, b.length)
-  copy.set(b)
-  return copy
-}
-const PINNED_BUFFER_BYTES = 4096
 
 export const webCryptoHmacSha256: HmacSha256 = {
   name: 'webcrypto',
   async mac(key, data) {
-    // Both copies stay referenced until sign has finished with them; the key copy is wiped after.
+    // Both copies stay referenced until sign has finished with them, and are wiped after.
     const keyCopy = pinnedCopy(key.length === 0 ? EMPTY_KEY_EQUIVALENT : key)
     const dataCopy = pinnedCopy(data)
     try {
@@ -116,6 +104,7 @@ export const webCryptoHmacSha256: HmacSha256 = {
       return bytes(await subtle().sign('HMAC', k, dataCopy))
     } finally {
       keyCopy.fill(0)
+      dataCopy.fill(0)
     }
   },
 }

@@ -7,7 +7,7 @@ import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, AeadKey, Backends, X25519SecretKey } from '../crypto/types.ts'
 import { createXWing, type XWingDecapsulationKey } from '../xwing/xwing.ts'
 import { HpkeError } from './errors.ts'
-import { concat, equalBytes } from '../crypto/bytes.ts'
+import { concat, constantTimeEqual, i2osp, utf8 } from '../crypto/bytes.ts'
 
 /** HPKE KEM identifiers: RFC 9180 §7.1 (0x0020), draft-ietf-hpke-pq-04 §3/§4 and X-Wing draft §7. */
 export const KEM = { DhkemX25519HkdfSha256: 0x0020, MlKem768: 0x0041, XWing: 0x647a } as const
@@ -27,20 +27,6 @@ const HPKE_V1 = utf8('HPKE-v1')
 /** RFC 9180 §7.2 Nh for HKDF-SHA256. */
 const NH = 32
 
-// ---------- byte helpers ----------
-
-function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s)
-}
-/** RFC 9180 §3 I2OSP(n, w): big-endian, w bytes. */
-function I2OSP(n: number, w: number): Uint8Array {
-  const out = new Uint8Array(w)
-  for (let i = w - 1; i >= 0 && n > 0; i--) {
-    out[i] = n % 256
-    n = Math.floor(n / 256)
-  }
-  return out
-}
 const EMPTY = new Uint8Array(0)
 
 function asBytes(what: string, value: unknown): Uint8Array {
@@ -63,7 +49,7 @@ function LabeledExtract(kdf: HkdfSha256, suiteId: Uint8Array, salt: Uint8Array, 
 
 /** LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L, 2) ‖ "HPKE-v1" ‖ suite_id ‖ label ‖ info, L). */
 function LabeledExpand(kdf: HkdfSha256, suiteId: Uint8Array, prk: Uint8Array, label: string, info: Uint8Array, L: number): Promise<Uint8Array> {
-  return kdf.expand(prk, concat(I2OSP(L, 2), HPKE_V1, suiteId, utf8(label), info), L)
+  return kdf.expand(prk, concat(i2osp(L, 2), HPKE_V1, suiteId, utf8(label), info), L)
 }
 
 /**
@@ -73,7 +59,7 @@ function LabeledExpand(kdf: HkdfSha256, suiteId: Uint8Array, prk: Uint8Array, la
  */
 function LabeledDeriveShake256(shake256: Backends['shake256'], suiteId: Uint8Array, ikm: Uint8Array, label: string, context: Uint8Array, L: number): Uint8Array {
   const l = utf8(label)
-  const labeledIkm = concat(ikm, HPKE_V1, suiteId, I2OSP(l.length, 2), l, I2OSP(L, 2), context)
+  const labeledIkm = concat(ikm, HPKE_V1, suiteId, i2osp(l.length, 2), l, i2osp(L, 2), context)
   try {
     return shake256(labeledIkm, L)
   } finally {
@@ -115,7 +101,7 @@ interface Kem {
 }
 
 function kemSuiteId(id: KemId): Uint8Array {
-  return concat(utf8('KEM'), I2OSP(id, 2)) // RFC 9180 §4.1
+  return concat(utf8('KEM'), i2osp(id, 2)) // RFC 9180 §4.1
 }
 
 /** Wraps a failed key check / decapsulation in an HpkeError without echoing inputs. */
@@ -199,7 +185,7 @@ function mlKem768Kem(b: Backends): Kem {
       const pair = await kem.keygen(sk)
       publicKey = pair.publicKey
       expanded = pair.secretKey
-      if (pk !== undefined && !equalBytes(pk, publicKey)) {
+      if (pk !== undefined && !constantTimeEqual(pk, publicKey)) {
         expanded.fill(0)
         throw new HpkeError('invalid_key', MISMATCH)
       }
@@ -372,7 +358,7 @@ class ContextImpl extends ExporterContextImpl {
   }
   /** RFC 9180 §5.2 ComputeNonce(seq) = base_nonce XOR I2OSP(seq, Nn). */
   protected ComputeNonce(seq: number): Uint8Array {
-    const seqBytes = I2OSP(seq, this.baseNonce.length)
+    const seqBytes = i2osp(seq, this.baseNonce.length)
     return this.baseNonce.map((b, i) => b ^ seqBytes[i]!)
   }
   /** RFC 9180 §5.2 IncrementSeq: refuses to wrap. */
@@ -527,7 +513,7 @@ export function createHpke(source: BackendSource): Hpke {
     }
     const info: SuiteInfo = { kem: kemSizes, kdf: { id: KDF.HkdfSha256, name: 'HKDF-SHA256', Nh: NH }, aead: aeadSizes, classical }
     // RFC 9180 §5.1: suite_id = "HPKE" ‖ I2OSP(kem_id, 2) ‖ I2OSP(kdf_id, 2) ‖ I2OSP(aead_id, 2).
-    const suiteId = concat(utf8('HPKE'), I2OSP(params.kem, 2), I2OSP(params.kdf, 2), I2OSP(params.aead, 2))
+    const suiteId = concat(utf8('HPKE'), i2osp(params.kem, 2), i2osp(params.kdf, 2), i2osp(params.aead, 2))
 
     let resolved: Promise<Resolved> | undefined
     const resolve = () =>

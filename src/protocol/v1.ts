@@ -5,7 +5,7 @@
 import { createHkdfSha256 } from '../crypto/hkdf.ts'
 import type { HmacSha256 } from '../crypto/types.ts'
 import type { KeyPair, RecipientKey, Suite } from '../hpke/hpke.ts'
-import { b64u, concat, fromB64u, lp, sha256, timingSafeEqual, u16, u64, utf8 } from './encoding.ts'
+import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u64, utf8 } from '../crypto/bytes.ts'
 
 export const PROTOCOL_VERSION = 1
 
@@ -192,7 +192,7 @@ export async function finishSession(p: { suite: Suite; hmac: HmacSha256; pending
     const { sessionKey, confirmKey } = await deriveSessionKeys(p.hmac, th, pending.ssS, ssE)
     const expected = await confirmationMac(p.hmac, confirmKey, th, response.ticket)
     confirmKey.fill(0)
-    if (!timingSafeEqual(expected, confirmation)) {
+    if (!constantTimeEqual(expected, confirmation)) {
       sessionKey.fill(0)
       throw new ProtocolError('confirmation_failed', 'key confirmation failed: the response does not come from the holder of the server key')
     }
@@ -270,7 +270,7 @@ export async function acceptSession(p: {
 function parseCredentials(plaintext: Uint8Array): Credentials {
   let value: unknown
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext))
+    value = JSON.parse(fromUtf8(plaintext))
   } catch {
     throw new ProtocolError('invalid_json', 'the sealed credentials are not JSON')
   }

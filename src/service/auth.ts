@@ -25,6 +25,7 @@
 //   (production) or in `.dev.vars` (local). Tokens begin `pqe_admin_` / `pqe_client_` so secret
 //   scanners and people recognise them.
 // ------------------------------------------------------------------------------------------------
+import { b64u, constantTimeEqual, fromHex, fromUtf8, sha256, toHex } from '../crypto/bytes.ts'
 import { isValidConfigName } from './names.ts'
 
 /** SHA-256 output length; every stored and presented credential is compared as this many bytes. */
@@ -79,7 +80,7 @@ function parseDigest(where: string, value: unknown, plaintextPrefix: string): Ui
     throw new AuthConfigError(`${where} looks like a plaintext secret; configure its SHA-256 (64 hex characters) instead, and replace the secret, which is now exposed in configuration.`)
   }
   if (!SHA256_HEX_PATTERN.test(trimmed)) throw new AuthConfigError(`${where} must be 64 hex characters (a SHA-256); the value given is not.`)
-  return hexToBytes(trimmed)
+  return fromHex(trimmed)
 }
 
 const CLIENT_FIELDS = ['id', 'secretSha256', 'scopes']
@@ -192,7 +193,7 @@ function decodeBasic(credentials: string): { id: string; secret: string } | null
   let text: string
   try {
     const bytes = Uint8Array.from(atob(credentials), (c) => c.charCodeAt(0))
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    text = fromUtf8(bytes)
   } catch {
     return null
   }
@@ -221,32 +222,13 @@ export function authorizeRead(principal: Principal, name: string): AccessResult 
 
 // ---- Digests -----------------------------------------------------------------------------------
 
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
-}
-
-/** Constant time: always looks at all 32 bytes, OR-ing the XOR of each pair; no early exit. */
+/** Digest equality: both exactly 32 bytes (lengths are public) and equal, in constant time. */
 export function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== DIGEST_BYTES || b.length !== DIGEST_BYTES) return false // lengths are public
-  let difference = 0
-  for (let i = 0; i < DIGEST_BYTES; i++) difference |= a[i]! ^ b[i]!
-  return difference === 0
-}
-
-export function bytesToHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  return Uint8Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16))
-}
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return a.length === DIGEST_BYTES && constantTimeEqual(a, b)
 }
 
 function randomBase64url(byteLength: number): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(byteLength)))
+  return b64u(crypto.getRandomValues(new Uint8Array(byteLength)))
 }
 
 // ---- Key set generation (`npx pq-edge keygen`) -------------------------------------------------
@@ -263,10 +245,10 @@ export async function generateSecrets(options: { clientId?: string; scopes?: str
   const { clientId = 'edge-app', scopes = ['app/'] } = options
   const adminToken = ADMIN_TOKEN_PREFIX + randomBase64url(SECRET_BYTES)
   const clientSecret = CLIENT_SECRET_PREFIX + randomBase64url(SECRET_BYTES)
-  const clients = [{ id: clientId, secretSha256: bytesToHex(await sha256(clientSecret)), scopes }]
+  const clients = [{ id: clientId, secretSha256: toHex(await sha256(clientSecret)), scopes }]
   const vars = {
     SERVER_SECRET: randomBase64url(SECRET_BYTES),
-    ADMIN_TOKEN_SHA256: bytesToHex(await sha256(adminToken)),
+    ADMIN_TOKEN_SHA256: toHex(await sha256(adminToken)),
     CLIENTS: JSON.stringify(clients),
   }
   parseAuthConfig(vars) // a bad clientId or scope fails here, with the config error, not at deploy

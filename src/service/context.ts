@@ -3,7 +3,7 @@
 // variables, the crypto backends, the store and the metrics.
 import type { Backends } from '../crypto/types.ts'
 import { createHpke, type Hpke } from '../hpke/hpke.ts'
-import { b64u, sha256, utf8 } from '../protocol/encoding.ts'
+import { b64u, sha256, utf8 } from '../crypto/bytes.ts'
 import { SESSION_AEADS } from '../protocol/v1.ts'
 import { AuthConfigError, parseAuthConfig, type AuthConfig } from './auth.ts'
 import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, ServiceConfigError, type ServerKey } from './keys.ts'

@@ -21,8 +21,7 @@ import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Backends } from '../crypto/types.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
-import { concat } from '../crypto/bytes.ts'
-import { b64u, EncodingError, fromB64u, sha256, utf8 } from '../protocol/encoding.ts'
+import { b64u, concat, EncodingError, fromB64u, sha256, utf8 } from '../crypto/bytes.ts'
 import { KDF_HKDF_SHA256, keyId, MODE_KEM, type Mode } from '../protocol/v1.ts'
 
 export const SERVER_SECRET_BYTES = 32

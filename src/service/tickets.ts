@@ -6,7 +6,7 @@
 // payload = UTF-8 JSON {"sid","cid","scopes","exp","aead","key"} (exp in Unix seconds; sid and key
 // base64url). During rotation a ticket sealed under the previous secret's K_ticket still opens.
 import type { Aead, AeadKey } from '../crypto/types.ts'
-import { b64u, concat, fromB64u, utf8 } from '../protocol/encoding.ts'
+import { b64u, concat, fromB64u, fromUtf8, utf8 } from '../crypto/bytes.ts'
 
 const TICKET_VERSION = 0x01
 const NONCE_BYTES = 12
@@ -90,7 +90,7 @@ export class Tickets {
     let session: TicketSession
     let exp: number
     try {
-      const p = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as Record<string, unknown>
+      const p = JSON.parse(fromUtf8(payload)) as Record<string, unknown>
       if (typeof p.cid !== 'string' || !Array.isArray(p.scopes) || !p.scopes.every((s) => typeof s === 'string')) return INVALID
       if (typeof p.exp !== 'number' || !Number.isSafeInteger(p.exp) || typeof p.aead !== 'number') return INVALID
       exp = p.exp

@@ -13,7 +13,7 @@
 // trusted to keep versions honest. Re-wrapping (POST /v1/admin/rewrap) replaces only wrappedDek and
 // kek, under the current KEK; records still under SERVER_SECRET_PREVIOUS's KEK stay readable until then.
 import type { Aead, AeadKey } from '../crypto/types.ts'
-import { b64u, concat, fromB64u, lp } from '../protocol/encoding.ts'
+import { b64u, concat, fromB64u, lp } from '../crypto/bytes.ts'
 import type { JsonValue } from './store.ts'
 
 const RECORD_FORMAT = 1

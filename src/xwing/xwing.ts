@@ -2,7 +2,7 @@
 // SHA3-256. Written against its primitives (createXWing takes them), so the same code runs on the
 // wasm ML-KEM core with WebCrypto or @noble X25519. Section numbers below are the draft's.
 import type { MlKem768, X25519, X25519SecretKey } from '../crypto/types.ts'
-import { concat, equalBytes } from '../crypto/bytes.ts'
+import { concat, constantTimeEqual } from '../crypto/bytes.ts'
 
 /** §5.3: XWingLabel = "\./" ‖ "/^\", hex 5c2e2f2f5e5c. */
 const XWING_LABEL = new Uint8Array([0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c])
@@ -105,7 +105,7 @@ export function createXWing(p: XWingPrimitives): XWing {
         const pair = await p.mlkem768.keygen(expanded.subarray(0, 64))
         pkM = pair.publicKey
         skM = pair.secretKey
-        if (known && !equalBytes(pkM, known)) {
+        if (known && !constantTimeEqual(pkM, known)) {
           skM.fill(0)
           throw new Error('X-Wing: the public key given does not belong to this secret key (pk_M differs)')
         }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { b64u, fromB64u } from '../../src/protocol/encoding.ts'
+import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
 import { createProtocolDouble, listen, type ProtocolDouble } from '../client/protocol-double.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))

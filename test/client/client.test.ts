@@ -2,7 +2,7 @@
 // of docs/PROTOCOL.md, driven in-process through the SDK's injectable fetch.
 import { describe, expect, it } from 'vitest'
 import { admin, connect, getKeys, PqEdgeError } from '../../src/client/node.ts'
-import { b64u, fromB64u } from '../../src/protocol/encoding.ts'
+import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
 import { createProtocolDouble } from './protocol-double.ts'
 
 const BASE = 'https://pq-edge.test'

@@ -10,7 +10,7 @@ import { nobleChacha20Poly1305 } from '../../src/crypto/noble.ts'
 import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey } from '../../src/hpke/hpke.ts'
 import { hpke, KDF } from '../../src/hpke/node.ts'
-import { b64u, fromB64u, utf8 } from '../../src/protocol/encoding.ts'
+import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
 import { acceptSession, type AcceptedSession, configAad, keyId, LABEL, type Mode, MODE_KEM, putAad, type SessionResponse } from '../../src/protocol/v1.ts'
 
 export interface DoubleOptions {

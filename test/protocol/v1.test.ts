@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
 import { AEAD, hpke, KDF, KEM } from '../../src/hpke/node.ts'
-import { b64u, EncodingError, fromB64u } from '../../src/protocol/encoding.ts'
+import { b64u, EncodingError, fromB64u } from '../../src/crypto/bytes.ts'
 import { acceptSession, beginSession, finishSession, keyId, LABEL, ProtocolError, type SessionResponse } from '../../src/protocol/v1.ts'
 
 const hmac = webCryptoHmacSha256

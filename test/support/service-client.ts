@@ -7,7 +7,7 @@
 import { expect } from 'vitest'
 import type { Backends } from '../../src/crypto/types.ts'
 import { AEAD, type Hpke, KDF } from '../../src/hpke/hpke.ts'
-import { b64u, fromB64u, utf8 } from '../../src/protocol/encoding.ts'
+import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
 import { beginSession, configAad, type Credentials, type EstablishedSession, finishSession, LABEL, MODE_KEM, type Mode, putAad, type SessionResponse } from '../../src/protocol/v1.ts'
 
 export type Caller = (path: string, init?: RequestInit) => Promise<Response>

@@ -8,6 +8,7 @@ import { S_GIN, S_GOUT, kpkeKeyGen, kpkeKeyGenDk, kpkeEncrypt, kpkeDecrypt } fro
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
 import { encodedBelowQ } from './poly.ts'
 import { scratchU8, wipeArena } from './scratch.ts'
+import { constantTimeEqualMask } from '../../crypto/bytes.ts'
 
 // ---- Parameter sets (FIPS 203 §8, Table 2), derived from k: η1 = 3 for k = 2 else 2;
 //      (du, dv) = (11, 5) for k = 4 else (10, 4); η2 = 2 always.
@@ -37,21 +38,12 @@ export function checkEncapsulationKey(k: number, ek: Uint8Array): number {
   return ok
 }
 
-/** Constant-time equality of n bytes (a from aOff, b from bOff): returns -1 (all ones) if equal, 0 otherwise
- *  (OR of XORs, then a mask from the sign bit — no early exit, no data-dependent branch). */
-function ctEqualMask(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n: number): number {
-  let d = 0
-  for (let i = 0; i < n; i++) d |= a[aOff + i]! ^ b[bOff + i]!
-  // d ≠ 0 ⇔ some bit set; (d | −d) has the sign bit set iff d ≠ 0 (no branch)
-  return ((d | -d) >> 31) ^ -1
-}
-
 /** §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h (H(ek) from the public cache when this ek
  *  was seen before). Returns the embedded ek's cache entry if it passes, else undefined. (Lengths are
  *  checked by the wrapper.) The comparison is constant time. */
 function checkedEkEntry(k: number, dk: Uint8Array): EkEntry | undefined {
   const e = ekEntry(dk, 384 * k, ekLength(k))
-  return ctEqualMask(e.hash, 0, dk, 768 * k + 32, 32) & 1 ? e : undefined
+  return constantTimeEqualMask(e.hash, 0, dk, 768 * k + 32, 32) & 1 ? e : undefined
 }
 
 /** §7.3 hash check on dk (see checkedEkEntry): returns 1 if it passes. Scratch is wiped. */
@@ -166,7 +158,7 @@ export function decaps(k: number, dk: Uint8Array, c: Uint8Array, ss: Uint8Array)
     // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
     kpkeEncrypt(ekTHat(e, k), dk, ekPke + 384 * k, gin, 0, gout, 32, k, eta1Of(k), du, dv, c2)
     // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
-    const eq = ctEqualMask(c, 0, c2, 0, ctLen)
+    const eq = constantTimeEqualMask(c, 0, c2, 0, ctLen)
     for (let i = 0; i < 32; i++) ss[i] = (gout[i]! & eq) | (kbar[i]! & ~eq)
     return 0
   } finally {

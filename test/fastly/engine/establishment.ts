@@ -11,7 +11,7 @@
 import type { Hpke } from '../../../src/hpke/hpke.ts'
 import type { HmacSha256 } from '../../../src/crypto/types.ts'
 import { beginSession, finishSession, KDF_HKDF_SHA256, MODE_KEM, type Credentials, type Mode, type PendingSession, type SessionResponse } from '../../../src/protocol/v1.ts'
-import { fromB64u } from '../../../src/protocol/encoding.ts'
+import { fromB64u } from '../../../src/crypto/bytes.ts'
 import type { CompositionTiming, ModeTiming } from './input.ts'
 
 /** What the timing needs from an app: a fresh one per call, as a new Fastly sandbox builds it. */

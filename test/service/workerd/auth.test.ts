@@ -4,23 +4,22 @@ import {
   authenticate,
   authorizeAdmin,
   authorizeRead,
-  bytesToHex,
   equalDigests,
   generateSecrets,
   parseAuthConfig,
   scopeCovers,
-  sha256,
   verifyAdmin,
   verifyClient,
   type AuthConfig,
   type Principal,
 } from '../../../src/service/auth.ts'
+import { sha256, toHex } from '../../../src/crypto/bytes.ts'
 
 const ADMIN_TOKEN = 'pqe_admin_test-token'
 const CLIENT_SECRET = 'pqe_client_test-secret'
 
 async function hex(text: string) {
-  return bytesToHex(await sha256(text))
+  return toHex(await sha256(text))
 }
 
 async function testConfig(): Promise<AuthConfig> {

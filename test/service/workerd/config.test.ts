@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../../src/app.ts'
 import { createHpke } from '../../../src/hpke/hpke.ts'
-import { b64u, fromB64u } from '../../../src/protocol/encoding.ts'
+import { b64u, fromB64u } from '../../../src/crypto/bytes.ts'
 import { lazyBackends } from '../../../src/crypto/select.ts'
 import * as mlkem from '../../../src/mlkem/workerd.ts'
 import { deriveSecretKeys, parseServerSecret } from '../../../src/service/keys.ts'

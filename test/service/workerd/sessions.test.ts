@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../../src/app.ts'
 import { AEAD } from '../../../src/hpke/workerd.ts'
-import { b64u, fromB64u } from '../../../src/protocol/encoding.ts'
+import { b64u, fromB64u } from '../../../src/crypto/bytes.ts'
 import { admin, call, callWith, establish, expectProblem, getKeys, json, keyFor, sessionRequest, vaultSnapshot } from './helpers.ts'
 import { TEST_CLIENT } from './secrets.ts'
 import manifest from '../../../src/mlkem/wasm/manifest.json'
