@@ -10,8 +10,8 @@ import { bench, do_not_optimize, group, run } from 'mitata'
 import { nobleBackends } from '../src/crypto/select.ts'
 import { AEAD, hpke, KDF, KEM } from '../src/hpke/node.ts'
 import * as mlkem from '../src/mlkem/node.ts'
-import { createXWing } from '../src/xwing/xwing.ts'
 import { xwing } from '../src/xwing/node.ts'
+import { createXWing } from '../src/xwing/xwing.ts'
 
 export type Table = Record<string, Record<string, number>>
 export const XWING_OPERATIONS = ['keygen', 'encaps', 'decaps'] as const
@@ -25,10 +25,22 @@ export async function benchHpke(): Promise<{ xwing: Table; hpke: Table }> {
   const imported = await xwing.importSecretKey(secretKey)
 
   const xwingImpls: Record<string, Partial<Record<(typeof XWING_OPERATIONS)[number], () => unknown>>> = {
-    'pq-edge X-Wing': { keygen: () => xwing.keygen(), encaps: () => xwing.encapsulate(publicKey), decaps: () => xwing.decapsulate(cipherText, secretKey) },
+    'pq-edge X-Wing': {
+      keygen: () => xwing.keygen(),
+      encaps: () => xwing.encapsulate(publicKey),
+      decaps: () => xwing.decapsulate(cipherText, secretKey),
+    },
     'pq-edge X-Wing (key imported once)': { decaps: () => imported.decapsulate(cipherText) },
-    'pq-edge X-Wing (all-noble backends)': { keygen: () => allNoble.keygen(), encaps: () => allNoble.encapsulate(publicKey), decaps: () => allNoble.decapsulate(cipherText, secretKey) },
-    'noble ml_kem768_x25519': { keygen: () => noble.keygen(), encaps: () => noble.encapsulate(publicKey), decaps: () => noble.decapsulate(cipherText, secretKey) },
+    'pq-edge X-Wing (all-noble backends)': {
+      keygen: () => allNoble.keygen(),
+      encaps: () => allNoble.encapsulate(publicKey),
+      decaps: () => allNoble.decapsulate(cipherText, secretKey),
+    },
+    'noble ml_kem768_x25519': {
+      keygen: () => noble.keygen(),
+      encaps: () => noble.encapsulate(publicKey),
+      decaps: () => noble.decapsulate(cipherText, secretKey),
+    },
   }
 
   const pt = crypto.getRandomValues(new Uint8Array(MESSAGE_BYTES))
@@ -56,7 +68,8 @@ export async function benchHpke(): Promise<{ xwing: Table; hpke: Table }> {
 
   for (const op of XWING_OPERATIONS) {
     group(`X-Wing ${op}`, () => {
-      for (const [name, ops] of Object.entries(xwingImpls)) if (ops[op]) bench(`xwing|${name}|${op}`, async () => do_not_optimize(await ops[op]!()))
+      for (const [name, ops] of Object.entries(xwingImpls))
+        if (ops[op]) bench(`xwing|${name}|${op}`, async () => do_not_optimize(await ops[op]!()))
     })
   }
   for (const op of HPKE_OPERATIONS) {

@@ -1,7 +1,8 @@
 // ML-KEM-768 in Node, one mitata run: pq-edge (scalar and SIMD builds), @noble/post-quantum and
 // @oqs/liboqs-js (bench-only dependency). Returns medians in µs per implementation and operation.
-import { createMLKEM768 } from '@oqs/liboqs-js'
+
 import { ml_kem768 as noble } from '@noble/post-quantum/ml-kem.js'
+import { createMLKEM768 } from '@oqs/liboqs-js'
 import { bench, do_not_optimize, group, run } from 'mitata'
 import { instantiateMlKem } from '../src/mlkem/instantiate.ts'
 import { compileMlKemModule } from '../src/mlkem/node.ts'
@@ -21,9 +22,21 @@ export async function benchNode(): Promise<Medians> {
 
   // Every implementation draws its own randomness, as callers would.
   const implementations: Record<string, Record<Operation, () => unknown>> = {
-    'pq-edge simd': { keygen: () => simd.keygen(), encaps: () => simd.encapsulate(publicKey), decaps: () => simd.decapsulate(cipherText, secretKey) },
-    'pq-edge scalar': { keygen: () => scalar.keygen(), encaps: () => scalar.encapsulate(publicKey), decaps: () => scalar.decapsulate(cipherText, secretKey) },
-    '@noble/post-quantum': { keygen: () => noble.keygen(), encaps: () => noble.encapsulate(publicKey), decaps: () => noble.decapsulate(cipherText, secretKey) },
+    'pq-edge simd': {
+      keygen: () => simd.keygen(),
+      encaps: () => simd.encapsulate(publicKey),
+      decaps: () => simd.decapsulate(cipherText, secretKey),
+    },
+    'pq-edge scalar': {
+      keygen: () => scalar.keygen(),
+      encaps: () => scalar.encapsulate(publicKey),
+      decaps: () => scalar.decapsulate(cipherText, secretKey),
+    },
+    '@noble/post-quantum': {
+      keygen: () => noble.keygen(),
+      encaps: () => noble.encapsulate(publicKey),
+      decaps: () => noble.decapsulate(cipherText, secretKey),
+    },
     '@oqs/liboqs-js': {
       keygen: () => oqs.generateKeyPair(),
       encaps: () => oqs.encapsulate(oqsKeys.publicKey),

@@ -6,7 +6,6 @@ import { instantiateMlKem } from '../src/mlkem/instantiate.ts'
 import scalarModule from '../src/mlkem/wasm/mlkem.wasm'
 import * as mlkem from '../src/mlkem/workerd.ts'
 
-
 const ALG = { name: 'ML-KEM-768' }
 type Op = () => unknown
 
@@ -38,8 +37,16 @@ export default {
     const nativeCipherText = new Uint8Array((await subtle.encapsulateBits(ALG, nativePair.publicKey)).ciphertext)
 
     const cases: Record<string, Record<string, Op>> = {
-      'pq-edge simd': { keygen: () => simd.keygen(), encaps: () => simd.encapsulate(publicKey), decaps: () => simd.decapsulate(cipherText, secretKey) },
-      'pq-edge scalar': { keygen: () => scalar.keygen(), encaps: () => scalar.encapsulate(publicKey), decaps: () => scalar.decapsulate(cipherText, secretKey) },
+      'pq-edge simd': {
+        keygen: () => simd.keygen(),
+        encaps: () => simd.encapsulate(publicKey),
+        decaps: () => simd.decapsulate(cipherText, secretKey),
+      },
+      'pq-edge scalar': {
+        keygen: () => scalar.keygen(),
+        encaps: () => scalar.encapsulate(publicKey),
+        decaps: () => scalar.decapsulate(cipherText, secretKey),
+      },
       // From raw bytes, like pq-edge's API: the public key is imported on every encapsulation.
       'workerd native': {
         keygen: () => subtle.generateKey(ALG, true, ['encapsulateBits', 'decapsulateBits']),

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { AEAD, hpke, KDF } from '../src/hpke/node.ts'
 import { fromB64u } from '../src/crypto/bytes.ts'
+import { AEAD, hpke, KDF } from '../src/hpke/node.ts'
 import { beginSession, MODE_KEM, type Mode } from '../src/protocol/v1.ts'
 import { generateSecrets } from '../src/service/auth.ts'
 import { freePort, startProcess, waitForHttp } from './local-server.ts'
@@ -69,12 +69,21 @@ async function main(): Promise<void> {
     for (const mode of MODES) {
       const key = keys.find((k) => k.mode === mode && k.status === 'current')
       if (!key) throw new Error(`the server offers no current ${mode} key`)
-      const suite = hpke.suite({ kem: MODE_KEM[mode], kdf: KDF.HkdfSha256, aead: AEAD.ChaCha20Poly1305, allowClassical: mode === 'classical' })
+      const suite = hpke.suite({
+        kem: MODE_KEM[mode],
+        kdf: KDF.HkdfSha256,
+        aead: AEAD.ChaCha20Poly1305,
+        allowClassical: mode === 'classical',
+      })
       const credentials = { clientId: secrets.plaintext.client.id, clientSecret: secrets.plaintext.client.secret }
       const { request } = await beginSession({ suite, kid: key.kid, serverPublicKey: fromB64u(key.publicKey, 'publicKey'), credentials })
       bodies[mode] = JSON.stringify(request)
       // One checked request first: the body must establish a session, or the rates mean nothing.
-      const check = await fetch(`${base}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[mode] })
+      const check = await fetch(`${base}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bodies[mode],
+      })
       if (check.status !== 201) throw new Error(`${mode}: POST /v1/sessions answered ${check.status}: ${await check.text()}`)
     }
 
@@ -86,12 +95,20 @@ async function main(): Promise<void> {
         if (failed) throw new Error(`${mode}: ${failed} of ${result.requests.total} requests failed`)
         const rate = result.requests.total / (result.duration || 1)
         rates[mode].push(rate)
-        log(`bench:http: round ${round}, ${mode}: ${result.requests.total} establishments, ${rate.toFixed(0)}/s, p50 latency ${result.latency.p50} ms`)
+        log(
+          `bench:http: round ${round}, ${mode}: ${result.requests.total} establishments, ${rate.toFixed(0)}/s, p50 latency ${result.latency.p50} ms`,
+        )
       }
     }
     const hybrid = median(rates.hybrid)
     const classical = median(rates.classical)
-    const summary = { rounds: ROUNDS, amount: AMOUNT, connections: CONNECTIONS, establishmentsPerSecond: { hybrid, x25519Only: classical }, ratio: hybrid / classical }
+    const summary = {
+      rounds: ROUNDS,
+      amount: AMOUNT,
+      connections: CONNECTIONS,
+      establishmentsPerSecond: { hybrid, x25519Only: classical },
+      ratio: hybrid / classical,
+    }
     if (process.argv.includes('--json')) console.log(JSON.stringify(summary, null, 2))
     else {
       console.log(`POST /v1/sessions through workerd (wrangler dev, loopback), ${CONNECTIONS} connections, median of ${ROUNDS} rounds`)

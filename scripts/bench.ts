@@ -18,7 +18,9 @@ function table(title: string, medians: Medians, baselines: string[]): string {
   const names = Object.keys(medians)
   const lines = [title, `${'implementation'.padEnd(52)}${OPERATIONS.map((op) => op.padStart(10)).join('')}   (median µs per operation)`]
   for (const name of names) {
-    lines.push(`${name.padEnd(52)}${OPERATIONS.map((op) => (medians[name]![op] === undefined ? '-' : medians[name]![op]!.toFixed(1)).padStart(10)).join('')}`)
+    lines.push(
+      `${name.padEnd(52)}${OPERATIONS.map((op) => (medians[name]![op] === undefined ? '-' : medians[name]![op]!.toFixed(1)).padStart(10)).join('')}`,
+    )
   }
   for (const ours of names.filter((n) => n.startsWith('pq-edge'))) {
     for (const base of baselines.filter((b) => medians[b])) {
@@ -56,7 +58,8 @@ async function benchWorkerd(): Promise<{ medians: Medians; batches: number; perB
     ROOT,
   )
   try {
-    if (!(await waitForHttp(`http://127.0.0.1:${port}/ping`, 60_000))) throw new Error(`the workerd bench worker did not start:\n${server.output()}`)
+    if (!(await waitForHttp(`http://127.0.0.1:${port}/ping`, 60_000)))
+      throw new Error(`the workerd bench worker did not start:\n${server.output()}`)
     log('bench: workerd running, timing batches (about a minute)...')
     const res = await fetch(`http://127.0.0.1:${port}/`)
     if (!res.ok) throw new Error(`workerd bench failed: ${res.status} ${await res.text()}`)
@@ -68,26 +71,37 @@ async function benchWorkerd(): Promise<{ medians: Medians; batches: number; perB
 
 log('bench: Node (mitata), ML-KEM-768...')
 const node = await benchNode()
-if (!json) console.log(table(`ML-KEM-768 in Node ${process.version}`, node, ['@noble/post-quantum', '@oqs/liboqs-js']) + '\n')
+if (!json) console.log(`${table(`ML-KEM-768 in Node ${process.version}`, node, ['@noble/post-quantum', '@oqs/liboqs-js'])}\n`)
 log('bench: Node (mitata), X-Wing and HPKE...')
 const hpke = await benchHpke()
 if (!json) {
   const noble = 'noble ml_kem768_x25519'
   console.log(
-    ratioTable(`X-Wing in Node ${process.version} (goal: >= 8x noble for encaps and decaps)`, hpke.xwing, XWING_OPERATIONS, [
+    `${ratioTable(`X-Wing in Node ${process.version} (goal: >= 8x noble for encaps and decaps)`, hpke.xwing, XWING_OPERATIONS, [
       ['pq-edge X-Wing', noble],
       ['pq-edge X-Wing (key imported once)', noble],
       ['pq-edge X-Wing (all-noble backends)', noble],
-    ]) + '\n',
+    ])}\n`,
   )
   console.log(
-    ratioTable(`HPKE X-Wing + HKDF-SHA256, 1 KiB, in Node ${process.version} (open with the recipient key imported once)`, hpke.hpke, HPKE_OPERATIONS, [
-      ['pq-edge X-Wing/ChaCha20-Poly1305', 'hpke-js X-Wing/ChaCha20-Poly1305'],
-      ['pq-edge X-Wing/AES-256-GCM', 'hpke-js X-Wing/AES-256-GCM'],
-    ]) + '\n',
+    `${ratioTable(
+      `HPKE X-Wing + HKDF-SHA256, 1 KiB, in Node ${process.version} (open with the recipient key imported once)`,
+      hpke.hpke,
+      HPKE_OPERATIONS,
+      [
+        ['pq-edge X-Wing/ChaCha20-Poly1305', 'hpke-js X-Wing/ChaCha20-Poly1305'],
+        ['pq-edge X-Wing/AES-256-GCM', 'hpke-js X-Wing/AES-256-GCM'],
+      ],
+    )}\n`,
   )
 }
 log('bench: starting the workerd bench worker (wrangler dev)...')
 const workerd = await benchWorkerd()
 if (json) console.log(JSON.stringify({ node, workerd, xwing: hpke.xwing, hpke: hpke.hpke }, null, 2))
-else console.log(table(`ML-KEM-768 in workerd (${workerd.batches} batches of ${workerd.perBatch})`, workerd.medians, ['workerd native', 'workerd native (key imported once)']))
+else
+  console.log(
+    table(`ML-KEM-768 in workerd (${workerd.batches} batches of ${workerd.perBatch})`, workerd.medians, [
+      'workerd native',
+      'workerd native (key imported once)',
+    ]),
+  )

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build, type BuildOptions } from 'esbuild'
+import { type BuildOptions, build } from 'esbuild'
 import { FASTLY_KEYS_FILE, readFastlyKeys } from './fastly-keys.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -58,7 +58,11 @@ export function compileJsCompute(script: string, wasm: string, options: { captur
  */
 export async function compileEntry(dir: string, name: string, contents: string): Promise<{ output: string; wasm: string }> {
   const bundle = join(dir, `${name}.js`)
-  await build({ ...FASTLY_ESBUILD_OPTIONS, stdin: { contents, resolveDir: ROOT, sourcefile: `${name}-entry.js`, loader: 'js' }, outfile: bundle })
+  await build({
+    ...FASTLY_ESBUILD_OPTIONS,
+    stdin: { contents, resolveDir: ROOT, sourcefile: `${name}-entry.js`, loader: 'js' },
+    outfile: bundle,
+  })
   const wasm = join(dir, `${name}.wasm`)
   try {
     return { output: compileJsCompute(bundle, wasm, { capture: true }), wasm }
@@ -106,7 +110,10 @@ export async function buildFastly(options: FastlyBuildOptions = {}): Promise<voi
   const keysFile = options.keysFile === undefined ? defaultKeysFile() : options.keysFile
   const keys = keysFile ? readFastlyKeys(keysFile).secrets : null
   if (keysFile) log(`fastly: public keys of ${keys!.length} secret(s) from ${relative(ROOT, keysFile) || keysFile}`)
-  else log('fastly: no fastly-keys.json: the package builds, but /v1/* will answer 500 service_misconfigured until `npm run fastly:keys` and a rebuild')
+  else
+    log(
+      'fastly: no fastly-keys.json: the package builds, but /v1/* will answer 500 service_misconfigured until `npm run fastly:keys` and a rebuild',
+    )
   log(`fastly: bundling src/runtime/fastly.ts -> ${relative(ROOT, bundle)}`)
   await build({
     ...FASTLY_ESBUILD_OPTIONS,

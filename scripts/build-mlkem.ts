@@ -41,7 +41,12 @@ async function compile(file: ModuleFile, outDir: string): Promise<Buffer> {
   const out = join(outDir, file)
   let stderr = ''
   const { error } = await asc.main([ENTRY, ...MODULES[file], '-o', out], {
-    stderr: { write: (text) => ((stderr += String(text)), true) },
+    stderr: {
+      write: (text) => {
+        stderr += String(text)
+        return true
+      },
+    },
   })
   if (error) throw new Error(`asc failed for ${file}: ${error.message}\n${stderr}`)
   return readFileSync(out)
@@ -69,8 +74,11 @@ export async function checkReproducible(): Promise<string[]> {
     const problems: string[] = []
     for (const file of Object.keys(MODULES) as ModuleFile[]) {
       const want = committed.modules[file]?.sha256
-      if (built.modules[file].sha256 !== want) problems.push(`${file}: a clean build has sha256 ${built.modules[file].sha256}, manifest says ${want}`)
-      const onDisk = createHash('sha256').update(readFileSync(join(WASM_DIR, file))).digest('hex')
+      if (built.modules[file].sha256 !== want)
+        problems.push(`${file}: a clean build has sha256 ${built.modules[file].sha256}, manifest says ${want}`)
+      const onDisk = createHash('sha256')
+        .update(readFileSync(join(WASM_DIR, file)))
+        .digest('hex')
       if (onDisk !== want) problems.push(`${file}: the committed module has sha256 ${onDisk}, manifest says ${want}`)
     }
     return problems
@@ -88,7 +96,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exitCode = problems.length ? 1 : 0
   } else {
     const manifest = await buildModules(WASM_DIR)
-    writeFileSync(join(WASM_DIR, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+    writeFileSync(join(WASM_DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
     for (const [file, m] of Object.entries(manifest.modules)) console.log(`${file}: ${m.bytes} B, sha256 ${m.sha256}`)
   }
 }

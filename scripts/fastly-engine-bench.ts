@@ -179,8 +179,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const at = args.indexOf('--baseline')
     const baseline = at >= 0 ? args.splice(at, 2)[1] : undefined
     const [batches, perBatch] = args.map(Number)
-    const report = await runEngineBench(batches || undefined, perBatch || undefined, baseline) as Record<string, Record<string, number>>
-    const ratios = (over: string) => Object.fromEntries(Object.keys(report.js!).map((op) => [op, Number((report[over]![op]! / report.js![op]!).toFixed(2))]))
-    console.log(JSON.stringify({ ...report, nobleOverJs: ratios('noble'), ...(baseline ? { baselineOverJs: ratios('baseline') } : {}) }, null, 2))
+    const report = (await runEngineBench(batches || undefined, perBatch || undefined, baseline)) as Record<string, Record<string, number>>
+    const ratios = (over: string) =>
+      Object.fromEntries(Object.keys(report.js!).map((op) => [op, Number((report[over]![op]! / report.js![op]!).toFixed(2))]))
+    console.log(
+      JSON.stringify({ ...report, nobleOverJs: ratios('noble'), ...(baseline ? { baselineOverJs: ratios('baseline') } : {}) }, null, 2),
+    )
   }
 }

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util'
 import { selectBackends } from '../src/crypto/select.ts'
 import { createHpke } from '../src/hpke/hpke.ts'
 import * as mlkem from '../src/mlkem/node.ts'
-import { knownPublicKeysFor, type KnownPublicKeys, MODES, parseServerSecret, ServiceConfigError } from '../src/service/keys.ts'
+import { type KnownPublicKeys, knownPublicKeysFor, MODES, parseServerSecret, ServiceConfigError } from '../src/service/keys.ts'
 
 export const FASTLY_KEYS_FILE = fileURLToPath(new URL('../fastly-keys.json', import.meta.url))
 const FORMAT = 'pq-edge fastly keys v1'
@@ -84,11 +84,15 @@ function secretsFrom(vars: Record<string, string | undefined>): { variable: stri
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: FASTLY_KEYS_FILE }, 'dev-vars': { type: 'boolean', default: false } } })
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: FASTLY_KEYS_FILE }, 'dev-vars': { type: 'boolean', default: false } },
+  })
   try {
     const file = await fastlyKeys(values['dev-vars'] ? devVarsSecrets() : secretsFrom(process.env))
-    writeFileSync(values.out!, JSON.stringify(file, null, 2) + '\n')
-    console.log(`wrote ${values.out} (public keys of ${file.secrets.length} secret${file.secrets.length > 1 ? 's' : ''}); rebuild the Fastly package: npm run build:fastly`)
+    writeFileSync(values.out!, `${JSON.stringify(file, null, 2)}\n`)
+    console.log(
+      `wrote ${values.out} (public keys of ${file.secrets.length} secret${file.secrets.length > 1 ? 's' : ''}); rebuild the Fastly package: npm run build:fastly`,
+    )
   } catch (error) {
     console.error(`fastly:keys: ${error instanceof ServiceConfigError || error instanceof Error ? error.message : String(error)}`)
     process.exit(1)

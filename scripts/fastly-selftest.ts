@@ -20,13 +20,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
-import { FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
-import { FASTLY_CPU_MS_PER_REQUEST } from './platform-limits.ts'
-import { CORRUPTIONS, ESTABLISHMENT_PATH, REPORT_MARK, SUITE_PARTS, type Corruption, type SuiteInput, type SuitePart } from '../test/fastly/engine/input.ts'
+import {
+  CORRUPTIONS,
+  type Corruption,
+  ESTABLISHMENT_PATH,
+  REPORT_MARK,
+  SUITE_PARTS,
+  type SuiteInput,
+  type SuitePart,
+} from '../test/fastly/engine/input.ts'
+import { expectedCounts, loadSuiteInput, vectorsPresent } from '../test/fastly/engine/load-vectors.ts'
 // Types from the engine program itself, so `npm run typecheck` checks it too (nothing of it runs in Node).
 import type { SuiteReport } from '../test/fastly/engine/suite.ts'
-import { expectedCounts, loadSuiteInput, vectorsPresent } from '../test/fastly/engine/load-vectors.ts'
 import { runFastlyRequest } from '../test/fastly/harness.ts'
+import { FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
+import { FASTLY_CPU_MS_PER_REQUEST } from './platform-limits.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SUITE_ENTRY = join(ROOT, 'test/fastly/engine/suite.ts')
@@ -61,7 +69,10 @@ function inputPlugin(input: SuiteInput): Plugin {
     name: 'pq-edge-selftest-input',
     setup(b) {
       b.onResolve({ filter: /^pq-edge-selftest:input$/ }, (args) => ({ path: args.path, namespace: 'pq-edge-selftest' }))
-      b.onLoad({ filter: /.*/, namespace: 'pq-edge-selftest' }, () => ({ contents: `export const startedAt = Date.now(); const input = JSON.parse(${JSON.stringify(JSON.stringify(input))}); export const parsedAt = Date.now(); export default input`, loader: 'js' }))
+      b.onLoad({ filter: /.*/, namespace: 'pq-edge-selftest' }, () => ({
+        contents: `export const startedAt = Date.now(); const input = JSON.parse(${JSON.stringify(JSON.stringify(input))}); export const parsedAt = Date.now(); export default input`,
+        loader: 'js',
+      }))
     },
   }
 }
@@ -83,13 +94,19 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
   const log = options.log ?? console.log
   const started = Date.now()
   if (!vectorsPresent(log)) throw new Error('the conformance vectors are missing (see above)')
-  const input = loadSuiteInput({ parts: options.parts, corrupt: options.corrupt ?? null, ...(options.mlkemOnly ? { mlkemOnly: options.mlkemOnly } : {}) })
+  const input = loadSuiteInput({
+    parts: options.parts,
+    corrupt: options.corrupt ?? null,
+    ...(options.mlkemOnly ? { mlkemOnly: options.mlkemOnly } : {}),
+  })
   const expected = expectedCounts(input)
   const dir = mkdtempSync(join(tmpdir(), 'pq-edge-engine-suite-'))
   try {
     const bundle = join(dir, 'suite.js')
     await build({ ...FASTLY_ESBUILD_OPTIONS, entryPoints: [SUITE_ENTRY], outfile: bundle, plugins: [inputPlugin(input)] })
-    log(`engine suite: js-compute-runtime runs ${Object.values(expected).reduce((a, b) => a + b, 0)} vector checks${input.parts.includes('establishment') ? ' and the establishment timing' : ''} at build time${input.corrupt ? ` (DELIBERATELY CORRUPTED: ${input.corrupt})` : ''}`)
+    log(
+      `engine suite: js-compute-runtime runs ${Object.values(expected).reduce((a, b) => a + b, 0)} vector checks${input.parts.includes('establishment') ? ' and the establishment timing' : ''} at build time${input.corrupt ? ` (DELIBERATELY CORRUPTED: ${input.corrupt})` : ''}`,
+    )
     const wasm = join(dir, 'suite.wasm')
     const { status, output } = await runJsCompute(bundle, wasm)
     const line = output.split('\n').find((l) => l.startsWith(REPORT_MARK))
@@ -109,7 +126,8 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
       } catch {
         body = { error: res.text().slice(0, 500) }
       }
-      if (res.status !== 200 || !body.ok || !body.establishment) problems.push(`establishment: ${res.status} ${body.error ?? 'no timing in the answer'}`)
+      if (res.status !== 200 || !body.ok || !body.establishment)
+        problems.push(`establishment: ${res.status} ${body.error ?? 'no timing in the answer'}`)
       else report.establishment = body.establishment
     }
     if (!report) problems.push('the engine printed no report')
@@ -125,14 +143,23 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
         const e = report.establishment
         if (!e) {
           if (!problems.some((p) => p.startsWith('establishment:'))) problems.push('no establishment timing reported')
-        }
-        else if (options.enforceBudget) {
-          if (!(e.fastly.modes.hybrid.coldMs <= BUDGET.hybridMs)) problems.push(`hybrid POST /v1/sessions costs ${e.fastly.modes.hybrid.coldMs} ms > ${BUDGET.hybridMs} ms`)
-          if (!((e.nobleOverFastly.hybrid ?? 0) >= BUDGET.nobleOverFastly)) problems.push(`noble/fastly hybrid ratio ${e.nobleOverFastly.hybrid} < ${BUDGET.nobleOverFastly}`)
+        } else if (options.enforceBudget) {
+          if (!(e.fastly.modes.hybrid.coldMs <= BUDGET.hybridMs))
+            problems.push(`hybrid POST /v1/sessions costs ${e.fastly.modes.hybrid.coldMs} ms > ${BUDGET.hybridMs} ms`)
+          if (!((e.nobleOverFastly.hybrid ?? 0) >= BUDGET.nobleOverFastly))
+            problems.push(`noble/fastly hybrid ratio ${e.nobleOverFastly.hybrid} < ${BUDGET.nobleOverFastly}`)
         }
       }
     }
-    return { ok: problems.length === 0, problems, exitStatus: status, report, expected, output: `${output}${establishmentOutput}`, durationMs: Date.now() - started }
+    return {
+      ok: problems.length === 0,
+      problems,
+      exitStatus: status,
+      report,
+      expected,
+      output: `${output}${establishmentOutput}`,
+      durationMs: Date.now() - started,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -146,41 +173,73 @@ export function formatResult(result: SelftestResult): string {
   const r = result.report
   if (r) {
     lines.push(`engine: ${r.engine}; clock: ${r.clock}`)
-    lines.push(`Fastly backends: ${Object.entries(r.backends).map(([k, v]) => `${k}=${v}`).join(', ')}`)
+    lines.push(
+      `Fastly backends: ${Object.entries(r.backends)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    )
     lines.push('', `${pad('suite', 52)}${pad('checked', 9)}${pad('failed', 8)}${pad('ms', 8)}selection`)
-    for (const s of r.suites) lines.push(`${pad(s.name, 52)}${pad(`${s.checked}/${result.expected[s.name] ?? '?'}`, 9)}${pad(s.failed, 8)}${pad(s.ms ?? '', 8)}${s.selection ?? ''}`)
+    for (const s of r.suites)
+      lines.push(
+        `${pad(s.name, 52)}${pad(`${s.checked}/${result.expected[s.name] ?? '?'}`, 9)}${pad(s.failed, 8)}${pad(s.ms ?? '', 8)}${s.selection ?? ''}`,
+      )
     const e = r.establishment
     if (e) {
-      lines.push('', 'POST /v1/sessions inside StarlingMonkey (the built artifact serving one request through the test harness), ms per request')
-      lines.push('cold = a fresh app per request (a new Fastly sandbox: every request by default); warm = context in place (a reusable sandbox), median of batch means [min]')
-      lines.push(`${pad('', 18)}${pad('Fastly cold', 13)}${pad('Fastly warm', 20)}${pad('noble cold', 12)}${pad('noble warm', 20)}noble/Fastly cold, warm`)
+      lines.push(
+        '',
+        'POST /v1/sessions inside StarlingMonkey (the built artifact serving one request through the test harness), ms per request',
+      )
+      lines.push(
+        'cold = a fresh app per request (a new Fastly sandbox: every request by default); warm = context in place (a reusable sandbox), median of batch means [min]',
+      )
+      lines.push(
+        `${pad('', 18)}${pad('Fastly cold', 13)}${pad('Fastly warm', 20)}${pad('noble cold', 12)}${pad('noble warm', 20)}noble/Fastly cold, warm`,
+      )
       for (const mode of ['hybrid', 'pq', 'classical'] as const) {
         const f = e.fastly.modes[mode]
         const n = e.noble.modes[mode]
-        lines.push(`${pad(mode === 'hybrid' ? 'hybrid (default)' : mode, 18)}${pad(num(f.coldMs), 13)}${pad(`${num(f.medianMs)} [${num(f.minMs)}] ×${f.requests}`, 20)}${pad(num(n.coldMs), 12)}${pad(`${num(n.medianMs)} [${num(n.minMs)}] ×${n.requests}`, 20)}${e.nobleOverFastly[mode]}×, ${e.nobleOverFastly[`${mode}Warm`]}×`)
+        lines.push(
+          `${pad(mode === 'hybrid' ? 'hybrid (default)' : mode, 18)}${pad(num(f.coldMs), 13)}${pad(`${num(f.medianMs)} [${num(f.minMs)}] ×${f.requests}`, 20)}${pad(num(n.coldMs), 12)}${pad(`${num(n.medianMs)} [${num(n.minMs)}] ×${n.requests}`, 20)}${e.nobleOverFastly[mode]}×, ${e.nobleOverFastly[`${mode}Warm`]}×`,
+        )
       }
-      lines.push(`${pad('cold GET /v1/keys', 18)}${pad(num(e.fastly.coldContextMs), 13)}${pad('', 20)}${pad(num(e.noble.coldContextMs), 12)}${pad('', 20)}${e.nobleOverFastly.coldContext}×`)
+      lines.push(
+        `${pad('cold GET /v1/keys', 18)}${pad(num(e.fastly.coldContextMs), 13)}${pad('', 20)}${pad(num(e.noble.coldContextMs), 12)}${pad('', 20)}${e.nobleOverFastly.coldContext}×`,
+      )
       const cal = e.calibration
       const est = (ms: number) => num(ms * cal.wasmtimeOverHarness)
-      lines.push(`calibration: the same workload took ${cal.buildTimeMs} ms at build time (wasmtime, as on Fastly) and ${num(cal.harnessMs)} ms in the harness (V8): ×${cal.wasmtimeOverHarness}`)
-      lines.push(`estimated under wasmtime, Fastly backends, cold: ${(['hybrid', 'pq', 'classical'] as const).map((m) => `${m} ${est(e.fastly.modes[m].coldMs)} ms`).join(', ')} (limit ${FASTLY_CPU_MS_PER_REQUEST} ms CPU per request)`)
+      lines.push(
+        `calibration: the same workload took ${cal.buildTimeMs} ms at build time (wasmtime, as on Fastly) and ${num(cal.harnessMs)} ms in the harness (V8): ×${cal.wasmtimeOverHarness}`,
+      )
+      lines.push(
+        `estimated under wasmtime, Fastly backends, cold: ${(['hybrid', 'pq', 'classical'] as const).map((m) => `${m} ${est(e.fastly.modes[m].coldMs)} ms`).join(', ')} (limit ${FASTLY_CPU_MS_PER_REQUEST} ms CPU per request)`,
+      )
       const hybrid = e.fastly.modes.hybrid.coldMs
       const ratio = e.nobleOverFastly.hybrid ?? 0
-      lines.push(`targets: hybrid ≤ ${BUDGET.hybridMs} ms (cold): ${hybrid <= BUDGET.hybridMs ? 'met' : 'NOT met'} (${num(hybrid)} ms); noble/Fastly ≥ ${BUDGET.nobleOverFastly}×: ${ratio >= BUDGET.nobleOverFastly ? 'met' : 'NOT met'} (${ratio}×)`)
+      lines.push(
+        `targets: hybrid ≤ ${BUDGET.hybridMs} ms (cold): ${hybrid <= BUDGET.hybridMs ? 'met' : 'NOT met'} (${num(hybrid)} ms); noble/Fastly ≥ ${BUDGET.nobleOverFastly}×: ${ratio >= BUDGET.nobleOverFastly ? 'met' : 'NOT met'} (${ratio}×)`,
+      )
     }
-    lines.push(`engine time per part (ms): ${Object.entries(r.partMs).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    lines.push(
+      `engine time per part (ms): ${Object.entries(r.partMs)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    )
   }
   lines.push(`total ${(result.durationMs / 1000).toFixed(1)} s: ${result.ok ? 'OK' : `FAILED\n  ${result.problems.join('\n  ')}`}`)
   return lines.join('\n')
 }
 
 function parseArgs(argv: string[]): SelftestOptions & { json: boolean } {
-  const options: SelftestOptions & { json: boolean } = { json: false, corrupt: (process.env.PQ_EDGE_SELFTEST_CORRUPT as Corruption | undefined) || null }
+  const options: SelftestOptions & { json: boolean } = {
+    json: false,
+    corrupt: (process.env.PQ_EDGE_SELFTEST_CORRUPT as Corruption | undefined) || null,
+  }
   for (const arg of argv) {
     const [flag, value] = arg.split('=', 2)
     if (flag === '--only') {
       const parts = (value ?? '').split(',').filter(Boolean)
-      for (const p of parts) if (!SUITE_PARTS.includes(p as SuitePart)) throw new Error(`--only: unknown part ${p} (${SUITE_PARTS.join(', ')})`)
+      for (const p of parts)
+        if (!SUITE_PARTS.includes(p as SuitePart)) throw new Error(`--only: unknown part ${p} (${SUITE_PARTS.join(', ')})`)
       options.parts = parts as SuitePart[]
     } else if (flag === '--mlkem-only') options.mlkemOnly = value ?? ''
     else if (flag === '--corrupt') options.corrupt = value as Corruption
@@ -188,7 +247,8 @@ function parseArgs(argv: string[]): SelftestOptions & { json: boolean } {
     else if (flag === '--json') options.json = true
     else throw new Error(`unknown argument ${arg}`)
   }
-  if (options.corrupt && !CORRUPTIONS.includes(options.corrupt)) throw new Error(`--corrupt: unknown ${options.corrupt} (${CORRUPTIONS.join(', ')})`)
+  if (options.corrupt && !CORRUPTIONS.includes(options.corrupt))
+    throw new Error(`--corrupt: unknown ${options.corrupt} (${CORRUPTIONS.join(', ')})`)
   return options
 }
 
@@ -196,7 +256,23 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const options = parseArgs(process.argv.slice(2))
   const result = await runSelftest(options)
   console.log(formatResult(result))
-  if (!result.ok) console.error(result.output.split('\n').filter((l) => !l.startsWith(REPORT_MARK)).join('\n').trim())
-  if (options.json) console.log(JSON.stringify({ ok: result.ok, problems: result.problems, exitStatus: result.exitStatus, expected: result.expected, report: result.report }))
+  if (!result.ok)
+    console.error(
+      result.output
+        .split('\n')
+        .filter((l) => !l.startsWith(REPORT_MARK))
+        .join('\n')
+        .trim(),
+    )
+  if (options.json)
+    console.log(
+      JSON.stringify({
+        ok: result.ok,
+        problems: result.problems,
+        exitStatus: result.exitStatus,
+        expected: result.expected,
+        report: result.report,
+      }),
+    )
   process.exitCode = result.ok ? 0 : 1
 }

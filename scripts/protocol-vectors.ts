@@ -2,11 +2,21 @@
 // by the project's own code (src/protocol/v1.ts, src/service/keys.ts, src/service/tickets.ts).
 // `node scripts/protocol-vectors.ts` prints the block; test/protocol/vectors-doc.test.ts checks
 // that the document holds exactly it.
+
+import { concat, fromB64u, utf8 } from '../src/crypto/bytes.ts'
 import { createHkdfSha256 } from '../src/crypto/hkdf.ts'
 import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../src/crypto/webcrypto.ts'
 import { AEAD, hpke, KDF, KEM } from '../src/hpke/node.ts'
-import { concat, fromB64u, utf8 } from '../src/crypto/bytes.ts'
-import { acceptSession, beginSession, deriveSessionKeys, finishSession, keyId, LABEL, requestTranscript, transcriptHash } from '../src/protocol/v1.ts'
+import {
+  acceptSession,
+  beginSession,
+  deriveSessionKeys,
+  finishSession,
+  keyId,
+  LABEL,
+  requestTranscript,
+  transcriptHash,
+} from '../src/protocol/v1.ts'
 import { rootKey, staticKeyIkm } from '../src/service/keys.ts'
 import { Tickets } from '../src/service/tickets.ts'
 
@@ -41,7 +51,14 @@ export async function protocolVectors(): Promise<string> {
 
   // Client (§5.1).
   const ephemeral = await suite.DeriveKeyPair(ephemeralIkm)
-  const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials, ephemeral: { ...ephemeral, privateKey: ephemeral.privateKey.slice() }, ikmE: clientIkmE })
+  const pending = await beginSession({
+    suite,
+    kid,
+    serverPublicKey: server.publicKey,
+    credentials,
+    ephemeral: { ...ephemeral, privateKey: ephemeral.privateKey.slice() },
+    ikmE: clientIkmE,
+  })
   const ssS = pending.ssS.slice()
   const th0 = requestTranscript({ kid, kemId: KEM.XWing, aeadId: AEAD.ChaCha20Poly1305, ephemeralPublicKey: ephemeral.publicKey })
   const enc = fromB64u(pending.request.enc, 'enc')
@@ -104,7 +121,10 @@ export async function protocolVectors(): Promise<string> {
     ['confirmation', hex(fromB64u(response.confirmation, 'confirmation'))],
   ]
   const WIDTH = 96
-  const lines = rows.flatMap(([name, value]) => [`${name}:`, ...(value.match(new RegExp(`.{1,${WIDTH}}`, 'g')) ?? ['']).map((l) => `  ${l}`)])
+  const lines = rows.flatMap(([name, value]) => [
+    `${name}:`,
+    ...(value.match(new RegExp(`.{1,${WIDTH}}`, 'g')) ?? ['']).map((l) => `  ${l}`),
+  ])
   return [VECTORS_BEGIN, '```text', ...lines, '```', VECTORS_END].join('\n')
 }
 

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util'
 import filePlugin from '@size-limit/file'
 import sizeLimit from 'size-limit'
 import { buildCloudflare, cloudflareModules } from './build-cloudflare.ts'
-import { FASTLY_PACKAGE, FASTLY_WASM, buildFastly, compileJsCompute, packFastly } from './build-fastly.ts'
+import { buildFastly, compileJsCompute, FASTLY_PACKAGE, FASTLY_WASM, packFastly } from './build-fastly.ts'
 import { WASM_DIR } from './build-mlkem.ts'
 import { CLOUDFLARE_PLANS, type CloudflarePlan, FASTLY_PACKAGE_LIMIT } from './platform-limits.ts'
 import { type BudgetName, SIZE_BUDGETS } from './size-budgets.ts'
@@ -70,7 +70,12 @@ export function parseBudgetOverrides(specs: string[]): Record<BudgetName, number
 /** Raw and gzip (level 9) size of a set of files, summed, measured by size-limit's file plugin. */
 async function measure(files: string[]): Promise<{ raw: number; gzip: number }> {
   // size-limit's API is typed as returning `object`; it returns one `{ size }` per check, in order.
-  const results = await sizeLimit([filePlugin], { checks: [{ files, gzip: true }, { files, brotli: false }] })
+  const results = await sizeLimit([filePlugin], {
+    checks: [
+      { files, gzip: true },
+      { files, brotli: false },
+    ],
+  })
   const [gzip, raw] = results as [{ size: number }, { size: number }]
   return { raw: raw.size, gzip: gzip.size }
 }

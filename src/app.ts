@@ -1,15 +1,16 @@
 // The pq-edge app: one Hono app for every runtime. It imports nothing runtime-specific; each
 // entry in src/runtime/ builds it with that platform's capabilities (see AppDeps).
-import { Hono } from 'hono/tiny'
+
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
+import { Hono } from 'hono/tiny'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import type { MlKemJsBackend } from './mlkem/js/api.ts'
-import { ErrorCode, codeForStatus, problem } from './problem.ts'
+import { codeForStatus, ErrorCode, problem } from './problem.ts'
 import type { registerServiceRoutes, ServiceContextFor, ServiceEnv } from './service/routes.ts'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
@@ -93,7 +94,14 @@ export function createApp(deps: AppDeps): Hono<ServiceEnv> {
   if (deps.service) deps.service.register(app, deps.service.context, logError)
   else {
     for (const path of SERVICE_PATHS) {
-      app.all(path, (c) => problem(c, 503, ErrorCode.serviceUnavailable, 'This deployment does not serve the key establishment and config vault endpoints yet.'))
+      app.all(path, (c) =>
+        problem(
+          c,
+          503,
+          ErrorCode.serviceUnavailable,
+          'This deployment does not serve the key establishment and config vault endpoints yet.',
+        ),
+      )
     }
   }
 
@@ -128,8 +136,6 @@ function rejectOtherMethods(app: Hono<ServiceEnv>): void {
   }
   for (const [path, methods] of allowed) {
     const allow = [...methods].join(', ')
-    app.all(path, (c) =>
-      problem(c, 405, ErrorCode.methodNotAllowed, `${c.req.method} is not allowed here; allowed: ${allow}.`, { allow }),
-    )
+    app.all(path, (c) => problem(c, 405, ErrorCode.methodNotAllowed, `${c.req.method} is not allowed here; allowed: ${allow}.`, { allow }))
   }
 }

@@ -8,7 +8,7 @@
 // Errors are one line on stderr; PQ_EDGE_DEBUG=1 adds the stack.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { admin, connect, getKeys, type Mode, PqEdgeError } from '../client/node.ts'
 import { b64u, fromUtf8 } from '../crypto/bytes.ts'
 import { generateSecrets } from '../service/auth.ts'
@@ -74,14 +74,16 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const clientId = ctx.values['client-id'] as string | undefined
       const scopes = ctx.values.scope as string[] | undefined
-      let generated
+      let generated: Awaited<ReturnType<typeof generateSecrets>>
       try {
         generated = await generateSecrets({ ...(clientId !== undefined ? { clientId } : {}), ...(scopes ? { scopes } : {}) })
       } catch (error) {
         throw new UsageError((error as Error).message)
       }
       const { vars, plaintext } = generated
-      ctx.io.stderr('WARNING: the admin token and client secret below are shown once and stored nowhere; only their SHA-256 is configured. Hand them over a secure channel, never commit them.')
+      ctx.io.stderr(
+        'WARNING: the admin token and client secret below are shown once and stored nowhere; only their SHA-256 is configured. Hand them over a secure channel, never commit them.',
+      )
       ctx.emit({ vars, plaintext }, () =>
         [
           '# Configure on the server (`wrangler secret put NAME`, or .dev.vars locally):',
@@ -110,7 +112,14 @@ const COMMANDS: Record<string, Command> = {
           `policy ${keySet.policy}, AEADs ${keySet.aeads.join(', ')}`,
           table(
             ['KID', 'MODE', 'KEM', 'STATUS', 'NOT BEFORE', 'NOT AFTER'],
-            keySet.keys.map((k) => [k.kid, k.mode, `0x${k.kemId.toString(16).padStart(4, '0')}`, k.status, k.notBefore ?? '-', k.notAfter ?? '-']),
+            keySet.keys.map((k) => [
+              k.kid,
+              k.mode,
+              `0x${k.kemId.toString(16).padStart(4, '0')}`,
+              k.status,
+              k.notBefore ?? '-',
+              k.notAfter ?? '-',
+            ]),
           ),
         ].join('\n'),
       )
@@ -124,7 +133,14 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const session = await openSession(ctx)
       try {
-        const info = { sessionId: session.id, expiresAt: session.expiresAt.toISOString().replace('.000Z', 'Z'), scopes: session.scopes, kid: session.kid, mode: session.mode, aead: session.aead }
+        const info = {
+          sessionId: session.id,
+          expiresAt: session.expiresAt.toISOString().replace('.000Z', 'Z'),
+          scopes: session.scopes,
+          kid: session.kid,
+          mode: session.mode,
+          aead: session.aead,
+        }
         ctx.emit(info, () =>
           [
             `session    ${info.sessionId}`,
@@ -140,15 +156,18 @@ const COMMANDS: Record<string, Command> = {
   },
   'config put': {
     usage: "pq-edge config put <name> (--value V | --file F) (--create | --if-match N|'*') [--pin-kid KID] [--json]",
-    summary: "seal a value to the server's key and store it: --create for a new name, --if-match N to replace version N, '*' for whatever is current",
+    summary:
+      "seal a value to the server's key and store it: --create for a new name, --if-match N to replace version N, '*' for whatever is current",
     options: { value: { type: 'string' }, file: { type: 'string' }, 'if-match': { type: 'string' }, create: { type: 'boolean' } },
     positionals: 1,
     async run(ctx) {
       const name = ctx.positionals[0]!
       const { value, file, create } = ctx.values as { value?: string; file?: string; create?: boolean }
       const ifMatchText = ctx.values['if-match'] as string | undefined
-      if ((value === undefined) === (file === undefined)) throw new UsageError('give exactly one of --value V or --file F (--file - reads stdin)')
-      if (!!create === (ifMatchText !== undefined)) throw new UsageError("give exactly one of --create (a new name) or --if-match N|'*' (replace)")
+      if ((value === undefined) === (file === undefined))
+        throw new UsageError('give exactly one of --value V or --file F (--file - reads stdin)')
+      if (!!create === (ifMatchText !== undefined))
+        throw new UsageError("give exactly one of --create (a new name) or --if-match N|'*' (replace)")
       let ifMatch: number | '*' | undefined
       if (ifMatchText !== undefined) ifMatch = ifMatchText === '*' ? '*' : parseVersion(ifMatchText, '--if-match')
       let bytes: Uint8Array | string
@@ -188,7 +207,14 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     async run(ctx) {
       const items = await adminClient(ctx).listConfig()
-      ctx.emit({ items }, () => (items.length ? table(['NAME', 'VERSION'], items.map((i) => [i.name, String(i.version)])) : '(no config)'))
+      ctx.emit({ items }, () =>
+        items.length
+          ? table(
+              ['NAME', 'VERSION'],
+              items.map((i) => [i.name, String(i.version)]),
+            )
+          : '(no config)',
+      )
     },
   },
   'config delete': {
@@ -236,7 +262,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     }
     const command = COMMANDS[commandName]
     if (!command) throw new UsageError(`unknown command "${commandName}"; run pq-edge --help`)
-    let parsed
+    let parsed: ReturnType<typeof parseArgs>
     try {
       parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...command.options }, allowPositionals: true, strict: true })
     } catch (error) {
@@ -333,10 +359,17 @@ async function openSession(ctx: Context) {
   const file = devCredentials(ctx.io)
   const clientId = ctx.io.env.PQ_EDGE_CLIENT_ID || file.clientId
   const clientSecret = ctx.io.env.PQ_EDGE_CLIENT_SECRET || file.clientSecret
-  if (!clientId || !clientSecret) throw new UsageError(`no client credentials: set PQ_EDGE_CLIENT_ID and PQ_EDGE_CLIENT_SECRET, or run where ./${CREDENTIALS_FILE} is`)
+  if (!clientId || !clientSecret)
+    throw new UsageError(`no client credentials: set PQ_EDGE_CLIENT_ID and PQ_EDGE_CLIENT_SECRET, or run where ./${CREDENTIALS_FILE} is`)
   const mode = ctx.values.mode as string | undefined
-  if (mode !== undefined && mode !== 'hybrid' && mode !== 'pq' && mode !== 'classical') throw new UsageError('--mode must be hybrid, pq or classical')
-  return connect(ctx.url(), { credentials: { clientId, clientSecret }, reestablish: false, ...pinOf(ctx), ...(mode ? { mode: mode as Mode } : {}) })
+  if (mode !== undefined && mode !== 'hybrid' && mode !== 'pq' && mode !== 'classical')
+    throw new UsageError('--mode must be hybrid, pq or classical')
+  return connect(ctx.url(), {
+    credentials: { clientId, clientSecret },
+    reestablish: false,
+    ...pinOf(ctx),
+    ...(mode ? { mode: mode as Mode } : {}),
+  })
 }
 
 function adminClient(ctx: Context) {
@@ -348,7 +381,8 @@ function adminClient(ctx: Context) {
 // ---------- helpers ----------
 
 function parseVersion(text: string, flag: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${flag} must be a version number (1, 2, …)${flag === '--if-match' ? " or '*'" : ''}`)
+  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new UsageError(`${flag} must be a version number (1, 2, …)${flag === '--if-match' ? " or '*'" : ''}`)
   return Number(text)
 }
 
@@ -376,7 +410,14 @@ function utf8OrNull(bytes: Uint8Array): string | null {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 function processIo(): CliIo {

@@ -8,20 +8,21 @@
 // skew), or answered 401 `expired_ticket` / `invalid_ticket`, runs a new handshake with the same
 // credentials and retries once. Pass `reestablish: false` to get PqEdgeError `expired_session`
 // instead (the credentials are then not kept after connect).
+
+import { b64u, constantTimeEqual, EncodingError, fromB64u, fromUtf8, utf8 } from '../crypto/bytes.ts'
 import type { Backends } from '../crypto/types.ts'
 import type { Hpke, Suite } from '../hpke/hpke.ts'
-import { b64u, constantTimeEqual, EncodingError, fromB64u, fromUtf8, utf8 } from '../crypto/bytes.ts'
 import {
   beginSession,
-  configAad,
   type Credentials,
+  configAad,
   type EstablishedSession,
   finishSession,
   KDF_HKDF_SHA256,
   keyId,
   LABEL,
-  type Mode,
   MODE_KEM,
+  type Mode,
   PROTOCOL_VERSION,
   putAad,
   SESSION_AEADS,
@@ -29,9 +30,9 @@ import {
 } from '../protocol/v1.ts'
 import { PqEdgeError } from './errors.ts'
 
-export { PqEdgeError } from './errors.ts'
-export type { LocalErrorCode } from './errors.ts'
 export type { Mode } from '../protocol/v1.ts'
+export type { LocalErrorCode } from './errors.ts'
+export { PqEdgeError } from './errors.ts'
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 /** 3 = ChaCha20-Poly1305, 2 = AES-256-GCM (§3). */
@@ -151,7 +152,11 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
     return parseKeySet(await jsonBody(res, 'GET /v1/keys'))
   }
 
-  async function choose(baseUrl: string, fetchFn: FetchLike | undefined, wanted: { pin?: NormalPin | undefined; mode?: Mode | undefined; aead?: SessionAead | undefined }) {
+  async function choose(
+    baseUrl: string,
+    fetchFn: FetchLike | undefined,
+    wanted: { pin?: NormalPin | undefined; mode?: Mode | undefined; aead?: SessionAead | undefined },
+  ) {
     const keySet = await getKeys(baseUrl, { fetch: fetchFn })
     const key = chooseKey(keySet, wanted.pin, wanted.mode)
     const aead = chooseAead(keySet, wanted.aead)
@@ -160,7 +165,12 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
 
   async function connect(baseUrl: string, options: ConnectOptions): Promise<Session> {
     const { credentials } = options
-    if (typeof credentials?.clientId !== 'string' || typeof credentials.clientSecret !== 'string' || !credentials.clientId || !credentials.clientSecret) {
+    if (
+      typeof credentials?.clientId !== 'string' ||
+      typeof credentials.clientSecret !== 'string' ||
+      !credentials.clientId ||
+      !credentials.clientSecret
+    ) {
       throw new PqEdgeError('invalid_argument', 'connect needs credentials: { clientId, clientSecret } (non-empty strings)')
     }
     const http = httpFor(baseUrl, options.fetch)
@@ -191,7 +201,11 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
         if (error instanceof EncodingError) throw new PqEdgeError('invalid_response', `POST /v1/sessions: ${error.message}`)
         // A ProtocolError, or an HPKE failure on an altered `enc`: either way the response does not
         // come from the holder of the key we encapsulated to, and there is no session.
-        throw new PqEdgeError('confirmation_failed', 'key confirmation failed: the session response does not come from the holder of the server key', { cause: error })
+        throw new PqEdgeError(
+          'confirmation_failed',
+          'key confirmation failed: the session response does not come from the holder of the server key',
+          { cause: error },
+        )
       }
       const expires = Date.parse(session.expiresAt)
       if (Number.isNaN(expires)) {
@@ -290,16 +304,22 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
   }
 
   function admin(baseUrl: string, options: AdminOptions): AdminClient {
-    if (typeof options?.token !== 'string' || !options.token) throw new PqEdgeError('invalid_argument', 'admin needs { token } (the admin token)')
+    if (typeof options?.token !== 'string' || !options.token)
+      throw new PqEdgeError('invalid_argument', 'admin needs { token } (the admin token)')
     const http = httpFor(baseUrl, options.fetch)
     const pin = normalisePin(options.pin)
     const token = options.token
-    const authorized = (headers: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, accept: 'application/json', ...headers })
+    const authorized = (headers: Record<string, string> = {}) => ({
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      ...headers,
+    })
     let chosen: ReturnType<typeof choose> | null = null
-    const target = () => (chosen ??= choose(baseUrl, options.fetch, { pin, mode: options.mode, aead: options.aead }).catch((e: unknown) => {
-      chosen = null
-      throw e
-    }))
+    const target = () =>
+      (chosen ??= choose(baseUrl, options.fetch, { pin, mode: options.mode, aead: options.aead }).catch((e: unknown) => {
+        chosen = null
+        throw e
+      }))
 
     async function listConfig() {
       const res = await http('/v1/config', { headers: authorized() })
@@ -309,7 +329,10 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
 
     async function putOnce(name: string, plaintext: Uint8Array, baseVersion: number) {
       const { key, aead, suite } = await target()
-      const { enc, ciphertext } = await suite.Seal(key.publicKey, plaintext, { info: utf8(LABEL.configPut), aad: putAad(name, baseVersion) })
+      const { enc, ciphertext } = await suite.Seal(key.publicKey, plaintext, {
+        info: utf8(LABEL.configPut),
+        aad: putAad(name, baseVersion),
+      })
       const precondition: Record<string, string> = baseVersion === 0 ? { 'if-none-match': '*' } : { 'if-match': `"${baseVersion}"` }
       return http(`/v1/config/${name}`, {
         method: 'PUT',
@@ -320,7 +343,8 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
 
     async function putConfig(name: string, value: string | Uint8Array, putOptions: PutOptions = {}) {
       checkName(name)
-      if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new PqEdgeError('invalid_argument', 'putConfig: value must be a string or a Uint8Array')
+      if (typeof value !== 'string' && !(value instanceof Uint8Array))
+        throw new PqEdgeError('invalid_argument', 'putConfig: value must be a string or a Uint8Array')
       let baseVersion: number
       const { ifMatch } = putOptions
       if (ifMatch === undefined) baseVersion = 0
@@ -339,7 +363,8 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
         }
         if (res.status !== 200 && res.status !== 201) throw await errorFrom(res)
         const body = await jsonBody(res, `PUT /v1/config/${name}`)
-        if (!isRecord(body) || body.name !== name || !isVersion(body.version)) throw new PqEdgeError('invalid_response', `PUT /v1/config/${name}: expected { name, version }`)
+        if (!isRecord(body) || body.name !== name || !isVersion(body.version))
+          throw new PqEdgeError('invalid_response', `PUT /v1/config/${name}: expected { name, version }`)
         return { name, version: body.version }
       } finally {
         if (typeof value === 'string') plaintext.fill(0)
@@ -349,8 +374,12 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
     async function deleteConfig(name: string, deleteOptions: { ifMatch?: number } = {}) {
       checkName(name)
       const { ifMatch } = deleteOptions
-      if (ifMatch !== undefined && !(Number.isSafeInteger(ifMatch) && ifMatch >= 1)) throw new PqEdgeError('invalid_argument', 'deleteConfig: ifMatch must be a version (an integer ≥ 1)')
-      const res = await http(`/v1/config/${name}`, { method: 'DELETE', headers: authorized(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }) })
+      if (ifMatch !== undefined && !(Number.isSafeInteger(ifMatch) && ifMatch >= 1))
+        throw new PqEdgeError('invalid_argument', 'deleteConfig: ifMatch must be a version (an integer ≥ 1)')
+      const res = await http(`/v1/config/${name}`, {
+        method: 'DELETE',
+        headers: authorized(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }),
+      })
       if (res.status !== 204 && res.status !== 200) throw await errorFrom(res)
     }
 
@@ -378,24 +407,37 @@ function normalisePin(pin: Pin | undefined): NormalPin | undefined {
       throw new PqEdgeError('invalid_argument', (error as Error).message)
     }
   } else if (pin.publicKey instanceof Uint8Array) publicKey = pin.publicKey
-  else if (pin.publicKey !== undefined) throw new PqEdgeError('invalid_argument', 'pin.publicKey must be a Uint8Array or a base64url string')
+  else if (pin.publicKey !== undefined)
+    throw new PqEdgeError('invalid_argument', 'pin.publicKey must be a Uint8Array or a base64url string')
   return { ...(pin.kid !== undefined ? { kid: pin.kid } : {}), ...(publicKey ? { publicKey } : {}) }
 }
 
 function chooseKey(keySet: KeySet, pin: NormalPin | undefined, mode: Mode | undefined): ServerKey {
   if (pin) {
-    const key = keySet.keys.find((k) => (pin.kid === undefined || k.kid === pin.kid) && (pin.publicKey === undefined || constantTimeEqual(k.publicKey, pin.publicKey)))
-    const what = [pin.kid !== undefined ? `kid ${pin.kid}` : '', pin.publicKey ? `public key ${b64u(pin.publicKey).slice(0, 16)}…` : ''].filter(Boolean).join(' and ')
-    if (!key) throw new PqEdgeError('pin_mismatch', `the server does not offer the pinned key (${what}); it offers ${keySet.keys.map((k) => k.kid).join(', ') || 'no keys'}`)
+    const key = keySet.keys.find(
+      (k) => (pin.kid === undefined || k.kid === pin.kid) && (pin.publicKey === undefined || constantTimeEqual(k.publicKey, pin.publicKey)),
+    )
+    const what = [pin.kid !== undefined ? `kid ${pin.kid}` : '', pin.publicKey ? `public key ${b64u(pin.publicKey).slice(0, 16)}…` : '']
+      .filter(Boolean)
+      .join(' and ')
+    if (!key)
+      throw new PqEdgeError(
+        'pin_mismatch',
+        `the server does not offer the pinned key (${what}); it offers ${keySet.keys.map((k) => k.kid).join(', ') || 'no keys'}`,
+      )
     if (mode !== undefined && key.mode !== mode) throw new PqEdgeError('pin_mismatch', `the pinned key is a ${key.mode} key, not ${mode}`)
-    if (mode === undefined && key.mode === 'classical') throw new PqEdgeError('no_usable_key', "the pinned key is classical (no post-quantum protection): pass mode: 'classical' to use it")
+    if (mode === undefined && key.mode === 'classical')
+      throw new PqEdgeError('no_usable_key', "the pinned key is classical (no post-quantum protection): pass mode: 'classical' to use it")
     return key
   }
   const wanted = mode ?? 'hybrid'
   const key = keySet.keys.find((k) => k.mode === wanted && k.status === 'current')
   if (!key) {
     const offered = [...new Set(keySet.keys.filter((k) => k.status === 'current').map((k) => k.mode))]
-    throw new PqEdgeError('no_usable_key', `the server (policy ${keySet.policy}) offers no current ${wanted} key; current keys: ${offered.join(', ') || 'none'}`)
+    throw new PqEdgeError(
+      'no_usable_key',
+      `the server (policy ${keySet.policy}) offers no current ${wanted} key; current keys: ${offered.join(', ') || 'none'}`,
+    )
   }
   return key
 }
@@ -404,11 +446,13 @@ function chooseAead(keySet: KeySet, wanted: SessionAead | undefined): SessionAea
   const supported = SESSION_AEADS as readonly number[]
   if (wanted !== undefined) {
     if (!supported.includes(wanted)) throw new PqEdgeError('invalid_argument', `aead must be one of ${supported.join(', ')}`)
-    if (!keySet.aeads.includes(wanted)) throw new PqEdgeError('no_usable_key', `the server does not accept aead ${wanted}; it accepts ${keySet.aeads.join(', ')}`)
+    if (!keySet.aeads.includes(wanted))
+      throw new PqEdgeError('no_usable_key', `the server does not accept aead ${wanted}; it accepts ${keySet.aeads.join(', ')}`)
     return wanted
   }
   const aead = keySet.aeads.find((a) => supported.includes(a))
-  if (aead === undefined) throw new PqEdgeError('no_usable_key', `the server accepts no AEAD this client supports (${keySet.aeads.join(', ')})`)
+  if (aead === undefined)
+    throw new PqEdgeError('no_usable_key', `the server accepts no AEAD this client supports (${keySet.aeads.join(', ')})`)
   return aead as SessionAead
 }
 
@@ -421,7 +465,8 @@ function httpFor(baseUrl: string, fetchFn: FetchLike | undefined): (path: string
   } catch {
     throw new PqEdgeError('invalid_argument', `not a URL: ${JSON.stringify(String(baseUrl))}`)
   }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new PqEdgeError('invalid_argument', `the base URL must be http: or https:, not ${base.protocol}`)
+  if (base.protocol !== 'https:' && base.protocol !== 'http:')
+    throw new PqEdgeError('invalid_argument', `the base URL must be http: or https:, not ${base.protocol}`)
   if (base.username || base.password) throw new PqEdgeError('invalid_argument', 'the base URL must not contain credentials')
   const prefix = base.href.replace(/\/+$/, '')
   const doFetch: FetchLike = fetchFn ?? ((input, init) => globalThis.fetch(input, init))
@@ -430,7 +475,8 @@ function httpFor(baseUrl: string, fetchFn: FetchLike | undefined): (path: string
       return await doFetch(prefix + path, init)
     } catch (error) {
       const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
-      const reason = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error)?.message
+      const reason =
+        typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error)?.message
       throw new PqEdgeError('network_error', `${init?.method ?? 'GET'} ${prefix}${path}: ${reason ?? 'fetch failed'}`, { cause: error })
     }
   }
@@ -496,7 +542,15 @@ async function parseKeySet(body: unknown): Promise<KeySet> {
     }
     if ((await keyId(MODE_KEM[mode], publicKey)) !== k.kid) bad(`${where}: kid ${k.kid} is not the key id of its public key`)
     const time = (v: unknown) => (typeof v === 'string' ? v : null)
-    keys.push({ kid: k.kid, mode, kemId: MODE_KEM[mode], publicKey, notBefore: time(k.notBefore), notAfter: time(k.notAfter), status: k.status })
+    keys.push({
+      kid: k.kid,
+      mode,
+      kemId: MODE_KEM[mode],
+      publicKey,
+      notBefore: time(k.notBefore),
+      notAfter: time(k.notAfter),
+      status: k.status,
+    })
   }
   return { version: 1, policy: typeof body.policy === 'string' ? body.policy : 'unknown', aeads: body.aeads as number[], keys }
 }
@@ -526,14 +580,18 @@ function parseConfigResponse(body: unknown, name: string): { version: number; no
 function parseList(body: unknown): Array<{ name: string; version: number }> {
   if (!isRecord(body) || !Array.isArray(body.items)) bad('GET /v1/config: expected { items: [...] }')
   return body.items.map((item, i) => {
-    if (!isRecord(item) || typeof item.name !== 'string' || !isVersion(item.version)) bad(`GET /v1/config: items[${i}] must be { name, version }`)
+    if (!isRecord(item) || typeof item.name !== 'string' || !isVersion(item.version))
+      bad(`GET /v1/config: items[${i}] must be { name, version }`)
     return { name: item.name, version: item.version }
   })
 }
 
 function checkName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !SAFE_NAME.test(name)) {
-    throw new PqEdgeError('invalid_name', `not a config name: ${JSON.stringify(String(name)).slice(0, 80)} (segments of letters, digits, ".", "_", "-", separated by "/")`)
+    throw new PqEdgeError(
+      'invalid_name',
+      `not a config name: ${JSON.stringify(String(name)).slice(0, 80)} (segments of letters, digits, ".", "_", "-", separated by "/")`,
+    )
   }
 }
 

@@ -2,8 +2,8 @@
 import * as mlkem from '../mlkem/workerd.ts'
 import { bindClient } from './index.ts'
 
-export type * from './index.ts'
 export { createClient } from './client.ts'
 export { PqEdgeError } from './errors.ts'
+export type * from './index.ts'
 
 export const { connect, admin, getKeys } = bindClient(mlkem, mlkem.init)

@@ -110,8 +110,15 @@ const LEN = new Uint8Array(16)
 
 /** CIPH_K of one block given as four words; the result goes to SCRATCH. Used twice per message, so a call. */
 function encryptBlock(rk: Int32Array, nr: number, x0: number, x1: number, x2: number, x3: number): void {
-  const t0 = T0!, t1 = T1!, t2 = T2!, t3 = T3!, sb = SB!
-  let s0 = x0 ^ rk[0]!, s1 = x1 ^ rk[1]!, s2 = x2 ^ rk[2]!, s3 = x3 ^ rk[3]!
+  const t0 = T0!,
+    t1 = T1!,
+    t2 = T2!,
+    t3 = T3!,
+    sb = SB!
+  let s0 = x0 ^ rk[0]!,
+    s1 = x1 ^ rk[1]!,
+    s2 = x2 ^ rk[2]!,
+    s3 = x3 ^ rk[3]!
   let u0: number, u1: number, u2: number, u3: number
   const end = 4 * nr
   for (let k = 4; k < end; k += 4) {
@@ -169,8 +176,14 @@ function ghashTable(h0: number, h1: number, h2: number, h3: number): Int32Array[
 
 /** GHASH state (SCRATCH) ← GHASH over `data[0, len)` zero-padded to whole blocks (the AAD, the length block). */
 function ghashBytes(m: Int32Array[], data: Uint8Array, len: number): void {
-  const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!
-  let y0 = SCRATCH[0]!, y1 = SCRATCH[1]!, y2 = SCRATCH[2]!, y3 = SCRATCH[3]!
+  const m0 = m[0]!,
+    m1 = m[1]!,
+    m2 = m[2]!,
+    m3 = m[3]!
+  let y0 = SCRATCH[0]!,
+    y1 = SCRATCH[1]!,
+    y2 = SCRATCH[2]!,
+    y3 = SCRATCH[3]!
   let z0: number, z1: number, z2: number, z3: number, w: number, n: number, r: number
   for (let i = 0; i < len; i += 16) {
     if (len - i >= 16) {
@@ -264,14 +277,35 @@ function ghashBytes(m: Int32Array[], data: Uint8Array, len: number): void {
  * sealing, the input when opening.
  */
 function gctrGhash(
-  rk: Int32Array, nr: number, m: Int32Array[], c0: number, c1: number, c2: number,
-  input: Uint8Array, output: Uint8Array, len: number, opening: boolean,
+  rk: Int32Array,
+  nr: number,
+  m: Int32Array[],
+  c0: number,
+  c1: number,
+  c2: number,
+  input: Uint8Array,
+  output: Uint8Array,
+  len: number,
+  opening: boolean,
 ): void {
-  const t0 = T0!, t1 = T1!, t2 = T2!, t3 = T3!, sb = SB!
-  const m0 = m[0]!, m1 = m[1]!, m2 = m[2]!, m3 = m[3]!
-  let y0 = SCRATCH[0]!, y1 = SCRATCH[1]!, y2 = SCRATCH[2]!, y3 = SCRATCH[3]!
+  const t0 = T0!,
+    t1 = T1!,
+    t2 = T2!,
+    t3 = T3!,
+    sb = SB!
+  const m0 = m[0]!,
+    m1 = m[1]!,
+    m2 = m[2]!,
+    m3 = m[3]!
+  let y0 = SCRATCH[0]!,
+    y1 = SCRATCH[1]!,
+    y2 = SCRATCH[2]!,
+    y3 = SCRATCH[3]!
   // Round 1 of a counter block: the lookups of input words 0..2 are the same for every block.
-  const s0 = c0 ^ rk[0]!, s1 = c1 ^ rk[1]!, s2 = c2 ^ rk[2]!, r3 = rk[3]!
+  const s0 = c0 ^ rk[0]!,
+    s1 = c1 ^ rk[1]!,
+    s2 = c2 ^ rk[2]!,
+    r3 = rk[3]!
   const f0 = t0[s0 >>> 24]! ^ t1[(s1 >>> 16) & 255]! ^ t2[(s2 >>> 8) & 255]! ^ rk[4]!
   const f1 = t0[s1 >>> 24]! ^ t1[(s2 >>> 16) & 255]! ^ t3[s0 & 255]! ^ rk[5]!
   const f2 = t0[s2 >>> 24]! ^ t2[(s0 >>> 8) & 255]! ^ t3[s1 & 255]! ^ rk[6]!
@@ -440,8 +474,17 @@ function checkBytes(what: string, value: unknown): Uint8Array {
 /** One message: GHASH(A ‖ 0^v ‖ C ‖ 0^u ‖ [len(A)]64 ‖ [len(C)]64) and the tag E(J0) ⊕ S into `tag[at, at+16)`;
  *  the data into `output`. */
 function gcm(
-  rk: Int32Array, nr: number, m: Int32Array[], nonce: Uint8Array, aad: Uint8Array,
-  input: Uint8Array, output: Uint8Array, len: number, opening: boolean, tag: Uint8Array, at: number,
+  rk: Int32Array,
+  nr: number,
+  m: Int32Array[],
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  input: Uint8Array,
+  output: Uint8Array,
+  len: number,
+  opening: boolean,
+  tag: Uint8Array,
+  at: number,
 ): void {
   if (nonce.length !== 12) throw new RangeError(`AES-GCM: nonce must be 12 bytes (only 96-bit IVs are supported), got ${nonce.length}`)
   if (len > MAX_PLAINTEXT_BYTES) throw new RangeError('AES-GCM: message too long')
@@ -454,13 +497,29 @@ function gcm(
     if (alen > 0) ghashBytes(m, aad, alen)
     if (len > 0) gctrGhash(rk, nr, m, c0, c1, c2, input, output, len, opening)
     // bit lengths as two 64-bit big-endian integers (byte lengths < 2^53 / 8)
-    const ah = Math.floor(alen / 0x20000000), ch = Math.floor(len / 0x20000000)
-    LEN[0] = ah >>> 24; LEN[1] = ah >> 16; LEN[2] = ah >> 8; LEN[3] = ah
-    LEN[4] = alen >>> 21; LEN[5] = alen >> 13; LEN[6] = alen >> 5; LEN[7] = alen << 3
-    LEN[8] = ch >>> 24; LEN[9] = ch >> 16; LEN[10] = ch >> 8; LEN[11] = ch
-    LEN[12] = len >>> 21; LEN[13] = len >> 13; LEN[14] = len >> 5; LEN[15] = len << 3
+    const ah = Math.floor(alen / 0x20000000),
+      ch = Math.floor(len / 0x20000000)
+    LEN[0] = ah >>> 24
+    LEN[1] = ah >> 16
+    LEN[2] = ah >> 8
+    LEN[3] = ah
+    LEN[4] = alen >>> 21
+    LEN[5] = alen >> 13
+    LEN[6] = alen >> 5
+    LEN[7] = alen << 3
+    LEN[8] = ch >>> 24
+    LEN[9] = ch >> 16
+    LEN[10] = ch >> 8
+    LEN[11] = ch
+    LEN[12] = len >>> 21
+    LEN[13] = len >> 13
+    LEN[14] = len >> 5
+    LEN[15] = len << 3
     ghashBytes(m, LEN, 16)
-    const s0 = SCRATCH[0]!, s1 = SCRATCH[1]!, s2 = SCRATCH[2]!, s3 = SCRATCH[3]!
+    const s0 = SCRATCH[0]!,
+      s1 = SCRATCH[1]!,
+      s2 = SCRATCH[2]!,
+      s3 = SCRATCH[3]!
     encryptBlock(rk, nr, c0, c1, c2, 1) // E(J0)
     for (let j = 0; j < 4; j++) {
       const v = SCRATCH[j]! ^ (j === 0 ? s0 : j === 1 ? s1 : j === 2 ? s2 : s3)

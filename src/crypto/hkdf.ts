@@ -18,7 +18,8 @@ export function createHkdfSha256(hmac: HmacSha256): HkdfSha256 {
     // An empty salt means HashLen zero bytes (RFC 5869 §2.2); HMAC treats both the same.
     extract: (salt, ikm) => hmac.mac(salt, ikm),
     async expand(prk, info, length) {
-      if (!Number.isInteger(length) || length < 0 || length > 255 * SHA256_BYTES) throw new RangeError('HKDF-Expand: L must be at most 255·HashLen')
+      if (!Number.isInteger(length) || length < 0 || length > 255 * SHA256_BYTES)
+        throw new RangeError('HKDF-Expand: L must be at most 255·HashLen')
       const out = new Uint8Array(length)
       // T(0) = ""; T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i); OKM = first L bytes of T(1) ‖ T(2) ‖ …
       let t: Uint8Array = new Uint8Array(0)

@@ -3,8 +3,9 @@
 // has digest), in place of a pure-JS SHA-256 that would only add package bytes there.
 //   HMAC(K, m) = H((K0 ⊕ opad) ‖ H((K0 ⊕ ipad) ‖ m)), K0 = K zero-padded to the 64-byte block
 //   (or H(K), padded, when K is longer than the block), ipad = 0x36…, opad = 0x5c… (RFC 2104 §2).
-import type { HmacSha256 } from './types.ts'
+
 import { sha256 } from './bytes.ts'
+import type { HmacSha256 } from './types.ts'
 
 /** SHA-256's block size B (RFC 2104 §2). */
 const BLOCK = 64

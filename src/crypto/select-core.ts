@@ -5,7 +5,14 @@
 // an engine without a JIT (Fastly). Run a selection lazily (inside a request or on first use), never at
 // module top level: Fastly runs top level at build time.
 import type { Aead, BackendDescription, Backends, HmacSha256, MlKem768, MlKem768BackendName, Sha3, SyncMlKem768, X25519 } from './types.ts'
-import { probeWebCrypto, webCryptoAes128Gcm, webCryptoAes256Gcm, webCryptoHmacSha256, webCryptoMlKem768, webCryptoX25519 } from './webcrypto.ts'
+import {
+  probeWebCrypto,
+  webCryptoAes128Gcm,
+  webCryptoAes256Gcm,
+  webCryptoHmacSha256,
+  webCryptoMlKem768,
+  webCryptoX25519,
+} from './webcrypto.ts'
 
 export type { BackendDescription, Backends } from './types.ts'
 

@@ -3,11 +3,26 @@
 // WebCrypto X25519; js-compute, one run of `npx node scripts/fastly-crypto-bench.ts 15`, medians:
 // publicKey 1.8 vs 5.5 ms, sharedSecret 4.5 vs 10 ms). Fastly's set is in interpreter.ts.
 import { nobleAes128Gcm, nobleAes256Gcm, nobleChacha20Poly1305, nobleHmacSha256, nobleSha3, nobleX25519 } from './noble.ts'
-import { fallbackBackends, type Fallbacks, lazySelection, type MlKemSource, type SelectedBackends, selectWith, type SelectOptions } from './select-core.ts'
+import {
+  type Fallbacks,
+  fallbackBackends,
+  lazySelection,
+  type MlKemSource,
+  type SelectedBackends,
+  type SelectOptions,
+  selectWith,
+} from './select-core.ts'
 import type { Backends } from './types.ts'
 import { jsX25519 } from './x25519-js.ts'
 
-export { describeBackends, mlKem768FromSync, type Fallbacks, type MlKemSource, type SelectedBackends, type SelectOptions } from './select-core.ts'
+export {
+  describeBackends,
+  type Fallbacks,
+  type MlKemSource,
+  mlKem768FromSync,
+  type SelectedBackends,
+  type SelectOptions,
+} from './select-core.ts'
 export type { BackendDescription, Backends } from './types.ts'
 
 export const GENERAL_FALLBACKS: Fallbacks = {

@@ -7,7 +7,8 @@ import type { Sha3 } from './types.ts'
 
 function hash(ds: number, data: Uint8Array, outputBytes: number): Uint8Array {
   if (!(data instanceof Uint8Array)) throw new TypeError('SHA-3: data must be a Uint8Array')
-  if (!Number.isSafeInteger(outputBytes) || outputBytes < 0) throw new RangeError('SHAKE256: the output length must be a whole number of bytes')
+  if (!Number.isSafeInteger(outputBytes) || outputBytes < 0)
+    throw new RangeError('SHAKE256: the output length must be a whole number of bytes')
   const out = new Uint8Array(outputBytes)
   try {
     hashOnce(RATE_256, ds, data, 0, data.length, out, 0, outputBytes)

@@ -92,7 +92,6 @@ const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' }
  * bytes; WebCrypto refuses empty raw keys, so that is what is imported instead. */
 const EMPTY_KEY_EQUIVALENT = new Uint8Array(32)
 
-
 export const webCryptoHmacSha256: HmacSha256 = {
   name: 'webcrypto',
   async mac(key, data) {
@@ -116,8 +115,10 @@ function webCryptoAesGcm(keyLength: 16 | 32): Aead {
       if (key.length !== keyLength) throw new RangeError(`AES-GCM key must be ${keyLength} bytes`)
       const k = await subtle().importKey('raw', bs(key), 'AES-GCM', false, ['encrypt', 'decrypt'])
       return {
-        seal: async (iv, additionalData, plaintext) => bytes(await subtle().encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(plaintext))),
-        open: async (iv, additionalData, ciphertext) => bytes(await subtle().decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(ciphertext))),
+        seal: async (iv, additionalData, plaintext) =>
+          bytes(await subtle().encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(plaintext))),
+        open: async (iv, additionalData, ciphertext) =>
+          bytes(await subtle().decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(ciphertext))),
       }
     },
   }
@@ -129,7 +130,13 @@ export const webCryptoAes256Gcm = webCryptoAesGcm(32)
 /** WebCrypto's ML-KEM methods: newer than the typings in @cloudflare/workers-types, hence a narrow cast. */
 export interface KemSubtle {
   generateKey(alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKeyPair>
-  importKey(format: 'raw-public' | 'raw-seed', key: Uint8Array, alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKey>
+  importKey(
+    format: 'raw-public' | 'raw-seed',
+    key: Uint8Array,
+    alg: { name: string },
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKey>
   exportKey(format: 'raw-public', key: CryptoKey): Promise<ArrayBuffer>
   encapsulateBits(alg: { name: string }, key: CryptoKey): Promise<{ sharedKey: ArrayBuffer; ciphertext: ArrayBuffer }>
   decapsulateBits(alg: { name: string }, key: CryptoKey, ciphertext: Uint8Array): Promise<ArrayBuffer>
@@ -192,7 +199,9 @@ export const probeWebCrypto = {
   mlKem768: () =>
     succeeds(async () => {
       // All-zero bytes are a valid encapsulation key (every coefficient 0 < q passes FIPS 203 §7.2).
-      const key = await (subtle() as unknown as KemSubtle).importKey('raw-public', new Uint8Array(1184), ML_KEM_768, false, ['encapsulateBits'])
+      const key = await (subtle() as unknown as KemSubtle).importKey('raw-public', new Uint8Array(1184), ML_KEM_768, false, [
+        'encapsulateBits',
+      ])
       await (subtle() as unknown as KemSubtle).encapsulateBits(ML_KEM_768, key)
     }),
 }

@@ -3,11 +3,12 @@
 // the explicit classical fallback only, DHKEM(X25519, HKDF-SHA256) (0x0020); KDF HKDF-SHA256; AEADs
 // AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305. Written against its primitives: createHpke takes
 // the backends (src/crypto) or a function that resolves them once.
+
+import { concat, constantTimeEqual, i2osp, utf8 } from '../crypto/bytes.ts'
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, AeadKey, Backends, X25519SecretKey } from '../crypto/types.ts'
 import { createXWing, type XWingDecapsulationKey } from '../xwing/xwing.ts'
 import { HpkeError } from './errors.ts'
-import { concat, constantTimeEqual, i2osp, utf8 } from '../crypto/bytes.ts'
 
 /** HPKE KEM identifiers: RFC 9180 §7.1 (0x0020), draft-ietf-hpke-pq-04 §3/§4 and X-Wing draft §7. */
 export const KEM = { DhkemX25519HkdfSha256: 0x0020, MlKem768: 0x0041, XWing: 0x647a } as const
@@ -48,7 +49,14 @@ function LabeledExtract(kdf: HkdfSha256, suiteId: Uint8Array, salt: Uint8Array, 
 }
 
 /** LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L, 2) ‖ "HPKE-v1" ‖ suite_id ‖ label ‖ info, L). */
-function LabeledExpand(kdf: HkdfSha256, suiteId: Uint8Array, prk: Uint8Array, label: string, info: Uint8Array, L: number): Promise<Uint8Array> {
+function LabeledExpand(
+  kdf: HkdfSha256,
+  suiteId: Uint8Array,
+  prk: Uint8Array,
+  label: string,
+  info: Uint8Array,
+  L: number,
+): Promise<Uint8Array> {
   return kdf.expand(prk, concat(i2osp(L, 2), HPKE_V1, suiteId, utf8(label), info), L)
 }
 
@@ -57,7 +65,14 @@ function LabeledExpand(kdf: HkdfSha256, suiteId: Uint8Array, prk: Uint8Array, la
  * draft-ietf-hpke-pq-04 §3/§4 DeriveKeyPair) = SHAKE256(ikm ‖ "HPKE-v1" ‖ suite_id ‖
  * I2OSP(len(label), 2) ‖ label ‖ I2OSP(L, 2) ‖ context, L).
  */
-function LabeledDeriveShake256(shake256: Backends['shake256'], suiteId: Uint8Array, ikm: Uint8Array, label: string, context: Uint8Array, L: number): Uint8Array {
+function LabeledDeriveShake256(
+  shake256: Backends['shake256'],
+  suiteId: Uint8Array,
+  ikm: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  L: number,
+): Uint8Array {
   const l = utf8(label)
   const labeledIkm = concat(ikm, HPKE_V1, suiteId, i2osp(l.length, 2), l, i2osp(L, 2), context)
   try {
@@ -150,13 +165,17 @@ function xwingKem(b: Backends): Kem {
     async importPrivateKey(sk, pk) {
       expectLength('invalid_key', 'X-Wing private key', sk, 32)
       if (pk !== undefined) expectLength('invalid_key', 'X-Wing public key', pk, 1216)
-      return toRecipient(await guard('invalid_key', 'HPKE: the X-Wing public key given does not match the private key', () => xwing.importSecretKey(sk, pk)))
+      return toRecipient(
+        await guard('invalid_key', 'HPKE: the X-Wing public key given does not match the private key', () => xwing.importSecretKey(sk, pk)),
+      )
     },
     async Encap(pkR, randomness) {
       expectLength('invalid_key', 'X-Wing public key', pkR, 1216)
       if (randomness !== undefined) expectLength('invalid_argument', 'X-Wing encapsulation randomness (eseed)', randomness, 64)
-      const { cipherText, sharedSecret } = await guard('invalid_key', 'HPKE: X-Wing encapsulation failed (the public key fails the FIPS 203 §7.2 check or has a low-order X25519 part)', () =>
-        xwing.encapsulate(pkR, randomness),
+      const { cipherText, sharedSecret } = await guard(
+        'invalid_key',
+        'HPKE: X-Wing encapsulation failed (the public key fails the FIPS 203 §7.2 check or has a low-order X25519 part)',
+        () => xwing.encapsulate(pkR, randomness),
       )
       return { sharedSecret, enc: cipherText }
     },
@@ -225,7 +244,11 @@ function mlKem768Kem(b: Backends): Kem {
       expectLength('invalid_key', 'ML-KEM-768 public key', pkR, 1184)
       if (randomness !== undefined) expectLength('invalid_argument', 'ML-KEM-768 encapsulation randomness (m)', randomness, 32)
       // An encapsulation key check failure (FIPS 203 §7.2) is an HPKE EncapError (draft §3).
-      const { cipherText, sharedSecret } = await guard('invalid_key', 'HPKE: ML-KEM-768 public key fails the FIPS 203 §7.2 modulus check', () => kem.encapsulate(pkR, randomness))
+      const { cipherText, sharedSecret } = await guard(
+        'invalid_key',
+        'HPKE: ML-KEM-768 public key fails the FIPS 203 §7.2 modulus check',
+        () => kem.encapsulate(pkR, randomness),
+      )
       return { sharedSecret, enc: cipherText }
     },
   }
@@ -342,7 +365,8 @@ class ExporterContextImpl {
   /** RFC 9180 §5.3 Export(exporter_context, L) = LabeledExpand(exporter_secret, "sec", exporter_context, L). */
   async export(exporterContext: Uint8Array, L: number): Promise<Uint8Array> {
     asBytes('exporter_context', exporterContext)
-    if (!Number.isInteger(L) || L < 0 || L > 255 * NH) throw new HpkeError('invalid_argument', `HPKE: export length must be an integer in [0, ${255 * NH}]`)
+    if (!Number.isInteger(L) || L < 0 || L > 255 * NH)
+      throw new HpkeError('invalid_argument', `HPKE: export length must be an integer in [0, ${255 * NH}]`)
     return LabeledExpand(this.kdf, this.suiteId, this.exporterSecret, 'sec', exporterContext, L)
   }
 }
@@ -462,13 +486,33 @@ export interface Suite {
   /** RFC 9180 §5.1.1 SetupBaseR(enc, skR, info) → ctx. skR may be raw bytes or an imported RecipientKey. */
   SetupBaseR(enc: Uint8Array, skR: Uint8Array | RecipientKey, info?: Uint8Array): Promise<RecipientContext>
   /** RFC 9180 §6.1 SealBase(pkR, info, aad, pt) → (enc, ct). */
-  Seal(pkR: Uint8Array, plaintext: Uint8Array, params?: { info?: Uint8Array; aad?: Uint8Array } & SetupOptions): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }>
+  Seal(
+    pkR: Uint8Array,
+    plaintext: Uint8Array,
+    params?: { info?: Uint8Array; aad?: Uint8Array } & SetupOptions,
+  ): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }>
   /** RFC 9180 §6.1 OpenBase(enc, skR, info, aad, ct) → pt. */
-  Open(enc: Uint8Array, skR: Uint8Array | RecipientKey, ciphertext: Uint8Array, params?: { info?: Uint8Array; aad?: Uint8Array }): Promise<Uint8Array>
+  Open(
+    enc: Uint8Array,
+    skR: Uint8Array | RecipientKey,
+    ciphertext: Uint8Array,
+    params?: { info?: Uint8Array; aad?: Uint8Array },
+  ): Promise<Uint8Array>
   /** RFC 9180 §6.2 SendExportBase(pkR, info, exporter_context, L) → (enc, exported). */
-  SendExport(pkR: Uint8Array, exporterContext: Uint8Array, L: number, params?: { info?: Uint8Array } & SetupOptions): Promise<{ enc: Uint8Array; exported: Uint8Array }>
+  SendExport(
+    pkR: Uint8Array,
+    exporterContext: Uint8Array,
+    L: number,
+    params?: { info?: Uint8Array } & SetupOptions,
+  ): Promise<{ enc: Uint8Array; exported: Uint8Array }>
   /** RFC 9180 §6.2 ReceiveExportBase(enc, skR, info, exporter_context, L). */
-  ReceiveExport(enc: Uint8Array, skR: Uint8Array | RecipientKey, exporterContext: Uint8Array, L: number, params?: { info?: Uint8Array }): Promise<Uint8Array>
+  ReceiveExport(
+    enc: Uint8Array,
+    skR: Uint8Array | RecipientKey,
+    exporterContext: Uint8Array,
+    L: number,
+    params?: { info?: Uint8Array },
+  ): Promise<Uint8Array>
 }
 
 export interface Hpke {
@@ -484,11 +528,22 @@ interface Resolved {
   aead: AeadSpec
 }
 
-const KEM_NAMES: Record<number, string> = { [KEM.XWing]: 'X-Wing', [KEM.MlKem768]: 'ML-KEM-768', [KEM.DhkemX25519HkdfSha256]: 'DHKEM(X25519, HKDF-SHA256)' }
+const KEM_NAMES: Record<number, string> = {
+  [KEM.XWing]: 'X-Wing',
+  [KEM.MlKem768]: 'ML-KEM-768',
+  [KEM.DhkemX25519HkdfSha256]: 'DHKEM(X25519, HKDF-SHA256)',
+}
 const KEM_SIZES: Record<number, SuiteInfo['kem']> = {
   [KEM.XWing]: { id: KEM.XWing, name: 'X-Wing', Nsecret: 32, Nenc: 1120, Npk: 1216, Nsk: 32 },
   [KEM.MlKem768]: { id: KEM.MlKem768, name: 'ML-KEM-768', Nsecret: 32, Nenc: 1088, Npk: 1184, Nsk: 64 },
-  [KEM.DhkemX25519HkdfSha256]: { id: KEM.DhkemX25519HkdfSha256, name: 'DHKEM(X25519, HKDF-SHA256)', Nsecret: 32, Nenc: 32, Npk: 32, Nsk: 32 },
+  [KEM.DhkemX25519HkdfSha256]: {
+    id: KEM.DhkemX25519HkdfSha256,
+    name: 'DHKEM(X25519, HKDF-SHA256)',
+    Nsecret: 32,
+    Nenc: 32,
+    Npk: 32,
+    Nsk: 32,
+  },
 }
 const AEAD_SIZES: Record<number, SuiteInfo['aead']> = {
   [AEAD.Aes128Gcm]: { id: AEAD.Aes128Gcm, name: 'AES-128-GCM', Nk: 16, Nn: 12, Nt: 16 },
@@ -505,11 +560,17 @@ export function createHpke(source: BackendSource): Hpke {
     const aeadSizes = AEAD_SIZES[params.aead]
     if (!kemSizes || params.kdf !== KDF.HkdfSha256 || !aeadSizes) {
       const hex = (n: number) => `0x${Number(n).toString(16).padStart(4, '0')}`
-      throw new HpkeError('unsupported_suite', `HPKE: suite kem=${hex(params.kem)} kdf=${hex(params.kdf)} aead=${hex(params.aead)} is not implemented (KEMs 0x647a, 0x0041, 0x0020; KDF 0x0001; AEADs 0x0001-0x0003)`)
+      throw new HpkeError(
+        'unsupported_suite',
+        `HPKE: suite kem=${hex(params.kem)} kdf=${hex(params.kdf)} aead=${hex(params.aead)} is not implemented (KEMs 0x647a, 0x0041, 0x0020; KDF 0x0001; AEADs 0x0001-0x0003)`,
+      )
     }
     const classical = params.kem === KEM.DhkemX25519HkdfSha256
     if (classical && params.allowClassical !== true) {
-      throw new HpkeError('classical_not_allowed', `HPKE: ${KEM_NAMES[params.kem]} has no post-quantum protection; pass allowClassical: true to use it as an explicit fallback`)
+      throw new HpkeError(
+        'classical_not_allowed',
+        `HPKE: ${KEM_NAMES[params.kem]} has no post-quantum protection; pass allowClassical: true to use it as an explicit fallback`,
+      )
     }
     const info: SuiteInfo = { kem: kemSizes, kdf: { id: KDF.HkdfSha256, name: 'HKDF-SHA256', Nh: NH }, aead: aeadSizes, classical }
     // RFC 9180 §5.1: suite_id = "HPKE" ‖ I2OSP(kem_id, 2) ‖ I2OSP(kdf_id, 2) ‖ I2OSP(aead_id, 2).
@@ -545,7 +606,8 @@ export function createHpke(source: BackendSource): Hpke {
     async function recipientKey(r: Resolved, skR: Uint8Array | RecipientKey): Promise<RecipientKeyInternal> {
       if (skR instanceof Uint8Array) return r.kem.importPrivateKey(skR)
       if (!RECIPIENT_KEYS.has(skR)) throw new HpkeError('invalid_key', 'HPKE: skR must be a Uint8Array or a key from importRecipientKey()')
-      if (skR.kemId !== params.kem) throw new HpkeError('invalid_key', `HPKE: this recipient key is for KEM 0x${skR.kemId.toString(16)}, not this suite's`)
+      if (skR.kemId !== params.kem)
+        throw new HpkeError('invalid_key', `HPKE: this recipient key is for KEM 0x${skR.kemId.toString(16)}, not this suite's`)
       return skR as RecipientKeyInternal
     }
 
@@ -581,7 +643,10 @@ export function createHpke(source: BackendSource): Hpke {
       DeriveKeyPair: async (ikm) => (await resolve()).kem.DeriveKeyPair(ikm),
       derivePrivateKey: async (ikm) => (await resolve()).kem.derivePrivateKey(ikm),
       async importRecipientKey(privateKey, publicKey) {
-        const key = await (await resolve()).kem.importPrivateKey(asBytes('privateKey', privateKey), publicKey === undefined ? undefined : asBytes('publicKey', publicKey))
+        const key = await (await resolve()).kem.importPrivateKey(
+          asBytes('privateKey', privateKey),
+          publicKey === undefined ? undefined : asBytes('publicKey', publicKey),
+        )
         RECIPIENT_KEYS.add(key)
         return key
       },

@@ -3,9 +3,22 @@
 import { lazyBackends, type MlKemSource, type SelectedBackends, type SelectOptions } from '../crypto/select.ts'
 import { createHpke, type Hpke } from './hpke.ts'
 
-export type { AeadId, Hpke, KdfId, KemId, KeyPair, RecipientContext, RecipientKey, SenderContext, SetupOptions, Suite, SuiteInfo, SuiteParams } from './hpke.ts'
-export type { HpkeErrorCode } from './errors.ts'
 export type { BackendDescription } from '../crypto/types.ts'
+export type { HpkeErrorCode } from './errors.ts'
+export type {
+  AeadId,
+  Hpke,
+  KdfId,
+  KemId,
+  KeyPair,
+  RecipientContext,
+  RecipientKey,
+  SenderContext,
+  SetupOptions,
+  Suite,
+  SuiteInfo,
+  SuiteParams,
+} from './hpke.ts'
 
 export interface HpkeEntry {
   hpke: Hpke

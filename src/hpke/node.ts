@@ -2,8 +2,8 @@
 import * as mlkem from '../mlkem/node.ts'
 import { bindHpke } from './index.ts'
 
-export type * from './index.ts'
-export { AEAD, createHpke, KDF, KEM } from './hpke.ts'
 export { HpkeError } from './errors.ts'
+export { AEAD, createHpke, KDF, KEM } from './hpke.ts'
+export type * from './index.ts'
 
 export const { hpke, getBackends } = bindHpke(mlkem, mlkem.init)

@@ -66,7 +66,14 @@ export const SHARED_SECRET_BYTES = 32
 /** Byte lengths, FIPS 203 §8 Table 3. */
 export function mlKemLengths(id: ParameterSetId): MlKemLengths {
   const { k, du, dv } = PARAMETER_SETS[id]
-  return { publicKey: 384 * k + 32, secretKey: 768 * k + 96, cipherText: 32 * (du * k + dv), seed: SEED_BYTES, msg: MSG_BYTES, msgRand: MSG_BYTES }
+  return {
+    publicKey: 384 * k + 32,
+    secretKey: 768 * k + 96,
+    cipherText: 32 * (du * k + dv),
+    seed: SEED_BYTES,
+    msg: MSG_BYTES,
+    msgRand: MSG_BYTES,
+  }
 }
 
 /** The length and type check of every ML-KEM input, with the parameter set's name in its errors. */
@@ -85,7 +92,14 @@ export function randomBytes(n: number): Uint8Array {
 export function createMlKem(wasm: MlKemWasmExports): MlKemSuite {
   const base = wasm.ioBase()
   const at = (global: WebAssembly.Global) => base + (global.value as number)
-  const io = { seed: at(wasm.OFF_SEED), msg: at(wasm.OFF_MSG), ss: at(wasm.OFF_SS), ek: at(wasm.OFF_EK), dk: at(wasm.OFF_DK), ct: at(wasm.OFF_CT) }
+  const io = {
+    seed: at(wasm.OFF_SEED),
+    msg: at(wasm.OFF_MSG),
+    ss: at(wasm.OFF_SS),
+    ek: at(wasm.OFF_EK),
+    dk: at(wasm.OFF_DK),
+    ct: at(wasm.OFF_CT),
+  }
   // The memory is one fixed page and never grows, but a view is cheap: take one per call.
   const memory = () => new Uint8Array(wasm.memory.buffer)
   /** Copies [offset, offset + length) out of wasm memory into a fresh array the caller owns. */
@@ -117,7 +131,8 @@ export function createMlKem(wasm: MlKemWasmExports): MlKemSuite {
           const mem = memory()
           mem.set(publicKey, io.ek)
           mem.set(m, io.msg)
-          if (wasm.encaps(k) !== 0) throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
+          if (wasm.encaps(k) !== 0)
+            throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
           return { cipherText: copyOut(io.ct, lengths.cipherText), sharedSecret: copyOut(io.ss, SHARED_SECRET_BYTES) }
         } finally {
           wasm.wipe() // m and K in linear memory

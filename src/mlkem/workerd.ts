@@ -1,8 +1,8 @@
 // pq-edge/mlkem for workerd (Cloudflare Workers): workerd compiles WebAssembly only from imported
 // .wasm modules, which wrangler turns into WebAssembly.Module objects. Synchronous, no set-up call.
 import { instantiateBest, type MlKemBackend } from './instantiate.ts'
-import simd from './wasm/mlkem-simd.wasm'
 import scalar from './wasm/mlkem.wasm'
+import simd from './wasm/mlkem-simd.wasm'
 
 export type { MlKem, MlKemLengths, MlKemSuite } from './api.ts'
 export type { MlKemBackend } from './instantiate.ts'

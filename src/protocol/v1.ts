@@ -2,10 +2,11 @@
 // both halves of the session handshake. The server (src/service/) and the client SDK (src/client/)
 // both use this file, so there is one definition of every byte. Everything is expressed with HPKE
 // (RFC 9180) base mode, so any HPKE library can implement the other side.
+
+import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u64, utf8 } from '../crypto/bytes.ts'
 import { createHkdfSha256 } from '../crypto/hkdf.ts'
 import type { HmacSha256 } from '../crypto/types.ts'
 import type { KeyPair, RecipientKey, Suite } from '../hpke/hpke.ts'
-import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u64, utf8 } from '../crypto/bytes.ts'
 
 export const PROTOCOL_VERSION = 1
 
@@ -171,7 +172,12 @@ export async function beginSession(p: {
 }
 
 /** §5.3: verifies key confirmation and returns the session; throws ProtocolError otherwise. Wipes the pending secrets. */
-export async function finishSession(p: { suite: Suite; hmac: HmacSha256; pending: PendingSession; response: SessionResponse }): Promise<EstablishedSession> {
+export async function finishSession(p: {
+  suite: Suite
+  hmac: HmacSha256
+  pending: PendingSession
+  response: SessionResponse
+}): Promise<EstablishedSession> {
   const { pending, response } = p
   const encE = fromB64u(response.enc, 'enc', p.suite.info.kem.Nenc)
   const sessionId = fromB64u(response.sessionId, 'sessionId', SESSION_ID_BYTES)
@@ -194,9 +200,19 @@ export async function finishSession(p: { suite: Suite; hmac: HmacSha256; pending
     confirmKey.fill(0)
     if (!constantTimeEqual(expected, confirmation)) {
       sessionKey.fill(0)
-      throw new ProtocolError('confirmation_failed', 'key confirmation failed: the response does not come from the holder of the server key')
+      throw new ProtocolError(
+        'confirmation_failed',
+        'key confirmation failed: the response does not come from the holder of the server key',
+      )
     }
-    return { sessionId, sessionKey, aeadId: pending.aeadId, ticket: response.ticket, expiresAt: response.expiresAt, scopes: response.scopes }
+    return {
+      sessionId,
+      sessionKey,
+      aeadId: pending.aeadId,
+      ticket: response.ticket,
+      expiresAt: response.expiresAt,
+      scopes: response.scopes,
+    }
   } finally {
     ssE?.fill(0)
     pending.ssS.fill(0)

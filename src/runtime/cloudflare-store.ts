@@ -11,7 +11,6 @@
 // first caller), and one object handles on the order of a thousand small requests a second; ample
 // for configuration. `wrangler dev` (`npm start`) persists its storage under .wrangler/state.
 import { DurableObject } from 'cloudflare:workers'
-import { VersionedRecords } from '../service/store-memory.ts'
 import {
   assertExpectedVersion,
   assertName,
@@ -22,6 +21,7 @@ import {
   type PutResult,
   type VersionedRecord,
 } from '../service/store.ts'
+import { VersionedRecords } from '../service/store-memory.ts'
 
 /** The one object every worker instance talks to; naming it makes `getByName` always find the same one. */
 export const CONFIG_VAULT_OBJECT_NAME = 'config-vault'

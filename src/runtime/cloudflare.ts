@@ -39,7 +39,8 @@ function service(env: unknown): Promise<ServiceContext> {
     // A configuration error is kept (the same env gives the same error) and logged once, here;
     // anything else (a transient failure) is forgotten so the next request tries again.
     context.catch((error: unknown) => {
-      if (error instanceof ServiceConfigError) console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
+      if (error instanceof ServiceConfigError)
+        console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
       else contexts.delete(bindings)
     })
   }

@@ -16,10 +16,10 @@
 import type { Hono } from 'hono'
 import { createApp } from '../app.ts'
 import { detectCryptoCapabilities } from '../capabilities.ts'
+import { fromB64u } from '../crypto/bytes.ts'
 import { INTERPRETER_FALLBACKS } from '../crypto/interpreter.ts'
 import { lazySelection, type SelectedBackends, selectWith } from '../crypto/select-core.ts'
 import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/api.ts'
-import { fromB64u } from '../crypto/bytes.ts'
 import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
 import type { KnownPublicKeys } from '../service/keys.ts'
 import { Metrics } from '../service/metrics.ts'
@@ -76,7 +76,10 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
 
   async function build(): Promise<ServiceContext> {
     if (!knownPublicKeys) {
-      throw new ServiceConfigError('SERVER_SECRET', 'This Fastly package was built without public keys: run `npm run fastly:keys` with SERVER_SECRET set, then rebuild (deriving them on every request would not fit the CPU limit).')
+      throw new ServiceConfigError(
+        'SERVER_SECRET',
+        'This Fastly package was built without public keys: run `npm run fastly:keys` with SERVER_SECRET set, then rebuild (deriving them on every request would not fit the CPU limit).',
+      )
     }
     const vars = await platform.readVars()
     const { backends } = await crypto()
@@ -90,7 +93,10 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     if (!context) {
       context = build()
       context.catch((error: unknown) => {
-        if (error instanceof ServiceConfigError) console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
+        if (error instanceof ServiceConfigError)
+          console.error(
+            JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }),
+          )
         else context = undefined
       })
     }

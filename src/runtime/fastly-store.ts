@@ -152,13 +152,16 @@ export class FastlyKvConfigStore implements ConfigStore {
       const current = await this.current(name)
       if (!current?.record.exists) return { ok: false, reason: 'not_found' }
       const version = current.record.version
-      if (expectedVersion !== undefined && version !== expectedVersion) return { ok: false, reason: 'version_mismatch', currentVersion: version }
+      if (expectedVersion !== undefined && version !== expectedVersion)
+        return { ok: false, reason: 'version_mismatch', currentVersion: version }
       if (await this.claim(name, current, { version, exists: false })) return { ok: true, deletedVersion: version }
       // Lost the race for the next slot. Conditional: the version we were given is gone, report
       // what is there now. Unconditional: the caller means "whatever it is now", so go again.
       if (expectedVersion !== undefined) {
         const now = await this.current(name)
-        return now?.record.exists ? { ok: false, reason: 'version_mismatch', currentVersion: now.record.version } : { ok: false, reason: 'not_found' }
+        return now?.record.exists
+          ? { ok: false, reason: 'version_mismatch', currentVersion: now.record.version }
+          : { ok: false, reason: 'not_found' }
       }
     }
     throw new Error('config store: delete kept losing races with other writers; try again')

@@ -45,7 +45,10 @@ async function readVars(): Promise<ServiceVars> {
   try {
     secrets = new SecretStore(DEFAULT_SECRET_STORE)
   } catch {
-    throw new ServiceConfigError(DEFAULT_SECRET_STORE, `The Secret Store ${DEFAULT_SECRET_STORE} is not linked to this service (fastly.toml [setup.secret_stores]).`)
+    throw new ServiceConfigError(
+      DEFAULT_SECRET_STORE,
+      `The Secret Store ${DEFAULT_SECRET_STORE} is not linked to this service (fastly.toml [setup.secret_stores]).`,
+    )
   }
   const vars: Record<string, string | undefined> = {}
   for (const name of SECRET_NAMES) vars[name] = (await secrets.get(name))?.plaintext()
@@ -81,7 +84,12 @@ scrubFreedMemory()
  */
 function scrubFreedMemory(): void {
   const held: ArrayBuffer[] = []
-  for (const [bytes, count] of [[1 << 20, 2], [65536, 32], [4096, 256], [512, 1024]] as const) {
+  for (const [bytes, count] of [
+    [1 << 20, 2],
+    [65536, 32],
+    [4096, 256],
+    [512, 1024],
+  ] as const) {
     for (let i = 0; i < count; i++) held.push(new ArrayBuffer(bytes))
   }
 }

@@ -68,7 +68,8 @@ export interface AuthVars {
 /** Parses and checks ADMIN_TOKEN_SHA256 and CLIENTS; throws AuthConfigError on the first problem. */
 export function parseAuthConfig(vars: AuthVars): AuthConfig {
   return {
-    adminTokenSha256: vars.ADMIN_TOKEN_SHA256 === undefined ? null : parseDigest('ADMIN_TOKEN_SHA256', vars.ADMIN_TOKEN_SHA256, ADMIN_TOKEN_PREFIX),
+    adminTokenSha256:
+      vars.ADMIN_TOKEN_SHA256 === undefined ? null : parseDigest('ADMIN_TOKEN_SHA256', vars.ADMIN_TOKEN_SHA256, ADMIN_TOKEN_PREFIX),
     clients: vars.CLIENTS === undefined ? new Map() : parseClients(vars.CLIENTS),
   }
 }
@@ -77,9 +78,12 @@ function parseDigest(where: string, value: unknown, plaintextPrefix: string): Ui
   if (typeof value !== 'string') throw new AuthConfigError(`${where} must be a string of 64 hex characters (a SHA-256).`)
   const trimmed = value.trim()
   if (trimmed.startsWith(plaintextPrefix)) {
-    throw new AuthConfigError(`${where} looks like a plaintext secret; configure its SHA-256 (64 hex characters) instead, and replace the secret, which is now exposed in configuration.`)
+    throw new AuthConfigError(
+      `${where} looks like a plaintext secret; configure its SHA-256 (64 hex characters) instead, and replace the secret, which is now exposed in configuration.`,
+    )
   }
-  if (!SHA256_HEX_PATTERN.test(trimmed)) throw new AuthConfigError(`${where} must be 64 hex characters (a SHA-256); the value given is not.`)
+  if (!SHA256_HEX_PATTERN.test(trimmed))
+    throw new AuthConfigError(`${where} must be 64 hex characters (a SHA-256); the value given is not.`)
   return fromHex(trimmed)
 }
 
@@ -99,11 +103,15 @@ function parseClients(json: string): Map<string, ClientCredential> {
   const clients = new Map<string, ClientCredential>()
   parsed.forEach((entry: unknown, index) => {
     const where = `CLIENTS[${index}]`
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new AuthConfigError(`${where} must be an object with id, secretSha256 and scopes.`)
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new AuthConfigError(`${where} must be an object with id, secretSha256 and scopes.`)
     const fields = entry as Record<string, unknown>
     for (const key of Object.keys(fields)) {
       if (CLIENT_FIELDS.includes(key)) continue
-      if (key === 'secret') throw new AuthConfigError(`${where} has a "secret" field: configure secretSha256 (the SHA-256 hex of the secret), never the secret itself.`)
+      if (key === 'secret')
+        throw new AuthConfigError(
+          `${where} has a "secret" field: configure secretSha256 (the SHA-256 hex of the secret), never the secret itself.`,
+        )
       const named = ECHOABLE_FIELD.test(key) ? `"${key}"` : 'a field'
       throw new AuthConfigError(`${where} has an unknown field ${named}; allowed: ${CLIENT_FIELDS.join(', ')}.`)
     }
@@ -112,7 +120,11 @@ function parseClients(json: string): Map<string, ClientCredential> {
       throw new AuthConfigError(`${where}.id must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`)
     }
     if (clients.has(id)) throw new AuthConfigError(`${where}.id is the same as an earlier client's; ids must be unique.`)
-    clients.set(id, { id, secretSha256: parseDigest(`${where}.secretSha256`, secretSha256, CLIENT_SECRET_PREFIX), scopes: parseScopes(`${where}.scopes`, scopes) })
+    clients.set(id, {
+      id,
+      secretSha256: parseDigest(`${where}.secretSha256`, secretSha256, CLIENT_SECRET_PREFIX),
+      scopes: parseScopes(`${where}.scopes`, scopes),
+    })
   })
   return clients
 }
@@ -163,7 +175,11 @@ export async function verifyAdmin(config: AuthConfig, token: string | null | und
   return matches && config.adminTokenSha256 ? { ok: true, principal: { kind: 'admin' } } : INVALID
 }
 
-export async function verifyClient(config: AuthConfig, id: string | null | undefined, secret: string | null | undefined): Promise<AuthResult> {
+export async function verifyClient(
+  config: AuthConfig,
+  id: string | null | undefined,
+  secret: string | null | undefined,
+): Promise<AuthResult> {
   if (!id && !secret) return MISSING
   if (!id || !secret || id.length > MAX_CREDENTIAL_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH) return INVALID
   // Client ids are not secret, but an unknown one still costs a hash and a compare, so timing does

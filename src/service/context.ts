@@ -1,14 +1,15 @@
 // The service's per-deployment context: configuration parsed and keys derived once (per isolate and
 // env), then shared by every request. Runtime-agnostic: an entry (src/runtime/) supplies the
 // variables, the crypto backends, the store and the metrics.
+
+import { b64u, sha256, utf8 } from '../crypto/bytes.ts'
 import type { Backends } from '../crypto/types.ts'
 import { createHpke, type Hpke } from '../hpke/hpke.ts'
-import { b64u, sha256, utf8 } from '../crypto/bytes.ts'
 import { SESSION_AEADS } from '../protocol/v1.ts'
-import { AuthConfigError, parseAuthConfig, type AuthConfig } from './auth.ts'
-import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, ServiceConfigError, type ServerKey } from './keys.ts'
+import { type AuthConfig, AuthConfigError, parseAuthConfig } from './auth.ts'
+import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, type ServerKey, ServiceConfigError } from './keys.ts'
 import type { Metrics } from './metrics.ts'
-import { acceptedModes, parsePolicy, PolicyConfigError, type PqPolicy } from './policy.ts'
+import { acceptedModes, PolicyConfigError, type PqPolicy, parsePolicy } from './policy.ts'
 import type { ConfigStore } from './store.ts'
 import { Tickets } from './tickets.ts'
 import { Vault } from './vault.ts'
@@ -61,7 +62,10 @@ function parseTtl(value: unknown): number {
   if (text === undefined || text === '') return DEFAULT_SESSION_TTL_SECONDS
   const n = /^\d{1,4}$/.test(text.trim()) ? Number(text.trim()) : NaN
   if (!Number.isInteger(n) || n < 1 || n > MAX_SESSION_TTL_SECONDS) {
-    throw new ServiceConfigError('SESSION_TTL_SECONDS', `SESSION_TTL_SECONDS must be a whole number of seconds from 1 to ${MAX_SESSION_TTL_SECONDS} (default ${DEFAULT_SESSION_TTL_SECONDS}).`)
+    throw new ServiceConfigError(
+      'SESSION_TTL_SECONDS',
+      `SESSION_TTL_SECONDS must be a whole number of seconds from 1 to ${MAX_SESSION_TTL_SECONDS} (default ${DEFAULT_SESSION_TTL_SECONDS}).`,
+    )
   }
   return n
 }
@@ -118,7 +122,10 @@ export async function createServiceContext(
   secret.fill(0)
   previousSecret?.fill(0)
   if (previous && previous.kekId === current.kekId) {
-    throw new ServiceConfigError('SERVER_SECRET_PREVIOUS', 'SERVER_SECRET_PREVIOUS is the same secret as SERVER_SECRET; unset it, or set it to the secret being retired.')
+    throw new ServiceConfigError(
+      'SERVER_SECRET_PREVIOUS',
+      'SERVER_SECRET_PREVIOUS is the same secret as SERVER_SECRET; unset it, or set it to the secret being retired.',
+    )
   }
 
   const keys = [...current.keys, ...(previous?.keys ?? [])]
@@ -140,7 +147,15 @@ export async function createServiceContext(
     aeads: [...SESSION_AEADS],
     keys: keys
       .filter((k) => accepted.includes(k.mode))
-      .map((k) => ({ kid: k.kid, mode: k.mode, kemId: k.kemId, publicKey: b64u(k.publicKey), notBefore: null, notAfter: null, status: k.status })),
+      .map((k) => ({
+        kid: k.kid,
+        mode: k.mode,
+        kemId: k.kemId,
+        publicKey: b64u(k.publicKey),
+        notBefore: null,
+        notAfter: null,
+        status: k.status,
+      })),
   })
   const etag = `"${b64u((await sha256(utf8(body))).subarray(0, 16))}"`
 

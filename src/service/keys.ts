@@ -17,11 +17,12 @@
 // request starts a fresh instance (Fastly Compute), the public keys are computed ahead of time from
 // the secret (scripts/fastly-keys.ts) and built in, tagged with the secret's `check`. The service
 // then derives only the private keys, on first use per mode, and takes the public halves as given.
+
+import { b64u, concat, EncodingError, fromB64u, sha256, utf8 } from '../crypto/bytes.ts'
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Backends } from '../crypto/types.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
-import { b64u, concat, EncodingError, fromB64u, sha256, utf8 } from '../crypto/bytes.ts'
 import { KDF_HKDF_SHA256, keyId, MODE_KEM, type Mode } from '../protocol/v1.ts'
 
 export const SERVER_SECRET_BYTES = 32
@@ -41,13 +42,19 @@ export class ServiceConfigError extends Error {
 /** SERVER_SECRET (and SERVER_SECRET_PREVIOUS): 32 bytes, base64url without padding (43 characters). */
 export function parseServerSecret(variable: string, value: unknown): Uint8Array {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new ServiceConfigError(variable, `${variable} is not set; it must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters).`)
+    throw new ServiceConfigError(
+      variable,
+      `${variable} is not set; it must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters).`,
+    )
   }
   try {
     return fromB64u(value.trim(), variable, SERVER_SECRET_BYTES)
   } catch (error) {
     if (error instanceof EncodingError) {
-      throw new ServiceConfigError(variable, `${variable} must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters); the value given is not.`)
+      throw new ServiceConfigError(
+        variable,
+        `${variable} must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters); the value given is not.`,
+      )
     }
     throw error
   }
@@ -106,7 +113,13 @@ const VARIABLE: Record<ServerKey['status'], string> = { current: 'SERVER_SECRET'
  * secret supplies the public keys (none matching is a ServiceConfigError) and each private key is
  * derived and imported on first use.
  */
-export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: Uint8Array, status: ServerKey['status'], known?: readonly KnownPublicKeys[]): Promise<SecretKeys> {
+export async function deriveSecretKeys(
+  backends: Backends,
+  hpke: Hpke,
+  secret: Uint8Array,
+  status: ServerKey['status'],
+  known?: readonly KnownPublicKeys[],
+): Promise<SecretKeys> {
   const hkdf = createHkdfSha256(backends.hmacSha256)
   const prk = await rootKey(hkdf, secret)
   try {
@@ -114,13 +127,20 @@ export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: U
     let entry: Record<Mode, Uint8Array> | undefined
     if (known) {
       for (const candidate of known) {
-        const publicKeys = Object.fromEntries(MODES.map((mode) => [mode, knownPublicKey(candidate, mode, variable)])) as Record<Mode, Uint8Array>
+        const publicKeys = Object.fromEntries(MODES.map((mode) => [mode, knownPublicKey(candidate, mode, variable)])) as Record<
+          Mode,
+          Uint8Array
+        >
         if ((await publicKeysCheck(hkdf, prk, publicKeys)) === candidate.check) {
           entry = publicKeys
           break
         }
       }
-      if (!entry) throw new ServiceConfigError(variable, `${variable} does not match any public keys built into this package (or they were altered): run \`npm run fastly:keys\` with this secret set, then rebuild.`)
+      if (!entry)
+        throw new ServiceConfigError(
+          variable,
+          `${variable} does not match any public keys built into this package (or they were altered): run \`npm run fastly:keys\` with this secret set, then rebuild.`,
+        )
     }
     // With known public keys, each mode's private key is derived from a copy of PRK on first use
     // (a request uses one mode); the copy is wiped once every mode has been derived.
@@ -141,7 +161,11 @@ export async function deriveSecretKeys(backends: Backends, hpke: Hpke, secret: U
           try {
             return await suite.importRecipientKey(privateKey, pk)
           } catch (error) {
-            if (error instanceof HpkeError) throw new ServiceConfigError(variable, `The built-in ${mode} public key does not belong to ${variable}: run \`npm run fastly:keys\` with this secret set, then rebuild.`)
+            if (error instanceof HpkeError)
+              throw new ServiceConfigError(
+                variable,
+                `The built-in ${mode} public key does not belong to ${variable}: run \`npm run fastly:keys\` with this secret set, then rebuild.`,
+              )
             throw error
           } finally {
             privateKey.fill(0)
@@ -188,7 +212,11 @@ function knownPublicKey(entry: KnownPublicKeys, mode: Mode, variable: string): U
     if (text === undefined) throw new EncodingError('invalid_encoding', `no ${mode} key`)
     return fromB64u(text, `${mode} public key`)
   } catch (error) {
-    if (error instanceof EncodingError) throw new ServiceConfigError(variable, `The public keys built in for ${variable} lack a valid ${mode} key: run \`npm run fastly:keys\` again, then rebuild.`)
+    if (error instanceof EncodingError)
+      throw new ServiceConfigError(
+        variable,
+        `The public keys built in for ${variable} lack a valid ${mode} key: run \`npm run fastly:keys\` again, then rebuild.`,
+      )
     throw error
   }
 }

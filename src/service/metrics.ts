@@ -164,7 +164,7 @@ export class Metrics {
         }
       }
     }
-    return lines.join('\n') + '\n'
+    return `${lines.join('\n')}\n`
   }
 
   private record(definition: MetricDefinition, rawLabelValues: string[], value: number, event?: LogFields): void {
@@ -196,7 +196,8 @@ export class Metrics {
     const key = JSON.stringify(labelValues)
     let series = all.get(key)
     if (definition.type === 'histogram') {
-      if (!series) all.set(key, (series = { labelValues, bucketCounts: new Array<number>(DURATION_BUCKETS_MS.length + 1).fill(0), count: 0, sum: 0 }))
+      if (!series)
+        all.set(key, (series = { labelValues, bucketCounts: new Array<number>(DURATION_BUCKETS_MS.length + 1).fill(0), count: 0, sum: 0 }))
       const histogram = series as HistogramSeries
       const bucket = DURATION_BUCKETS_MS.findIndex((bound) => value <= bound)
       histogram.bucketCounts[bucket < 0 ? DURATION_BUCKETS_MS.length : bucket]!++

@@ -6,11 +6,11 @@
 import { sValidator } from '@hono/standard-validator'
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import * as v from 'valibot'
+import { b64u, EncodingError, fromB64u, utf8 } from '../crypto/bytes.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import type { RecipientKey } from '../hpke/hpke.ts'
-import { b64u, EncodingError, fromB64u, utf8 } from '../crypto/bytes.ts'
-import { acceptSession, configAad, ProtocolError, putAad, SESSION_AEADS } from '../protocol/v1.ts'
 import { ErrorCode, problem } from '../problem.ts'
+import { acceptSession, configAad, ProtocolError, putAad, SESSION_AEADS } from '../protocol/v1.ts'
 import { authenticate, scopeCovers, verifyClient } from './auth.ts'
 import { ServiceConfigError, type ServiceContext } from './context.ts'
 import { type ServerKey, suiteFor } from './keys.ts'
@@ -51,7 +51,10 @@ const isB64u = (text: string) => {
   }
 }
 const binary = v.pipe(v.string(ErrorCode.invalidJson), v.check(isB64u, ErrorCode.invalidEncoding))
-const aead = v.pipe(v.number(ErrorCode.invalidJson), v.check((n) => (SESSION_AEADS as readonly number[]).includes(n), ErrorCode.unsupportedSuite))
+const aead = v.pipe(
+  v.number(ErrorCode.invalidJson),
+  v.check((n) => (SESSION_AEADS as readonly number[]).includes(n), ErrorCode.unsupportedSuite),
+)
 // A kid is 16 base64url characters; anything else names no key.
 const kid = v.pipe(v.string(ErrorCode.invalidJson), v.regex(/^[A-Za-z0-9_-]{16}$/, ErrorCode.unknownKey))
 
@@ -120,8 +123,15 @@ async function requireAdmin(c: Context<ServiceEnv>): Promise<Response | null> {
   const authorization = c.req.header('authorization')
   const ticket = await ticketFrom(s, authorization)
   if (ticket) {
-    if (ticket.ok) return problem(c, 403, ErrorCode.scopeDenied, 'This operation needs the admin token; a client session may only read config.')
-    return problem(c, 401, ticket.code, ticket.code === 'expired_ticket' ? 'The ticket has expired.' : 'The ticket is not valid.', ADMIN_CHALLENGE)
+    if (ticket.ok)
+      return problem(c, 403, ErrorCode.scopeDenied, 'This operation needs the admin token; a client session may only read config.')
+    return problem(
+      c,
+      401,
+      ticket.code,
+      ticket.code === 'expired_ticket' ? 'The ticket has expired.' : 'The ticket is not valid.',
+      ADMIN_CHALLENGE,
+    )
   }
   const result = await authenticate(s.auth, authorization)
   if (!result.ok) return problem(c, 401, ErrorCode.invalidCredentials, 'Send Authorization: Bearer <admin token>.', ADMIN_CHALLENGE)
@@ -132,8 +142,16 @@ async function requireAdmin(c: Context<ServiceEnv>): Promise<Response | null> {
 /** The session of `Authorization: PQEdge-Ticket`, or the 401 to send. */
 async function requireTicket(c: Context<ServiceEnv>): Promise<TicketSession | Response> {
   const opened = await ticketFrom(c.var.service, c.req.header('authorization'))
-  if (!opened) return problem(c, 401, ErrorCode.invalidTicket, 'Send Authorization: PQEdge-Ticket <ticket> from POST /v1/sessions.', TICKET_CHALLENGE)
-  if (!opened.ok) return problem(c, 401, opened.code, opened.code === 'expired_ticket' ? 'The ticket has expired; establish a new session.' : 'The ticket is not valid.', TICKET_CHALLENGE)
+  if (!opened)
+    return problem(c, 401, ErrorCode.invalidTicket, 'Send Authorization: PQEdge-Ticket <ticket> from POST /v1/sessions.', TICKET_CHALLENGE)
+  if (!opened.ok)
+    return problem(
+      c,
+      401,
+      opened.code,
+      opened.code === 'expired_ticket' ? 'The ticket has expired; establish a new session.' : 'The ticket is not valid.',
+      TICKET_CHALLENGE,
+    )
   return opened.session
 }
 
@@ -141,7 +159,12 @@ async function requireTicket(c: Context<ServiceEnv>): Promise<TicketSession | Re
 function configName(c: Context): string | Response {
   const name = new URL(c.req.url).pathname.slice(CONFIG_PREFIX.length)
   if (!isValidConfigName(name)) {
-    return problem(c, 400, ErrorCode.invalidName, `Config names are /-separated segments of letters, digits, ".", "_" and "-", each starting with a letter or digit, at most ${MAX_CONFIG_NAME_LENGTH} characters.`)
+    return problem(
+      c,
+      400,
+      ErrorCode.invalidName,
+      `Config names are /-separated segments of letters, digits, ".", "_" and "-", each starting with a letter or digit, at most ${MAX_CONFIG_NAME_LENGTH} characters.`,
+    )
   }
   return name
 }
@@ -156,7 +179,14 @@ function ifMatchVersion(c: Context): number | null | Response {
 }
 
 const versionMismatch = (c: Context, currentVersion: number | null) =>
-  problem(c, 412, ErrorCode.versionMismatch, currentVersion === null ? 'The record does not exist.' : `The current version is ${currentVersion}.`, undefined, { currentVersion })
+  problem(
+    c,
+    412,
+    ErrorCode.versionMismatch,
+    currentVersion === null ? 'The record does not exist.' : `The current version is ${currentVersion}.`,
+    undefined,
+    { currentVersion },
+  )
 
 const since = (start: number) => performance.now() - start
 
@@ -174,7 +204,11 @@ class CredentialsRejected extends Error {}
 
 // ---------- routes ----------
 
-export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: ServiceContextFor, logError: (message: string, error: unknown) => void): void {
+export function registerServiceRoutes(
+  app: Hono<ServiceEnv>,
+  contextFor: ServiceContextFor,
+  logError: (message: string, error: unknown) => void,
+): void {
   const service: MiddlewareHandler<ServiceEnv> = async (c, next) => {
     try {
       c.set('service', await contextFor(c.env))
@@ -190,7 +224,7 @@ export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: Service
     const { body, etag } = c.var.service.keysDocument
     const headers = { etag, 'cache-control': 'public, max-age=300' }
     const ifNoneMatch = c.req.header('if-none-match')
-    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
+    if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
       return c.body(null, 304, headers)
     }
     return c.body(body, 200, { ...headers, 'content-type': 'application/json' })
@@ -205,7 +239,12 @@ export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: Service
     const decision = decideMode(s.policy, key.mode)
     if (!decision.accepted) {
       s.metrics.keyExchange({ ...labels, result: 'rejected' })
-      return problem(c, 403, ErrorCode.modeNotAllowed, `PQ_POLICY ${s.policy} does not accept mode ${key.mode}; accepted: ${decision.allowed.join(', ')}.`)
+      return problem(
+        c,
+        403,
+        ErrorCode.modeNotAllowed,
+        `PQ_POLICY ${s.policy} does not accept mode ${key.mode}; accepted: ${decision.allowed.join(', ')}.`,
+      )
     }
     const suite = suiteFor(s.hpke, key.mode, request.aead)
     const enc = decode(c, request.enc, 'enc', suite.info.kem.Nenc)
@@ -214,7 +253,8 @@ export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: Service
     if (ephemeralPublicKey instanceof Response) return ephemeralPublicKey
     const sealed = decode(c, request.sealed, 'sealed')
     if (sealed instanceof Response) return sealed
-    if (sealed.length < suite.info.aead.Nt) return problem(c, 400, ErrorCode.invalidLength, `sealed must be at least ${suite.info.aead.Nt} bytes.`)
+    if (sealed.length < suite.info.aead.Nt)
+      return problem(c, 400, ErrorCode.invalidLength, `sealed must be at least ${suite.info.aead.Nt} bytes.`)
 
     const recipientKey = await recipientKeyOf(c, key)
     if (recipientKey instanceof Response) return recipientKey
@@ -249,11 +289,13 @@ export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: Service
       }
       s.metrics.keyExchange({ ...labels, result: 'failure' })
       if (error instanceof ProtocolError) {
-        if (error.code === 'invalid_json') return problem(c, 400, ErrorCode.invalidJson, 'The sealed credentials must be {"clientId": string, "clientSecret": string}.')
+        if (error.code === 'invalid_json')
+          return problem(c, 400, ErrorCode.invalidJson, 'The sealed credentials must be {"clientId": string, "clientSecret": string}.')
         return problem(c, 400, ErrorCode.decryptionFailed, 'The request does not open with this key.')
       }
       // The server's encapsulation to pkE refused it (ML-KEM modulus check, low-order X25519 point).
-      if (error instanceof HpkeError) return problem(c, 400, ErrorCode.invalidEncoding, 'ephemeralPublicKey is not a valid public key for this KEM.')
+      if (error instanceof HpkeError)
+        return problem(c, 400, ErrorCode.invalidEncoding, 'ephemeralPublicKey is not a valid public key for this KEM.')
       throw error
     }
   })
@@ -298,56 +340,73 @@ export function registerServiceRoutes(app: Hono<ServiceEnv>, contextFor: Service
     }
   })
 
-  app.put('/v1/config/:name{.+}', service, async (c, next) => {
-    // Authentication, name and preconditions before the body is looked at.
-    const denied = await requireAdmin(c)
-    if (denied) return denied
-    const name = configName(c)
-    if (name instanceof Response) return name
-    const ifMatch = ifMatchVersion(c)
-    if (ifMatch instanceof Response) return ifMatch
-    const ifNoneMatch = c.req.header('if-none-match')
-    if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') return problem(c, 400, ErrorCode.badRequest, 'If-None-Match on PUT must be "*" (create).')
-    if (ifMatch !== null && ifNoneMatch !== undefined) return problem(c, 400, ErrorCode.badRequest, 'Send exactly one of If-Match and If-None-Match: *.')
-    if (ifMatch === null && ifNoneMatch === undefined) {
-      return problem(c, 428, ErrorCode.preconditionRequired, 'Send If-None-Match: * to create, or If-Match: "<version>" to replace that version.')
-    }
-    await next()
-  }, requireJson, sValidator('json', ConfigPutSchema, validationHook), async (c) => {
-    const s = c.var.service
-    const name = configName(c) as string
-    const ifMatch = ifMatchVersion(c) as number | null
-    const baseVersion = ifMatch ?? 0
-    const request = c.req.valid('json')
-    const key = s.keyByKid.get(request.kid)
-    if (!key) return problem(c, 400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
-    if (!decideMode(s.policy, key.mode).accepted) return problem(c, 403, ErrorCode.modeNotAllowed, `PQ_POLICY ${s.policy} does not accept mode ${key.mode}.`)
-    const suite = suiteFor(s.hpke, key.mode, request.aead)
-    const enc = decode(c, request.enc, 'enc', suite.info.kem.Nenc)
-    if (enc instanceof Response) return enc
-    const ciphertext = decode(c, request.ciphertext, 'ciphertext')
-    if (ciphertext instanceof Response) return ciphertext
-    if (ciphertext.length < suite.info.aead.Nt) return problem(c, 400, ErrorCode.invalidLength, `ciphertext must be at least ${suite.info.aead.Nt} bytes.`)
+  app.put(
+    '/v1/config/:name{.+}',
+    service,
+    async (c, next) => {
+      // Authentication, name and preconditions before the body is looked at.
+      const denied = await requireAdmin(c)
+      if (denied) return denied
+      const name = configName(c)
+      if (name instanceof Response) return name
+      const ifMatch = ifMatchVersion(c)
+      if (ifMatch instanceof Response) return ifMatch
+      const ifNoneMatch = c.req.header('if-none-match')
+      if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
+        return problem(c, 400, ErrorCode.badRequest, 'If-None-Match on PUT must be "*" (create).')
+      if (ifMatch !== null && ifNoneMatch !== undefined)
+        return problem(c, 400, ErrorCode.badRequest, 'Send exactly one of If-Match and If-None-Match: *.')
+      if (ifMatch === null && ifNoneMatch === undefined) {
+        return problem(
+          c,
+          428,
+          ErrorCode.preconditionRequired,
+          'Send If-None-Match: * to create, or If-Match: "<version>" to replace that version.',
+        )
+      }
+      await next()
+    },
+    requireJson,
+    sValidator('json', ConfigPutSchema, validationHook),
+    async (c) => {
+      const s = c.var.service
+      const name = configName(c) as string
+      const ifMatch = ifMatchVersion(c) as number | null
+      const baseVersion = ifMatch ?? 0
+      const request = c.req.valid('json')
+      const key = s.keyByKid.get(request.kid)
+      if (!key) return problem(c, 400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
+      if (!decideMode(s.policy, key.mode).accepted)
+        return problem(c, 403, ErrorCode.modeNotAllowed, `PQ_POLICY ${s.policy} does not accept mode ${key.mode}.`)
+      const suite = suiteFor(s.hpke, key.mode, request.aead)
+      const enc = decode(c, request.enc, 'enc', suite.info.kem.Nenc)
+      if (enc instanceof Response) return enc
+      const ciphertext = decode(c, request.ciphertext, 'ciphertext')
+      if (ciphertext instanceof Response) return ciphertext
+      if (ciphertext.length < suite.info.aead.Nt)
+        return problem(c, 400, ErrorCode.invalidLength, `ciphertext must be at least ${suite.info.aead.Nt} bytes.`)
 
-    const recipientKey = await recipientKeyOf(c, key)
-    if (recipientKey instanceof Response) return recipientKey
-    const start = performance.now()
-    let value: Uint8Array
-    try {
-      value = await suite.Open(enc, recipientKey, ciphertext, { info: utf8('pq-edge/v1 config put'), aad: putAad(name, baseVersion) })
-    } catch (error) {
-      if (error instanceof HpkeError) return problem(c, 400, ErrorCode.decryptionFailed, 'The value does not open with this key, name and base version.')
-      throw error
-    }
-    s.metrics.operationDuration({ algorithm: MODE_ALGORITHM[key.mode], operation: 'config_put_open' }, since(start))
-    try {
-      const result = await s.openStore().put(name, await s.vault.seal(name, value), ifMatch)
-      if (!result.ok) return versionMismatch(c, result.currentVersion)
-      return c.json({ name, version: result.version }, ifMatch === null ? 201 : 200, { etag: `"${result.version}"` })
-    } finally {
-      value.fill(0)
-    }
-  })
+      const recipientKey = await recipientKeyOf(c, key)
+      if (recipientKey instanceof Response) return recipientKey
+      const start = performance.now()
+      let value: Uint8Array
+      try {
+        value = await suite.Open(enc, recipientKey, ciphertext, { info: utf8('pq-edge/v1 config put'), aad: putAad(name, baseVersion) })
+      } catch (error) {
+        if (error instanceof HpkeError)
+          return problem(c, 400, ErrorCode.decryptionFailed, 'The value does not open with this key, name and base version.')
+        throw error
+      }
+      s.metrics.operationDuration({ algorithm: MODE_ALGORITHM[key.mode], operation: 'config_put_open' }, since(start))
+      try {
+        const result = await s.openStore().put(name, await s.vault.seal(name, value), ifMatch)
+        if (!result.ok) return versionMismatch(c, result.currentVersion)
+        return c.json({ name, version: result.version }, ifMatch === null ? 201 : 200, { etag: `"${result.version}"` })
+      } finally {
+        value.fill(0)
+      }
+    },
+  )
 
   app.delete('/v1/config/:name{.+}', service, async (c) => {
     const denied = await requireAdmin(c)

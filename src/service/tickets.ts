@@ -5,8 +5,9 @@
 //
 // payload = UTF-8 JSON {"sid","cid","scopes","exp","aead","key"} (exp in Unix seconds; sid and key
 // base64url). During rotation a ticket sealed under the previous secret's K_ticket still opens.
-import type { Aead, AeadKey } from '../crypto/types.ts'
+
 import { b64u, concat, fromB64u, fromUtf8, utf8 } from '../crypto/bytes.ts'
+import type { Aead, AeadKey } from '../crypto/types.ts'
 
 const TICKET_VERSION = 0x01
 const NONCE_BYTES = 12
@@ -25,9 +26,7 @@ export interface TicketSession {
   sessionKey: Uint8Array
 }
 
-export type OpenedTicket =
-  | { ok: true; session: TicketSession }
-  | { ok: false; code: 'invalid_ticket' | 'expired_ticket' }
+export type OpenedTicket = { ok: true; session: TicketSession } | { ok: false; code: 'invalid_ticket' | 'expired_ticket' }
 
 const INVALID = { ok: false, code: 'invalid_ticket' } as const
 

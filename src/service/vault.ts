@@ -12,8 +12,9 @@
 // continues after a tombstone's version, which the writer does not know), and the store is what is
 // trusted to keep versions honest. Re-wrapping (POST /v1/admin/rewrap) replaces only wrappedDek and
 // kek, under the current KEK; records still under SERVER_SECRET_PREVIOUS's KEK stay readable until then.
-import type { Aead, AeadKey } from '../crypto/types.ts'
+
 import { b64u, concat, fromB64u, lp } from '../crypto/bytes.ts'
+import type { Aead, AeadKey } from '../crypto/types.ts'
 import type { JsonValue } from './store.ts'
 
 const RECORD_FORMAT = 1
@@ -77,7 +78,11 @@ export class Vault {
     const rid = fromB64u(record.rid, 'rid')
     const dek = await this.unwrap(record, name, rid)
     try {
-      return await (await this.aes256Gcm.importKey(dek)).open(fromB64u(record.nonce, 'nonce'), recordAad(name, rid), fromB64u(record.ciphertext, 'ciphertext'))
+      return await (await this.aes256Gcm.importKey(dek)).open(
+        fromB64u(record.nonce, 'nonce'),
+        recordAad(name, rid),
+        fromB64u(record.ciphertext, 'ciphertext'),
+      )
     } catch {
       throw new RecordUnreadableError(`record ${name} does not open`)
     } finally {
@@ -118,9 +123,14 @@ export class Vault {
 function parseRecord(data: JsonValue): SealedRecord {
   const r = data as Partial<SealedRecord> | null
   if (
-    typeof r !== 'object' || r === null || r.format !== RECORD_FORMAT ||
-    typeof r.rid !== 'string' || typeof r.kek !== 'string' || typeof r.wrappedDek !== 'string' ||
-    typeof r.nonce !== 'string' || typeof r.ciphertext !== 'string'
+    typeof r !== 'object' ||
+    r === null ||
+    r.format !== RECORD_FORMAT ||
+    typeof r.rid !== 'string' ||
+    typeof r.kek !== 'string' ||
+    typeof r.wrappedDek !== 'string' ||
+    typeof r.nonce !== 'string' ||
+    typeof r.ciphertext !== 'string'
   ) {
     throw new RecordUnreadableError('not a sealed config record')
   }

@@ -2,10 +2,10 @@
 // isolate (selectBackends probes WebCrypto on first use, never at module top level). The
 // per-runtime entries (node.ts, workerd.ts, browser.ts) only supply their ML-KEM loader.
 import { lazyBackends, type MlKemSource, type SelectedBackends, type SelectOptions } from '../crypto/select.ts'
-import { createXWing, type XWing, type XWingDecapsulationKey, XWING_LENGTHS } from './xwing.ts'
+import { createXWing, XWING_LENGTHS, type XWing, type XWingDecapsulationKey } from './xwing.ts'
 
-export type { XWing, XWingDecapsulationKey } from './xwing.ts'
 export type { BackendDescription } from '../crypto/types.ts'
+export type { XWing, XWingDecapsulationKey } from './xwing.ts'
 
 export interface XWingEntry {
   xwing: XWing

@@ -2,7 +2,7 @@
 import * as mlkem from '../mlkem/workerd.ts'
 import { bindXWing } from './index.ts'
 
-export type { XWing, XWingDecapsulationKey, BackendDescription } from './index.ts'
+export type { BackendDescription, XWing, XWingDecapsulationKey } from './index.ts'
 export { createXWing, XWING_LENGTHS } from './xwing.ts'
 
 export const { xwing, getBackends } = bindXWing(mlkem, mlkem.init)

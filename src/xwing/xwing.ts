@@ -1,8 +1,9 @@
 // X-Wing, the hybrid KEM of draft-connolly-cfrg-xwing-kem-10: ML-KEM-768 and X25519 combined with
 // SHA3-256. Written against its primitives (createXWing takes them), so the same code runs on the
 // wasm ML-KEM core with WebCrypto or @noble X25519. Section numbers below are the draft's.
-import type { MlKem768, X25519, X25519SecretKey } from '../crypto/types.ts'
+
 import { concat, constantTimeEqual } from '../crypto/bytes.ts'
+import type { MlKem768, X25519, X25519SecretKey } from '../crypto/types.ts'
 
 /** §5.3: XWingLabel = "\./" ‖ "/^\", hex 5c2e2f2f5e5c. */
 const XWING_LABEL = new Uint8Array([0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c])
@@ -70,7 +71,6 @@ function expectBytes(what: string, value: unknown, length: number): Uint8Array {
   return value
 }
 
-
 export function createXWing(p: XWingPrimitives): XWing {
   /** §5.3 Combiner(ss_M, ss_X, ct_X, pk_X) = SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ XWingLabel). */
   function Combiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
@@ -99,7 +99,10 @@ export function createXWing(p: XWingPrimitives): XWing {
         try {
           skM = await p.mlkem768.expandDecapsulationKey(expanded.subarray(0, 64), pkM)
         } catch (cause) {
-          throw new Error('X-Wing: the public key given does not belong to this secret key (pk_M: ρ differs or it fails the FIPS 203 §7.2 check)', { cause })
+          throw new Error(
+            'X-Wing: the public key given does not belong to this secret key (pk_M: ρ differs or it fails the FIPS 203 §7.2 check)',
+            { cause },
+          )
         }
       } else {
         const pair = await p.mlkem768.keygen(expanded.subarray(0, 64))
@@ -145,7 +148,8 @@ export function createXWing(p: XWingPrimitives): XWing {
   return {
     lengths: XWING_LENGTHS,
     async keygen(seed) {
-      const sk = seed === undefined ? globalThis.crypto.getRandomValues(new Uint8Array(32)) : expectBytes('seed', seed, XWING_LENGTHS.seed).slice()
+      const sk =
+        seed === undefined ? globalThis.crypto.getRandomValues(new Uint8Array(32)) : expectBytes('seed', seed, XWING_LENGTHS.seed).slice()
       const { skM, pkM, pkX } = await expandDecapsulationKey(sk)
       skM.fill(0)
       return { publicKey: concat(pkM, pkX), secretKey: sk }
@@ -163,10 +167,7 @@ export function createXWing(p: XWingPrimitives): XWing {
         const ekX = await p.x25519.importSecretKey(ekXBytes)
         const ctX = ekX.publicKey
         // Encaps runs the FIPS 203 §7.2 modulus check on pk_M and throws if it fails.
-        const [{ cipherText: ctM, sharedSecret: ssM }, ssX] = await Promise.all([
-          p.mlkem768.encapsulate(pkM, m),
-          ekX.sharedSecret(pkX),
-        ])
+        const [{ cipherText: ctM, sharedSecret: ssM }, ssX] = await Promise.all([p.mlkem768.encapsulate(pkM, m), ekX.sharedSecret(pkX)])
         try {
           return { cipherText: concat(ctM, ctX), sharedSecret: Combiner(ssM, ssX, ctX, pkX) }
         } finally {

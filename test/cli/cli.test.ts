@@ -73,7 +73,9 @@ describe('usage', () => {
   it("the package entry resolves: import { connect, admin, getKeys, PqEdgeError } from 'pq-edge/client'", async () => {
     const script = "import * as c from 'pq-edge/client'; console.log(Object.keys(c).sort().join(','))"
     const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }, (e, stdout) =>
+        e ? reject(e) : resolve(stdout),
+      ),
     )
     expect(out.trim()).toBe('PqEdgeError,admin,connect,createClient,getKeys')
   })
@@ -86,7 +88,15 @@ describe('usage', () => {
     expect(putHelp).toMatchObject({ code: 0 })
     expect(putHelp.stdout).toContain('--if-match')
     expect((await run([])).code).toBe(2)
-    for (const args of [['frobnicate'], ['keys', '--nope'], ['config'], ['config', 'get'], ['config', 'put', 'app/x', '--value', 'v'], ['config', 'put', 'app/x', '--create'], ['config', 'put', 'app/x', '--value', 'v', '--if-match', 'two']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['keys', '--nope'],
+      ['config'],
+      ['config', 'get'],
+      ['config', 'put', 'app/x', '--value', 'v'],
+      ['config', 'put', 'app/x', '--create'],
+      ['config', 'put', 'app/x', '--value', 'v', '--if-match', 'two'],
+    ]) {
       const r = await run(args, { env })
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
@@ -109,7 +119,13 @@ describe('keygen', () => {
     expect(plaintext.adminToken).toMatch(/^pqe_admin_/)
     expect(plaintext.client).toMatchObject({ id: 'billing' })
     expect(vars.ADMIN_TOKEN_SHA256).toBe(createHash('sha256').update(plaintext.adminToken).digest('hex'))
-    expect(JSON.parse(vars.CLIENTS)).toEqual([{ id: 'billing', secretSha256: createHash('sha256').update(plaintext.client.secret).digest('hex'), scopes: ['billing/', 'shared/flags'] }])
+    expect(JSON.parse(vars.CLIENTS)).toEqual([
+      {
+        id: 'billing',
+        secretSha256: createHash('sha256').update(plaintext.client.secret).digest('hex'),
+        scopes: ['billing/', 'shared/flags'],
+      },
+    ])
     expect(vars.SERVER_SECRET).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(r.stderr).toContain('WARNING')
   })
@@ -155,13 +171,21 @@ describe('against a server', () => {
     expect(again.code).toBe(3)
     expect(again.stderr).toMatch(/^pq-edge: version_mismatch \(HTTP 412\)/)
     writeFileSync(join(dir, 'value.bin'), 'postgres://two')
-    expect((await run(['config', 'put', 'app/db', '--file', 'value.bin', '--if-match', '1'], { env, cwd: dir })).stdout).toBe('app/db: version 2\n')
+    expect((await run(['config', 'put', 'app/db', '--file', 'value.bin', '--if-match', '1'], { env, cwd: dir })).stdout).toBe(
+      'app/db: version 2\n',
+    )
     expect((await run(['config', 'put', 'app/db', '--value', 'stale', '--if-match', '1'], { env })).code).toBe(3)
-    expect((await run(['config', 'put', 'app/db', '--file', '-', '--if-match', '*'], { env, input: 'postgres://three' })).stdout).toBe('app/db: version 3\n')
+    expect((await run(['config', 'put', 'app/db', '--file', '-', '--if-match', '*'], { env, input: 'postgres://three' })).stdout).toBe(
+      'app/db: version 3\n',
+    )
 
     const got = await run(['config', 'get', 'app/db'], { env })
     expect(got).toMatchObject({ code: 0, stdout: 'postgres://three' })
-    expect(JSON.parse((await run(['config', 'get', 'app/db', '--json'], { env })).stdout)).toEqual({ name: 'app/db', version: 3, value: 'postgres://three' })
+    expect(JSON.parse((await run(['config', 'get', 'app/db', '--json'], { env })).stdout)).toEqual({
+      name: 'app/db',
+      version: 3,
+      value: 'postgres://three',
+    })
     expect((await run(['config', 'get', 'app/db', '--out', 'db.txt'], { env, cwd: dir })).code).toBe(0)
     expect(readFileSync(join(dir, 'db.txt'), 'utf8')).toBe('postgres://three')
     expect(statSync(join(dir, 'db.txt')).mode & 0o077).toBe(0)
@@ -203,7 +227,15 @@ describe('against a server', () => {
 
   it('reads baseUrl and credentials from ./.dev.credentials.json when the environment has none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
-    writeFileSync(join(dir, '.dev.credentials.json'), JSON.stringify({ baseUrl: http.url, adminToken: token, clientId: client.PQ_EDGE_CLIENT_ID, clientSecret: client.PQ_EDGE_CLIENT_SECRET }))
+    writeFileSync(
+      join(dir, '.dev.credentials.json'),
+      JSON.stringify({
+        baseUrl: http.url,
+        adminToken: token,
+        clientId: client.PQ_EDGE_CLIENT_ID,
+        clientSecret: client.PQ_EDGE_CLIENT_SECRET,
+      }),
+    )
     expect((await run(['config', 'put', 'app/file', '--value', 'from-file', '--create'], { cwd: dir })).code).toBe(0)
     expect((await run(['config', 'get', 'app/file'], { cwd: dir })).stdout).toBe('from-file')
     // The environment wins over the file.

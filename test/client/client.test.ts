@@ -15,7 +15,11 @@ async function setup(options: Parameters<typeof createProtocolDouble>[0] = {}) {
   return { server, adm }
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => expect.fail('expected a PqEdgeError'), (e: unknown) => e as PqEdgeError)
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a PqEdgeError'),
+    (e: unknown) => e as PqEdgeError,
+  )
 
 describe('connect and getConfig', () => {
   it('establishes a session (key confirmation verified) and reads a value put by the admin', async () => {
@@ -63,7 +67,11 @@ describe('connect and getConfig', () => {
     expect(bad).toMatchObject({ code: 'invalid_credentials', status: 401 })
     expect(bad.message).not.toContain('NOPE') // never echoes a secret
     const session = await connect(BASE, { credentials, fetch: server.fetch })
-    expect(await failure(session.getConfig('other/secret'))).toMatchObject({ code: 'scope_denied', status: 403, detail: 'not allowed other/secret' })
+    expect(await failure(session.getConfig('other/secret'))).toMatchObject({
+      code: 'scope_denied',
+      status: 403,
+      detail: 'not allowed other/secret',
+    })
     expect(await failure(session.getConfig('app/missing'))).toMatchObject({ code: 'not_found', status: 404 })
     expect(await failure(session.getConfig('../etc/passwd'))).toMatchObject({ code: 'invalid_name', status: undefined })
   })
@@ -131,13 +139,19 @@ describe('pinning', () => {
     const key = server.keys[0]!
     expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { kid: key.kid } })).kid).toBe(key.kid)
     expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { publicKey: key.publicKey } })).kid).toBe(key.kid)
-    expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { publicKey: b64u(key.publicKey), kid: key.kid } })).kid).toBe(key.kid)
+    expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { publicKey: b64u(key.publicKey), kid: key.kid } })).kid).toBe(
+      key.kid,
+    )
   })
 
   it('a pinned key the server does not offer fails with pin_mismatch, before any credentials are sent', async () => {
     const { server } = await setup()
     const other = await createProtocolDouble()
-    for (const pin of [{ kid: other.keys[0]!.kid }, { publicKey: other.keys[0]!.publicKey }, { kid: server.keys[0]!.kid, publicKey: other.keys[0]!.publicKey }]) {
+    for (const pin of [
+      { kid: other.keys[0]!.kid },
+      { publicKey: other.keys[0]!.publicKey },
+      { kid: server.keys[0]!.kid, publicKey: other.keys[0]!.publicKey },
+    ]) {
       const e = await failure(connect(BASE, { credentials, fetch: server.fetch, pin }))
       expect(e.code).toBe('pin_mismatch')
       expect(e.message).toContain(server.keys[0]!.kid) // names what the server does offer

@@ -6,12 +6,22 @@
 // Tickets are random strings kept in a Map (the real server's are sealed and stateless, §5.4).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
 import { nobleChacha20Poly1305 } from '../../src/crypto/noble.ts'
 import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey } from '../../src/hpke/hpke.ts'
 import { hpke, KDF } from '../../src/hpke/node.ts'
-import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
-import { acceptSession, type AcceptedSession, configAad, keyId, LABEL, type Mode, MODE_KEM, putAad, type SessionResponse } from '../../src/protocol/v1.ts'
+import {
+  type AcceptedSession,
+  acceptSession,
+  configAad,
+  keyId,
+  LABEL,
+  MODE_KEM,
+  type Mode,
+  putAad,
+  type SessionResponse,
+} from '../../src/protocol/v1.ts'
 
 export interface DoubleOptions {
   modes?: Mode[]
@@ -46,14 +56,23 @@ export interface ProtocolDouble {
 }
 
 const problem = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}) =>
-  new Response(JSON.stringify({ type: `/problems/${code}`, title: code, status, code, detail, ...extra }), { status, headers: { 'content-type': 'application/problem+json' } })
+  new Response(JSON.stringify({ type: `/problems/${code}`, title: code, status, code, detail, ...extra }), {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+  })
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
 
 async function makeKey(mode: Mode): Promise<StaticKey> {
   const suite = hpke.suite({ kem: MODE_KEM[mode], kdf: KDF.HkdfSha256, aead: 3, allowClassical: true })
   const pair = await suite.GenerateKeyPair()
-  return { kid: await keyId(MODE_KEM[mode], pair.publicKey), mode, publicKey: pair.publicKey, recipient: await suite.importRecipientKey(pair.privateKey), status: 'current' }
+  return {
+    kid: await keyId(MODE_KEM[mode], pair.publicKey),
+    mode,
+    publicKey: pair.publicKey,
+    recipient: await suite.importRecipientKey(pair.privateKey),
+    status: 'current',
+  }
 }
 
 export async function createProtocolDouble(options: DoubleOptions = {}): Promise<ProtocolDouble> {
@@ -75,7 +94,15 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
         version: 1,
         policy: options.policy ?? 'hybrid-required',
         aeads: [3, 2],
-        keys: keys.map((k) => ({ kid: k.kid, mode: k.mode, kemId: MODE_KEM[k.mode], publicKey: b64u(k.publicKey), notBefore: '2026-11-27T00:00:00Z', notAfter: null, status: k.status })),
+        keys: keys.map((k) => ({
+          kid: k.kid,
+          mode: k.mode,
+          kemId: MODE_KEM[k.mode],
+          publicKey: b64u(k.publicKey),
+          notBefore: '2026-11-27T00:00:00Z',
+          notAfter: null,
+          status: k.status,
+        })),
       })
     }
     if (req.method === 'POST' && path === '/v1/sessions') return establish(await req.json())
@@ -96,14 +123,18 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
       const ifMatch = req.headers.get('if-match')
       if ((ifNoneMatch === null) === (ifMatch === null)) return problem(428, 'precondition_required', 'send If-Match or If-None-Match: *')
       const base = ifNoneMatch === '*' ? 0 : Number(/^"(\d+)"$/.exec(ifMatch ?? '')?.[1] ?? NaN)
-      if ((base === 0 && live) || (base !== 0 && live?.version !== base)) return problem(412, 'version_mismatch', 'stale precondition', { currentVersion: live?.version ?? 0 })
+      if ((base === 0 && live) || (base !== 0 && live?.version !== base))
+        return problem(412, 'version_mismatch', 'stale precondition', { currentVersion: live?.version ?? 0 })
       const body = (await req.json()) as { kid: string; aead: number; enc: string; ciphertext: string }
       const key = keys.find((k) => k.kid === body.kid)
       if (!key) return problem(400, 'unknown_key', 'no such kid')
       const suite = hpke.suite({ kem: MODE_KEM[key.mode], kdf: KDF.HkdfSha256, aead: body.aead, allowClassical: true })
       let value: Uint8Array
       try {
-        value = await suite.Open(fromB64u(body.enc, 'enc'), key.recipient, fromB64u(body.ciphertext, 'ciphertext'), { info: utf8(LABEL.configPut), aad: putAad(name, base) })
+        value = await suite.Open(fromB64u(body.enc, 'enc'), key.recipient, fromB64u(body.ciphertext, 'ciphertext'), {
+          info: utf8(LABEL.configPut),
+          aad: putAad(name, base),
+        })
       } catch {
         return problem(400, 'decryption_failed', 'the envelope does not open')
       }
@@ -114,14 +145,21 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
     if (req.method === 'DELETE') {
       if (!live) return problem(404, 'not_found', 'no such config name')
       const ifMatch = req.headers.get('if-match')
-      if (ifMatch !== null && ifMatch !== `"${live.version}"`) return problem(412, 'version_mismatch', 'stale precondition', { currentVersion: live.version })
+      if (ifMatch !== null && ifMatch !== `"${live.version}"`)
+        return problem(412, 'version_mismatch', 'stale precondition', { currentVersion: live.version })
       records.set(name, { version: live.version, value: null })
       return new Response(null, { status: 204 })
     }
     return problem(404, 'not_found', 'no route')
   }
 
-  async function establish(body: { kid: string; aead: number; enc: string; ephemeralPublicKey: string; sealed: string }): Promise<Response> {
+  async function establish(body: {
+    kid: string
+    aead: number
+    enc: string
+    ephemeralPublicKey: string
+    sealed: string
+  }): Promise<Response> {
     const key = keys.find((k) => k.kid === body.kid)
     if (!key) return problem(400, 'unknown_key', 'kid names no current or retiring key')
     const suite = hpke.suite({ kem: MODE_KEM[key.mode], kdf: KDF.HkdfSha256, aead: body.aead, allowClassical: true })
@@ -155,12 +193,17 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
     const session = sessions.get(ticket)
     if (!session) return problem(401, 'invalid_ticket', 'the ticket does not open')
     if (Date.now() >= session.expires) return problem(401, 'expired_ticket', 'the ticket is past expiresAt')
-    if (!session.scopes.some((s) => (s.endsWith('/') ? name.startsWith(s) : name === s))) return problem(403, 'scope_denied', `not allowed ${name}`)
+    if (!session.scopes.some((s) => (s.endsWith('/') ? name.startsWith(s) : name === s)))
+      return problem(403, 'scope_denied', `not allowed ${name}`)
     const record = records.get(name)
     if (!record?.value) return problem(404, 'not_found', 'no such config name')
     const nonce = crypto.getRandomValues(new Uint8Array(12))
     const aead = session.aeadId === 2 ? webCryptoAes256Gcm : nobleChacha20Poly1305
-    const ciphertext = await (await aead.importKey(session.sessionKey)).seal(nonce, configAad(name, record.version, session.sessionId), record.value)
+    const ciphertext = await (await aead.importKey(session.sessionKey)).seal(
+      nonce,
+      configAad(name, record.version, session.sessionId),
+      record.value,
+    )
     return json(200, { name, version: record.version, nonce: b64u(nonce), ciphertext: b64u(ciphertext) })
   }
 
@@ -180,7 +223,9 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
 }
 
 /** Serves a fetch handler on 127.0.0.1 (an ephemeral port) for tests that spawn the CLI. */
-export async function listen(handler: (req: Request) => Promise<Response>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function listen(
+  handler: (req: Request) => Promise<Response>,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -188,9 +233,15 @@ export async function listen(handler: (req: Request) => Promise<Response>): Prom
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v)
     const body = chunks.length ? Buffer.concat(chunks) : undefined
     try {
-      const response = await handler(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}) }))
+      const response = await handler(
+        new Request(`http://127.0.0.1${req.url}`, {
+          method: req.method,
+          headers,
+          ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
+        }),
+      )
       const out: Record<string, string> = {}
-      response.headers.forEach((v, k) => (out[k] = v))
+      for (const [k, v] of response.headers) out[k] = v
       res.writeHead(response.status, out)
       res.end(Buffer.from(await response.arrayBuffer()))
     } catch (error) {

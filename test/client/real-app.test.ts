@@ -3,15 +3,15 @@
 // `pq-edge keygen` prints) and the in-memory store. No protocol double: this is the server as deployed,
 // minus the platform (the Durable Object store is replaced by MemoryConfigStore).
 import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app.ts'
 import { detectCryptoCapabilities } from '../../src/capabilities.ts'
-import { admin, connect, getKeys, PqEdgeError } from '../../src/client/node.ts'
+import { admin, connect, getKeys, type PqEdgeError } from '../../src/client/node.ts'
+import { b64u } from '../../src/crypto/bytes.ts'
 import { lazyBackends } from '../../src/crypto/select.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
-import { b64u } from '../../src/crypto/bytes.ts'
 import { generateSecrets } from '../../src/service/auth.ts'
 import { createServiceContext, type ServiceContext } from '../../src/service/context.ts'
 import { Metrics } from '../../src/service/metrics.ts'
@@ -34,7 +34,10 @@ async function realApp(policy = 'hybrid-required') {
     detectCapabilities: detectCryptoCapabilities,
     service: {
       register: registerServiceRoutes,
-      context: () => (context ??= crypto().then(({ backends }) => createServiceContext({ ...secrets.vars, PQ_POLICY: policy }, { backends, openStore: () => store, metrics: new Metrics() }))),
+      context: () =>
+        (context ??= crypto().then(({ backends }) =>
+          createServiceContext({ ...secrets.vars, PQ_POLICY: policy }, { backends, openStore: () => store, metrics: new Metrics() }),
+        )),
     },
   })
   const handle = (req: Request) => Promise.resolve(app.fetch(req, {}))
@@ -46,7 +49,11 @@ async function realApp(policy = 'hybrid-required') {
   }
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => expect.fail('expected a PqEdgeError'), (e: unknown) => e as PqEdgeError)
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a PqEdgeError'),
+    (e: unknown) => e as PqEdgeError,
+  )
 
 describe('SDK against the real app', () => {
   it('admin put, session getConfig round trip, list, ifMatch semantics, delete', async () => {
@@ -72,7 +79,12 @@ describe('SDK against the real app', () => {
     const aes = await connect(BASE, { credentials: server.credentials, fetch: server.fetch, aead: 2 })
     expect((await aes.getConfig('app/db')).text()).toBe('postgres://three')
 
-    expect(await adm.listConfig()).toEqual(expect.arrayContaining([{ name: 'app/db', version: 3 }, { name: 'other/x', version: 1 }]))
+    expect(await adm.listConfig()).toEqual(
+      expect.arrayContaining([
+        { name: 'app/db', version: 3 },
+        { name: 'other/x', version: 1 },
+      ]),
+    )
     expect(await failure(adm.deleteConfig('app/db', { ifMatch: 2 }))).toMatchObject({ code: 'version_mismatch', status: 412 })
     await adm.deleteConfig('app/db', { ifMatch: 3 })
     expect(await failure(session.getConfig('app/db'))).toMatchObject({ code: 'not_found', status: 404 })
@@ -82,7 +94,9 @@ describe('SDK against the real app', () => {
 
   it('wrong credentials and token are invalid_credentials (401)', async () => {
     const server = await realApp()
-    expect(await failure(connect(BASE, { credentials: { ...server.credentials, clientSecret: 'pqe_client_nope' }, fetch: server.fetch }))).toMatchObject({ code: 'invalid_credentials', status: 401 })
+    expect(
+      await failure(connect(BASE, { credentials: { ...server.credentials, clientSecret: 'pqe_client_nope' }, fetch: server.fetch })),
+    ).toMatchObject({ code: 'invalid_credentials', status: 401 })
     expect(await failure(admin(BASE, { token: 'pqe_admin_nope', fetch: server.fetch }).listConfig())).toMatchObject({ status: 401 })
   })
 
@@ -90,10 +104,15 @@ describe('SDK against the real app', () => {
     const server = await realApp()
     const keySet = await getKeys(BASE, { fetch: server.fetch })
     const key = keySet.keys.find((k) => k.mode === 'hybrid' && k.status === 'current')!
-    expect((await connect(BASE, { credentials: server.credentials, fetch: server.fetch, pin: { kid: key.kid, publicKey: b64u(key.publicKey) } })).kid).toBe(key.kid)
+    expect(
+      (await connect(BASE, { credentials: server.credentials, fetch: server.fetch, pin: { kid: key.kid, publicKey: b64u(key.publicKey) } }))
+        .kid,
+    ).toBe(key.kid)
     const other = await realApp()
     const foreign = (await getKeys(BASE, { fetch: other.fetch })).keys[0]!
-    expect(await failure(connect(BASE, { credentials: server.credentials, fetch: server.fetch, pin: { publicKey: foreign.publicKey } }))).toMatchObject({ code: 'pin_mismatch' })
+    expect(
+      await failure(connect(BASE, { credentials: server.credentials, fetch: server.fetch, pin: { publicKey: foreign.publicKey } })),
+    ).toMatchObject({ code: 'pin_mismatch' })
   })
 
   it('pq-only policy: mode pq works, the default hybrid reports no_usable_key', async () => {
@@ -107,10 +126,18 @@ describe('CLI against the real app over HTTP', () => {
   let http: Awaited<ReturnType<typeof listen>>
   let env: Record<string, string>
   beforeAll(async () => {
-    await new Promise<void>((resolve, reject) => execFile(process.execPath, ['scripts/build-lib.ts'], { cwd: ROOT }, (e) => (e ? reject(e) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, ['scripts/build-lib.ts'], { cwd: ROOT }, (e) => (e ? reject(e) : resolve())),
+    )
     const server = await realApp()
     http = await listen(server.handle)
-    env = { PATH: process.env.PATH ?? '', PQ_EDGE_URL: http.url, PQ_EDGE_ADMIN_TOKEN: server.token, PQ_EDGE_CLIENT_ID: server.credentials.clientId, PQ_EDGE_CLIENT_SECRET: server.credentials.clientSecret }
+    env = {
+      PATH: process.env.PATH ?? '',
+      PQ_EDGE_URL: http.url,
+      PQ_EDGE_ADMIN_TOKEN: server.token,
+      PQ_EDGE_CLIENT_ID: server.credentials.clientId,
+      PQ_EDGE_CLIENT_SECRET: server.credentials.clientSecret,
+    }
   }, 180_000)
   afterAll(() => http?.close())
 
@@ -125,7 +152,10 @@ describe('CLI against the real app over HTTP', () => {
     const keys = JSON.parse((await run(['keys', '--json'])).stdout)
     expect(keys.policy).toBe('hybrid-required')
     expect(JSON.parse((await run(['establish', '--json'])).stdout).scopes).toEqual(['app/'])
-    expect(await run(['config', 'put', 'app/cli', '--value', 'hello', '--create'])).toMatchObject({ code: 0, stdout: 'app/cli: version 1\n' })
+    expect(await run(['config', 'put', 'app/cli', '--value', 'hello', '--create'])).toMatchObject({
+      code: 0,
+      stdout: 'app/cli: version 1\n',
+    })
     expect(await run(['config', 'get', 'app/cli'])).toMatchObject({ code: 0, stdout: 'hello' })
     const stale = await run(['config', 'put', 'app/cli', '--value', 'x', '--if-match', '7'])
     expect(stale.code).toBe(3)

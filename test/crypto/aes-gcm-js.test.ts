@@ -47,7 +47,7 @@ describe('FIPS 197 Appendix C', () => {
 
 // McGrew & Viega, "The Galois/Counter Mode of Operation (GCM)", Appendix B, test cases with 96-bit IVs.
 const P60 = 'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39'
-const P64 = P60 + '1aafd255'
+const P64 = `${P60}1aafd255`
 const AAD20 = 'feedfacedeadbeeffeedfacedeadbeefabaddad2'
 const K128 = 'feffe9928665731c6d6a8f9467308308'
 const K256 = K128 + K128
@@ -55,26 +55,58 @@ const IV = 'cafebabefacedbaddecaf888'
 const Z12 = '00'.repeat(12)
 const GCM_SPEC = [
   { tc: 1, key: '00'.repeat(16), iv: Z12, pt: '', aad: '', ct: '', tag: '58e2fccefa7e3061367f1d57a4e7455a' },
-  { tc: 2, key: '00'.repeat(16), iv: Z12, pt: '00'.repeat(16), aad: '', ct: '0388dace60b6a392f328c2b971b2fe78', tag: 'ab6e47d42cec13bdf53a67b21257bddf' },
   {
-    tc: 3, key: K128, iv: IV, pt: P64, aad: '',
+    tc: 2,
+    key: '00'.repeat(16),
+    iv: Z12,
+    pt: '00'.repeat(16),
+    aad: '',
+    ct: '0388dace60b6a392f328c2b971b2fe78',
+    tag: 'ab6e47d42cec13bdf53a67b21257bddf',
+  },
+  {
+    tc: 3,
+    key: K128,
+    iv: IV,
+    pt: P64,
+    aad: '',
     ct: '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985',
     tag: '4d5c2af327cd64a62cf35abd2ba6fab4',
   },
   {
-    tc: 4, key: K128, iv: IV, pt: P60, aad: AAD20,
+    tc: 4,
+    key: K128,
+    iv: IV,
+    pt: P60,
+    aad: AAD20,
     ct: '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091',
     tag: '5bc94fbc3221a5db94fae95ae7121a47',
   },
   { tc: 13, key: '00'.repeat(32), iv: Z12, pt: '', aad: '', ct: '', tag: '530f8afbc74536b9a963b4f1c4cb738b' },
-  { tc: 14, key: '00'.repeat(32), iv: Z12, pt: '00'.repeat(16), aad: '', ct: 'cea7403d4d606b6e074ec5d3baf39d18', tag: 'd0d1c8a799996bf0265b98b5d48ab919' },
   {
-    tc: 15, key: K256, iv: IV, pt: P64, aad: '',
+    tc: 14,
+    key: '00'.repeat(32),
+    iv: Z12,
+    pt: '00'.repeat(16),
+    aad: '',
+    ct: 'cea7403d4d606b6e074ec5d3baf39d18',
+    tag: 'd0d1c8a799996bf0265b98b5d48ab919',
+  },
+  {
+    tc: 15,
+    key: K256,
+    iv: IV,
+    pt: P64,
+    aad: '',
     ct: '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad',
     tag: 'b094dac5d93471bdec1a502270e3cc6c',
   },
   {
-    tc: 16, key: K256, iv: IV, pt: P60, aad: AAD20,
+    tc: 16,
+    key: K256,
+    iv: IV,
+    pt: P60,
+    aad: AAD20,
     ct: '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662',
     tag: '76fc6ece0f4e1768cddf8853bb2d551b',
   },
@@ -82,9 +114,17 @@ const GCM_SPEC = [
 // Cases 5/6 (AES-128) and 17/18 (AES-256): the same inputs as 4 and 16 with a 64-bit and a 480-bit IV.
 const OTHER_IVS = [
   { tc: 5, key: K128, iv: 'cafebabefacedbad' },
-  { tc: 6, key: K128, iv: '9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b' },
+  {
+    tc: 6,
+    key: K128,
+    iv: '9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b',
+  },
   { tc: 17, key: K256, iv: 'cafebabefacedbad' },
-  { tc: 18, key: K256, iv: '9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b' },
+  {
+    tc: 18,
+    key: K256,
+    iv: '9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b',
+  },
 ]
 
 describe('GCM specification test cases (McGrew & Viega, 96-bit IVs)', () => {
@@ -199,11 +239,17 @@ describe('inputs and key handling', () => {
       .some((s) => message.toLowerCase().includes(s.toLowerCase()))
 
   it('wrong key lengths are refused with a clear error that never echoes the key', async () => {
-    for (const [aead, want] of [[jsAes128Gcm, 16], [jsAes256Gcm, 32]] as const) {
+    for (const [aead, want] of [
+      [jsAes128Gcm, 16],
+      [jsAes256Gcm, 32],
+    ] as const) {
       for (const n of [0, 1, 15, 17, 24, 31, 33, 64]) {
         if (n === want) continue
         const key = marker(n)
-        const error = await aead.importKey(key).then(() => undefined, (e: unknown) => e as Error)
+        const error = await aead.importKey(key).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        )
         expect(error, `${want}: ${n}`).toBeInstanceOf(RangeError)
         expect(error!.message).toBe(`AES-GCM key must be ${want} bytes, got ${n}`)
         expect(leaks(error!.message, key)).toBe(false)
@@ -218,8 +264,14 @@ describe('inputs and key handling', () => {
     const ours = await jsAes128Gcm.importKey(key)
     const sealed = await ours.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(5))
     for (const n of [0, 1, 8, 11, 13, 16, 60]) {
-      for (const op of [() => ours.seal(new Uint8Array(n), new Uint8Array(0), new Uint8Array(5)), () => ours.open(new Uint8Array(n), new Uint8Array(0), sealed)]) {
-        const error = await op().then(() => undefined, (e: unknown) => e as Error)
+      for (const op of [
+        () => ours.seal(new Uint8Array(n), new Uint8Array(0), new Uint8Array(5)),
+        () => ours.open(new Uint8Array(n), new Uint8Array(0), sealed),
+      ]) {
+        const error = await op().then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        )
         expect(error).toBeInstanceOf(RangeError)
         expect(error!.message).toBe(`AES-GCM: nonce must be 12 bytes (only 96-bit IVs are supported), got ${n}`)
         expect(leaks(error!.message, key)).toBe(false)
@@ -230,10 +282,16 @@ describe('inputs and key handling', () => {
   it('ciphertexts shorter than the tag and non-byte inputs are refused', async () => {
     const ours = await jsAes256Gcm.importKey(marker(32))
     for (const n of [0, 1, 15]) {
-      await expect(ours.open(new Uint8Array(12), new Uint8Array(0), new Uint8Array(n))).rejects.toThrow(`AES-GCM: ciphertext must be at least 16 bytes (the tag), got ${n}`)
+      await expect(ours.open(new Uint8Array(12), new Uint8Array(0), new Uint8Array(n))).rejects.toThrow(
+        `AES-GCM: ciphertext must be at least 16 bytes (the tag), got ${n}`,
+      )
     }
-    await expect(ours.seal(new Uint8Array(12), [] as unknown as Uint8Array, new Uint8Array(1))).rejects.toThrow('AES-GCM: aad must be a Uint8Array')
-    await expect(ours.seal(new Uint8Array(12), new Uint8Array(0), 'x' as unknown as Uint8Array)).rejects.toThrow('AES-GCM: plaintext must be a Uint8Array')
+    await expect(ours.seal(new Uint8Array(12), [] as unknown as Uint8Array, new Uint8Array(1))).rejects.toThrow(
+      'AES-GCM: aad must be a Uint8Array',
+    )
+    await expect(ours.seal(new Uint8Array(12), new Uint8Array(0), 'x' as unknown as Uint8Array)).rejects.toThrow(
+      'AES-GCM: plaintext must be a Uint8Array',
+    )
   })
 
   it('the imported key is a copy, and the AeadKey exposes nothing but seal and open', async () => {

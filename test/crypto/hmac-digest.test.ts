@@ -13,7 +13,13 @@ describe('HMAC-SHA256 over the digest', () => {
   it.each([
     ['0b'.repeat(20), text('Hi There'), 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7'],
     [hex(text('Jefe')), text('what do ya want for nothing?'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843'],
-    ['aa'.repeat(131), text('This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.'), '9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2'],
+    [
+      'aa'.repeat(131),
+      text(
+        'This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.',
+      ),
+      '9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2',
+    ],
   ])('RFC 4231 key %s', async (key, data, mac) => {
     expect(hex(await digestHmacSha256.mac(fromHex(key), data))).toBe(mac)
   })

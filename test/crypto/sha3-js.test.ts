@@ -14,7 +14,14 @@ describe('pq-edge-js SHA-3', () => {
     expect(hex(jsSha3.sha3_256(data))).toBe(createHash('sha3-256').update(data).digest('hex'))
   })
 
-  it.each([[0, 32], [64, 96], [136, 136], [137, 137], [500, 300], [33, 1000]])('SHAKE256 of %i bytes, %i out, equals OpenSSL’s', (n, out) => {
+  it.each([
+    [0, 32],
+    [64, 96],
+    [136, 136],
+    [137, 137],
+    [500, 300],
+    [33, 1000],
+  ])('SHAKE256 of %i bytes, %i out, equals OpenSSL’s', (n, out) => {
     const data = crypto.getRandomValues(new Uint8Array(n))
     expect(hex(jsSha3.shake256(data, out))).toBe(createHash('shake256', { outputLength: out }).update(data).digest('hex'))
   })

@@ -2,17 +2,16 @@
 // Alice/Bob, the all-zero check on low-order points, non-canonical u), and differentially against two
 // independent implementations: @noble/curves and node:crypto (OpenSSL).
 import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from 'node:crypto'
-import { x25519 as noble } from '@noble/curves/ed25519.js'
-import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { ed25519 } from '@noble/curves/ed25519.js'
+import { ed25519, x25519 as noble } from '@noble/curves/ed25519.js'
+import { describe, expect, it } from 'vitest'
 import { jsX25519, x25519Sync } from '../../src/crypto/x25519-js.ts'
 import { computeBaseTable, niels } from './x25519-table.ts'
 
 const CASES = Number(process.env.PQ_EDGE_DIFF_CASES ?? 1000)
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex')
 const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'))
-const BASE = bytes('09' + '00'.repeat(31))
+const BASE = bytes(`09${'00'.repeat(31)}`)
 
 // node:crypto takes X25519 private keys as PKCS#8: this DER prefix (RFC 8410) followed by the 32 bytes.
 const PKCS8_PREFIX = bytes('302e020100300506032b656e04220420')
@@ -29,10 +28,16 @@ function nodePublicKey(sk: Uint8Array): Uint8Array {
 describe('RFC 7748 §5.2', () => {
   it('matches the two test vectors', () => {
     const vectors = [
-      ['a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4', 'e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c',
-        'c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552'],
-      ['4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d', 'e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493',
-        '95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957'],
+      [
+        'a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4',
+        'e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c',
+        'c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552',
+      ],
+      [
+        '4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d',
+        'e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493',
+        '95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957',
+      ],
     ] as const
     for (const [k, u, out] of vectors) {
       expect(hex(x25519Sync.scalarMult(bytes(k), bytes(u)))).toBe(out)
@@ -188,7 +193,7 @@ describe('the fixed-base table (BASE_TABLE)', () => {
 })
 
 describe('input validation', () => {
-  const secret = bytes('aa'.repeat(31) + 'bb') // recognisable bytes: must never appear in a message
+  const secret = bytes(`${'aa'.repeat(31)}bb`) // recognisable bytes: must never appear in a message
   const messageOf = async (f: () => Promise<unknown>) => {
     try {
       await f()
@@ -208,7 +213,11 @@ describe('input validation', () => {
       [() => jsX25519.sharedSecret(secret.subarray(1), BASE), RangeError, 'X25519: secretKey must be 32 bytes, got 31'],
       [() => jsX25519.sharedSecret(secret, undefined as unknown as Uint8Array), TypeError, 'X25519: publicKey must be a Uint8Array'],
       [() => jsX25519.importSecretKey(new Uint8Array(0)), RangeError, 'X25519: secretKey must be 32 bytes, got 0'],
-      [async () => (await jsX25519.importSecretKey(secret)).sharedSecret(new Uint8Array(64)), RangeError, 'X25519: publicKey must be 32 bytes, got 64'],
+      [
+        async () => (await jsX25519.importSecretKey(secret)).sharedSecret(new Uint8Array(64)),
+        RangeError,
+        'X25519: publicKey must be 32 bytes, got 64',
+      ],
     ]
     for (const [f, type, message] of cases) {
       const error = await messageOf(f)

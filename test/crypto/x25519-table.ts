@@ -47,6 +47,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // BigInt literals, one point (y + x, y − x, 2dxy) a line.
   const lit = (v: bigint) => (v < 10n ? `${v}n` : `0x${v.toString(16)}n`)
   const lines: string[] = []
-  for (let i = 0; i < values.length; i += 3) lines.push(`  ${values.slice(i, i + 3).map(lit).join(', ')},`)
+  for (let i = 0; i < values.length; i += 3)
+    lines.push(
+      `  ${values
+        .slice(i, i + 3)
+        .map(lit)
+        .join(', ')},`,
+    )
   console.log(lines.join('\n'))
 }

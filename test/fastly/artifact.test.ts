@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runFastlyRequest, type FastlyTestRequest, type FastlyTestResponse } from './harness.ts'
+import { type FastlyTestRequest, type FastlyTestResponse, runFastlyRequest } from './harness.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const WASM = join(ROOT, 'bin/main.wasm')
@@ -122,12 +122,22 @@ describe('Fastly artifact (bin/main.wasm under the harness host)', () => {
   })
 
   it('POST with a body over 65536 bytes: 413 payload_too_large; exactly 65536 passes the limit', () => {
-    const over = send({ method: 'POST', path: '/health', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(MAX_BODY_BYTES + 1) })
+    const over = send({
+      method: 'POST',
+      path: '/health',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(MAX_BODY_BYTES + 1),
+    })
     expect(over.status).toBe(413)
     expect(over.json()).toMatchObject({ status: 413, code: 'payload_too_large' })
 
     // At the limit the body is accepted, and routing answers: POST is not allowed on /health.
-    const at = send({ method: 'POST', path: '/health', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(MAX_BODY_BYTES) })
+    const at = send({
+      method: 'POST',
+      path: '/health',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(MAX_BODY_BYTES),
+    })
     expect(at.status).toBe(405)
     expect(at.json()).toMatchObject({ code: 'method_not_allowed' })
   })

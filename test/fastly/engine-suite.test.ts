@@ -14,8 +14,11 @@ const quiet = () => {}
 
 const cli = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ['scripts/fastly-selftest.ts', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['scripts/fastly-selftest.ts', ...args],
+      { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   )
 
@@ -89,7 +92,10 @@ describe.skipIf(!HAVE_VECTORS)('Fastly engine suite (StarlingMonkey)', () => {
       expect(result.ok, corrupt).toBe(false)
       expect(result.exitStatus, corrupt).not.toBe(0)
       expect(result.output, corrupt).toContain(message)
-      expect(result.report!.suites.map((s) => [s.name, s.checked, s.failed]), corrupt).toEqual([[`ACVP v1.1.0.40 ${mlkemOnly}`, 25, 1]])
+      expect(
+        result.report!.suites.map((s) => [s.name, s.checked, s.failed]),
+        corrupt,
+      ).toEqual([[`ACVP v1.1.0.40 ${mlkemOnly}`, 25, 1]])
     }
   })
 

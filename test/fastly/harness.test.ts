@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HarnessKvStore, implementedHostCalls, runFastlyRequest, type FastlyHarnessOptions, type FastlyLogLine } from './harness.ts'
+import { type FastlyHarnessOptions, type FastlyLogLine, HarnessKvStore, implementedHostCalls, runFastlyRequest } from './harness.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const run = promisify(execFile)
@@ -21,14 +21,22 @@ let wasm: string
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pq-edge-fastly-harness-'))
   wasm = join(dir, 'host-calls.wasm')
-  await run(join(ROOT, 'node_modules/.bin/js-compute-runtime'), [fileURLToPath(new URL('./fixtures/host-calls.js', import.meta.url)), wasm], { cwd: ROOT })
+  await run(
+    join(ROOT, 'node_modules/.bin/js-compute-runtime'),
+    [fileURLToPath(new URL('./fixtures/host-calls.js', import.meta.url)), wasm],
+    { cwd: ROOT },
+  )
 }, 300_000)
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-const get = (path: string, options: FastlyHarnessOptions = {}, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
+const get = (
+  path: string,
+  options: FastlyHarnessOptions = {},
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+) =>
   runFastlyRequest(wasm, { method: init.method ?? 'GET', url: `http://localhost${path}`, headers: init.headers, body: init.body }, options)
 
 describe('Fastly harness host calls, driven by the real engine', () => {

@@ -166,9 +166,14 @@ export class HarnessKvStore {
   }
 
   /** What fastly_kv_store.insert does, decided when the guest waits on it. */
-  insert(key: string, value: Uint8Array, options: { mode: KvInsertMode; ifGenerationMatch?: bigint; metadata?: Uint8Array; ttlSec?: number }): KvErrorCode {
+  insert(
+    key: string,
+    value: Uint8Array,
+    options: { mode: KvInsertMode; ifGenerationMatch?: bigint; metadata?: Uint8Array; ttlSec?: number },
+  ): KvErrorCode {
     const existing = this.entry(key)
-    if (options.ifGenerationMatch !== undefined && existing && existing.generation !== options.ifGenerationMatch) return KvError.PRECONDITION_FAILED
+    if (options.ifGenerationMatch !== undefined && existing && existing.generation !== options.ifGenerationMatch)
+      return KvError.PRECONDITION_FAILED
     let out = value
     if (options.mode === 'add' && existing) return KvError.PRECONDITION_FAILED
     if (options.mode === 'append' && existing) out = concat(existing.value, value)
@@ -192,7 +197,9 @@ export class HarnessKvStore {
       }
     }
     const limit = options.limit ?? KV_LIST_DEFAULT_LIMIT
-    const matching = this.keys().filter((k) => (after === undefined || compareBytes(k, after) > 0) && (options.prefix === undefined || k.startsWith(options.prefix)))
+    const matching = this.keys().filter(
+      (k) => (after === undefined || compareBytes(k, after) > 0) && (options.prefix === undefined || k.startsWith(options.prefix)),
+    )
     const data = matching.slice(0, limit)
     const meta: Record<string, unknown> = { limit }
     if (options.prefix !== undefined) meta.prefix = options.prefix
@@ -304,17 +311,20 @@ export function loadFastlyModule(wasmPath: string): WebAssembly.Module {
 class NotImplemented extends Error {}
 
 /** Runs one request through a fresh instance of the artifact and returns what it sent downstream. */
-export function runFastlyRequest(
-  wasmPath: string,
-  request: FastlyTestRequest,
-  options: FastlyHarnessOptions = {},
-): FastlyTestResponse {
+export function runFastlyRequest(wasmPath: string, request: FastlyTestRequest, options: FastlyHarnessOptions = {}): FastlyTestResponse {
   const module = loadFastlyModule(wasmPath)
   const host = new Host(request, options)
   const wasi = new WASI({
     version: 'preview1',
     args: ['main.wasm'],
-    env: { FASTLY_HOSTNAME: 'localhost', FASTLY_SERVICE_VERSION: '0', FASTLY_POP: 'TEST', FASTLY_REGION: 'Test', FASTLY_TRACE_ID: '0', ...options.env },
+    env: {
+      FASTLY_HOSTNAME: 'localhost',
+      FASTLY_SERVICE_VERSION: '0',
+      FASTLY_POP: 'TEST',
+      FASTLY_REGION: 'Test',
+      FASTLY_TRACE_ID: '0',
+      ...options.env,
+    },
     returnOnExit: true,
   })
   const imports: WebAssembly.Imports = {}
@@ -372,7 +382,7 @@ class Host {
   private readonly kvPending = new Map<number, KvPending>()
   private downstreamTaken = false
   private sent: { resp: number; body: number; streaming: boolean; snapshot: RespState & { body: Uint8Array } } | undefined
-  readonly calls: Record<string, (...args: never[]) => number | void>
+  readonly calls: Record<string, (...args: never[]) => number | undefined>
 
   private readonly request: FastlyTestRequest
   private readonly options: FastlyHarnessOptions
@@ -417,8 +427,16 @@ class Host {
       'fastly_http_req.version_get': (h: number, out: number) => this.withReq(h, () => (this.u32(out, HTTP_1_1), S.OK)),
       'fastly_http_req.header_names_get': (h: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
         this.withReq(h, (r) => this.headerNames(r.headers, buf, len, cursor, endOut, nwritten)),
-      'fastly_http_req.header_values_get': (h: number, np: number, nl: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
-        this.withReq(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
+      'fastly_http_req.header_values_get': (
+        h: number,
+        np: number,
+        nl: number,
+        buf: number,
+        len: number,
+        cursor: number,
+        endOut: number,
+        nwritten: number,
+      ) => this.withReq(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
       'fastly_http_req.header_insert': (h: number, np: number, nl: number, vp: number, vl: number) =>
         this.withReq(h, (r) => ((r.headers = this.insertHeader(r.headers, np, nl, vp, vl)), S.OK)),
       'fastly_http_req.header_append': (h: number, np: number, nl: number, vp: number, vl: number) =>
@@ -444,8 +462,16 @@ class Host {
       'fastly_http_resp.version_get': (h: number, out: number) => this.withResp(h, () => (this.u32(out, HTTP_1_1), S.OK)),
       'fastly_http_resp.header_names_get': (h: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
         this.withResp(h, (r) => this.headerNames(r.headers, buf, len, cursor, endOut, nwritten)),
-      'fastly_http_resp.header_values_get': (h: number, np: number, nl: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
-        this.withResp(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
+      'fastly_http_resp.header_values_get': (
+        h: number,
+        np: number,
+        nl: number,
+        buf: number,
+        len: number,
+        cursor: number,
+        endOut: number,
+        nwritten: number,
+      ) => this.withResp(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
       'fastly_http_resp.header_insert': (h: number, np: number, nl: number, vp: number, vl: number) =>
         this.withResp(h, (r) => ((r.headers = this.insertHeader(r.headers, np, nl, vp, vl)), S.OK)),
       'fastly_http_resp.header_append': (h: number, np: number, nl: number, vp: number, vl: number) =>
@@ -559,16 +585,19 @@ class Host {
 
       // --- config stores (and the legacy dictionary API over the same data) ---
       // Unknown store name: BADF, which js-compute reports as "No ConfigStore named '…' exists".
-      'fastly_config_store.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out, S.BADF),
+      'fastly_config_store.open': (np: number, nl: number, out: number) =>
+        this.openStore(this.configStores, this.options.configStores, np, nl, out, S.BADF),
       'fastly_config_store.get': (h: number, kp: number, kl: number, buf: number, max: number, nwritten: number) =>
         this.storeGet(h, kp, kl, buf, max, nwritten),
-      'fastly_dictionary.open': (np: number, nl: number, out: number) => this.openStore(this.configStores, this.options.configStores, np, nl, out, S.BADF),
+      'fastly_dictionary.open': (np: number, nl: number, out: number) =>
+        this.openStore(this.configStores, this.options.configStores, np, nl, out, S.BADF),
       'fastly_dictionary.get': (h: number, kp: number, kl: number, buf: number, max: number, nwritten: number) =>
         this.storeGet(h, kp, kl, buf, max, nwritten),
 
       // --- secret stores ---
       // Unknown store name: NONE (js-compute: "SecretStore … does not exist"). Missing key: NONE (get resolves null).
-      'fastly_secret_store.open': (np: number, nl: number, out: number) => this.openStore(this.secretStores, this.options.secrets, np, nl, out, S.NONE),
+      'fastly_secret_store.open': (np: number, nl: number, out: number) =>
+        this.openStore(this.secretStores, this.options.secrets, np, nl, out, S.NONE),
       'fastly_secret_store.get': (store: number, kp: number, kl: number, out: number) => {
         const s = this.secretStores.get(store)
         if (!s) return S.BADF
@@ -613,9 +642,17 @@ class Host {
           return { kind: 'lookup', entry, kvError: entry ? KvError.OK : KvError.NOT_FOUND }
         })
       },
-      'fastly_kv_store.lookup_wait_v2': (h: number, bodyOut: number, metaBuf: number, metaLen: number, metaNwritten: number, genOut: number, kvErrOut: number) => {
+      'fastly_kv_store.lookup_wait_v2': (
+        h: number,
+        bodyOut: number,
+        metaBuf: number,
+        metaLen: number,
+        metaNwritten: number,
+        genOut: number,
+        kvErrOut: number,
+      ) => {
         const p = this.kvPending.get(h)
-        if (!p || p.kind !== 'lookup') return S.BADF
+        if (p?.kind !== 'lookup') return S.BADF
         const view = new DataView(this.memory.buffer)
         const metadata = p.entry?.metadata ?? new Uint8Array(0)
         this.u32(metaNwritten, metadata.length)
@@ -642,7 +679,8 @@ class Host {
           options.metadata = this.copy(view.getUint32(opts + KV_INSERT_OPTS.metadata, true), len)
         }
         if (mask & KV_INSERT_TTL_SEC) options.ttlSec = view.getUint32(opts + KV_INSERT_OPTS.ttlSec, true)
-        if (mask & KV_INSERT_IF_GENERATION_MATCH) options.ifGenerationMatch = view.getBigUint64(opts + KV_INSERT_OPTS.ifGenerationMatch, true)
+        if (mask & KV_INSERT_IF_GENERATION_MATCH)
+          options.ifGenerationMatch = view.getBigUint64(opts + KV_INSERT_OPTS.ifGenerationMatch, true)
         const key = this.str(kp, kl)
         const value = this.rest(b)
         this.bodies.delete(body)
@@ -652,7 +690,10 @@ class Host {
       'fastly_kv_store.delete': (store: number, kp: number, kl: number, mask: number, _opts: number, out: number) => {
         if (mask !== 0) throw new NotImplemented(`harness: fastly_kv_store.delete options (mask ${mask}) not implemented`)
         const key = this.str(kp, kl)
-        return this.kvStart(store, out, (s) => ({ kind: 'delete', kvError: s.takeFault('delete') ?? (s.delete(key) ? KvError.OK : KvError.NOT_FOUND) }))
+        return this.kvStart(store, out, (s) => ({
+          kind: 'delete',
+          kvError: s.takeFault('delete') ?? (s.delete(key) ? KvError.OK : KvError.NOT_FOUND),
+        }))
       },
       'fastly_kv_store.delete_wait': (h: number, kvErrOut: number) => this.kvWait(h, 'delete', kvErrOut),
       'fastly_kv_store.list': (store: number, mask: number, opts: number, out: number) => {
@@ -661,17 +702,21 @@ class Host {
         const view = new DataView(this.memory.buffer)
         const options: Parameters<HarnessKvStore['list']>[0] = {}
         // Strong and eventual listing (noSync) are the same here: every write is visible at once.
-        if (mask & KV_LIST_CURSOR) options.cursor = this.str(view.getUint32(opts + KV_LIST_OPTS.cursor, true), view.getUint32(opts + KV_LIST_OPTS.cursorLen, true))
+        if (mask & KV_LIST_CURSOR)
+          options.cursor = this.str(view.getUint32(opts + KV_LIST_OPTS.cursor, true), view.getUint32(opts + KV_LIST_OPTS.cursorLen, true))
         if (mask & KV_LIST_LIMIT) options.limit = view.getUint32(opts + KV_LIST_OPTS.limit, true)
-        if (mask & KV_LIST_PREFIX) options.prefix = this.str(view.getUint32(opts + KV_LIST_OPTS.prefix, true), view.getUint32(opts + KV_LIST_OPTS.prefixLen, true))
+        if (mask & KV_LIST_PREFIX)
+          options.prefix = this.str(view.getUint32(opts + KV_LIST_OPTS.prefix, true), view.getUint32(opts + KV_LIST_OPTS.prefixLen, true))
         return this.kvStart(store, out, (s) => {
           const result = s.takeFault('list') ?? s.list(options)
-          return typeof result === 'number' ? { kind: 'list', body: undefined, kvError: result } : { kind: 'list', body: result, kvError: KvError.OK }
+          return typeof result === 'number'
+            ? { kind: 'list', body: undefined, kvError: result }
+            : { kind: 'list', body: result, kvError: KvError.OK }
         })
       },
       'fastly_kv_store.list_wait': (h: number, bodyOut: number, kvErrOut: number) => {
         const p = this.kvPending.get(h)
-        if (!p || p.kind !== 'list') return S.BADF
+        if (p?.kind !== 'list') return S.BADF
         this.kvPending.delete(h)
         this.u32(bodyOut, p.body ? this.newBody(p.body) : INVALID_HANDLE)
         this.u32(kvErrOut, p.kvError)
@@ -781,9 +826,24 @@ class Host {
    */
   private headerNames(headers: Header[], buf: number, len: number, cursor: number, endOut: number, nwritten: number): number {
     const names = [...new Set(headers.map(([n]) => n))]
-    return this.writeList(names.map((n) => encoder.encode(n)), buf, len, cursor, endOut, nwritten)
+    return this.writeList(
+      names.map((n) => encoder.encode(n)),
+      buf,
+      len,
+      cursor,
+      endOut,
+      nwritten,
+    )
   }
-  private headerValues(headers: Header[], name: string, buf: number, len: number, cursor: number, endOut: number, nwritten: number): number {
+  private headerValues(
+    headers: Header[],
+    name: string,
+    buf: number,
+    len: number,
+    cursor: number,
+    endOut: number,
+    nwritten: number,
+  ): number {
     const lower = name.toLowerCase()
     const values = headers.filter(([n]) => n === lower).map(([, v]) => v)
     return this.writeList(values, buf, len, cursor, endOut, nwritten)
@@ -810,7 +870,14 @@ class Host {
     view.setUint32(nwritten, off, true)
     return FastlyStatus.OK
   }
-  private openStore<T>(table: Map<number, T>, source: Record<string, T> | undefined, np: number, nl: number, out: number, unknown: number): number {
+  private openStore<T>(
+    table: Map<number, T>,
+    source: Record<string, T> | undefined,
+    np: number,
+    nl: number,
+    out: number,
+    unknown: number,
+  ): number {
     const name = this.str(np, nl)
     if (!source || !Object.hasOwn(source, name)) return unknown
     const h = this.handle()

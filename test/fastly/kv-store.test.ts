@@ -19,7 +19,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pq-edge-fastly-kv-'))
   const bundle = join(dir, 'kv-store-program.js')
   wasm = join(dir, 'kv-store-program.wasm')
-  await build({ ...FASTLY_ESBUILD_OPTIONS, entryPoints: [fileURLToPath(new URL('./fixtures/kv-store-program.ts', import.meta.url))], outfile: bundle })
+  await build({
+    ...FASTLY_ESBUILD_OPTIONS,
+    entryPoints: [fileURLToPath(new URL('./fixtures/kv-store-program.ts', import.meta.url))],
+    outfile: bundle,
+  })
   compileJsCompute(bundle, wasm, { capture: true })
 }, 300_000)
 
@@ -74,7 +78,13 @@ describe('FastlyKvConfigStore in the js-compute engine', () => {
 
     // What is in the KV store: only the current slot of a name holds data; superseded ones were
     // stripped (old ciphertext does not linger), and every write was a separate, numbered key.
-    expect(kv.keys().filter((k) => k.startsWith('cfg/v1/slot/app/db@'))).toEqual(['cfg/v1/slot/app/db@1', 'cfg/v1/slot/app/db@2', 'cfg/v1/slot/app/db@3', 'cfg/v1/slot/app/db@4', 'cfg/v1/slot/app/db@5'])
+    expect(kv.keys().filter((k) => k.startsWith('cfg/v1/slot/app/db@'))).toEqual([
+      'cfg/v1/slot/app/db@1',
+      'cfg/v1/slot/app/db@2',
+      'cfg/v1/slot/app/db@3',
+      'cfg/v1/slot/app/db@4',
+      'cfg/v1/slot/app/db@5',
+    ])
     expect(JSON.parse(kv.text('cfg/v1/slot/app/db@1')!)).toEqual({ version: 1, exists: true, superseded: true })
     expect(JSON.parse(kv.text('cfg/v1/slot/app/db@4')!)).toEqual({ version: 3, exists: false, superseded: true })
     expect(JSON.parse(kv.text('cfg/v1/slot/app/db@5')!)).toEqual({ version: 4, exists: true, data: { again: 1 } })
@@ -86,7 +96,13 @@ describe('FastlyKvConfigStore in the js-compute engine', () => {
     const kv = new HarnessKvStore()
     const WRITERS = 20
     type Result = { ok: boolean }
-    const r = call(kv, `/race?writers=${WRITERS}`) as { creates: Result[]; updates: Result[]; mixed: Result[]; afterUpdates: unknown; naiveWinners: number }
+    const r = call(kv, `/race?writers=${WRITERS}`) as {
+      creates: Result[]
+      updates: Result[]
+      mixed: Result[]
+      afterUpdates: unknown
+      naiveWinners: number
+    }
     expect(r.creates.filter((x) => x.ok)).toEqual([{ ok: true, version: 1 }])
     expect(r.creates.filter((x) => !x.ok)).toEqual(Array(WRITERS - 1).fill({ ok: false, reason: 'version_mismatch', currentVersion: 1 }))
     const winners = r.updates.flatMap((x, i) => (x.ok ? [i] : []))
@@ -104,7 +120,9 @@ describe('FastlyKvConfigStore in the js-compute engine', () => {
     expect(call(kv, '/put?name=app/db&expected=1', { method: 'POST', body: { v: 2 } }).result).toBe(returned({ ok: true, version: 2 }))
     expect(call(kv, '/get?name=app/db').result).toBe(returned({ data: { v: 2 }, version: 2 }))
     expect(call(kv, '/delete?name=app/db').result).toBe(returned({ ok: true, deletedVersion: 2 }))
-    expect(call(kv, '/put?name=app/db&expected=2', { method: 'POST', body: SEALED }).result).toBe(returned({ ok: false, reason: 'version_mismatch', currentVersion: null }))
+    expect(call(kv, '/put?name=app/db&expected=2', { method: 'POST', body: SEALED }).result).toBe(
+      returned({ ok: false, reason: 'version_mismatch', currentVersion: null }),
+    )
     expect(call(kv, '/put?name=app/db&expected=null', { method: 'POST', body: SEALED }).result).toBe(returned({ ok: true, version: 3 }))
     expect(call(kv, '/list').result).toBe(returned([{ name: 'app/db', version: 3 }]))
   })
@@ -115,7 +133,9 @@ describe('FastlyKvConfigStore in the js-compute engine', () => {
     call(kv, '/put?name=app/db&expected=1', { method: 'POST', body: { v: 2 } })
     kv.set('cfg/v1/name/app/db', JSON.stringify({ slot: 1 })) // as if the last writer never moved the hint
     expect(call(kv, '/get?name=app/db').result).toBe(returned({ data: { v: 2 }, version: 2 }))
-    expect(call(kv, '/put?name=app/db&expected=1', { method: 'POST', body: {} }).result).toBe(returned({ ok: false, reason: 'version_mismatch', currentVersion: 2 }))
+    expect(call(kv, '/put?name=app/db&expected=1', { method: 'POST', body: {} }).result).toBe(
+      returned({ ok: false, reason: 'version_mismatch', currentVersion: 2 }),
+    )
     kv.set('cfg/v1/name/app/db', JSON.stringify({ slot: 9 })) // ahead of what this POP has seen
     expect(call(kv, '/get?name=app/db').result).toBe(returned({ data: { v: 2 }, version: 2 }))
     kv.delete('cfg/v1/name/app/db')
@@ -138,10 +158,14 @@ describe('FastlyKvConfigStore in the js-compute engine', () => {
   it('a store failure other than "already exists" throws instead of answering version_mismatch', () => {
     const kv = new HarnessKvStore()
     kv.failNext('insert', KvError.INTERNAL_ERROR)
-    expect(call(kv, '/put?name=app/db&expected=null', { method: 'POST', body: SEALED }).result).toMatch(/^threw: KVStore insert: Internal error/)
+    expect(call(kv, '/put?name=app/db&expected=null', { method: 'POST', body: SEALED }).result).toMatch(
+      /^threw: KVStore insert: Internal error/,
+    )
     kv.failNext('insert', KvError.TOO_MANY_REQUESTS)
     expect(call(kv, '/delete?name=app/db').result).toBe(returned({ ok: false, reason: 'not_found' }))
-    expect(call(kv, '/put?name=app/db&expected=null', { method: 'POST', body: SEALED }).result).toMatch(/^threw: KVStore insert: Too many requests/)
+    expect(call(kv, '/put?name=app/db&expected=null', { method: 'POST', body: SEALED }).result).toMatch(
+      /^threw: KVStore insert: Too many requests/,
+    )
     kv.failNext('lookup', KvError.INTERNAL_ERROR)
     expect(call(kv, '/get?name=app/db').result).toMatch(/^threw: KVStore lookup: Internal error/)
     expect(call(kv, '/get?name=app/db&store=no-such-store').result).toMatch(/^threw: .*No KVStore named 'no-such-store' exists/)

@@ -15,15 +15,23 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFastly } from '../../scripts/build-fastly.ts'
-import { fastlyKeys, type FastlyKeysFile } from '../../scripts/fastly-keys.ts'
+import { type FastlyKeysFile, fastlyKeys } from '../../scripts/fastly-keys.ts'
 import { MAX_BODY_BYTES } from '../../src/app.ts'
+import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
 import { lazyBackends } from '../../src/crypto/select.ts'
 import { AEAD, createHpke, hpke } from '../../src/hpke/node.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
-import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
 import type { Mode } from '../../src/protocol/v1.ts'
 import { deriveSecretKeys, parseServerSecret } from '../../src/service/keys.ts'
 import { Tickets } from '../../src/service/tickets.ts'
+import {
+  TEST_ADMIN_TOKEN,
+  TEST_BINDINGS,
+  TEST_CLIENT,
+  TEST_OTHER_CLIENT,
+  TEST_SERVER_SECRET,
+  TEST_SERVER_SECRET_NEXT,
+} from '../service/workerd/secrets.ts'
 import {
   type Caller,
   createServiceClient,
@@ -33,7 +41,6 @@ import {
   type PublishedKey,
   ticketAuth,
 } from '../support/service-client.ts'
-import { TEST_ADMIN_TOKEN, TEST_BINDINGS, TEST_CLIENT, TEST_OTHER_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from '../service/workerd/secrets.ts'
 import { type FastlyLogLine, HarnessKvStore, runFastlyRequest } from './harness.ts'
 
 const SECRET_STORE = 'pq-edge-secrets'
@@ -70,11 +77,15 @@ function deploy(options: DeploymentOptions = {}) {
   const kv = options.kv ?? new HarnessKvStore()
   const logs: FastlyLogLine[] = []
   let output = ''
-  const secretEntries = options.secrets === null ? null : Object.entries({ ...BASE_SECRETS, ...options.secrets }).filter((e): e is [string, string] => e[1] !== undefined)
+  const secretEntries =
+    options.secrets === null
+      ? null
+      : Object.entries({ ...BASE_SECRETS, ...options.secrets }).filter((e): e is [string, string] => e[1] !== undefined)
   const settings = options.settings === undefined ? { PQ_POLICY: 'pq-preferred' } : options.settings
   const call: Caller = async (path, init = {}) => {
     const body = init.body
-    if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new Error('fastly caller: string or Uint8Array bodies only')
+    if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array))
+      throw new Error('fastly caller: string or Uint8Array bodies only')
     const res = runFastlyRequest(
       options.wasm ?? keyedWasm,
       { method: init.method ?? 'GET', url: `${BASE}${path}`, headers: [...new Headers(init.headers).entries()], body: body ?? undefined },
@@ -139,7 +150,14 @@ describe('/health and GET /v1/keys', () => {
     expect(body).toMatchObject({ status: 'ok', runtime: { name: 'fastly-compute' }, mlkem: { name: 'pq-edge-js', module: 'typescript' } })
     expect(body.capabilities.webCrypto).toEqual({ x25519: false, hkdf: false, aesGcm: false, mlKem768: false })
     // Native HMAC; the interpreter-tuned fallbacks (src/crypto/interpreter.ts) for the rest.
-    expect(body.backends).toEqual({ x25519: 'pq-edge-js', hkdf: 'webcrypto', aesGcm: 'pq-edge-js', chacha20poly1305: 'noble', mlkem768: 'pq-edge-js', sha3: 'pq-edge-js' })
+    expect(body.backends).toEqual({
+      x25519: 'pq-edge-js',
+      hkdf: 'webcrypto',
+      aesGcm: 'pq-edge-js',
+      chacha20poly1305: 'noble',
+      mlkem768: 'pq-edge-js',
+      sha3: 'pq-edge-js',
+    })
   })
 
   it('200 with the built-in public keys, ETag and Cache-Control; If-None-Match → 304; the keys each policy lists', async () => {
@@ -165,7 +183,10 @@ describe('/health and GET /v1/keys', () => {
     expect(again.status).toBe(304)
     expect(again.headers.get('etag')).toBe(etag)
 
-    for (const [policy, modes] of [['hybrid-required', ['hybrid']], ['pq-only', ['pq']]] as const) {
+    for (const [policy, modes] of [
+      ['hybrid-required', ['hybrid']],
+      ['pq-only', ['pq']],
+    ] as const) {
       const keys = await clientFor(deploy({ settings: { PQ_POLICY: policy } }).call).getKeys()
       expect(keys.policy).toBe(policy)
       expect(keys.keys.map((k) => [k.mode, k.kid])).toEqual(modes.map((m) => [m, keyOf(m).kid]))
@@ -181,31 +202,45 @@ describe('POST /v1/sessions: every mode and policy', () => {
     ['hybrid', AEAD.Aes256Gcm],
     ['pq', AEAD.ChaCha20Poly1305],
     ['classical', AEAD.Aes256Gcm],
-  ] as const)('pq-preferred: %s (aead %i) establishes, the client verifies key confirmation, the ticket reads config', async (mode, aead) => {
-    const d = deploy()
-    const client = clientFor(d.call)
-    expect((await client.adminPut('app/db', `read over ${mode}`, { key: keyOf('hybrid') })).status).toBe(201)
-    const session = await client.establish({ key: keyOf(mode), aead })
-    expect(session).toMatchObject({ aeadId: aead, scopes: ['app/'] })
-    expect(session.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
-    expect(Date.parse(session.expiresAt) - Date.now()).toBeGreaterThan(800_000)
-    expect(await client.readConfig(session, 'app/db')).toMatchObject({ name: 'app/db', version: 1, value: `read over ${mode}` })
+  ] as const)(
+    'pq-preferred: %s (aead %i) establishes, the client verifies key confirmation, the ticket reads config',
+    async (mode, aead) => {
+      const d = deploy()
+      const client = clientFor(d.call)
+      expect((await client.adminPut('app/db', `read over ${mode}`, { key: keyOf('hybrid') })).status).toBe(201)
+      const session = await client.establish({ key: keyOf(mode), aead })
+      expect(session).toMatchObject({ aeadId: aead, scopes: ['app/'] })
+      expect(session.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+      expect(Date.parse(session.expiresAt) - Date.now()).toBeGreaterThan(800_000)
+      expect(await client.readConfig(session, 'app/db')).toMatchObject({ name: 'app/db', version: 1, value: `read over ${mode}` })
 
-    const exchanges = d.events().filter((e) => e.metric === 'wasm_pqc_key_exchange_total')
-    expect(exchanges).toEqual([expect.objectContaining({ labels: { mode, algorithm: { hybrid: 'X-Wing', pq: 'ML-KEM-768', classical: 'DHKEM(X25519)' }[mode], result: 'success' }, value: 1 })])
-    // The classical fallback is a security event: counted and logged at warn level, with the client.
-    const fallbacks = d.events().filter((e) => e.event === 'classical_fallback')
-    if (mode === 'classical') {
-      expect(fallbacks).toEqual([
-        expect.objectContaining({ level: 'warn', clientId: 'edge-app', metric: 'wasm_pqc_classical_fallback_total', labels: { reason: 'client_selected_classical_key' }, value: 1 }),
+      const exchanges = d.events().filter((e) => e.metric === 'wasm_pqc_key_exchange_total')
+      expect(exchanges).toEqual([
+        expect.objectContaining({
+          labels: { mode, algorithm: { hybrid: 'X-Wing', pq: 'ML-KEM-768', classical: 'DHKEM(X25519)' }[mode], result: 'success' },
+          value: 1,
+        }),
       ])
-    } else {
-      expect(fallbacks).toEqual([])
-    }
-    // Nothing secret reaches the log endpoint.
-    const logged = JSON.stringify(d.logs)
-    for (const secret of [TEST_CLIENT.clientSecret, session.ticket, b64u(session.sessionKey)]) expect(logged).not.toContain(secret)
-  })
+      // The classical fallback is a security event: counted and logged at warn level, with the client.
+      const fallbacks = d.events().filter((e) => e.event === 'classical_fallback')
+      if (mode === 'classical') {
+        expect(fallbacks).toEqual([
+          expect.objectContaining({
+            level: 'warn',
+            clientId: 'edge-app',
+            metric: 'wasm_pqc_classical_fallback_total',
+            labels: { reason: 'client_selected_classical_key' },
+            value: 1,
+          }),
+        ])
+      } else {
+        expect(fallbacks).toEqual([])
+      }
+      // Nothing secret reaches the log endpoint.
+      const logged = JSON.stringify(d.logs)
+      for (const secret of [TEST_CLIENT.clientSecret, session.ticket, b64u(session.sessionKey)]) expect(logged).not.toContain(secret)
+    },
+  )
 
   it.each([
     ['hybrid-required', 'hybrid', ['pq', 'classical']],
@@ -219,15 +254,19 @@ describe('POST /v1/sessions: every mode and policy', () => {
       const body = await expectProblem(await d.call('/v1/sessions', json(pending.request)), 403, 'mode_not_allowed')
       expect(body.detail).toContain(policy)
     }
-    expect(d.events().filter((e) => e.metric === 'wasm_pqc_key_exchange_total').map((e) => [(e.labels as any).mode, (e.labels as any).result])).toEqual([
-      [accepted, 'success'],
-      ...refused.map((m) => [m, 'rejected']),
-    ])
+    expect(
+      d
+        .events()
+        .filter((e) => e.metric === 'wasm_pqc_key_exchange_total')
+        .map((e) => [(e.labels as any).mode, (e.labels as any).result]),
+    ).toEqual([[accepted, 'success'], ...refused.map((m) => [m, 'rejected'])])
     expect(d.events().filter((e) => e.event === 'classical_fallback')).toEqual([])
   })
 
   it('SESSION_TTL_SECONDS from the Config Store sets the session lifetime', async () => {
-    const session = await clientFor(deploy({ settings: { PQ_POLICY: 'hybrid-required', SESSION_TTL_SECONDS: '60' } }).call).establish({ key: keyOf('hybrid') })
+    const session = await clientFor(deploy({ settings: { PQ_POLICY: 'hybrid-required', SESSION_TTL_SECONDS: '60' } }).call).establish({
+      key: keyOf('hybrid'),
+    })
     const ttl = Date.parse(session.expiresAt) - Date.now()
     expect(ttl).toBeGreaterThan(30_000)
     expect(ttl).toBeLessThanOrEqual(61_000)
@@ -252,19 +291,50 @@ describe('POST /v1/sessions: rejections are problem+json with their code and sto
   it.each([
     ['unknown kid', 400, 'unknown_key', async () => json({ ...(await valid()), kid: 'AAAAAAAAAAAAAAAA' })],
     ['kid of the wrong shape', 400, 'unknown_key', async () => json({ ...(await valid()), kid: 'short' })],
-    ['enc not base64url', 400, 'invalid_encoding', async () => json({ ...(await valid()), enc: (await valid()).enc + '=' })],
+    ['enc not base64url', 400, 'invalid_encoding', async () => json({ ...(await valid()), enc: `${(await valid()).enc}=` })],
     ['enc of the wrong length', 400, 'invalid_length', async () => json({ ...(await valid()), enc: b64u(new Uint8Array(1088)) })],
-    ['ephemeralPublicKey of the wrong length', 400, 'invalid_length', async () => json({ ...(await valid()), ephemeralPublicKey: b64u(new Uint8Array(32)) })],
+    [
+      'ephemeralPublicKey of the wrong length',
+      400,
+      'invalid_length',
+      async () => json({ ...(await valid()), ephemeralPublicKey: b64u(new Uint8Array(32)) }),
+    ],
     ['sealed shorter than a tag', 400, 'invalid_length', async () => json({ ...(await valid()), sealed: b64u(new Uint8Array(15)) })],
-    ['tampered sealed', 400, 'decryption_failed', async () => { const r = await valid(); return json({ ...r, sealed: altered(r.sealed) }) }],
-    ['tampered enc', 400, 'decryption_failed', async () => { const r = await valid(); return json({ ...r, enc: altered(r.enc, 1100) }) }],
+    [
+      'tampered sealed',
+      400,
+      'decryption_failed',
+      async () => {
+        const r = await valid()
+        return json({ ...r, sealed: altered(r.sealed) })
+      },
+    ],
+    [
+      'tampered enc',
+      400,
+      'decryption_failed',
+      async () => {
+        const r = await valid()
+        return json({ ...r, enc: altered(r.enc, 1100) })
+      },
+    ],
     ['version 2', 400, 'unsupported_version', async () => json({ ...(await valid()), version: 2 })],
     ['an AEAD not offered', 400, 'unsupported_suite', async () => json({ ...(await valid()), aead: 1 })],
-    ['wrong content type', 400, 'invalid_json', async () => ({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(await valid()) })],
+    [
+      'wrong content type',
+      400,
+      'invalid_json',
+      async () => ({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(await valid()) }),
+    ],
     ['invalid JSON', 400, 'invalid_json', async () => json('{"version": 1,')],
     ['the wrong shape', 400, 'invalid_json', async () => json([1, 2])],
     ['a body over 65536 bytes', 413, 'payload_too_large', async () => json({ ...(await valid()), padding: 'x'.repeat(MAX_BODY_BYTES) })],
-    ['a body over 65536 bytes, streamed (no Content-Length)', 413, 'payload_too_large', async () => json({ ...(await valid()), padding: 'x'.repeat(MAX_BODY_BYTES) }, { 'transfer-encoding': 'chunked' })],
+    [
+      'a body over 65536 bytes, streamed (no Content-Length)',
+      413,
+      'payload_too_large',
+      async () => json({ ...(await valid()), padding: 'x'.repeat(MAX_BODY_BYTES) }, { 'transfer-encoding': 'chunked' }),
+    ],
   ] as [string, number, string, () => Promise<RequestInit>][])('%s: %i %s', async (_, status, code, init) => {
     const before = d().kv.keys()
     await expectProblem(await d().call('/v1/sessions', await init()), status, code)
@@ -272,7 +342,10 @@ describe('POST /v1/sessions: rejections are problem+json with their code and sto
   })
 
   it('wrong secret or unknown client: 401 invalid_credentials with WWW-Authenticate, nothing echoed, counted as rejected', async () => {
-    for (const credentials of [{ ...TEST_CLIENT, clientSecret: 'pqe_client_wrong' }, { clientId: 'nobody', clientSecret: TEST_CLIENT.clientSecret }]) {
+    for (const credentials of [
+      { ...TEST_CLIENT, clientSecret: 'pqe_client_wrong' },
+      { clientId: 'nobody', clientSecret: TEST_CLIENT.clientSecret },
+    ]) {
       const { pending } = await client.sessionRequest({ key: keyOf('hybrid'), credentials })
       const res = await d().call('/v1/sessions', json(pending.request))
       expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Session /)
@@ -280,7 +353,11 @@ describe('POST /v1/sessions: rejections are problem+json with their code and sto
       expect(JSON.stringify(body)).not.toContain('pqe_client')
     }
     expect(JSON.stringify(d().logs)).not.toContain('pqe_client')
-    expect(d().events().filter((e) => e.metric === 'wasm_pqc_key_exchange_total' && (e.labels as any).result === 'rejected')).toHaveLength(2)
+    expect(
+      d()
+        .events()
+        .filter((e) => e.metric === 'wasm_pqc_key_exchange_total' && (e.labels as any).result === 'rejected'),
+    ).toHaveLength(2)
   })
 
   it.each([
@@ -301,7 +378,8 @@ describe('config vault', () => {
     const keys = await deriveSecretKeys(b, createHpke(b), parseServerSecret('SERVER_SECRET', TEST_SERVER_SECRET), 'current')
     return Tickets.create(b.aes256Gcm, keys.ticketKey, null)
   }
-  const put = (call: Caller, name: string, body: unknown, headers: Record<string, string>) => call(`/v1/config/${name}`, { ...json(body, headers), method: 'PUT' })
+  const put = (call: Caller, name: string, body: unknown, headers: Record<string, string>) =>
+    call(`/v1/config/${name}`, { ...json(body, headers), method: 'PUT' })
 
   it('PUT create (If-None-Match: *), 428 without precondition, 412 over an existing or stale version, replace with If-Match, list, DELETE', async () => {
     const { call, kv } = deploy()
@@ -310,7 +388,11 @@ describe('config vault', () => {
     const hybrid = keyOf('hybrid')
     const name = 'app/db-url'
 
-    const noPrecondition = await expectProblem(await put(call, name, await client.sealedPut(name, 'x', 0, { key: hybrid }), admin), 428, 'precondition_required')
+    const noPrecondition = await expectProblem(
+      await put(call, name, await client.sealedPut(name, 'x', 0, { key: hybrid }), admin),
+      428,
+      'precondition_required',
+    )
     expect(noPrecondition.detail).toContain('If-None-Match')
     expect(kv.keys()).toEqual([])
 
@@ -319,27 +401,55 @@ describe('config vault', () => {
     expect(created.headers.get('etag')).toBe('"1"')
     expect(await created.json()).toEqual({ name, version: 1 })
 
-    const createAgain = await expectProblem(await put(call, name, await client.sealedPut(name, 'x', 0, { key: hybrid }), { ...admin, 'if-none-match': '*' }), 412, 'version_mismatch')
+    const createAgain = await expectProblem(
+      await put(call, name, await client.sealedPut(name, 'x', 0, { key: hybrid }), { ...admin, 'if-none-match': '*' }),
+      412,
+      'version_mismatch',
+    )
     expect(createAgain.currentVersion).toBe(1)
-    const stale = await expectProblem(await put(call, name, await client.sealedPut(name, 'x', 5, { key: hybrid }), { ...admin, 'if-match': '"5"' }), 412, 'version_mismatch')
+    const stale = await expectProblem(
+      await put(call, name, await client.sealedPut(name, 'x', 5, { key: hybrid }), { ...admin, 'if-match': '"5"' }),
+      412,
+      'version_mismatch',
+    )
     expect(stale.currentVersion).toBe(1)
     // Sealed for another name (the AAD binds it): does not open.
-    await expectProblem(await put(call, name, await client.sealedPut('app/other', 'x', 1, { key: hybrid }), { ...admin, 'if-match': '"1"' }), 400, 'decryption_failed')
-    await expectProblem(await put(call, 'app/.x', await client.sealedPut('app/.x', 'x', 0, { key: hybrid }), { ...admin, 'if-none-match': '*' }), 400, 'invalid_name')
+    await expectProblem(
+      await put(call, name, await client.sealedPut('app/other', 'x', 1, { key: hybrid }), { ...admin, 'if-match': '"1"' }),
+      400,
+      'decryption_failed',
+    )
+    await expectProblem(
+      await put(call, 'app/.x', await client.sealedPut('app/.x', 'x', 0, { key: hybrid }), { ...admin, 'if-none-match': '*' }),
+      400,
+      'invalid_name',
+    )
     // A value sealed to the pq key is accepted too (pq-preferred).
     const replaced = await client.adminPut(name, 'postgres://v2', { ifMatch: 1, key: keyOf('pq') })
     expect(replaced.status).toBe(200)
     expect(await replaced.json()).toEqual({ name, version: 2 })
     expect((await client.adminPut('app/flags', 'on', { key: hybrid })).status).toBe(201)
 
-    expect(await client.list()).toEqual([{ name: 'app/db-url', version: 2 }, { name: 'app/flags', version: 1 }])
+    expect(await client.list()).toEqual([
+      { name: 'app/db-url', version: 2 },
+      { name: 'app/flags', version: 1 },
+    ])
     // The vault holds ciphertext only.
-    expect(kv.keys().map((k) => kv.text(k)).join('\n')).not.toContain('postgres://')
+    expect(
+      kv
+        .keys()
+        .map((k) => kv.text(k))
+        .join('\n'),
+    ).not.toContain('postgres://')
 
     const session = await client.establish({ key: hybrid })
     expect(await client.readConfig(session, name)).toMatchObject({ version: 2, value: 'postgres://v2' })
 
-    await expectProblem(await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"1"' } }), 412, 'version_mismatch')
+    await expectProblem(
+      await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"1"' } }),
+      412,
+      'version_mismatch',
+    )
     expect((await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"2"' } })).status).toBe(204)
     await expectProblem(await call(`/v1/config/${name}`, { headers: ticketAuth(session.ticket) }), 404, 'not_found')
     await expectProblem(await call(`/v1/config/${name}`, { method: 'DELETE', headers: admin }), 404, 'not_found')
@@ -369,9 +479,15 @@ describe('config vault', () => {
     const tickets = await serverTickets()
     const base = { sessionId: new Uint8Array(16), clientId: 'narrow', scopes: ['shared/flags'], aeadId: 3, sessionKey: new Uint8Array(32) }
     const at = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z')
-    await expectProblem(await call('/v1/config/shared/flags', { headers: ticketAuth(await tickets.seal({ ...base, expiresAt: at(-1000) })) }), 401, 'expired_ticket')
+    await expectProblem(
+      await call('/v1/config/shared/flags', { headers: ticketAuth(await tickets.seal({ ...base, expiresAt: at(-1000) })) }),
+      401,
+      'expired_ticket',
+    )
     // The same forging path with a future expiry is accepted: what failed above was the expiry.
-    expect((await call('/v1/config/shared/flags', { headers: ticketAuth(await tickets.seal({ ...base, expiresAt: at(60_000) })) })).status).toBe(200)
+    expect(
+      (await call('/v1/config/shared/flags', { headers: ticketAuth(await tickets.seal({ ...base, expiresAt: at(60_000) })) })).status,
+    ).toBe(200)
   })
 
   it('admin endpoints: 401 without or with a wrong token, 403 for an authenticated client, 200 for the admin', async () => {
@@ -379,7 +495,11 @@ describe('config vault', () => {
     const client = clientFor(call)
     const { ticket } = await client.establish({ key: keyOf('hybrid') })
     const basic = { authorization: `Basic ${btoa(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`)}` }
-    for (const [path, method] of [['/v1/config', 'GET'], ['/v1/admin/rewrap', 'POST'], ['/metrics', 'GET']] as const) {
+    for (const [path, method] of [
+      ['/v1/config', 'GET'],
+      ['/v1/admin/rewrap', 'POST'],
+      ['/metrics', 'GET'],
+    ] as const) {
       const res = await call(path, { method })
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /)
       await expectProblem(res, 401, 'invalid_credentials')
@@ -387,7 +507,10 @@ describe('config vault', () => {
     }
     await expectProblem(await call('/metrics', { headers: { authorization: 'Bearer pqe_admin_wrong' } }), 401, 'invalid_credentials')
     await expectProblem(await call('/v1/config', { headers: basic }), 403, 'scope_denied')
-    const put = await call('/v1/config/app/x', { ...json(await client.sealedPut('app/x', 'x', 0, { key: keyOf('hybrid') }), { ...ticketAuth(ticket), 'if-none-match': '*' }), method: 'PUT' })
+    const put = await call('/v1/config/app/x', {
+      ...json(await client.sealedPut('app/x', 'x', 0, { key: keyOf('hybrid') }), { ...ticketAuth(ticket), 'if-none-match': '*' }),
+      method: 'PUT',
+    })
     await expectProblem(put, 403, 'scope_denied')
 
     // GET /metrics (admin): this instance's metrics, Prometheus text. Fastly runs each request in a
@@ -396,7 +519,11 @@ describe('config vault', () => {
     expect(metrics.status).toBe(200)
     expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
     const text = await metrics.text()
-    for (const name of ['wasm_pqc_key_exchange_total counter', 'wasm_pqc_classical_fallback_total counter', 'wasm_pqc_operation_duration_ms histogram']) {
+    for (const name of [
+      'wasm_pqc_key_exchange_total counter',
+      'wasm_pqc_classical_fallback_total counter',
+      'wasm_pqc_operation_duration_ms histogram',
+    ]) {
       expect(text).toContain(`# TYPE ${name}`)
     }
   })
@@ -414,7 +541,7 @@ describe('config vault', () => {
       [{ method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: '{nope' }, 400, 'invalid_json'],
       [{ method: 'PUT', headers: { ...h, 'content-type': 'text/plain' }, body: JSON.stringify(good) }, 400, 'invalid_json'],
       [{ ...json({ ...good, ciphertext: undefined }, h), method: 'PUT' }, 400, 'invalid_json'],
-      [{ ...json({ ...good, enc: good.enc + '==' }, h), method: 'PUT' }, 400, 'invalid_encoding'],
+      [{ ...json({ ...good, enc: `${good.enc}==` }, h), method: 'PUT' }, 400, 'invalid_encoding'],
       [{ ...json({ ...good, enc: b64u(new Uint8Array(32)) }, h), method: 'PUT' }, 400, 'invalid_length'],
       [{ ...json({ ...good, kid: 'BBBBBBBBBBBBBBBB' }, h), method: 'PUT' }, 400, 'unknown_key'],
       [{ ...json({ ...good, aead: 1 }, h), method: 'PUT' }, 400, 'unsupported_suite'],
@@ -440,7 +567,11 @@ describe('SERVER_SECRET rotation', () => {
     const kv = new HarnessKvStore()
     const settings = { PQ_POLICY: 'hybrid-required' }
     const old = deploy({ kv, settings })
-    const rotating = deploy({ kv, settings, secrets: { SERVER_SECRET: TEST_SERVER_SECRET_NEXT, SERVER_SECRET_PREVIOUS: TEST_SERVER_SECRET } })
+    const rotating = deploy({
+      kv,
+      settings,
+      secrets: { SERVER_SECRET: TEST_SERVER_SECRET_NEXT, SERVER_SECRET_PREVIOUS: TEST_SERVER_SECRET },
+    })
     const finished = deploy({ kv, settings, secrets: { SERVER_SECRET: TEST_SERVER_SECRET_NEXT } })
     const oldClient = clientFor(old.call)
     const rotatingClient = clientFor(rotating.call)
@@ -451,7 +582,10 @@ describe('SERVER_SECRET rotation', () => {
     const oldSession = await oldClient.establish({ key: oldKey })
 
     const keys = (await rotatingClient.getKeys()).keys
-    expect(keys.map((k) => [k.mode, k.status])).toEqual([['hybrid', 'current'], ['hybrid', 'retiring']])
+    expect(keys.map((k) => [k.mode, k.status])).toEqual([
+      ['hybrid', 'current'],
+      ['hybrid', 'retiring'],
+    ])
     expect(keys[1]!.kid).toBe(oldKey.kid)
     expect(keys[0]!.publicKey).toBe(keysFile.secrets[1]!.keys.find((k) => k.mode === 'hybrid')!.publicKey)
     const newKey = keys[0]!
@@ -464,13 +598,20 @@ describe('SERVER_SECRET rotation', () => {
     await rotatingClient.establish({ key: oldKey })
 
     // Without the previous secret, the record does not open yet: 500 internal_error, its name not in the body.
-    const unreadable = await expectProblem(await finished.call('/v1/config/app/db', { headers: ticketAuth(newSession.ticket) }), 500, 'internal_error')
+    const unreadable = await expectProblem(
+      await finished.call('/v1/config/app/db', { headers: ticketAuth(newSession.ticket) }),
+      500,
+      'internal_error',
+    )
     expect(JSON.stringify(unreadable)).not.toContain('app/db')
 
     const rewrap = await rotating.call('/v1/admin/rewrap', { method: 'POST', headers: rotatingClient.admin })
     expect(rewrap.status).toBe(200)
     expect(await rewrap.json()).toMatchObject({ updated: 1, unchanged: 0, vanished: 0, conflicts: [], unreadable: [] })
-    const second = (await (await rotating.call('/v1/admin/rewrap', { method: 'POST', headers: rotatingClient.admin })).json()) as Record<string, unknown>
+    const second = (await (await rotating.call('/v1/admin/rewrap', { method: 'POST', headers: rotatingClient.admin })).json()) as Record<
+      string,
+      unknown
+    >
     expect(second).toMatchObject({ updated: 0, unchanged: 1, unreadable: [] })
 
     // Now the old secret can go: the finished deployment reads it (the version moved with the rewrap).
@@ -487,9 +628,19 @@ describe('misconfiguration: 500 service_misconfigured naming the variable, never
     ['no Secret Store linked', { secrets: null }, SECRET_STORE, []],
     ['SERVER_SECRET missing', { secrets: { SERVER_SECRET: undefined } }, 'SERVER_SECRET', []],
     ['SERVER_SECRET not the secret of the built-in keys', { secrets: { SERVER_SECRET: unknownSecret } }, 'SERVER_SECRET', [unknownSecret]],
-    ['SERVER_SECRET_PREVIOUS not built in', { secrets: { SERVER_SECRET_PREVIOUS: unknownSecret } }, 'SERVER_SECRET_PREVIOUS', [unknownSecret]],
+    [
+      'SERVER_SECRET_PREVIOUS not built in',
+      { secrets: { SERVER_SECRET_PREVIOUS: unknownSecret } },
+      'SERVER_SECRET_PREVIOUS',
+      [unknownSecret],
+    ],
     ['SERVER_SECRET malformed', { secrets: { SERVER_SECRET: 'not-a-secret-value-1234' } }, 'SERVER_SECRET', ['not-a-secret-value-1234']],
-    ['ADMIN_TOKEN_SHA256 a plaintext', { secrets: { ADMIN_TOKEN_SHA256: 'pqe_admin_plaintext-value' } }, 'ADMIN_TOKEN_SHA256', ['pqe_admin_plaintext-value']],
+    [
+      'ADMIN_TOKEN_SHA256 a plaintext',
+      { secrets: { ADMIN_TOKEN_SHA256: 'pqe_admin_plaintext-value' } },
+      'ADMIN_TOKEN_SHA256',
+      ['pqe_admin_plaintext-value'],
+    ],
     ['CLIENTS not JSON', { secrets: { CLIENTS: 'not json leaky-value' } }, 'CLIENTS', ['leaky-value']],
     ['PQ_POLICY unknown', { settings: { PQ_POLICY: 'quantum-maybe' } }, 'PQ_POLICY', ['quantum-maybe']],
     ['SESSION_TTL_SECONDS over 900', { settings: { SESSION_TTL_SECONDS: '3600' } }, 'SESSION_TTL_SECONDS', ['3600']],

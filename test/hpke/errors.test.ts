@@ -20,7 +20,7 @@ const SUITES = {
 async function code(p: Promise<unknown>): Promise<string> {
   try {
     const value = await p
-    return `no error (returned ${value instanceof Uint8Array ? value.length + ' bytes' : typeof value})`
+    return `no error (returned ${value instanceof Uint8Array ? `${value.length} bytes` : typeof value})`
   } catch (e) {
     if (!(e instanceof HpkeError)) return `not an HpkeError: ${String(e)}`
     return e.code
@@ -37,7 +37,8 @@ describe.each(Object.keys(SUITES) as (keyof typeof SUITES)[])('%s', (name) => {
     const { publicKey, privateKey } = await suite.GenerateKeyPair()
     const other = await suite.GenerateKeyPair()
     const { enc, ciphertext } = await suite.Seal(publicKey, pt, { info, aad })
-    const open = (e: Uint8Array, sk: Uint8Array, ct: Uint8Array, p: { info?: Uint8Array; aad?: Uint8Array } = { info, aad }) => suite.Open(e, sk, ct, p)
+    const open = (e: Uint8Array, sk: Uint8Array, ct: Uint8Array, p: { info?: Uint8Array; aad?: Uint8Array } = { info, aad }) =>
+      suite.Open(e, sk, ct, p)
 
     expect(toHex(await open(enc, privateKey, ciphertext))).toBe(toHex(pt)) // the control
     expect(await code(open(enc, other.privateKey, ciphertext))).toBe('open_failed') // wrong key
@@ -81,9 +82,15 @@ describe.each(Object.keys(SUITES) as (keyof typeof SUITES)[])('%s', (name) => {
 
 describe('suite and argument errors', () => {
   it('unsupported suites throw unsupported_suite at once', () => {
-    expect(() => hpke.suite({ kem: 0x0010, kdf: KDF.HkdfSha256, aead: AEAD.Aes128Gcm })).toThrow(expect.objectContaining({ code: 'unsupported_suite' }))
-    expect(() => hpke.suite({ kem: KEM.XWing, kdf: 0x0011, aead: AEAD.ChaCha20Poly1305 })).toThrow(expect.objectContaining({ code: 'unsupported_suite' }))
-    expect(() => hpke.suite({ kem: KEM.XWing, kdf: KDF.HkdfSha256, aead: 0xffff })).toThrow(expect.objectContaining({ code: 'unsupported_suite' }))
+    expect(() => hpke.suite({ kem: 0x0010, kdf: KDF.HkdfSha256, aead: AEAD.Aes128Gcm })).toThrow(
+      expect.objectContaining({ code: 'unsupported_suite' }),
+    )
+    expect(() => hpke.suite({ kem: KEM.XWing, kdf: 0x0011, aead: AEAD.ChaCha20Poly1305 })).toThrow(
+      expect.objectContaining({ code: 'unsupported_suite' }),
+    )
+    expect(() => hpke.suite({ kem: KEM.XWing, kdf: KDF.HkdfSha256, aead: 0xffff })).toThrow(
+      expect.objectContaining({ code: 'unsupported_suite' }),
+    )
   })
   it('a recipient key imported for one KEM is refused by another suite', async () => {
     const xw = hpke.suite({ kem: KEM.XWing, kdf: KDF.HkdfSha256, aead: AEAD.ChaCha20Poly1305 })

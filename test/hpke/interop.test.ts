@@ -41,7 +41,10 @@ describe.each(Object.keys(implementations) as (keyof typeof implementations)[])(
       const them = theirs()
       const { publicKey, privateKey } = await suite.GenerateKeyPair()
       const info = random(17)
-      const sender = await them.createSenderContext({ recipientPublicKey: await them.kem.importKey('raw', publicKey.slice().buffer, true), info })
+      const sender = await them.createSenderContext({
+        recipientPublicKey: await them.kem.importKey('raw', publicKey.slice().buffer, true),
+        info,
+      })
       const recipient = await suite.SetupBaseR(bytes(sender.enc), await suite.importRecipientKey(privateKey), info)
       for (let i = 0; i < 3; i++) {
         const pt = random(i * 500)
@@ -94,7 +97,9 @@ describe('DHKEM(X25519, HKDF-SHA256): RFC 9180 behaviour against hpke-js', () =>
     }
   })
   it('is never chosen without allowClassical', () => {
-    expect(() => hpke.suite({ kem: KEM.DhkemX25519HkdfSha256, kdf: KDF.HkdfSha256, aead: AEAD.Aes128Gcm })).toThrow(expect.objectContaining({ code: 'classical_not_allowed' }))
+    expect(() => hpke.suite({ kem: KEM.DhkemX25519HkdfSha256, kdf: KDF.HkdfSha256, aead: AEAD.Aes128Gcm })).toThrow(
+      expect.objectContaining({ code: 'classical_not_allowed' }),
+    )
     expect(hpke.suite(params).info.classical).toBe(true)
     expect(hpke.suite({ kem: KEM.XWing, kdf: KDF.HkdfSha256, aead: AEAD.ChaCha20Poly1305 }).info.classical).toBe(false)
   })

@@ -43,14 +43,18 @@ type BackendName = keyof typeof BACKENDS
 /** pk with t̂'s first coefficient changed by one (still below q: a valid ML-KEM key, another one). */
 function alterTHat(pk: Uint8Array): Uint8Array {
   const out = Uint8Array.from(pk)
-  const c = out[0]! | ((out[1]! & 15) << 8), c2 = c > 0 ? c - 1 : 1
+  const c = out[0]! | ((out[1]! & 15) << 8),
+    c2 = c > 0 ? c - 1 : 1
   out[0] = c2 & 255
   out[1] = (out[1]! & 0xf0) | (c2 >> 8)
   return out
 }
 
 async function importError(p: Promise<unknown>, message: RegExp): Promise<void> {
-  const error = await p.then(() => undefined, (e: unknown) => e)
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(HpkeError)
   expect((error as HpkeError).code).toBe('invalid_key')
   expect((error as Error).message).toMatch(message)

@@ -69,7 +69,9 @@ describe.skipIf(!HAVE_VECTORS)('draft-ietf-hpke-pq-04 vectors', () => {
       expect(toHex(sealed.ciphertext)).toBe(first.ct)
       expect(toHex(await suite.Open(hex(v.enc), hex(v.skRm), hex(first.ct), { info: hex(v.info), aad: hex(first.aad) }))).toBe(first.pt)
       const x0 = v.exports[0]!
-      expect(toHex(await suite.ReceiveExport(hex(v.enc), hex(v.skRm), hex(x0.exporter_context), x0.L, { info: hex(v.info) }))).toBe(x0.exported_value)
+      expect(toHex(await suite.ReceiveExport(hex(v.enc), hex(v.skRm), hex(x0.exporter_context), x0.L, { info: hex(v.info) }))).toBe(
+        x0.exported_value,
+      )
       const sent = await suite.SendExport(hex(v.pkRm), hex(x0.exporter_context), x0.L, { info: hex(v.info), ikmE: hex(v.ikmE) })
       expect(toHex(sent.exported)).toBe(x0.exported_value)
     })

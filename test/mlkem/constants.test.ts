@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const Q = 3329
-const source = (file: string) => readFileSync(fileURLToPath(new URL(`../../../src/mlkem/assembly/${file}`, import.meta.url)), 'utf8')
+const source = (file: string) => readFileSync(fileURLToPath(new URL(`../../src/mlkem/assembly/${file}`, import.meta.url)), 'utf8')
 const poly = source('poly.ts')
 const simd = source('simd.ts')
 
@@ -49,7 +49,10 @@ describe('scalar core (poly.ts)', () => {
 
 describe('SIMD core (simd.ts compressV)', () => {
   // (x · C + B) >> S, then mod 2^d: C and S per width, B per d, as written in compressV.
-  const small = { C: constant(simd, /const c = i16x8\.splat\((\d+)\);/), B: [...simd.matchAll(/d == 1 \? (\d+) : d == 4 \? (\d+) : (\d+)\)/g)][0]! }
+  const small = {
+    C: constant(simd, /const c = i16x8\.splat\((\d+)\);/),
+    B: [...simd.matchAll(/d == 1 \? (\d+) : d == 4 \? (\d+) : (\d+)\)/g)][0]!,
+  }
   const large = { C: constant(simd, /const c = i32x4\.splat\((\d+)\);/), B: [...simd.matchAll(/d == 10 \? (\d+) : (\d+)\)/g)][0]! }
   const cases = [
     { d: 1, C: small.C, B: Number(small.B[1]), S: 19 },

@@ -27,17 +27,33 @@ describe.each(PARAMETER_SET_IDS)('%s vs noble', (set) => {
       const random = randomBytes(reference.lengths.cipherText!)
       const flipped = Uint8Array.from(enc.cipherText)
       flipped[i % flipped.length]! ^= 1 << (i & 7)
-      const want = [keys.publicKey, keys.secretKey, enc.cipherText, enc.sharedSecret, enc.sharedSecret,
-        reference.decapsulate(random, keys.secretKey), reference.decapsulate(flipped, keys.secretKey)].map(toHex)
+      const want = [
+        keys.publicKey,
+        keys.secretKey,
+        enc.cipherText,
+        enc.sharedSecret,
+        enc.sharedSecret,
+        reference.decapsulate(random, keys.secretKey),
+        reference.decapsulate(flipped, keys.secretKey),
+      ].map(toHex)
       for (const { kind, kem } of builds) {
         const ours = kem[set]
         const kp = ours.keygen(seed)
         const e = ours.encapsulate(keys.publicKey, m)
-        const got = [kp.publicKey, kp.secretKey, e.cipherText, e.sharedSecret, ours.decapsulate(enc.cipherText, keys.secretKey),
-          ours.decapsulate(random, keys.secretKey), ours.decapsulate(flipped, keys.secretKey)].map(toHex)
+        const got = [
+          kp.publicKey,
+          kp.secretKey,
+          e.cipherText,
+          e.sharedSecret,
+          ours.decapsulate(enc.cipherText, keys.secretKey),
+          ours.decapsulate(random, keys.secretKey),
+          ours.decapsulate(flipped, keys.secretKey),
+        ].map(toHex)
         if (got.join() !== want.join()) {
           mismatches++
-          expect(got, `${kind} case ${i}: publicKey, secretKey, cipherText, sharedSecret, decaps, decaps(random), decaps(flipped)`).toEqual(want)
+          expect(got, `${kind} case ${i}: publicKey, secretKey, cipherText, sharedSecret, decaps, decaps(random), decaps(flipped)`).toEqual(
+            want,
+          )
         }
       }
     }

@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createMlKem, type MlKemSuite, type MlKemWasmExports } from '../../src/mlkem/api.ts'
 import type { MlKemModuleKind } from '../../src/mlkem/instantiate.ts'
-import { compileMlKemModule } from '../../src/mlkem/node.ts'
 import { createJsMlKem } from '../../src/mlkem/js/api.ts'
+import { compileMlKemModule } from '../../src/mlkem/node.ts'
 
 export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../shared/vectors', import.meta.url))
 export const HAVE_VECTORS = existsSync(VECTORS)

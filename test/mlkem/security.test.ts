@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import binaryen from 'binaryen'
 import { describe, expect, it } from 'vitest'
-import { PARAMETER_SET_IDS } from '../../src/mlkem/api.ts'
 import { checkReproducible, committedManifest, WASM_DIR } from '../../scripts/build-mlkem.ts'
+import { PARAMETER_SET_IDS } from '../../src/mlkem/api.ts'
 import { BUILD_KINDS, loadBuild } from './helpers.ts'
 
 const DIV_OR_REM = /\b(i32|i64)\.(div_s|div_u|rem_s|rem_u)\b/g

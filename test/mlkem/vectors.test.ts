@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import type { MlKem } from '../../src/mlkem/api.ts'
-import { HAVE_VECTORS, hex, KEM_KINDS, loadKem, readVector, readVectorJson, SETS, type SetName, toHex, VECTORS } from './helpers.ts'
 import { parseCctvRecords } from '../support/cctv.ts'
+import { HAVE_VECTORS, hex, KEM_KINDS, loadKem, readVector, readVectorJson, SETS, type SetName, toHex, VECTORS } from './helpers.ts'
 
 const throws = (fn: () => unknown) => {
   try {
@@ -18,7 +18,6 @@ const throws = (fn: () => unknown) => {
 const encapsulationKeyPasses = (kem: MlKem, ek: Uint8Array) => !throws(() => kem.encapsulate(ek, new Uint8Array(32)))
 const decapsulationKeyPasses = (kem: MlKem, dk: Uint8Array) => !throws(() => kem.decapsulate(new Uint8Array(kem.lengths.cipherText), dk))
 const passed = (v: unknown) => v === true || v === 'True'
-
 
 type AcvpTest = Record<string, string> & { tcId: number }
 type AcvpGroup = { tgId: number; parameterSet: SetName; function?: string; dk?: string; tests: AcvpTest[] }
@@ -86,7 +85,11 @@ describe.skipIf(!HAVE_VECTORS).each(KEM_KINDS)('%s build', (kind) => {
     })
   })
 
-  const wycheproof = HAVE_VECTORS ? readdirSync(`${VECTORS}/wycheproof/testvectors_v1`).filter((f) => /^mlkem_.*\.json$/.test(f)).sort() : []
+  const wycheproof = HAVE_VECTORS
+    ? readdirSync(`${VECTORS}/wycheproof/testvectors_v1`)
+        .filter((f) => /^mlkem_.*\.json$/.test(f))
+        .sort()
+    : []
   it('finds all 12 Wycheproof ML-KEM files', () => expect(wycheproof).toHaveLength(12))
   it.each(wycheproof)('Wycheproof %s', (file) => {
     const suite = readVectorJson(`wycheproof/testvectors_v1/${file}`)
@@ -136,7 +139,10 @@ describe.skipIf(!HAVE_VECTORS).each(KEM_KINDS)('%s build', (kind) => {
 
   describe.each(Object.keys(SETS) as SetName[])('CCTV %s', (set) => {
     it('modulus: every key is rejected by the §7.2 check', () => {
-      const keys = gunzipSync(readVector(`cctv/ML-KEM/modulus/${set}.txt.gz`)).toString().split('\n').filter(Boolean)
+      const keys = gunzipSync(readVector(`cctv/ML-KEM/modulus/${set}.txt.gz`))
+        .toString()
+        .split('\n')
+        .filter(Boolean)
       expect(keys.length).toBeGreaterThan(100)
       for (const ek of keys) expect(() => bySet(set).encapsulate(hex(ek), new Uint8Array(32))).toThrow(/§7\.2 modulus check/)
     })

@@ -2,14 +2,14 @@
 // caught; and a client written from the document alone with a generic HPKE library (hpke-js) and
 // node:crypto completes the handshake with our server half.
 import { createHash, createHmac, hkdfSync } from 'node:crypto'
-import { CipherSuite, HkdfSha256 } from '@hpke/core'
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305'
+import { CipherSuite, HkdfSha256 } from '@hpke/core'
 import { XWing } from '@hpke/hybridkem-x-wing'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { b64u, EncodingError, fromB64u } from '../../src/crypto/bytes.ts'
 import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
 import { AEAD, hpke, KDF, KEM } from '../../src/hpke/node.ts'
-import { b64u, EncodingError, fromB64u } from '../../src/crypto/bytes.ts'
 import { acceptSession, beginSession, finishSession, keyId, LABEL, ProtocolError, type SessionResponse } from '../../src/protocol/v1.ts'
 
 const hmac = webCryptoHmacSha256
@@ -66,31 +66,37 @@ describe('our client and server halves', () => {
     expect(keys.size).toBe(3)
   })
 
-  it.each(['sealed', 'enc', 'ephemeralPublicKey'] as const)('an altered request %s is rejected or yields a session the client refuses', async (field) => {
-    const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials })
-    const bytes = fromB64u(pending.request[field], field)
-    bytes[bytes.length - 1]! ^= 1
-    const altered = { ...pending.request, [field]: b64u(bytes) }
-    // The AAD binds pkE to the sealed credentials, so every alteration fails to open.
-    await expect(serverAccepts(altered)).rejects.toMatchObject({ code: 'decryption_failed' })
-  })
+  it.each(['sealed', 'enc', 'ephemeralPublicKey'] as const)(
+    'an altered request %s is rejected or yields a session the client refuses',
+    async (field) => {
+      const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials })
+      const bytes = fromB64u(pending.request[field], field)
+      bytes[bytes.length - 1]! ^= 1
+      const altered = { ...pending.request, [field]: b64u(bytes) }
+      // The AAD binds pkE to the sealed credentials, so every alteration fails to open.
+      await expect(serverAccepts(altered)).rejects.toMatchObject({ code: 'decryption_failed' })
+    },
+  )
 
-  it.each(['ticket', 'expiresAt', 'confirmation', 'enc', 'sessionId'] as const)('an altered response %s fails key confirmation', async (field) => {
-    const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials })
-    const { response } = await serverAccepts(pending.request)
-    const altered: SessionResponse = { ...response }
-    if (field === 'ticket') altered.ticket += 'x'
-    else if (field === 'expiresAt') altered.expiresAt = '2099-01-01T00:00:00Z'
-    else {
-      const bytes = fromB64u(response[field], field)
-      bytes[0]! ^= 1
-      altered[field] = b64u(bytes)
-    }
-    const failure = await finishSession({ suite, hmac, pending, response: altered }).catch((e) => e)
-    // An altered enc may already fail inside HPKE (X25519 low-order point); either way no session.
-    expect(failure).toBeInstanceOf(Error)
-    if (field !== 'enc') expect(failure).toBeInstanceOf(ProtocolError)
-  })
+  it.each(['ticket', 'expiresAt', 'confirmation', 'enc', 'sessionId'] as const)(
+    'an altered response %s fails key confirmation',
+    async (field) => {
+      const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials })
+      const { response } = await serverAccepts(pending.request)
+      const altered: SessionResponse = { ...response }
+      if (field === 'ticket') altered.ticket += 'x'
+      else if (field === 'expiresAt') altered.expiresAt = '2099-01-01T00:00:00Z'
+      else {
+        const bytes = fromB64u(response[field], field)
+        bytes[0]! ^= 1
+        altered[field] = b64u(bytes)
+      }
+      const failure = await finishSession({ suite, hmac, pending, response: altered }).catch((e) => e)
+      // An altered enc may already fail inside HPKE (X25519 low-order point); either way no session.
+      expect(failure).toBeInstanceOf(Error)
+      if (field !== 'enc') expect(failure).toBeInstanceOf(ProtocolError)
+    },
+  )
 
   it('a replayed request yields a different session the replayer cannot use', async () => {
     const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials })
@@ -101,7 +107,12 @@ describe('our client and server halves', () => {
   })
 
   it('wrong credentials are refused by the authenticate hook', async () => {
-    const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials: { ...credentials, clientSecret: 'nope' } })
+    const pending = await beginSession({
+      suite,
+      kid,
+      serverPublicKey: server.publicKey,
+      credentials: { ...credentials, clientSecret: 'nope' },
+    })
     await expect(serverAccepts(pending.request)).rejects.toThrow('401')
   })
 })
@@ -122,17 +133,31 @@ describe('a client written from docs/PROTOCOL.md with hpke-js and node:crypto on
     const eph = await theirs.kem.generateKeyPair()
     const pkE = new Uint8Array(await theirs.kem.serializePublicKey(eph.publicKey))
     const th0 = Buffer.concat([lp('pq-edge/v1 session'), lp(kid), u16(0x647a), u16(0x0001), u16(0x0003), lp(pkE)])
-    const sender = await theirs.createSenderContext({ recipientPublicKey: await theirs.kem.importKey('raw', ab(server.publicKey), true), info: ab(text('pq-edge/v1 session')) })
+    const sender = await theirs.createSenderContext({
+      recipientPublicKey: await theirs.kem.importKey('raw', ab(server.publicKey), true),
+      info: ab(text('pq-edge/v1 session')),
+    })
     const sealed = new Uint8Array(await sender.seal(ab(text(JSON.stringify(credentials))), ab(th0)))
     const ssS = new Uint8Array(await sender.export(ab(text('pq-edge/v1 static secret')), 32))
     const enc = new Uint8Array(sender.enc)
-    const request = { version: 1, kid, aead: 3, enc: Buffer.from(enc).toString('base64url'), ephemeralPublicKey: Buffer.from(pkE).toString('base64url'), sealed: Buffer.from(sealed).toString('base64url') }
+    const request = {
+      version: 1,
+      kid,
+      aead: 3,
+      enc: Buffer.from(enc).toString('base64url'),
+      ephemeralPublicKey: Buffer.from(pkE).toString('base64url'),
+      sealed: Buffer.from(sealed).toString('base64url'),
+    }
 
     const { response, session } = await serverAccepts(request)
 
     // §5.3
     const encE = Buffer.from(response.enc, 'base64url')
-    const recipient = await theirs.createRecipientContext({ recipientKey: eph, enc: ab(encE), info: ab(text('pq-edge/v1 session response')) })
+    const recipient = await theirs.createRecipientContext({
+      recipientKey: eph,
+      enc: ab(encE),
+      info: ab(text('pq-edge/v1 session response')),
+    })
     const ssE = new Uint8Array(await recipient.export(ab(text('pq-edge/v1 ephemeral secret')), 32))
     const th = createHash('sha256')
       .update(Buffer.concat([th0, lp(enc), lp(sealed), lp(encE), lp(Buffer.from(response.sessionId, 'base64url')), lp(response.expiresAt)]))
@@ -140,7 +165,9 @@ describe('a client written from docs/PROTOCOL.md with hpke-js and node:crypto on
     const ikm = Buffer.concat([ssS, ssE])
     const sessionKey = Buffer.from(hkdfSync('sha256', ikm, th, 'pq-edge/v1 session key', 32))
     const confirmKey = Buffer.from(hkdfSync('sha256', ikm, th, 'pq-edge/v1 key confirmation', 32))
-    const confirmation = createHmac('sha256', confirmKey).update(Buffer.concat([th, lp(response.ticket)])).digest()
+    const confirmation = createHmac('sha256', confirmKey)
+      .update(Buffer.concat([th, lp(response.ticket)]))
+      .digest()
     expect(confirmation.toString('base64url')).toBe(response.confirmation)
     expect(sessionKey.toString('base64url')).toBe(b64u(session.sessionKey))
     expect(LABEL.sessionKey).toBe('pq-edge/v1 session key') // the document and the code use one label set
@@ -175,7 +202,10 @@ describe('strict base64url', () => {
     // Every non-canonical final character of a 2- and 3-character group is refused; the canonical ones decode.
     for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') {
       const v = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(ch)
-      for (const [prefix, mask] of [['A', 0x0f], ['AA', 0x03]] as const) {
+      for (const [prefix, mask] of [
+        ['A', 0x0f],
+        ['AA', 0x03],
+      ] as const) {
         if (v & mask) expect(() => fromB64u(prefix + ch, 'x')).toThrow(/unused bits/)
         else expect(Buffer.from(fromB64u(prefix + ch, 'x')).equals(Buffer.from(prefix + ch, 'base64url'))).toBe(true)
       }

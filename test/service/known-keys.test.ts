@@ -3,13 +3,13 @@
 // keys open what is sealed to those public keys; keys for another secret, or altered keys, are
 // configuration errors that name the variable and never its value.
 import { beforeAll, describe, expect, it } from 'vitest'
+import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
 import { selectBackends } from '../../src/crypto/select.ts'
 import type { Backends } from '../../src/crypto/types.ts'
 import { createHpke } from '../../src/hpke/hpke.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
-import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
 import { createServiceContext, ServiceConfigError, type ServiceVars } from '../../src/service/context.ts'
-import { knownPublicKeysFor, type KnownPublicKeys, suiteFor } from '../../src/service/keys.ts'
+import { type KnownPublicKeys, knownPublicKeysFor, suiteFor } from '../../src/service/keys.ts'
 import { Metrics } from '../../src/service/metrics.ts'
 import { MemoryConfigStore } from '../../src/service/store-memory.ts'
 
@@ -32,7 +32,10 @@ function context(v: ServiceVars, knownPublicKeys?: readonly KnownPublicKeys[]) {
 }
 
 async function configError(p: Promise<unknown>): Promise<ServiceConfigError> {
-  const error = await p.then(() => undefined, (e: unknown) => e)
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(ServiceConfigError)
   return error as ServiceConfigError
 }
@@ -61,7 +64,9 @@ describe('known public keys', () => {
     const rotated = { ...vars, SERVER_SECRET: OTHER, SERVER_SECRET_PREVIOUS: SECRET }
     expect((await configError(context(rotated, [known[OTHER]!]))).variable).toBe('SERVER_SECRET_PREVIOUS')
     const ok = await context(rotated, [known[OTHER]!, known[SECRET]!])
-    expect(ok.keys.filter((k) => k.status === 'retiring').map((k) => b64u(k.publicKey))).toEqual(known[SECRET]!.keys.map((k) => k.publicKey))
+    expect(ok.keys.filter((k) => k.status === 'retiring').map((k) => b64u(k.publicKey))).toEqual(
+      known[SECRET]!.keys.map((k) => k.publicKey),
+    )
   })
 
   it.each([

@@ -15,7 +15,9 @@ for (const kind of ['simd', 'scalar'] as MlKemModuleKind[]) {
   })
   const ok = digest === ACCUMULATED_1M_768
   if (!ok) failed++
-  console.log(`${ok ? 'ok' : 'FAILED'} ${kind} ML-KEM-768 accumulated x${ITERATIONS}: ${digest}${ok ? '' : ` (expected ${ACCUMULATED_1M_768})`}`)
+  console.log(
+    `${ok ? 'ok' : 'FAILED'} ${kind} ML-KEM-768 accumulated x${ITERATIONS}: ${digest}${ok ? '' : ` (expected ${ACCUMULATED_1M_768})`}`,
+  )
 }
 console.log(`tests: ${2 - failed} passed, ${failed} failed`)
 process.exitCode = failed ? 1 : 0

@@ -5,10 +5,21 @@
 // bin/main.wasm under the harness host (test/fastly/service.test.ts). The caller's crypto
 // (HPKE, backends) is passed in, so this file imports no runtime-specific module.
 import { expect } from 'vitest'
+import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
 import type { Backends } from '../../src/crypto/types.ts'
 import { AEAD, type Hpke, KDF } from '../../src/hpke/hpke.ts'
-import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
-import { beginSession, configAad, type Credentials, type EstablishedSession, finishSession, LABEL, MODE_KEM, type Mode, putAad, type SessionResponse } from '../../src/protocol/v1.ts'
+import {
+  beginSession,
+  type Credentials,
+  configAad,
+  type EstablishedSession,
+  finishSession,
+  LABEL,
+  MODE_KEM,
+  type Mode,
+  putAad,
+  type SessionResponse,
+} from '../../src/protocol/v1.ts'
 
 export type Caller = (path: string, init?: RequestInit) => Promise<Response>
 
@@ -86,7 +97,12 @@ export function createServiceClient(options: ServiceClientOptions) {
     const mode = opts.key?.mode ?? opts.mode ?? 'hybrid'
     const suite = suiteFor(mode, opts.aead)
     const key = opts.key ?? (await keyFor(mode, opts.caller))
-    const pending = await beginSession({ suite, kid: key.kid, serverPublicKey: fromB64u(key.publicKey, 'publicKey'), credentials: opts.credentials ?? options.client })
+    const pending = await beginSession({
+      suite,
+      kid: key.kid,
+      serverPublicKey: fromB64u(key.publicKey, 'publicKey'),
+      credentials: opts.credentials ?? options.client,
+    })
     return { suite, key, pending }
   }
 
@@ -102,7 +118,12 @@ export function createServiceClient(options: ServiceClientOptions) {
   }
 
   /** The body of an admin PUT: the value sealed to the server's key for `name` and `baseVersion`. */
-  async function sealedPut(name: string, value: string, baseVersion: number, opts: { mode?: Mode; caller?: Caller; key?: PublishedKey; aead?: number } = {}) {
+  async function sealedPut(
+    name: string,
+    value: string,
+    baseVersion: number,
+    opts: { mode?: Mode; caller?: Caller; key?: PublishedKey; aead?: number } = {},
+  ) {
     const mode = opts.key?.mode ?? opts.mode ?? 'hybrid'
     const aead = opts.aead ?? AEAD.ChaCha20Poly1305
     const key = opts.key ?? (await keyFor(mode, opts.caller))
@@ -122,7 +143,11 @@ export function createServiceClient(options: ServiceClientOptions) {
   }
 
   /** GET a config value with a session and decrypt it (§6.1). */
-  async function readConfig(session: { ticket: string; sessionKey: Uint8Array; sessionId: Uint8Array; aeadId: number }, name: string, caller: Caller = call) {
+  async function readConfig(
+    session: { ticket: string; sessionKey: Uint8Array; sessionId: Uint8Array; aeadId: number },
+    name: string,
+    caller: Caller = call,
+  ) {
     const res = await caller(`/v1/config/${name}`, { headers: ticketAuth(session.ticket) })
     expect(res.status, await res.clone().text()).toBe(200)
     const body = (await res.json()) as { name: string; version: number; nonce: string; ciphertext: string }
@@ -130,7 +155,11 @@ export function createServiceClient(options: ServiceClientOptions) {
     const b = await backends()
     const aead = session.aeadId === AEAD.Aes256Gcm ? b.aes256Gcm : b.chacha20poly1305
     const key = await aead.importKey(session.sessionKey)
-    const plaintext = await key.open(fromB64u(body.nonce, 'nonce', 12), configAad(name, body.version, session.sessionId), fromB64u(body.ciphertext, 'ciphertext'))
+    const plaintext = await key.open(
+      fromB64u(body.nonce, 'nonce', 12),
+      configAad(name, body.version, session.sessionId),
+      fromB64u(body.ciphertext, 'ciphertext'),
+    )
     return { ...body, value: new TextDecoder().decode(plaintext) }
   }
 

@@ -25,7 +25,14 @@ it("import { xwing } from 'pq-edge/xwing' works and interoperates with noble's m
   const result = JSON.parse(stdout)
   expect(result.ok).toBe(true)
   expect(result.lengths).toMatchObject({ secretKey: 32, publicKey: 1216, cipherText: 1120 })
-  expect(result.backends).toEqual({ x25519: 'webcrypto', hkdf: 'webcrypto', aesGcm: 'webcrypto', chacha20poly1305: 'noble', mlkem768: 'pq-edge-wasm-simd', sha3: 'noble' })
+  expect(result.backends).toEqual({
+    x25519: 'webcrypto',
+    hkdf: 'webcrypto',
+    aesGcm: 'webcrypto',
+    chacha20poly1305: 'noble',
+    mlkem768: 'pq-edge-wasm-simd',
+    sha3: 'noble',
+  })
 })
 
 it("import { hpke } from 'pq-edge/hpke' seals and opens an X-Wing message", async () => {

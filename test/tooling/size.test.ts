@@ -66,7 +66,9 @@ describe('npm run size (real builds of both platforms)', () => {
       (error: { code: number; stderr: string }) => error,
     )
     expect(failure.code).toBe(1)
-    expect(failure.stderr).toMatch(/size gate FAILED: cloudflare upload \(all modules\): gzip size \d+ B exceeds budget cloudflare-upload-gzip \(1 B\)/)
+    expect(failure.stderr).toMatch(
+      /size gate FAILED: cloudflare upload \(all modules\): gzip size \d+ B exceeds budget cloudflare-upload-gzip \(1 B\)/,
+    )
   })
 
   it('applies the legacy Free plan profile: 3 MiB measured after gzip', async () => {

@@ -6,8 +6,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
-import { connect } from '../../src/client/node.ts'
 import { freePort, startProcess, waitForHttp } from '../../scripts/local-server.ts'
+import { connect } from '../../src/client/node.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const DEV_VARS = `${ROOT}.dev.vars`
@@ -25,9 +25,16 @@ it('npm start serves /health within 60 s; the CLI stores a config and the SDK re
     const res = await waitForHttp(`${url}/health`, 60_000)
     expect(res, `npm start did not answer within 60 s:\n${server.output()}`).toBeDefined()
     expect(res!.status).toBe(200)
-    expect((await res!.json()) as object).toMatchObject({ status: 'ok', runtime: { name: 'cloudflare-workers' }, mlkem: { module: 'simd' } })
+    expect((await res!.json()) as object).toMatchObject({
+      status: 'ok',
+      runtime: { name: 'cloudflare-workers' },
+      mlkem: { module: 'simd' },
+    })
     if (!hadDevVars) expect(server.output()).toContain('generated a development key set')
-    expect(existsSync(DEV_CREDENTIALS), 'the development credentials (.dev.credentials.json) are missing: delete .dev.vars and run npm start again').toBe(true)
+    expect(
+      existsSync(DEV_CREDENTIALS),
+      'the development credentials (.dev.credentials.json) are missing: delete .dev.vars and run npm start again',
+    ).toBe(true)
 
     // The CLI reads the admin token from .dev.credentials.json.
     const put = await cli('config', 'put', name, '--value', 'hello from the vault', '--create', '--json')

@@ -2,9 +2,27 @@
 // the same as ../api.ts over the wasm core: `ml_kem512/768/1024` with keygen(seed?) / encapsulate(publicKey,
 // msg?) / decapsulate(cipherText, secretKey) / lengths, the same validation and error messages.
 // Module top level only builds public tables and zeroed scratch: no randomness, no secrets.
-import { inputChecker, MSG_BYTES, PARAMETER_SETS, mlKemLengths, type MlKem, type ParameterSetId, randomBytes, SEED_BYTES, SHARED_SECRET_BYTES } from '../api.ts'
-import { keygen as keygenInternal, expandDecapsulationKey as expandDkInternal, encaps, decaps, checkEncapsulationKey, ekLength, wipeScratch } from './index.ts'
+import {
+  inputChecker,
+  type MlKem,
+  MSG_BYTES,
+  mlKemLengths,
+  PARAMETER_SETS,
+  type ParameterSetId,
+  randomBytes,
+  SEED_BYTES,
+  SHARED_SECRET_BYTES,
+} from '../api.ts'
 import { ekEntry, ekTHat, expandMatrix, pinEntries } from './cache.ts'
+import {
+  checkEncapsulationKey,
+  decaps,
+  ekLength,
+  encaps,
+  expandDecapsulationKey as expandDkInternal,
+  keygen as keygenInternal,
+  wipeScratch,
+} from './index.ts'
 import { loadWords } from './kpke.ts'
 
 /** Which ML-KEM implementation serves requests when the TypeScript core is in use (cf. MlKemBackend for wasm). */
@@ -75,7 +93,8 @@ function parameterSet(id: ParameterSetId): MlKemJs {
       try {
         const cipherText = new Uint8Array(lengths.cipherText)
         const sharedSecret = new Uint8Array(SHARED_SECRET_BYTES)
-        if (encaps(k, publicKey, m, cipherText, sharedSecret) !== 0) throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
+        if (encaps(k, publicKey, m, cipherText, sharedSecret) !== 0)
+          throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
         return { cipherText, sharedSecret }
       } finally {
         if (msg === undefined) m.fill(0)
@@ -86,7 +105,8 @@ function parameterSet(id: ParameterSetId): MlKemJs {
       expectBytes('secretKey', secretKey, lengths.secretKey)
       const sharedSecret = new Uint8Array(SHARED_SECRET_BYTES)
       // A wrong but well-formed ciphertext is not an error: implicit rejection returns K̄.
-      if (decaps(k, secretKey, cipherText, sharedSecret) !== 0) throw new Error(`${name}: secretKey fails the FIPS 203 §7.3 hash check (H(ek) does not match)`)
+      if (decaps(k, secretKey, cipherText, sharedSecret) !== 0)
+        throw new Error(`${name}: secretKey fails the FIPS 203 §7.3 hash check (H(ek) does not match)`)
       return sharedSecret
     },
   }
@@ -99,7 +119,8 @@ export function createJsMlKem(): MlKemJsSuite {
 
 /** The parameter set of an encapsulation key, from its length (FIPS 203 §8 Table 3: 384k + 32 bytes). */
 const PARAMETER_SET_OF_EK_LENGTH: Record<number, ParameterSetId> = Object.fromEntries(
-  (Object.keys(PARAMETER_SETS) as ParameterSetId[]).map((id) => [ekLength(PARAMETER_SETS[id].k), id]))
+  (Object.keys(PARAMETER_SETS) as ParameterSetId[]).map((id) => [ekLength(PARAMETER_SETS[id].k), id]),
+)
 
 /**
  * Fills the TypeScript core's public caches from an ML-KEM **public** (encapsulation) key: its matrix Â
@@ -119,7 +140,8 @@ export function primeMlKemPublicKey(publicKey: Uint8Array): ParameterSetId {
   const id = PARAMETER_SET_OF_EK_LENGTH[publicKey.length]
   if (id === undefined) throw new RangeError(`primeMlKemPublicKey: publicKey must be 800, 1184 or 1568 bytes, got ${publicKey.length}`)
   const { name, k } = PARAMETER_SETS[id]
-  if (!checkEncapsulationKey(k, publicKey)) throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
+  if (!checkEncapsulationKey(k, publicKey))
+    throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
   const rho = new Int32Array(8) // ρ = ek[384k:], public
   loadWords(rho, publicKey, 384 * k)
   try {

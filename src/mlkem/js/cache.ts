@@ -23,14 +23,50 @@ const poly = () => new Int16Array(256)
 
 /** Â for (ρ, k): a[4i + j] = Â[i][j] = SampleNTT(ρ‖j‖i) (Alg 13 steps 3-7, Alg 14 steps 4-8); rows[i] and
  *  cols[i] list row i of Â and of Âᵀ (k polynomials each, the same objects), built once per fill. */
-export interface MatrixEntry { k: number; rho: Int32Array; a: Int16Array[]; rows: Int16Array[][]; cols: Int16Array[][]; used: number; pinned: boolean }
+export interface MatrixEntry {
+  k: number
+  rho: Int32Array
+  a: Int16Array[]
+  rows: Int16Array[][]
+  cols: Int16Array[][]
+  used: number
+  pinned: boolean
+}
 /** An exact ek (len bytes; words: the same bytes as 32-bit words, for comparing) with H(ek), t̂ (decoded on first use) and the §7.2 result (−1: not yet checked). */
-export interface EkEntry { len: number; ek: Uint8Array; words: Int32Array; hash: Uint8Array; t: Int16Array[]; tReady: boolean; valid: number; used: number; pinned: boolean }
+export interface EkEntry {
+  len: number
+  ek: Uint8Array
+  words: Int32Array
+  hash: Uint8Array
+  t: Int16Array[]
+  tReady: boolean
+  valid: number
+  used: number
+  pinned: boolean
+}
 
-const MATRICES: MatrixEntry[] = Array.from({ length: CACHE_SLOTS }, () => ({ k: 0, rho: new Int32Array(8), a: Array.from({ length: 16 }, poly), rows: [], cols: [], used: 0, pinned: false }))
+const MATRICES: MatrixEntry[] = Array.from({ length: CACHE_SLOTS }, () => ({
+  k: 0,
+  rho: new Int32Array(8),
+  a: Array.from({ length: 16 }, poly),
+  rows: [],
+  cols: [],
+  used: 0,
+  pinned: false,
+}))
 const EKS: EkEntry[] = Array.from({ length: CACHE_SLOTS }, () => {
   const ek = new Uint8Array(EK_MAX)
-  return { len: 0, ek, words: new Int32Array(ek.buffer), hash: new Uint8Array(32), t: [poly(), poly(), poly(), poly()], tReady: false, valid: -1, used: 0, pinned: false }
+  return {
+    len: 0,
+    ek,
+    words: new Int32Array(ek.buffer),
+    hash: new Uint8Array(32),
+    t: [poly(), poly(), poly(), poly()],
+    tReady: false,
+    valid: -1,
+    used: 0,
+    pinned: false,
+  }
 })
 /** Use counter for least-recently-used eviction. */
 let clock = 0
@@ -61,7 +97,16 @@ export function expandMatrix(rho: Int32Array, k: number): Readonly<MatrixEntry> 
   for (const e of MATRICES) {
     if (e.k !== k) continue
     const r = e.rho
-    if (r[0] === rho[0] && r[1] === rho[1] && r[2] === rho[2] && r[3] === rho[3] && r[4] === rho[4] && r[5] === rho[5] && r[6] === rho[6] && r[7] === rho[7]) {
+    if (
+      r[0] === rho[0] &&
+      r[1] === rho[1] &&
+      r[2] === rho[2] &&
+      r[3] === rho[3] &&
+      r[4] === rho[4] &&
+      r[5] === rho[5] &&
+      r[6] === rho[6] &&
+      r[7] === rho[7]
+    ) {
       e.used = ++clock
       return e
     }
@@ -88,24 +133,43 @@ function sameEk(e: EkEntry, src: Uint8Array, off: number, len: number): boolean 
   let d = 0
   const at = src.byteOffset + off
   if ((at & 3) === 0) {
-    const a = e.words, b = new Int32Array(src.buffer, at, (len - 32) >> 2)
+    const a = e.words,
+      b = new Int32Array(src.buffer, at, (len - 32) >> 2)
     for (let i = 0, n = (len - 32) >> 2; i < n; i += 8) {
-      d |= (a[i]! ^ b[i]!) | (a[i + 1]! ^ b[i + 1]!) | (a[i + 2]! ^ b[i + 2]!) | (a[i + 3]! ^ b[i + 3]!) |
-        (a[i + 4]! ^ b[i + 4]!) | (a[i + 5]! ^ b[i + 5]!) | (a[i + 6]! ^ b[i + 6]!) | (a[i + 7]! ^ b[i + 7]!)
+      d |=
+        (a[i]! ^ b[i]!) |
+        (a[i + 1]! ^ b[i + 1]!) |
+        (a[i + 2]! ^ b[i + 2]!) |
+        (a[i + 3]! ^ b[i + 3]!) |
+        (a[i + 4]! ^ b[i + 4]!) |
+        (a[i + 5]! ^ b[i + 5]!) |
+        (a[i + 6]! ^ b[i + 6]!) |
+        (a[i + 7]! ^ b[i + 7]!)
     }
     return d === 0
   }
   for (let i = 0, end = len - 32; i < end; i += 8) {
     const p = off + i
-    d |= (ek[i]! ^ src[p]!) | (ek[i + 1]! ^ src[p + 1]!) | (ek[i + 2]! ^ src[p + 2]!) | (ek[i + 3]! ^ src[p + 3]!) |
-      (ek[i + 4]! ^ src[p + 4]!) | (ek[i + 5]! ^ src[p + 5]!) | (ek[i + 6]! ^ src[p + 6]!) | (ek[i + 7]! ^ src[p + 7]!)
+    d |=
+      (ek[i]! ^ src[p]!) |
+      (ek[i + 1]! ^ src[p + 1]!) |
+      (ek[i + 2]! ^ src[p + 2]!) |
+      (ek[i + 3]! ^ src[p + 3]!) |
+      (ek[i + 4]! ^ src[p + 4]!) |
+      (ek[i + 5]! ^ src[p + 5]!) |
+      (ek[i + 6]! ^ src[p + 6]!) |
+      (ek[i + 7]! ^ src[p + 7]!)
   }
   return d === 0
 }
 
 /** The cache entry of the ek in src[off .. off+len) (len = 384k + 32), or undefined (nothing computed). */
 export function findEk(src: Uint8Array, off: number, len: number): EkEntry | undefined {
-  for (const e of EKS) if (sameEk(e, src, off, len)) { e.used = ++clock; return e }
+  for (const e of EKS)
+    if (sameEk(e, src, off, len)) {
+      e.used = ++clock
+      return e
+    }
   return undefined
 }
 
@@ -153,8 +217,18 @@ export function pinEntries(e: EkEntry, rho: Int32Array, k: number): void {
 
 /** Forget every entry (tests: measure and check the uncached paths). */
 export function clearCaches(): void {
-  for (const e of MATRICES) { e.k = 0; e.pinned = false; e.used = 0 }
-  for (const e of EKS) { e.len = 0; e.tReady = false; e.valid = -1; e.pinned = false; e.used = 0 }
+  for (const e of MATRICES) {
+    e.k = 0
+    e.pinned = false
+    e.used = 0
+  }
+  for (const e of EKS) {
+    e.len = 0
+    e.tReady = false
+    e.valid = -1
+    e.pinned = false
+    e.used = 0
+  }
   clock = 0
 }
 

@@ -3,12 +3,13 @@
 // interpreters; mirrors ../assembly/index.ts (scalar build): same functions, same step comments.
 // Instead of a linear-memory I/O region the ops take and fill caller-owned byte arrays (api.ts); every op
 // wipes all scratch before returning.
-import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from './keccak.ts'
-import { S_GIN, S_GOUT, kpkeKeyGen, kpkeKeyGenDk, kpkeEncrypt, kpkeDecrypt } from './kpke.ts'
+
+import { constantTimeEqualMask } from '../../crypto/bytes.ts'
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
+import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, spongeAbsorb, spongeFinish, spongeInit, spongeSqueeze } from './keccak.ts'
+import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen, kpkeKeyGenDk, S_GIN, S_GOUT } from './kpke.ts'
 import { encodedBelowQ } from './poly.ts'
 import { scratchU8, wipeArena } from './scratch.ts'
-import { constantTimeEqualMask } from '../../crypto/bytes.ts'
 
 // ---- Parameter sets (FIPS 203 §8, Table 2), derived from k: η1 = 3 for k = 2 else 2;
 //      (du, dv) = (11, 5) for k = 4 else (10, 4); η2 = 2 always.
@@ -118,10 +119,14 @@ export function expandDecapsulationKey(k: number, seed: Uint8Array, ek: Uint8Arr
 export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number {
   const e = checkedEkEntryOfEk(k, ek)
   if (!e) return 1
-  const gin = S_GIN, gout = S_GOUT
+  const gin = S_GIN,
+    gout = S_GOUT
   try {
     // step 1: (K, r) ← G(m ‖ H(ek))
-    for (let i = 0; i < 32; i++) { gin[i] = m[i]!; gin[32 + i] = e.hash[i]! }
+    for (let i = 0; i < 32; i++) {
+      gin[i] = m[i]!
+      gin[32 + i] = e.hash[i]!
+    }
     hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
     // step 2: c ← K-PKE.Encrypt(ek, m, r), t̂ = ByteDecode12(ek) from the cache entry, ρ = ek[384k:]
     kpkeEncrypt(ekTHat(e, k), ek, 384 * k, m, 0, gout, 32, k, eta1Of(k), duOf(k), dvOf(k), ct)
@@ -137,9 +142,16 @@ export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array,
  *  computed and the output chosen by a mask from a constant-time comparison of c and c' — no branch on
  *  the (secret) comparison result. */
 export function decaps(k: number, dk: Uint8Array, c: Uint8Array, ss: Uint8Array): number {
-  const gin = S_GIN, gout = S_GOUT, kbar = S_KBAR, c2 = S_CT2
-  const du = duOf(k), dv = dvOf(k), ctLen = ctLength(k)
-  const ekPke = 384 * k, h = 768 * k + 32, z = 768 * k + 64
+  const gin = S_GIN,
+    gout = S_GOUT,
+    kbar = S_KBAR,
+    c2 = S_CT2
+  const du = duOf(k),
+    dv = dvOf(k),
+    ctLen = ctLength(k)
+  const ekPke = 384 * k,
+    h = 768 * k + 32,
+    z = 768 * k + 64
   try {
     // the §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
     const e = checkedEkEntry(k, dk)

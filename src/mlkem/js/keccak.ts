@@ -77,7 +77,16 @@ export function spongeSqueeze(out: Uint8Array, off: number, len: number): void {
 }
 
 /** One-shot hash: rate/ds select SHA3-256 (136, 0x06), SHA3-512 (72, 0x06) or SHAKE256 (136, 0x1f). */
-export function hashOnce(rate: number, ds: number, p: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number, outLen: number): void {
+export function hashOnce(
+  rate: number,
+  ds: number,
+  p: Uint8Array,
+  off: number,
+  len: number,
+  out: Uint8Array,
+  outOff: number,
+  outLen: number,
+): void {
   spongeInit(rate)
   spongeAbsorb(p, off, len)
   spongeFinish(ds)

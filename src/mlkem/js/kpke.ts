@@ -2,9 +2,21 @@
 // interpreters. Mirrors ../assembly/kpke.ts (scalar build): same functions, same step comments.
 // Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public). All scratch is module-level and
 // wiped by wipeScratch() (index.ts) before every exported op returns.
-import { RATE_SHA3_512, DS_SHA3, hashOnce } from './keccak.ts'
-import { ntt, invNtt, multiplyNttsReduce, prfCbd, encodePoly12, encodeTHat, compressEncodeSum, encodeMessage, addMessage, decodePoly } from './poly.ts'
+
 import { expandMatrix } from './cache.ts'
+import { DS_SHA3, hashOnce, RATE_SHA3_512 } from './keccak.ts'
+import {
+  addMessage,
+  compressEncodeSum,
+  decodePoly,
+  encodeMessage,
+  encodePoly12,
+  encodeTHat,
+  invNtt,
+  multiplyNttsReduce,
+  ntt,
+  prfCbd,
+} from './poly.ts'
 import { scratchI16, scratchI32, scratchU8 } from './scratch.ts'
 
 const poly = () => scratchI16(256)
@@ -44,7 +56,11 @@ function innerProduct(r: Int16Array, a: readonly Int16Array[], b: readonly Int16
 /** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13): d = seed[0..32). Writes ek_PKE (384k+32 bytes) to ek at 0 and
  *  dk_PKE (384k bytes) to dk at 0. Secrets (σ, s, e) live only in scratch. */
 export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8Array, dk: Uint8Array): void {
-  const gin = S_GIN, gout = S_GOUT, s = S_VS, e = S_VE, t = S_VT
+  const gin = S_GIN,
+    gout = S_GOUT,
+    s = S_VS,
+    e = S_VE,
+    t = S_VT
   // step 1: (ρ, σ) ← G(d‖k)
   for (let i = 0; i < 32; i++) gin[i] = seed[i]!
   gin[32] = k
@@ -54,7 +70,10 @@ export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8A
   // steps 8-15: s[i], e[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. 2k−1; steps 16-17: NTT
   for (let i = 0; i < k; i++) prfCbd(s[i]!, S_SIGMA, i, eta1)
   for (let i = 0; i < k; i++) prfCbd(e[i]!, S_SIGMA, k + i, eta1)
-  for (let i = 0; i < k; i++) { ntt(s[i]!); ntt(e[i]!) }
+  for (let i = 0; i < k; i++) {
+    ntt(s[i]!)
+    ntt(e[i]!)
+  }
   // step 18: t̂ ← Â ∘ ŝ + ê; step 19: ek ← ByteEncode12(t̂)‖ρ
   matrixTimesVector(t, s, k, false)
   for (let i = 0; i < k; i++) encodeTHat(ek, i * 384, t[i]!, e[i]!)
@@ -70,7 +89,9 @@ export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8A
  *  ek[384k..+32), the ρ of the known ek: returns 1 if it matches, 0 otherwise (dk untouched then).
  *  The comparison has no early exit; σ and ŝ live only in scratch. */
 export function kpkeKeyGenDk(seed: Uint8Array, k: number, eta1: number, ek: Uint8Array, dk: Uint8Array): number {
-  const gin = S_GIN, gout = S_GOUT, s = S_VS
+  const gin = S_GIN,
+    gout = S_GOUT,
+    s = S_VS
   // step 1: (ρ, σ) ← G(d‖k)
   for (let i = 0; i < 32; i++) gin[i] = seed[i]!
   gin[32] = k
@@ -81,7 +102,10 @@ export function kpkeKeyGenDk(seed: Uint8Array, k: number, eta1: number, ek: Uint
   if (d !== 0) return 0 // public outcome: the caller throws (ρ is part of the public key)
   loadWords(S_SIGMA, gout, 32) // σ
   // steps 8-11: s[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. k−1; step 16: ŝ ← NTT(s)
-  for (let i = 0; i < k; i++) { prfCbd(s[i]!, S_SIGMA, i, eta1); ntt(s[i]!) }
+  for (let i = 0; i < k; i++) {
+    prfCbd(s[i]!, S_SIGMA, i, eta1)
+    ntt(s[i]!)
+  }
   // step 20: dk ← ByteEncode12(ŝ)
   for (let i = 0; i < k; i++) encodePoly12(dk, i * 384, s[i]!)
   return 1
@@ -90,8 +114,25 @@ export function kpkeKeyGenDk(seed: Uint8Array, k: number, eta1: number, ek: Uint
 /** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
  *  (public, from the ek cache) and ρ = ek[384k:] at rho[rhoOff..+32). m = m[mOff..+32), r = r[rOff..+32).
  *  ek must already have passed the §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */
-export function kpkeEncrypt(t: readonly Int16Array[], rho: Uint8Array, rhoOff: number, m: Uint8Array, mOff: number, r: Uint8Array, rOff: number, k: number, eta1: number, du: number, dv: number, ct: Uint8Array): void {
-  const y = S_VS, e1 = S_VE, u = S_VU, e2 = S_PV, v = S_PM
+export function kpkeEncrypt(
+  t: readonly Int16Array[],
+  rho: Uint8Array,
+  rhoOff: number,
+  m: Uint8Array,
+  mOff: number,
+  r: Uint8Array,
+  rOff: number,
+  k: number,
+  eta1: number,
+  du: number,
+  dv: number,
+  ct: Uint8Array,
+): void {
+  const y = S_VS,
+    e1 = S_VE,
+    u = S_VU,
+    e2 = S_PV,
+    v = S_PM
   loadWords(S_RHO, rho, rhoOff)
   // steps 9-17: y, e1, e2 from PRF(r, N)
   loadWords(S_SIGMA, r, rOff)
@@ -101,7 +142,10 @@ export function kpkeEncrypt(t: readonly Int16Array[], rho: Uint8Array, rhoOff: n
   for (let i = 0; i < k; i++) ntt(y[i]!)
   // steps 19 + 22: u ← NTT^-1(Âᵀ ∘ ŷ) + e1, c1 ← ByteEncode_du(Compress_du(u)) (the sum fused into the encoder)
   matrixTimesVector(u, y, k, true)
-  for (let i = 0; i < k; i++) { invNtt(u[i]!); compressEncodeSum(ct, i * (du << 5), u[i]!, e1[i]!, du) }
+  for (let i = 0; i < k; i++) {
+    invNtt(u[i]!)
+    compressEncodeSum(ct, i * (du << 5), u[i]!, e1[i]!, du)
+  }
   // steps 20-21 + 23: μ ← Decompress1(ByteDecode1(m)) added to e2; v ← NTT^-1(t̂ᵀ ∘ ŷ) + (e2 + μ),
   // c2 ← ByteEncode_dv(Compress_dv(v))
   innerProduct(v, t, y, k)
@@ -113,9 +157,15 @@ export function kpkeEncrypt(t: readonly Int16Array[], rho: Uint8Array, rhoOff: n
 /** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut at 0.
  *  Compress_1 is multiply-shift, so the message bits never select a branch or index. */
 export function kpkeDecrypt(dk: Uint8Array, c: Uint8Array, k: number, du: number, dv: number, mOut: Uint8Array): void {
-  const u = S_VU, s = S_VS, v = S_PV, w = S_PM
+  const u = S_VU,
+    s = S_VS,
+    v = S_PV,
+    w = S_PM
   // steps 3-4: u' ← Decompress_du(ByteDecode_du(c1)), v' ← Decompress_dv(ByteDecode_dv(c2))
-  for (let i = 0; i < k; i++) { decodePoly(u[i]!, c, i * (du << 5), du); ntt(u[i]!) }
+  for (let i = 0; i < k; i++) {
+    decodePoly(u[i]!, c, i * (du << 5), du)
+    ntt(u[i]!)
+  }
   decodePoly(v, c, k * (du << 5), dv)
   // step 5: ŝ ← ByteDecode12(dk)
   for (let i = 0; i < k; i++) decodePoly(s[i]!, dk, i * 384, 12)

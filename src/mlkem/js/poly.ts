@@ -11,8 +11,9 @@
 // No division or remainder on any data: reductions are Barrett / Montgomery multiply-and-shift. Every
 // product below is an exact integer in a double (< 2^53, bound in the comment), so `x * y` then a
 // 32-bit operator (`>>`, `<<`, `|`) equals the wasm core's i32 arithmetic.
-import { keccakF1600 } from './keccak-f1600.ts'
+
 import { ST, ZERO_STATE } from './keccak.ts'
+import { keccakF1600 } from './keccak-f1600.ts'
 import { scratchI32 } from './scratch.ts'
 
 /** The ML-KEM modulus q = 3329 = 2^8·13 + 1 (FIPS 203 §2.4). */
@@ -34,7 +35,9 @@ export const ZETA = new Int32Array(128)
 export const ZETA_P = new Int32Array(128)
 export const GAMMA_R = new Int32Array(128)
 /** The fused last NTT^-1 layer's constants: zetaP(INVNTT_SCALE), ζ[1]·INVNTT_SCALE mod q and its companion. */
-let INV_ZSP = 0, INV_ZZ = 0, INV_ZZP = 0
+let INV_ZSP = 0,
+  INV_ZZ = 0,
+  INV_ZZP = 0
 
 /** Barrett reduction: r ≡ a (mod q) with |r| ≤ q/2 for |a| < 2^15 + small (|a · BARRETT_V| < 2^31). */
 export function barrettReduce(a: number): number {
@@ -100,36 +103,170 @@ export function initTables(): void {
  *  j = 0..15) uses the same fifteen ζ, loaded once. From inputs |a| ≤ q every layer adds at most q:
  *  |a| ≤ 5q after this pass, so a·zp < 2^31. */
 function nttTop4(f: Int16Array): void {
-  const z1 = ZETA[1]!, p1 = ZETA_P[1]!, z2 = ZETA[2]!, p2 = ZETA_P[2]!, z3 = ZETA[3]!, p3 = ZETA_P[3]!, z4 = ZETA[4]!, p4 = ZETA_P[4]!
-  const z5 = ZETA[5]!, p5 = ZETA_P[5]!, z6 = ZETA[6]!, p6 = ZETA_P[6]!, z7 = ZETA[7]!, p7 = ZETA_P[7]!, z8 = ZETA[8]!, p8 = ZETA_P[8]!
-  const z9 = ZETA[9]!, p9 = ZETA_P[9]!, z10 = ZETA[10]!, p10 = ZETA_P[10]!, z11 = ZETA[11]!, p11 = ZETA_P[11]!, z12 = ZETA[12]!, p12 = ZETA_P[12]!
-  const z13 = ZETA[13]!, p13 = ZETA_P[13]!, z14 = ZETA[14]!, p14 = ZETA_P[14]!, z15 = ZETA[15]!, p15 = ZETA_P[15]!
+  const z1 = ZETA[1]!,
+    p1 = ZETA_P[1]!,
+    z2 = ZETA[2]!,
+    p2 = ZETA_P[2]!,
+    z3 = ZETA[3]!,
+    p3 = ZETA_P[3]!,
+    z4 = ZETA[4]!,
+    p4 = ZETA_P[4]!
+  const z5 = ZETA[5]!,
+    p5 = ZETA_P[5]!,
+    z6 = ZETA[6]!,
+    p6 = ZETA_P[6]!,
+    z7 = ZETA[7]!,
+    p7 = ZETA_P[7]!,
+    z8 = ZETA[8]!,
+    p8 = ZETA_P[8]!
+  const z9 = ZETA[9]!,
+    p9 = ZETA_P[9]!,
+    z10 = ZETA[10]!,
+    p10 = ZETA_P[10]!,
+    z11 = ZETA[11]!,
+    p11 = ZETA_P[11]!,
+    z12 = ZETA[12]!,
+    p12 = ZETA_P[12]!
+  const z13 = ZETA[13]!,
+    p13 = ZETA_P[13]!,
+    z14 = ZETA[14]!,
+    p14 = ZETA_P[14]!,
+    z15 = ZETA[15]!,
+    p15 = ZETA_P[15]!
   for (let j = 0; j < 16; j++) {
-    let a0 = f[j]!, a1 = f[j + 16]!, a2 = f[j + 32]!, a3 = f[j + 48]!, a4 = f[j + 64]!, a5 = f[j + 80]!, a6 = f[j + 96]!, a7 = f[j + 112]!
-    let a8 = f[j + 128]!, a9 = f[j + 144]!, a10 = f[j + 160]!, a11 = f[j + 176]!, a12 = f[j + 192]!, a13 = f[j + 208]!, a14 = f[j + 224]!, a15 = f[j + 240]!
+    let a0 = f[j]!,
+      a1 = f[j + 16]!,
+      a2 = f[j + 32]!,
+      a3 = f[j + 48]!,
+      a4 = f[j + 64]!,
+      a5 = f[j + 80]!,
+      a6 = f[j + 96]!,
+      a7 = f[j + 112]!
+    let a8 = f[j + 128]!,
+      a9 = f[j + 144]!,
+      a10 = f[j + 160]!,
+      a11 = f[j + 176]!,
+      a12 = f[j + 192]!,
+      a13 = f[j + 208]!,
+      a14 = f[j + 224]!,
+      a15 = f[j + 240]!
     let t = 0
     // layer 128: (m, m+8) with ζ[1]
-    t = a8 * z1 - ((a8 * p1 + 16384) >> 15) * Q; a8 = a0 - t; a0 += t; t = a9 * z1 - ((a9 * p1 + 16384) >> 15) * Q; a9 = a1 - t; a1 += t
-    t = a10 * z1 - ((a10 * p1 + 16384) >> 15) * Q; a10 = a2 - t; a2 += t; t = a11 * z1 - ((a11 * p1 + 16384) >> 15) * Q; a11 = a3 - t; a3 += t
-    t = a12 * z1 - ((a12 * p1 + 16384) >> 15) * Q; a12 = a4 - t; a4 += t; t = a13 * z1 - ((a13 * p1 + 16384) >> 15) * Q; a13 = a5 - t; a5 += t
-    t = a14 * z1 - ((a14 * p1 + 16384) >> 15) * Q; a14 = a6 - t; a6 += t; t = a15 * z1 - ((a15 * p1 + 16384) >> 15) * Q; a15 = a7 - t; a7 += t
+    t = a8 * z1 - ((a8 * p1 + 16384) >> 15) * Q
+    a8 = a0 - t
+    a0 += t
+    t = a9 * z1 - ((a9 * p1 + 16384) >> 15) * Q
+    a9 = a1 - t
+    a1 += t
+    t = a10 * z1 - ((a10 * p1 + 16384) >> 15) * Q
+    a10 = a2 - t
+    a2 += t
+    t = a11 * z1 - ((a11 * p1 + 16384) >> 15) * Q
+    a11 = a3 - t
+    a3 += t
+    t = a12 * z1 - ((a12 * p1 + 16384) >> 15) * Q
+    a12 = a4 - t
+    a4 += t
+    t = a13 * z1 - ((a13 * p1 + 16384) >> 15) * Q
+    a13 = a5 - t
+    a5 += t
+    t = a14 * z1 - ((a14 * p1 + 16384) >> 15) * Q
+    a14 = a6 - t
+    a6 += t
+    t = a15 * z1 - ((a15 * p1 + 16384) >> 15) * Q
+    a15 = a7 - t
+    a7 += t
     // layer 64: (m, m+4) with ζ[2] (m < 4), ζ[3] (8 ≤ m < 12)
-    t = a4 * z2 - ((a4 * p2 + 16384) >> 15) * Q; a4 = a0 - t; a0 += t; t = a5 * z2 - ((a5 * p2 + 16384) >> 15) * Q; a5 = a1 - t; a1 += t
-    t = a6 * z2 - ((a6 * p2 + 16384) >> 15) * Q; a6 = a2 - t; a2 += t; t = a7 * z2 - ((a7 * p2 + 16384) >> 15) * Q; a7 = a3 - t; a3 += t
-    t = a12 * z3 - ((a12 * p3 + 16384) >> 15) * Q; a12 = a8 - t; a8 += t; t = a13 * z3 - ((a13 * p3 + 16384) >> 15) * Q; a13 = a9 - t; a9 += t
-    t = a14 * z3 - ((a14 * p3 + 16384) >> 15) * Q; a14 = a10 - t; a10 += t; t = a15 * z3 - ((a15 * p3 + 16384) >> 15) * Q; a15 = a11 - t; a11 += t
+    t = a4 * z2 - ((a4 * p2 + 16384) >> 15) * Q
+    a4 = a0 - t
+    a0 += t
+    t = a5 * z2 - ((a5 * p2 + 16384) >> 15) * Q
+    a5 = a1 - t
+    a1 += t
+    t = a6 * z2 - ((a6 * p2 + 16384) >> 15) * Q
+    a6 = a2 - t
+    a2 += t
+    t = a7 * z2 - ((a7 * p2 + 16384) >> 15) * Q
+    a7 = a3 - t
+    a3 += t
+    t = a12 * z3 - ((a12 * p3 + 16384) >> 15) * Q
+    a12 = a8 - t
+    a8 += t
+    t = a13 * z3 - ((a13 * p3 + 16384) >> 15) * Q
+    a13 = a9 - t
+    a9 += t
+    t = a14 * z3 - ((a14 * p3 + 16384) >> 15) * Q
+    a14 = a10 - t
+    a10 += t
+    t = a15 * z3 - ((a15 * p3 + 16384) >> 15) * Q
+    a15 = a11 - t
+    a11 += t
     // layer 32: (m, m+2) with ζ[4 .. 7], one per block of 4
-    t = a2 * z4 - ((a2 * p4 + 16384) >> 15) * Q; a2 = a0 - t; a0 += t; t = a3 * z4 - ((a3 * p4 + 16384) >> 15) * Q; a3 = a1 - t; a1 += t
-    t = a6 * z5 - ((a6 * p5 + 16384) >> 15) * Q; a6 = a4 - t; a4 += t; t = a7 * z5 - ((a7 * p5 + 16384) >> 15) * Q; a7 = a5 - t; a5 += t
-    t = a10 * z6 - ((a10 * p6 + 16384) >> 15) * Q; a10 = a8 - t; a8 += t; t = a11 * z6 - ((a11 * p6 + 16384) >> 15) * Q; a11 = a9 - t; a9 += t
-    t = a14 * z7 - ((a14 * p7 + 16384) >> 15) * Q; a14 = a12 - t; a12 += t; t = a15 * z7 - ((a15 * p7 + 16384) >> 15) * Q; a15 = a13 - t; a13 += t
+    t = a2 * z4 - ((a2 * p4 + 16384) >> 15) * Q
+    a2 = a0 - t
+    a0 += t
+    t = a3 * z4 - ((a3 * p4 + 16384) >> 15) * Q
+    a3 = a1 - t
+    a1 += t
+    t = a6 * z5 - ((a6 * p5 + 16384) >> 15) * Q
+    a6 = a4 - t
+    a4 += t
+    t = a7 * z5 - ((a7 * p5 + 16384) >> 15) * Q
+    a7 = a5 - t
+    a5 += t
+    t = a10 * z6 - ((a10 * p6 + 16384) >> 15) * Q
+    a10 = a8 - t
+    a8 += t
+    t = a11 * z6 - ((a11 * p6 + 16384) >> 15) * Q
+    a11 = a9 - t
+    a9 += t
+    t = a14 * z7 - ((a14 * p7 + 16384) >> 15) * Q
+    a14 = a12 - t
+    a12 += t
+    t = a15 * z7 - ((a15 * p7 + 16384) >> 15) * Q
+    a15 = a13 - t
+    a13 += t
     // layer 16: (m, m+1) with ζ[8 .. 15], one per pair
-    t = a1 * z8 - ((a1 * p8 + 16384) >> 15) * Q; a1 = a0 - t; a0 += t; t = a3 * z9 - ((a3 * p9 + 16384) >> 15) * Q; a3 = a2 - t; a2 += t
-    t = a5 * z10 - ((a5 * p10 + 16384) >> 15) * Q; a5 = a4 - t; a4 += t; t = a7 * z11 - ((a7 * p11 + 16384) >> 15) * Q; a7 = a6 - t; a6 += t
-    t = a9 * z12 - ((a9 * p12 + 16384) >> 15) * Q; a9 = a8 - t; a8 += t; t = a11 * z13 - ((a11 * p13 + 16384) >> 15) * Q; a11 = a10 - t; a10 += t
-    t = a13 * z14 - ((a13 * p14 + 16384) >> 15) * Q; a13 = a12 - t; a12 += t; t = a15 * z15 - ((a15 * p15 + 16384) >> 15) * Q; a15 = a14 - t; a14 += t
-    f[j] = a0; f[j + 16] = a1; f[j + 32] = a2; f[j + 48] = a3; f[j + 64] = a4; f[j + 80] = a5; f[j + 96] = a6; f[j + 112] = a7
-    f[j + 128] = a8; f[j + 144] = a9; f[j + 160] = a10; f[j + 176] = a11; f[j + 192] = a12; f[j + 208] = a13; f[j + 224] = a14; f[j + 240] = a15
+    t = a1 * z8 - ((a1 * p8 + 16384) >> 15) * Q
+    a1 = a0 - t
+    a0 += t
+    t = a3 * z9 - ((a3 * p9 + 16384) >> 15) * Q
+    a3 = a2 - t
+    a2 += t
+    t = a5 * z10 - ((a5 * p10 + 16384) >> 15) * Q
+    a5 = a4 - t
+    a4 += t
+    t = a7 * z11 - ((a7 * p11 + 16384) >> 15) * Q
+    a7 = a6 - t
+    a6 += t
+    t = a9 * z12 - ((a9 * p12 + 16384) >> 15) * Q
+    a9 = a8 - t
+    a8 += t
+    t = a11 * z13 - ((a11 * p13 + 16384) >> 15) * Q
+    a11 = a10 - t
+    a10 += t
+    t = a13 * z14 - ((a13 * p14 + 16384) >> 15) * Q
+    a13 = a12 - t
+    a12 += t
+    t = a15 * z15 - ((a15 * p15 + 16384) >> 15) * Q
+    a15 = a14 - t
+    a14 += t
+    f[j] = a0
+    f[j + 16] = a1
+    f[j + 32] = a2
+    f[j + 48] = a3
+    f[j + 64] = a4
+    f[j + 80] = a5
+    f[j + 96] = a6
+    f[j + 112] = a7
+    f[j + 128] = a8
+    f[j + 144] = a9
+    f[j + 160] = a10
+    f[j + 176] = a11
+    f[j + 192] = a12
+    f[j + 208] = a13
+    f[j + 224] = a14
+    f[j + 240] = a15
   }
 }
 
@@ -138,31 +275,76 @@ function nttTop4(f: Int16Array): void {
  *  ζ[64 + 4G .. 67 + 4G]. |a| ≤ 8q < 2^15 before the reduction (a·zp < 2^30), |a| ≤ q/2 + 1 after. */
 function nttBottom3(f: Int16Array): void {
   for (let s = 0, G = 0; s < 256; s += 16, G++) {
-    const z1 = ZETA[16 + G]!, p1 = ZETA_P[16 + G]!
-    const z2 = ZETA[32 + 2 * G]!, p2 = ZETA_P[32 + 2 * G]!, z3 = ZETA[33 + 2 * G]!, p3 = ZETA_P[33 + 2 * G]!
-    const z4 = ZETA[64 + 4 * G]!, p4 = ZETA_P[64 + 4 * G]!, z5 = ZETA[65 + 4 * G]!, p5 = ZETA_P[65 + 4 * G]!
-    const z6 = ZETA[66 + 4 * G]!, p6 = ZETA_P[66 + 4 * G]!, z7 = ZETA[67 + 4 * G]!, p7 = ZETA_P[67 + 4 * G]!
+    const z1 = ZETA[16 + G]!,
+      p1 = ZETA_P[16 + G]!
+    const z2 = ZETA[32 + 2 * G]!,
+      p2 = ZETA_P[32 + 2 * G]!,
+      z3 = ZETA[33 + 2 * G]!,
+      p3 = ZETA_P[33 + 2 * G]!
+    const z4 = ZETA[64 + 4 * G]!,
+      p4 = ZETA_P[64 + 4 * G]!,
+      z5 = ZETA[65 + 4 * G]!,
+      p5 = ZETA_P[65 + 4 * G]!
+    const z6 = ZETA[66 + 4 * G]!,
+      p6 = ZETA_P[66 + 4 * G]!,
+      z7 = ZETA[67 + 4 * G]!,
+      p7 = ZETA_P[67 + 4 * G]!
     for (let j = s; j < s + 2; j++) {
-      let a0 = f[j]!, a1 = f[j + 2]!, a2 = f[j + 4]!, a3 = f[j + 6]!, a4 = f[j + 8]!, a5 = f[j + 10]!, a6 = f[j + 12]!, a7 = f[j + 14]!
+      let a0 = f[j]!,
+        a1 = f[j + 2]!,
+        a2 = f[j + 4]!,
+        a3 = f[j + 6]!,
+        a4 = f[j + 8]!,
+        a5 = f[j + 10]!,
+        a6 = f[j + 12]!,
+        a7 = f[j + 14]!
       // layer 8: (m, m+4) with ζ[16 + G]
-      let t = a4 * z1 - ((a4 * p1 + 16384) >> 15) * Q; a4 = a0 - t; a0 += t
-      t = a5 * z1 - ((a5 * p1 + 16384) >> 15) * Q; a5 = a1 - t; a1 += t
-      t = a6 * z1 - ((a6 * p1 + 16384) >> 15) * Q; a6 = a2 - t; a2 += t
-      t = a7 * z1 - ((a7 * p1 + 16384) >> 15) * Q; a7 = a3 - t; a3 += t
+      let t = a4 * z1 - ((a4 * p1 + 16384) >> 15) * Q
+      a4 = a0 - t
+      a0 += t
+      t = a5 * z1 - ((a5 * p1 + 16384) >> 15) * Q
+      a5 = a1 - t
+      a1 += t
+      t = a6 * z1 - ((a6 * p1 + 16384) >> 15) * Q
+      a6 = a2 - t
+      a2 += t
+      t = a7 * z1 - ((a7 * p1 + 16384) >> 15) * Q
+      a7 = a3 - t
+      a3 += t
       // layer 4: (0,2), (1,3) with ζ[32 + 2G]; (4,6), (5,7) with ζ[33 + 2G]
-      t = a2 * z2 - ((a2 * p2 + 16384) >> 15) * Q; a2 = a0 - t; a0 += t
-      t = a3 * z2 - ((a3 * p2 + 16384) >> 15) * Q; a3 = a1 - t; a1 += t
-      t = a6 * z3 - ((a6 * p3 + 16384) >> 15) * Q; a6 = a4 - t; a4 += t
-      t = a7 * z3 - ((a7 * p3 + 16384) >> 15) * Q; a7 = a5 - t; a5 += t
+      t = a2 * z2 - ((a2 * p2 + 16384) >> 15) * Q
+      a2 = a0 - t
+      a0 += t
+      t = a3 * z2 - ((a3 * p2 + 16384) >> 15) * Q
+      a3 = a1 - t
+      a1 += t
+      t = a6 * z3 - ((a6 * p3 + 16384) >> 15) * Q
+      a6 = a4 - t
+      a4 += t
+      t = a7 * z3 - ((a7 * p3 + 16384) >> 15) * Q
+      a7 = a5 - t
+      a5 += t
       // layer 2: (0,1), (2,3), (4,5), (6,7) with ζ[64 + 4G .. 67 + 4G]
-      t = a1 * z4 - ((a1 * p4 + 16384) >> 15) * Q; a1 = a0 - t; a0 += t
-      t = a3 * z5 - ((a3 * p5 + 16384) >> 15) * Q; a3 = a2 - t; a2 += t
-      t = a5 * z6 - ((a5 * p6 + 16384) >> 15) * Q; a5 = a4 - t; a4 += t
-      t = a7 * z7 - ((a7 * p7 + 16384) >> 15) * Q; a7 = a6 - t; a6 += t
-      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q; f[j + 2] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
-      f[j + 4] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q; f[j + 6] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
-      f[j + 8] = a4 - ((a4 * BARRETT_V + 33554432) >> 26) * Q; f[j + 10] = a5 - ((a5 * BARRETT_V + 33554432) >> 26) * Q
-      f[j + 12] = a6 - ((a6 * BARRETT_V + 33554432) >> 26) * Q; f[j + 14] = a7 - ((a7 * BARRETT_V + 33554432) >> 26) * Q
+      t = a1 * z4 - ((a1 * p4 + 16384) >> 15) * Q
+      a1 = a0 - t
+      a0 += t
+      t = a3 * z5 - ((a3 * p5 + 16384) >> 15) * Q
+      a3 = a2 - t
+      a2 += t
+      t = a5 * z6 - ((a5 * p6 + 16384) >> 15) * Q
+      a5 = a4 - t
+      a4 += t
+      t = a7 * z7 - ((a7 * p7 + 16384) >> 15) * Q
+      a7 = a6 - t
+      a6 += t
+      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 2] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 4] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 6] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 8] = a4 - ((a4 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 10] = a5 - ((a5 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 12] = a6 - ((a6 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 14] = a7 - ((a7 * BARRETT_V + 33554432) >> 26) * Q
     }
   }
 }
@@ -181,31 +363,79 @@ export function ntt(f: Int16Array): void {
  *  leaves with |x| ≤ q. */
 function invNttBottom3(f: Int16Array): void {
   for (let s = 0, G = 0; s < 256; s += 16, G++) {
-    const ia = 127 - 4 * G, ib = 63 - 2 * G, ic = 31 - G
-    const z0 = ZETA[ia]!, p0 = ZETA_P[ia]!, z1 = ZETA[ia - 1]!, p1 = ZETA_P[ia - 1]!
-    const z2 = ZETA[ia - 2]!, p2 = ZETA_P[ia - 2]!, z3 = ZETA[ia - 3]!, p3 = ZETA_P[ia - 3]!
-    const z4 = ZETA[ib]!, p4 = ZETA_P[ib]!, z5 = ZETA[ib - 1]!, p5 = ZETA_P[ib - 1]!
-    const z6 = ZETA[ic]!, p6 = ZETA_P[ic]!
+    const ia = 127 - 4 * G,
+      ib = 63 - 2 * G,
+      ic = 31 - G
+    const z0 = ZETA[ia]!,
+      p0 = ZETA_P[ia]!,
+      z1 = ZETA[ia - 1]!,
+      p1 = ZETA_P[ia - 1]!
+    const z2 = ZETA[ia - 2]!,
+      p2 = ZETA_P[ia - 2]!,
+      z3 = ZETA[ia - 3]!,
+      p3 = ZETA_P[ia - 3]!
+    const z4 = ZETA[ib]!,
+      p4 = ZETA_P[ib]!,
+      z5 = ZETA[ib - 1]!,
+      p5 = ZETA_P[ib - 1]!
+    const z6 = ZETA[ic]!,
+      p6 = ZETA_P[ic]!
     for (let j = s; j < s + 2; j++) {
-      let a0 = f[j]!, a1 = f[j + 2]!, a2 = f[j + 4]!, a3 = f[j + 6]!, a4 = f[j + 8]!, a5 = f[j + 10]!, a6 = f[j + 12]!, a7 = f[j + 14]!
+      let a0 = f[j]!,
+        a1 = f[j + 2]!,
+        a2 = f[j + 4]!,
+        a3 = f[j + 6]!,
+        a4 = f[j + 8]!,
+        a5 = f[j + 10]!,
+        a6 = f[j + 12]!,
+        a7 = f[j + 14]!
       // layer 2: (0,1), (2,3), (4,5), (6,7)
-      let t = a1 - a0; a0 += a1; a1 = t * z0 - ((t * p0 + 16384) >> 15) * Q
-      t = a3 - a2; a2 += a3; a3 = t * z1 - ((t * p1 + 16384) >> 15) * Q
-      t = a5 - a4; a4 += a5; a5 = t * z2 - ((t * p2 + 16384) >> 15) * Q
-      t = a7 - a6; a6 += a7; a7 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+      let t = a1 - a0
+      a0 += a1
+      a1 = t * z0 - ((t * p0 + 16384) >> 15) * Q
+      t = a3 - a2
+      a2 += a3
+      a3 = t * z1 - ((t * p1 + 16384) >> 15) * Q
+      t = a5 - a4
+      a4 += a5
+      a5 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+      t = a7 - a6
+      a6 += a7
+      a7 = t * z3 - ((t * p3 + 16384) >> 15) * Q
       // layer 4: (0,2), (1,3) with ζ[ib]; (4,6), (5,7) with ζ[ib − 1]
-      t = a2 - a0; a0 += a2; a2 = t * z4 - ((t * p4 + 16384) >> 15) * Q
-      t = a3 - a1; a1 += a3; a3 = t * z4 - ((t * p4 + 16384) >> 15) * Q
-      t = a6 - a4; a4 += a6; a6 = t * z5 - ((t * p5 + 16384) >> 15) * Q
-      t = a7 - a5; a5 += a7; a7 = t * z5 - ((t * p5 + 16384) >> 15) * Q
+      t = a2 - a0
+      a0 += a2
+      a2 = t * z4 - ((t * p4 + 16384) >> 15) * Q
+      t = a3 - a1
+      a1 += a3
+      a3 = t * z4 - ((t * p4 + 16384) >> 15) * Q
+      t = a6 - a4
+      a4 += a6
+      a6 = t * z5 - ((t * p5 + 16384) >> 15) * Q
+      t = a7 - a5
+      a5 += a7
+      a7 = t * z5 - ((t * p5 + 16384) >> 15) * Q
       // layer 8: (m, m+4) with ζ[ic]; the sums Barrett-reduced
-      t = a4 - a0; a0 += a4; a4 = t * z6 - ((t * p6 + 16384) >> 15) * Q
-      t = a5 - a1; a1 += a5; a5 = t * z6 - ((t * p6 + 16384) >> 15) * Q
-      t = a6 - a2; a2 += a6; a6 = t * z6 - ((t * p6 + 16384) >> 15) * Q
-      t = a7 - a3; a3 += a7; a7 = t * z6 - ((t * p6 + 16384) >> 15) * Q
-      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q; f[j + 2] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
-      f[j + 4] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q; f[j + 6] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
-      f[j + 8] = a4; f[j + 10] = a5; f[j + 12] = a6; f[j + 14] = a7
+      t = a4 - a0
+      a0 += a4
+      a4 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      t = a5 - a1
+      a1 += a5
+      a5 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      t = a6 - a2
+      a2 += a6
+      a6 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      t = a7 - a3
+      a3 += a7
+      a7 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+      f[j] = a0 - ((a0 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 2] = a1 - ((a1 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 4] = a2 - ((a2 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 6] = a3 - ((a3 * BARRETT_V + 33554432) >> 26) * Q
+      f[j + 8] = a4
+      f[j + 10] = a5
+      f[j + 12] = a6
+      f[j + 14] = a7
     }
   }
 }
@@ -215,43 +445,187 @@ function invNttBottom3(f: Int16Array): void {
  *  coefficients j + 16m uses the same ζ, loaded once. From |x| ≤ q the layer-64 sums reach 8q and are
  *  Barrett-reduced, so the last layer gets |x| ≤ q (sums and differences ≤ 2q). */
 function invNttTop4(f: Int16Array): void {
-  const z2 = ZETA[2]!, p2 = ZETA_P[2]!, z3 = ZETA[3]!, p3 = ZETA_P[3]!, z4 = ZETA[4]!, p4 = ZETA_P[4]!, z5 = ZETA[5]!, p5 = ZETA_P[5]!
-  const z6 = ZETA[6]!, p6 = ZETA_P[6]!, z7 = ZETA[7]!, p7 = ZETA_P[7]!, z8 = ZETA[8]!, p8 = ZETA_P[8]!, z9 = ZETA[9]!, p9 = ZETA_P[9]!
-  const z10 = ZETA[10]!, p10 = ZETA_P[10]!, z11 = ZETA[11]!, p11 = ZETA_P[11]!, z12 = ZETA[12]!, p12 = ZETA_P[12]!, z13 = ZETA[13]!, p13 = ZETA_P[13]!
-  const z14 = ZETA[14]!, p14 = ZETA_P[14]!, z15 = ZETA[15]!, p15 = ZETA_P[15]!
-  const zsp = INV_ZSP, zz = INV_ZZ, zzp = INV_ZZP
+  const z2 = ZETA[2]!,
+    p2 = ZETA_P[2]!,
+    z3 = ZETA[3]!,
+    p3 = ZETA_P[3]!,
+    z4 = ZETA[4]!,
+    p4 = ZETA_P[4]!,
+    z5 = ZETA[5]!,
+    p5 = ZETA_P[5]!
+  const z6 = ZETA[6]!,
+    p6 = ZETA_P[6]!,
+    z7 = ZETA[7]!,
+    p7 = ZETA_P[7]!,
+    z8 = ZETA[8]!,
+    p8 = ZETA_P[8]!,
+    z9 = ZETA[9]!,
+    p9 = ZETA_P[9]!
+  const z10 = ZETA[10]!,
+    p10 = ZETA_P[10]!,
+    z11 = ZETA[11]!,
+    p11 = ZETA_P[11]!,
+    z12 = ZETA[12]!,
+    p12 = ZETA_P[12]!,
+    z13 = ZETA[13]!,
+    p13 = ZETA_P[13]!
+  const z14 = ZETA[14]!,
+    p14 = ZETA_P[14]!,
+    z15 = ZETA[15]!,
+    p15 = ZETA_P[15]!
+  const zsp = INV_ZSP,
+    zz = INV_ZZ,
+    zzp = INV_ZZP
   for (let j = 0; j < 16; j++) {
-    let a0 = f[j]!, a1 = f[j + 16]!, a2 = f[j + 32]!, a3 = f[j + 48]!, a4 = f[j + 64]!, a5 = f[j + 80]!, a6 = f[j + 96]!, a7 = f[j + 112]!
-    let a8 = f[j + 128]!, a9 = f[j + 144]!, a10 = f[j + 160]!, a11 = f[j + 176]!, a12 = f[j + 192]!, a13 = f[j + 208]!, a14 = f[j + 224]!, a15 = f[j + 240]!
+    let a0 = f[j]!,
+      a1 = f[j + 16]!,
+      a2 = f[j + 32]!,
+      a3 = f[j + 48]!,
+      a4 = f[j + 64]!,
+      a5 = f[j + 80]!,
+      a6 = f[j + 96]!,
+      a7 = f[j + 112]!
+    let a8 = f[j + 128]!,
+      a9 = f[j + 144]!,
+      a10 = f[j + 160]!,
+      a11 = f[j + 176]!,
+      a12 = f[j + 192]!,
+      a13 = f[j + 208]!,
+      a14 = f[j + 224]!,
+      a15 = f[j + 240]!
     let t = 0
     // layer 16: (2i, 2i+1) with ζ[15 − i]
-    t = a1 - a0; a0 += a1; a1 = t * z15 - ((t * p15 + 16384) >> 15) * Q; t = a3 - a2; a2 += a3; a3 = t * z14 - ((t * p14 + 16384) >> 15) * Q
-    t = a5 - a4; a4 += a5; a5 = t * z13 - ((t * p13 + 16384) >> 15) * Q; t = a7 - a6; a6 += a7; a7 = t * z12 - ((t * p12 + 16384) >> 15) * Q
-    t = a9 - a8; a8 += a9; a9 = t * z11 - ((t * p11 + 16384) >> 15) * Q; t = a11 - a10; a10 += a11; a11 = t * z10 - ((t * p10 + 16384) >> 15) * Q
-    t = a13 - a12; a12 += a13; a13 = t * z9 - ((t * p9 + 16384) >> 15) * Q; t = a15 - a14; a14 += a15; a15 = t * z8 - ((t * p8 + 16384) >> 15) * Q
+    t = a1 - a0
+    a0 += a1
+    a1 = t * z15 - ((t * p15 + 16384) >> 15) * Q
+    t = a3 - a2
+    a2 += a3
+    a3 = t * z14 - ((t * p14 + 16384) >> 15) * Q
+    t = a5 - a4
+    a4 += a5
+    a5 = t * z13 - ((t * p13 + 16384) >> 15) * Q
+    t = a7 - a6
+    a6 += a7
+    a7 = t * z12 - ((t * p12 + 16384) >> 15) * Q
+    t = a9 - a8
+    a8 += a9
+    a9 = t * z11 - ((t * p11 + 16384) >> 15) * Q
+    t = a11 - a10
+    a10 += a11
+    a11 = t * z10 - ((t * p10 + 16384) >> 15) * Q
+    t = a13 - a12
+    a12 += a13
+    a13 = t * z9 - ((t * p9 + 16384) >> 15) * Q
+    t = a15 - a14
+    a14 += a15
+    a15 = t * z8 - ((t * p8 + 16384) >> 15) * Q
     // layer 32: (m, m+2) with ζ[7 − block]
-    t = a2 - a0; a0 += a2; a2 = t * z7 - ((t * p7 + 16384) >> 15) * Q; t = a3 - a1; a1 += a3; a3 = t * z7 - ((t * p7 + 16384) >> 15) * Q
-    t = a6 - a4; a4 += a6; a6 = t * z6 - ((t * p6 + 16384) >> 15) * Q; t = a7 - a5; a5 += a7; a7 = t * z6 - ((t * p6 + 16384) >> 15) * Q
-    t = a10 - a8; a8 += a10; a10 = t * z5 - ((t * p5 + 16384) >> 15) * Q; t = a11 - a9; a9 += a11; a11 = t * z5 - ((t * p5 + 16384) >> 15) * Q
-    t = a14 - a12; a12 += a14; a14 = t * z4 - ((t * p4 + 16384) >> 15) * Q; t = a15 - a13; a13 += a15; a15 = t * z4 - ((t * p4 + 16384) >> 15) * Q
+    t = a2 - a0
+    a0 += a2
+    a2 = t * z7 - ((t * p7 + 16384) >> 15) * Q
+    t = a3 - a1
+    a1 += a3
+    a3 = t * z7 - ((t * p7 + 16384) >> 15) * Q
+    t = a6 - a4
+    a4 += a6
+    a6 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+    t = a7 - a5
+    a5 += a7
+    a7 = t * z6 - ((t * p6 + 16384) >> 15) * Q
+    t = a10 - a8
+    a8 += a10
+    a10 = t * z5 - ((t * p5 + 16384) >> 15) * Q
+    t = a11 - a9
+    a9 += a11
+    a11 = t * z5 - ((t * p5 + 16384) >> 15) * Q
+    t = a14 - a12
+    a12 += a14
+    a14 = t * z4 - ((t * p4 + 16384) >> 15) * Q
+    t = a15 - a13
+    a13 += a15
+    a15 = t * z4 - ((t * p4 + 16384) >> 15) * Q
     // layer 64: (m, m+4) with ζ[3] (m < 4), ζ[2] (8 ≤ m < 12); the sums (≤ 8q) Barrett-reduced
-    t = a4 - a0; a0 += a4; a4 = t * z3 - ((t * p3 + 16384) >> 15) * Q; t = a5 - a1; a1 += a5; a5 = t * z3 - ((t * p3 + 16384) >> 15) * Q
-    t = a6 - a2; a2 += a6; a6 = t * z3 - ((t * p3 + 16384) >> 15) * Q; t = a7 - a3; a3 += a7; a7 = t * z3 - ((t * p3 + 16384) >> 15) * Q
-    t = a12 - a8; a8 += a12; a12 = t * z2 - ((t * p2 + 16384) >> 15) * Q; t = a13 - a9; a9 += a13; a13 = t * z2 - ((t * p2 + 16384) >> 15) * Q
-    t = a14 - a10; a10 += a14; a14 = t * z2 - ((t * p2 + 16384) >> 15) * Q; t = a15 - a11; a11 += a15; a15 = t * z2 - ((t * p2 + 16384) >> 15) * Q
-    a0 -= ((a0 * BARRETT_V + 33554432) >> 26) * Q; a1 -= ((a1 * BARRETT_V + 33554432) >> 26) * Q; a2 -= ((a2 * BARRETT_V + 33554432) >> 26) * Q; a3 -= ((a3 * BARRETT_V + 33554432) >> 26) * Q
-    a8 -= ((a8 * BARRETT_V + 33554432) >> 26) * Q; a9 -= ((a9 * BARRETT_V + 33554432) >> 26) * Q; a10 -= ((a10 * BARRETT_V + 33554432) >> 26) * Q; a11 -= ((a11 * BARRETT_V + 33554432) >> 26) * Q
+    t = a4 - a0
+    a0 += a4
+    a4 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+    t = a5 - a1
+    a1 += a5
+    a5 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+    t = a6 - a2
+    a2 += a6
+    a6 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+    t = a7 - a3
+    a3 += a7
+    a7 = t * z3 - ((t * p3 + 16384) >> 15) * Q
+    t = a12 - a8
+    a8 += a12
+    a12 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+    t = a13 - a9
+    a9 += a13
+    a13 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+    t = a14 - a10
+    a10 += a14
+    a14 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+    t = a15 - a11
+    a11 += a15
+    a15 = t * z2 - ((t * p2 + 16384) >> 15) * Q
+    a0 -= ((a0 * BARRETT_V + 33554432) >> 26) * Q
+    a1 -= ((a1 * BARRETT_V + 33554432) >> 26) * Q
+    a2 -= ((a2 * BARRETT_V + 33554432) >> 26) * Q
+    a3 -= ((a3 * BARRETT_V + 33554432) >> 26) * Q
+    a8 -= ((a8 * BARRETT_V + 33554432) >> 26) * Q
+    a9 -= ((a9 * BARRETT_V + 33554432) >> 26) * Q
+    a10 -= ((a10 * BARRETT_V + 33554432) >> 26) * Q
+    a11 -= ((a11 * BARRETT_V + 33554432) >> 26) * Q
     // layer 128: (m, m+8), fused with the scale
-    t = a0 + a8; a8 -= a0; a0 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a8 = a8 * zz - ((a8 * zzp + 16384) >> 15) * Q
-    t = a1 + a9; a9 -= a1; a1 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a9 = a9 * zz - ((a9 * zzp + 16384) >> 15) * Q
-    t = a2 + a10; a10 -= a2; a2 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a10 = a10 * zz - ((a10 * zzp + 16384) >> 15) * Q
-    t = a3 + a11; a11 -= a3; a3 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a11 = a11 * zz - ((a11 * zzp + 16384) >> 15) * Q
-    t = a4 + a12; a12 -= a4; a4 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a12 = a12 * zz - ((a12 * zzp + 16384) >> 15) * Q
-    t = a5 + a13; a13 -= a5; a5 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a13 = a13 * zz - ((a13 * zzp + 16384) >> 15) * Q
-    t = a6 + a14; a14 -= a6; a6 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a14 = a14 * zz - ((a14 * zzp + 16384) >> 15) * Q
-    t = a7 + a15; a15 -= a7; a7 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q; a15 = a15 * zz - ((a15 * zzp + 16384) >> 15) * Q
-    f[j] = a0; f[j + 16] = a1; f[j + 32] = a2; f[j + 48] = a3; f[j + 64] = a4; f[j + 80] = a5; f[j + 96] = a6; f[j + 112] = a7
-    f[j + 128] = a8; f[j + 144] = a9; f[j + 160] = a10; f[j + 176] = a11; f[j + 192] = a12; f[j + 208] = a13; f[j + 224] = a14; f[j + 240] = a15
+    t = a0 + a8
+    a8 -= a0
+    a0 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a8 = a8 * zz - ((a8 * zzp + 16384) >> 15) * Q
+    t = a1 + a9
+    a9 -= a1
+    a1 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a9 = a9 * zz - ((a9 * zzp + 16384) >> 15) * Q
+    t = a2 + a10
+    a10 -= a2
+    a2 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a10 = a10 * zz - ((a10 * zzp + 16384) >> 15) * Q
+    t = a3 + a11
+    a11 -= a3
+    a3 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a11 = a11 * zz - ((a11 * zzp + 16384) >> 15) * Q
+    t = a4 + a12
+    a12 -= a4
+    a4 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a12 = a12 * zz - ((a12 * zzp + 16384) >> 15) * Q
+    t = a5 + a13
+    a13 -= a5
+    a5 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a13 = a13 * zz - ((a13 * zzp + 16384) >> 15) * Q
+    t = a6 + a14
+    a14 -= a6
+    a6 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a14 = a14 * zz - ((a14 * zzp + 16384) >> 15) * Q
+    t = a7 + a15
+    a15 -= a7
+    a7 = t * INVNTT_SCALE - ((t * zsp + 16384) >> 15) * Q
+    a15 = a15 * zz - ((a15 * zzp + 16384) >> 15) * Q
+    f[j] = a0
+    f[j + 16] = a1
+    f[j + 32] = a2
+    f[j + 48] = a3
+    f[j + 64] = a4
+    f[j + 80] = a5
+    f[j + 96] = a6
+    f[j + 112] = a7
+    f[j + 128] = a8
+    f[j + 144] = a9
+    f[j + 160] = a10
+    f[j + 176] = a11
+    f[j + 192] = a12
+    f[j + 208] = a13
+    f[j + 224] = a14
+    f[j + 240] = a15
   }
 }
 
@@ -275,24 +649,54 @@ export function multiplyNttsReduce(r: Int16Array, a: readonly Int16Array[], b: r
   const gamma = GAMMA_R
   // each coefficient pair (c, c+1) is one 32-bit load from an Int32Array view of the same memory
   // (little-endian: low half = coefficient c), split with shifts: half the typed-array loads
-  const a0 = wordsOf(a[0]!), b0 = wordsOf(b[0]!), a1 = wordsOf(a[1]!), b1 = wordsOf(b[1]!)
-  const a2 = k > 2 ? wordsOf(a[2]!) : a1, b2 = k > 2 ? wordsOf(b[2]!) : b1, a3 = k > 3 ? wordsOf(a[3]!) : a1, b3 = k > 3 ? wordsOf(b[3]!) : b1
+  const a0 = wordsOf(a[0]!),
+    b0 = wordsOf(b[0]!),
+    a1 = wordsOf(a[1]!),
+    b1 = wordsOf(b[1]!)
+  const a2 = k > 2 ? wordsOf(a[2]!) : a1,
+    b2 = k > 2 ? wordsOf(b[2]!) : b1,
+    a3 = k > 3 ? wordsOf(a[3]!) : a1,
+    b3 = k > 3 ? wordsOf(b[3]!) : b1
   const out = wordsOf(r)
   for (let i = 0; i < 128; i++) {
-    let x = a0[i]!, y = b0[i]!
-    let x0 = (x << 16) >> 16, x1 = x >> 16, y0 = (y << 16) >> 16, y1 = y >> 16
-    let p = x1 * y1, s0 = x0 * y0, s1 = x0 * y1 + x1 * y0
-    x = a1[i]!; y = b1[i]!
-    x0 = (x << 16) >> 16; x1 = x >> 16; y0 = (y << 16) >> 16; y1 = y >> 16
-    p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
+    let x = a0[i]!,
+      y = b0[i]!
+    let x0 = (x << 16) >> 16,
+      x1 = x >> 16,
+      y0 = (y << 16) >> 16,
+      y1 = y >> 16
+    let p = x1 * y1,
+      s0 = x0 * y0,
+      s1 = x0 * y1 + x1 * y0
+    x = a1[i]!
+    y = b1[i]!
+    x0 = (x << 16) >> 16
+    x1 = x >> 16
+    y0 = (y << 16) >> 16
+    y1 = y >> 16
+    p += x1 * y1
+    s0 += x0 * y0
+    s1 += x0 * y1 + x1 * y0
     if (k > 2) {
-      x = a2[i]!; y = b2[i]!
-      x0 = (x << 16) >> 16; x1 = x >> 16; y0 = (y << 16) >> 16; y1 = y >> 16
-      p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
+      x = a2[i]!
+      y = b2[i]!
+      x0 = (x << 16) >> 16
+      x1 = x >> 16
+      y0 = (y << 16) >> 16
+      y1 = y >> 16
+      p += x1 * y1
+      s0 += x0 * y0
+      s1 += x0 * y1 + x1 * y0
       if (k > 3) {
-        x = a3[i]!; y = b3[i]!
-        x0 = (x << 16) >> 16; x1 = x >> 16; y0 = (y << 16) >> 16; y1 = y >> 16
-        p += x1 * y1; s0 += x0 * y0; s1 += x0 * y1 + x1 * y0
+        x = a3[i]!
+        y = b3[i]!
+        x0 = (x << 16) >> 16
+        x1 = x >> 16
+        y0 = (y << 16) >> 16
+        y1 = y >> 16
+        p += x1 * y1
+        s0 += x0 * y0
+        s1 += x0 * y1 + x1 * y0
       }
     }
     s0 += ((p - (((p * QINV) << 16) >> 16) * Q) >> 16) * gamma[i]!
@@ -335,7 +739,9 @@ export function sampleNtt(out: Int16Array, rho: Int32Array, col: number, row: nu
 export function rejectSample(out: Int16Array, j: number): number {
   const st = ST
   for (let w = 0; w < 42 && j < 256; w += 3) {
-    const w0 = st[w]!, w1 = st[w + 1]!, w2 = st[w + 2]!
+    const w0 = st[w]!,
+      w1 = st[w + 1]!,
+      w2 = st[w + 2]!
     let d = w0 & 0xfff
     if (d < Q) out[j++] = d
     d = (w0 >>> 12) & 0xfff
@@ -399,9 +805,18 @@ export function cbd(out: Int16Array, w: Int32Array, eta: number): void {
   }
   // η = 3: 3 bytes per 4 coefficients; 3 words = 4 such groups
   for (let i = 0, o = 0; i < 48; i += 3) {
-    const w0 = w[i]!, w1 = w[i + 1]!, w2 = w[i + 2]!
+    const w0 = w[i]!,
+      w1 = w[i + 1]!,
+      w2 = w[i + 2]!
     for (let g = 0; g < 4; g++, o += 4) {
-      const c = g === 0 ? w0 & 0xffffff : g === 1 ? ((w0 >>> 24) | (w1 << 8)) & 0xffffff : g === 2 ? ((w1 >>> 16) | (w2 << 16)) & 0xffffff : w2 >>> 8
+      const c =
+        g === 0
+          ? w0 & 0xffffff
+          : g === 1
+            ? ((w0 >>> 24) | (w1 << 8)) & 0xffffff
+            : g === 2
+              ? ((w1 >>> 16) | (w2 << 16)) & 0xffffff
+              : w2 >>> 8
       const t = (c & 0x249249) + ((c >>> 1) & 0x249249) + ((c >>> 2) & 0x249249) // 3-bit sums
       out[o] = (t & 7) - ((t >>> 3) & 7)
       out[o + 1] = ((t >>> 6) & 7) - ((t >>> 9) & 7)
@@ -415,11 +830,16 @@ export function cbd(out: Int16Array, w: Int32Array, eta: number): void {
  *  SIMD core's constants (exhaustively checked in test/mlkem/js): products < 2^32, no division. */
 function compress(x: number, d: number): number {
   switch (d) {
-    case 1: return ((x * 315 + 262021) >>> 19) & 1
-    case 4: return ((x * 315 + 32701) >>> 16) & 15
-    case 5: return ((x * 315 + 16321) >>> 15) & 31
-    case 10: return ((x * 161271 + 261911) >>> 19) & 0x3ff
-    default: return ((x * 161271 + 130860) >>> 18) & 0x7ff // d = 11
+    case 1:
+      return ((x * 315 + 262021) >>> 19) & 1
+    case 4:
+      return ((x * 315 + 32701) >>> 16) & 15
+    case 5:
+      return ((x * 315 + 16321) >>> 15) & 31
+    case 10:
+      return ((x * 161271 + 261911) >>> 19) & 0x3ff
+    default:
+      return ((x * 161271 + 130860) >>> 18) & 0x7ff // d = 11
   }
 }
 
@@ -427,9 +847,15 @@ function compress(x: number, d: number): number {
  *  (Barrett, then + q if negative) and packed, two values in three bytes (dk_PKE ← ByteEncode12(ŝ)). */
 export function encodePoly12(out: Uint8Array, o: number, f: Int16Array): void {
   for (let i = 0; i < 256; i += 2, o += 3) {
-    let r = f[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x0 = r + ((r >> 31) & Q)
-    r = f[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x1 = r + ((r >> 31) & Q)
-    out[o] = x0; out[o + 1] = (x0 >>> 8) | (x1 << 4); out[o + 2] = x1 >>> 4
+    let r = f[i]!
+    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+    const x0 = r + ((r >> 31) & Q)
+    r = f[i + 1]!
+    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+    const x1 = r + ((r >> 31) & Q)
+    out[o] = x0
+    out[o + 1] = (x0 >>> 8) | (x1 << 4)
+    out[o + 2] = x1 >>> 4
   }
 }
 
@@ -438,11 +864,17 @@ export function encodePoly12(out: Uint8Array, o: number, f: Int16Array): void {
  *  + ê (|ê| ≤ q/2 + 1), then canonical and packed, in one pass. */
 export function encodeTHat(out: Uint8Array, o: number, t: Int16Array, e: Int16Array): void {
   for (let i = 0; i < 256; i += 2, o += 3) {
-    let r = t[i]! * R2_MOD_Q; r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i]!
-    r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x0 = r + ((r >> 31) & Q)
-    r = t[i + 1]! * R2_MOD_Q; r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i + 1]!
-    r -= ((r * BARRETT_V + 33554432) >> 26) * Q; const x1 = r + ((r >> 31) & Q)
-    out[o] = x0; out[o + 1] = (x0 >>> 8) | (x1 << 4); out[o + 2] = x1 >>> 4
+    let r = t[i]! * R2_MOD_Q
+    r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i]!
+    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+    const x0 = r + ((r >> 31) & Q)
+    r = t[i + 1]! * R2_MOD_Q
+    r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i + 1]!
+    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+    const x1 = r + ((r >> 31) & Q)
+    out[o] = x0
+    out[o + 1] = (x0 >>> 8) | (x1 << 4)
+    out[o + 2] = x1 >>> 4
   }
 }
 
@@ -453,25 +885,47 @@ export function encodeTHat(out: Uint8Array, o: number, t: Int16Array, e: Int16Ar
 export function compressEncodeSum(out: Uint8Array, o: number, f: Int16Array, g: Int16Array, d: number): void {
   if (d === 10) {
     for (let i = 0; i < 256; i += 4, o += 5) {
-      let r = f[i]! + g[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x0 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 1]! + g[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x1 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 2]! + g[i + 2]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x2 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 3]! + g[i + 3]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x3 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      out[o] = x0; out[o + 1] = (x0 >>> 8) | (x1 << 2); out[o + 2] = (x1 >>> 6) | (x2 << 4)
-      out[o + 3] = (x2 >>> 4) | (x3 << 6); out[o + 4] = x3 >>> 2
+      let r = f[i]! + g[i]!
+      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+      r += (r >> 31) & Q
+      const x0 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      r = f[i + 1]! + g[i + 1]!
+      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+      r += (r >> 31) & Q
+      const x1 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      r = f[i + 2]! + g[i + 2]!
+      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+      r += (r >> 31) & Q
+      const x2 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      r = f[i + 3]! + g[i + 3]!
+      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+      r += (r >> 31) & Q
+      const x3 = ((r * 161271 + 261911) >>> 19) & 0x3ff
+      out[o] = x0
+      out[o + 1] = (x0 >>> 8) | (x1 << 2)
+      out[o + 2] = (x1 >>> 6) | (x2 << 4)
+      out[o + 3] = (x2 >>> 4) | (x3 << 6)
+      out[o + 4] = x3 >>> 2
     }
     return
   }
   if (d === 4) {
     for (let i = 0; i < 256; i += 2, o++) {
-      let r = f[i]! + g[i]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x0 = ((r * 315 + 32701) >>> 16) & 15
-      r = f[i + 1]! + g[i + 1]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q; const x1 = ((r * 315 + 32701) >>> 16) & 15
+      let r = f[i]! + g[i]!
+      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+      r += (r >> 31) & Q
+      const x0 = ((r * 315 + 32701) >>> 16) & 15
+      r = f[i + 1]! + g[i + 1]!
+      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+      r += (r >> 31) & Q
+      const x1 = ((r * 315 + 32701) >>> 16) & 15
       out[o] = x0 | (x1 << 4)
     }
     return
   }
   // d = 5, 11: generic little-endian bit packer (acc < 2^19)
-  let acc = 0, bits = 0
+  let acc = 0,
+    bits = 0
   for (let i = 0; i < 256; i++) {
     acc |= compress(freeze(f[i]! + g[i]!), d) << bits
     bits += d
@@ -489,7 +943,9 @@ export function encodeMessage(out: Uint8Array, o: number, v: Int16Array, w: Int1
   for (let i = 0; i < 256; i += 8, o++) {
     let byte = 0
     for (let b = 0; b < 8; b++) {
-      let r = v[i + b]! - w[i + b]!; r -= ((r * BARRETT_V + 33554432) >> 26) * Q; r += (r >> 31) & Q
+      let r = v[i + b]! - w[i + b]!
+      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
+      r += (r >> 31) & Q
       byte |= (((r * 315 + 262021) >>> 19) & 1) << b
     }
     out[o] = byte
@@ -511,15 +967,22 @@ export function decodePoly(f: Int16Array, inp: Uint8Array, p: number, d: number)
   if (d === 12) {
     for (let i = 0; i < 256; i += 2, p += 3) {
       const b1 = inp[p + 1]!
-      let y0 = inp[p]! | ((b1 & 15) << 8), y1 = (b1 >>> 4) | (inp[p + 2]! << 4)
-      y0 -= Q; y0 += (y0 >> 31) & Q; y1 -= Q; y1 += (y1 >> 31) & Q
-      f[i] = y0; f[i + 1] = y1
+      let y0 = inp[p]! | ((b1 & 15) << 8),
+        y1 = (b1 >>> 4) | (inp[p + 2]! << 4)
+      y0 -= Q
+      y0 += (y0 >> 31) & Q
+      y1 -= Q
+      y1 += (y1 >> 31) & Q
+      f[i] = y0
+      f[i + 1] = y1
     }
     return
   }
   if (d === 10) {
     for (let i = 0; i < 256; i += 4, p += 5) {
-      const b1 = inp[p + 1]!, b2 = inp[p + 2]!, b3 = inp[p + 3]!
+      const b1 = inp[p + 1]!,
+        b2 = inp[p + 2]!,
+        b3 = inp[p + 3]!
       f[i] = ((inp[p]! | ((b1 & 3) << 8)) * Q + 512) >> 10
       f[i + 1] = (((b1 >>> 2) | ((b2 & 15) << 6)) * Q + 512) >> 10
       f[i + 2] = (((b2 >>> 4) | ((b3 & 63) << 4)) * Q + 512) >> 10
@@ -544,7 +1007,8 @@ export function decodePoly(f: Int16Array, inp: Uint8Array, p: number, d: number)
   }
   // d = 5, 11: generic little-endian bit unpacker (acc < 2^19)
   const mask = (1 << d) - 1
-  let acc = 0, bits = 0
+  let acc = 0,
+    bits = 0
   for (let i = 0; i < 256; i++) {
     while (bits < d) {
       acc |= inp[p++]! << bits

@@ -3,7 +3,7 @@
 // collects mismatches; the caller throws on any, which fails the js-compute build.
 import type { Backends, HmacSha256 } from '../../../src/crypto/types.ts'
 import { createHpke } from '../../../src/hpke/hpke.ts'
-import type { MlKem, MlKemSuite as KemSuite } from '../../../src/mlkem/api.ts'
+import type { MlKemSuite as KemSuite, MlKem } from '../../../src/mlkem/api.ts'
 import { createXWing } from '../../../src/xwing/xwing.ts'
 import { HMAC_GC_CHECK, type HpkeVector, type MlKemCase, type MlKemSuite, type SuiteCount, type XWingVector } from './input.ts'
 
@@ -30,7 +30,12 @@ export class Tally {
     if (this.failures.length < 5) this.failures.push(`${this.name} ${id}: ${what}`)
   }
   count(): SuiteCount {
-    return { name: this.name, checked: this.checked, failed: this.failedCases.size, ...(this.selection ? { selection: this.selection } : {}) }
+    return {
+      name: this.name,
+      checked: this.checked,
+      failed: this.failedCases.size,
+      ...(this.selection ? { selection: this.selection } : {}),
+    }
   }
 }
 
@@ -165,7 +170,11 @@ export async function checkHpke(backends: Backends, vectors: HpkeVector[]): Prom
       expect('Seal', sealed.ciphertext, first.ct)
       expect('Open', await suite.Open(hex(v.enc), hex(v.skRm), hex(first.ct), { info: hex(v.info), aad: hex(first.aad) }), first.pt)
       const x0 = v.exports[0]!
-      expect('ReceiveExport', await suite.ReceiveExport(hex(v.enc), hex(v.skRm), hex(x0.exporter_context), x0.L, { info: hex(v.info) }), x0.exported_value)
+      expect(
+        'ReceiveExport',
+        await suite.ReceiveExport(hex(v.enc), hex(v.skRm), hex(x0.exporter_context), x0.L, { info: hex(v.info) }),
+        x0.exported_value,
+      )
       const sent = await suite.SendExport(hex(v.pkRm), hex(x0.exporter_context), x0.L, { info: hex(v.info), ikmE: hex(v.ikmE) })
       expect('SendExport', sent.exported, x0.exported_value)
     } catch (e) {
@@ -181,8 +190,16 @@ export async function checkHpke(backends: Backends, vectors: HpkeVector[]): Prom
  * pointer into the key's bytes, which the GC moves when they sit in a small (inline) ArrayBuffer, so some
  * MACs come out wrong (and key confirmation fails). Fixed keys and data, so a failure is reproducible.
  */
-export async function checkHmacUnderGcPressure(hmacs: readonly HmacSha256[], reference: HmacSha256, cases = HMAC_GC_CHECK.cases, garbagePerCase = 10_000): Promise<Tally> {
-  const tally = new Tally(HMAC_GC_CHECK.name, `${hmacs.map((h) => h.name).join(' and ')}: ${cases} fixed 32-byte keys each, 10,000 small allocations between import and use`)
+export async function checkHmacUnderGcPressure(
+  hmacs: readonly HmacSha256[],
+  reference: HmacSha256,
+  cases = HMAC_GC_CHECK.cases,
+  garbagePerCase = 10_000,
+): Promise<Tally> {
+  const tally = new Tally(
+    HMAC_GC_CHECK.name,
+    `${hmacs.map((h) => h.name).join(' and ')}: ${cases} fixed 32-byte keys each, 10,000 small allocations between import and use`,
+  )
   for (const hmac of hmacs) {
     for (let i = 0; i < cases; i++) {
       tally.checked++

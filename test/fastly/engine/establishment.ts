@@ -8,10 +8,20 @@
 // The clock is the caller's (performance.now() in a request; Date.now(), 1 ms steps, would do too):
 // requests are timed in batches and a batch's mean is one sample. The engine runs single-threaded, so on
 // an idle machine this is its CPU time; on a busy one it is an upper bound.
-import type { Hpke } from '../../../src/hpke/hpke.ts'
-import type { HmacSha256 } from '../../../src/crypto/types.ts'
-import { beginSession, finishSession, KDF_HKDF_SHA256, MODE_KEM, type Credentials, type Mode, type PendingSession, type SessionResponse } from '../../../src/protocol/v1.ts'
+
 import { fromB64u } from '../../../src/crypto/bytes.ts'
+import type { HmacSha256 } from '../../../src/crypto/types.ts'
+import type { Hpke } from '../../../src/hpke/hpke.ts'
+import {
+  beginSession,
+  type Credentials,
+  finishSession,
+  KDF_HKDF_SHA256,
+  MODE_KEM,
+  type Mode,
+  type PendingSession,
+  type SessionResponse,
+} from '../../../src/protocol/v1.ts'
 import type { CompositionTiming, ModeTiming } from './input.ts'
 
 /** What the timing needs from an app: a fresh one per call, as a new Fastly sandbox builds it. */
@@ -78,7 +88,13 @@ async function prepare(client: ClientSide, doc: KeyDocument, mode: Mode, n: numb
 }
 
 /** Checks a session response as the client does (§5.3): 201, then key confirmation. */
-async function confirm(client: ClientSide, suite: Parameters<typeof finishSession>[0]['suite'], pending: PendingSession, res: Response, what: string): Promise<void> {
+async function confirm(
+  client: ClientSide,
+  suite: Parameters<typeof finishSession>[0]['suite'],
+  pending: PendingSession,
+  res: Response,
+  what: string,
+): Promise<void> {
   if (res.status !== 201) throw new Error(`${what}: POST /v1/sessions answered ${res.status}: ${await res.text()}`)
   try {
     const session = await finishSession({ suite, hmac: client.hmac, pending, response: (await res.json()) as SessionResponse })
@@ -93,7 +109,12 @@ async function confirm(client: ClientSide, suite: Parameters<typeof finishSessio
  * fresh app per request: what a new Fastly sandbox pays, i.e. every request by default) and warm ones
  * (one app whose context is in place: a reusable sandbox). Throws if any response is not a confirmed session.
  */
-export async function timeEstablishment(composition: Composition, client: ClientSide, size: TimingSize, now: () => number = Date.now): Promise<CompositionTiming> {
+export async function timeEstablishment(
+  composition: Composition,
+  client: ClientSide,
+  size: TimingSize,
+  now: () => number = Date.now,
+): Promise<CompositionTiming> {
   const coldContext: number[] = []
   for (let i = 0; i < size.coldRuns; i++) {
     composition.resetToSnapshot?.()

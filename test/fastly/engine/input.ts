@@ -31,7 +31,14 @@ export interface MlKemSuite {
   cases: MlKemCase[]
 }
 
-export interface XWingVector { seed: Hex; sk: Hex; pk: Hex; eseed: Hex; ct: Hex; ss: Hex }
+export interface XWingVector {
+  seed: Hex
+  sk: Hex
+  pk: Hex
+  eseed: Hex
+  ct: Hex
+  ss: Hex
+}
 
 export interface HpkeVector {
   mode: number
@@ -120,7 +127,12 @@ export interface SuiteReport {
   clock: string
   backends: Record<string, string>
   suites: SuiteCount[]
-  establishment: { fastly: CompositionTiming; noble: CompositionTiming; nobleOverFastly: Record<string, number>; calibration: Calibration } | null
+  establishment: {
+    fastly: CompositionTiming
+    noble: CompositionTiming
+    nobleOverFastly: Record<string, number>
+    calibration: Calibration
+  } | null
   /** Wall time of each part inside the engine, ms; `input` is parsing the injected vectors, `total` the whole top level. */
   partMs: Record<string, number>
   ok: boolean

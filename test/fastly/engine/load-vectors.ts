@@ -15,8 +15,19 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import { AEAD, KDF, KEM } from '../../../src/hpke/hpke.ts'
-import { HMAC_GC_CHECK, type Corruption, type HpkeVector, type KemSet, type MlKemCase, type MlKemSuite, type SuiteInput, type SuitePart, type TimingPlan, type XWingVector } from './input.ts'
 import { parseCctvRecords } from '../../support/cctv.ts'
+import {
+  type Corruption,
+  HMAC_GC_CHECK,
+  type HpkeVector,
+  type KemSet,
+  type MlKemCase,
+  type MlKemSuite,
+  type SuiteInput,
+  type SuitePart,
+  type TimingPlan,
+  type XWingVector,
+} from './input.ts'
 
 export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../../shared/vectors', import.meta.url))
 
@@ -102,10 +113,16 @@ function acvp(release: string): MlKemSuite[] {
 /** Every mlkem_768_* Wycheproof file, every test: `valid` gives the exact result, `invalid` must throw. */
 function wycheproof768(): MlKemSuite[] {
   const dir = `${VECTORS}/wycheproof/testvectors_v1`
-  const files = readdirSync(dir).filter((f) => /^mlkem_768_.*\.json$/.test(f)).sort()
+  const files = readdirSync(dir)
+    .filter((f) => /^mlkem_768_.*\.json$/.test(f))
+    .sort()
   if (files.length !== 4) throw new Error(`expected the 4 Wycheproof mlkem_768_* files in ${dir}, found ${files.length}`)
   return files.map((file) => {
-    const suite = readJson(`wycheproof/testvectors_v1/${file}`) as { schema: string; numberOfTests: number; testGroups: { parameterSet: SetName; tests: Record<string, string>[] }[] }
+    const suite = readJson(`wycheproof/testvectors_v1/${file}`) as {
+      schema: string
+      numberOfTests: number
+      testGroups: { parameterSet: SetName; tests: Record<string, string>[] }[]
+    }
     const cases: MlKemCase[] = []
     for (const group of suite.testGroups) {
       const set = SETS[group.parameterSet]
@@ -142,7 +159,6 @@ function wycheproof768(): MlKemSuite[] {
   })
 }
 
-
 function cctv(): MlKemSuite[] {
   const suites: MlKemSuite[] = []
   for (const name of Object.keys(SETS) as SetName[]) {
@@ -165,12 +181,23 @@ function cctv(): MlKemSuite[] {
       selection: `all ${strcmp.length}`,
       cases: strcmp.map((r, i): MlKemCase => ({ id: `record ${i}`, set, op: 'decaps', in: { c: r.c!, dk: r.dk! }, want: { K: r.K! } })),
     })
-    const keys = gunzipSync(read(`cctv/ML-KEM/modulus/${name}.txt.gz`)).toString().split('\n').filter(Boolean)
+    const keys = gunzipSync(read(`cctv/ML-KEM/modulus/${name}.txt.gz`))
+      .toString()
+      .split('\n')
+      .filter(Boolean)
     const take = name === 'ML-KEM-768' ? MODULUS_768 : MODULUS_OTHER
     suites.push({
       name: `CCTV modulus ${name}`,
       selection: `first ${Math.min(take, keys.length)} of ${keys.length}`,
-      cases: keys.slice(0, take).map((ek, i): MlKemCase => ({ id: `key ${i}`, set, op: 'encaps', in: { ek: ek.toLowerCase(), m: '00'.repeat(32) }, reject: '§7.2 modulus check' })),
+      cases: keys.slice(0, take).map(
+        (ek, i): MlKemCase => ({
+          id: `key ${i}`,
+          set,
+          op: 'encaps',
+          in: { ek: ek.toLowerCase(), m: '00'.repeat(32) },
+          reject: '§7.2 modulus check',
+        }),
+      ),
     })
   }
   return suites
@@ -189,16 +216,20 @@ export const DEFAULT_TIMING: TimingPlan = {
   noble: { batches: 2, perBatch: 1, coldRuns: 1 },
 }
 
-const flipNibble = (hex: string, at = 0) => hex.slice(0, at) + ((parseInt(hex[at]!, 16) ^ 1).toString(16)) + hex.slice(at + 1)
+const flipNibble = (hex: string, at = 0) => hex.slice(0, at) + (parseInt(hex[at]!, 16) ^ 1).toString(16) + hex.slice(at + 1)
 
 /** Builds the suite's input; `corrupt` alters exactly one expectation (or the client secret) so the build must fail. */
-export function loadSuiteInput(options: { parts?: readonly SuitePart[]; corrupt?: Corruption | null; timing?: TimingPlan; mlkemOnly?: string } = {}): SuiteInput {
+export function loadSuiteInput(
+  options: { parts?: readonly SuitePart[]; corrupt?: Corruption | null; timing?: TimingPlan; mlkemOnly?: string } = {},
+): SuiteInput {
   const parts = [...(options.parts ?? ['hmac', 'xwing', 'hpke', 'mlkem', 'establishment'])] as SuitePart[]
   const needs = (p: SuitePart) => parts.includes(p)
   const input: SuiteInput = {
     parts,
     // mlkemOnly: only the ML-KEM suites whose name contains it (the corruption tests use it to stay short).
-    mlkem: needs('mlkem') ? [...acvp('v1.1.0.40'), ...wycheproof768(), ...cctv()].filter((s) => !options.mlkemOnly || s.name.includes(options.mlkemOnly)) : [],
+    mlkem: needs('mlkem')
+      ? [...acvp('v1.1.0.40'), ...wycheproof768(), ...cctv()].filter((s) => !options.mlkemOnly || s.name.includes(options.mlkemOnly))
+      : [],
     xwing: needs('xwing') ? (readJson('xwing/test-vectors.json') as XWingVector[]) : [],
     hpke: needs('hpke') ? hpkeVectors() : [],
     timing: options.timing ?? DEFAULT_TIMING,

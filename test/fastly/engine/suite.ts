@@ -7,23 +7,24 @@
 // on any mismatch, which makes js-compute-runtime exit non-zero: the build fails. The built artifact
 // then answers one request, ESTABLISHMENT_PATH, by timing full POST /v1/sessions establishments in
 // every mode on the real app, with those backends and with all-noble ones (see below for why there).
-import { ml_kem768 as nobleMlKem768 } from '@noble/post-quantum/ml-kem.js'
+
 import input, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-selftest:input'
-import { describeBackends, nobleBackends, selectBackends, type MlKemSource, type SelectedBackends } from '../../../src/crypto/select.ts'
-import { createHpke } from '../../../src/hpke/hpke.ts'
-import { createJsMlKem, getBackend } from '../../../src/mlkem/js/api.ts'
+import { ml_kem768 as nobleMlKem768 } from '@noble/post-quantum/ml-kem.js'
 import { fromB64u, sha256, utf8 } from '../../../src/crypto/bytes.ts'
+import { INTERPRETER_FALLBACKS } from '../../../src/crypto/interpreter.ts'
+import { nobleHmacSha256 } from '../../../src/crypto/noble.ts'
+import { describeBackends, nobleBackends, type SelectedBackends } from '../../../src/crypto/select.ts'
+import { x25519Sync } from '../../../src/crypto/x25519-js.ts'
+import { createHpke } from '../../../src/hpke/hpke.ts'
+import { createJsMlKem } from '../../../src/mlkem/js/api.ts'
+import { clearCaches } from '../../../src/mlkem/js/cache.ts'
+import { createFastlyApp, primeKnownPublicKeys, selectFastlyBackends } from '../../../src/runtime/fastly-app.ts'
 import type { ServiceVars } from '../../../src/service/context.ts'
 import { knownPublicKeysFor } from '../../../src/service/keys.ts'
-import { createFastlyApp, primeKnownPublicKeys, selectFastlyBackends } from '../../../src/runtime/fastly-app.ts'
-import { clearCaches } from '../../../src/mlkem/js/cache.ts'
 import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
-import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, toHex, type Tally } from './conformance.ts'
-import { nobleHmacSha256 } from '../../../src/crypto/noble.ts'
-import { INTERPRETER_FALLBACKS } from '../../../src/crypto/interpreter.ts'
-import { x25519Sync } from '../../../src/crypto/x25519-js.ts'
-import { timeEstablishment, type Composition } from './establishment.ts'
-import { ESTABLISHMENT_PATH, REPORT_MARK, type CompositionTiming, type SuiteReport } from './input.ts'
+import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, type Tally, toHex } from './conformance.ts'
+import { type Composition, timeEstablishment } from './establishment.ts'
+import { type CompositionTiming, ESTABLISHMENT_PATH, REPORT_MARK, type SuiteReport } from './input.ts'
 
 // ---------- TEST-ONLY configuration: fixed, public values; this build is never deployed ----------
 /** TEST-ONLY server secret (32 bytes, base64url): "TEST-ONLY pq-edge engine suite!!". Never use it anywhere else. */
@@ -76,9 +77,18 @@ const nobleSelected: SelectedBackends = (() => {
   const backends = nobleBackends({ ml_kem768: nobleMlKem768, getBackend: () => undefined })
   return { backends, describe: describeBackends(backends) }
 })()
-const NOBLE_DESCRIPTION = { x25519: 'noble', hkdf: 'noble', aesGcm: 'noble', chacha20poly1305: 'noble', mlkem768: '@noble/post-quantum', sha3: 'noble' }
+const NOBLE_DESCRIPTION = {
+  x25519: 'noble',
+  hkdf: 'noble',
+  aesGcm: 'noble',
+  chacha20poly1305: 'noble',
+  mlkem768: '@noble/post-quantum',
+  sha3: 'noble',
+}
 
-await part('hmac', async () => record(await checkHmacUnderGcPressure([fastly.backends.hmacSha256, INTERPRETER_FALLBACKS.hmacSha256], nobleHmacSha256)))
+await part('hmac', async () =>
+  record(await checkHmacUnderGcPressure([fastly.backends.hmacSha256, INTERPRETER_FALLBACKS.hmacSha256], nobleHmacSha256)),
+)
 await part('xwing', async () => record(await checkXWing(fastly.backends, input.xwing)))
 await part('hpke', async () => record(await checkHpke(fastly.backends, input.hpke)))
 await part('mlkem', async () => {
@@ -94,11 +104,15 @@ await part('mlkem', async () => {
 // caches primed, here at the top level, i.e. at build time, as the real entry does.
 const testVars: ServiceVars = {
   SERVER_SECRET: TEST_ONLY_SERVER_SECRET,
-  CLIENTS: JSON.stringify([{ id: TEST_ONLY_CLIENT.clientId, secretSha256: toHex(await sha256(utf8(TEST_ONLY_CLIENT.clientSecret))), scopes: ['app/'] }]),
+  CLIENTS: JSON.stringify([
+    { id: TEST_ONLY_CLIENT.clientId, secretSha256: toHex(await sha256(utf8(TEST_ONLY_CLIENT.clientSecret))), scopes: ['app/'] },
+  ]),
   // pq-preferred accepts all three modes (classical as a logged fallback), so each can be timed.
   PQ_POLICY: 'pq-preferred',
 }
-const testKnownPublicKeys = [await knownPublicKeysFor(fastly.backends, createHpke(fastly.backends), fromB64u(TEST_ONLY_SERVER_SECRET, 'secret', 32))]
+const testKnownPublicKeys = [
+  await knownPublicKeysFor(fastly.backends, createHpke(fastly.backends), fromB64u(TEST_ONLY_SERVER_SECRET, 'secret', 32)),
+]
 primeKnownPublicKeys(testKnownPublicKeys)
 
 /** A fresh app per call (a fresh sandbox), over one backend selection. */
@@ -125,7 +139,8 @@ function fastlyAppComposition(name: string, select: () => Promise<SelectedBacken
 
 partMs.total = Date.now() - startedAt
 const report: SuiteReport = {
-  engine: 'js-compute-runtime (StarlingMonkey): conformance at the module top level (build time, wizer/wasmtime); establishment timing in a request',
+  engine:
+    'js-compute-runtime (StarlingMonkey): conformance at the module top level (build time, wizer/wasmtime); establishment timing in a request',
   clock: `Date.now() at build time (advanced ${clockAdvancedMs} ms over a 3e5-step spin (${spin & 1}); performance.now() traps there); performance.now() in the request`,
   backends: { ...fastly.describe },
   suites: counts,
@@ -134,7 +149,8 @@ const report: SuiteReport = {
   ok: failures.length === 0,
 }
 console.log(REPORT_MARK + JSON.stringify(report))
-if (failures.length) throw new Error(`ENGINE SUITE FAILED (${failures.length} mismatch${failures.length === 1 ? '' : 'es'} shown):\n${failures.join('\n')}`)
+if (failures.length)
+  throw new Error(`ENGINE SUITE FAILED (${failures.length} mismatch${failures.length === 1 ? '' : 'es'} shown):\n${failures.join('\n')}`)
 
 // ---------- the establishment timing: in a request ----------
 // Request and Response cannot be constructed during initialisation ("The Request builtin can only be
@@ -145,7 +161,10 @@ async function establishment(): Promise<NonNullable<SuiteReport['establishment']
   const client = {
     hpke: createHpke(fastly.backends),
     hmac: fastly.backends.hmacSha256,
-    credentials: input.corrupt === 'establishment' ? { ...TEST_ONLY_CLIENT, clientSecret: `${TEST_ONLY_CLIENT.clientSecret}-corrupted` } : TEST_ONLY_CLIENT,
+    credentials:
+      input.corrupt === 'establishment'
+        ? { ...TEST_ONLY_CLIENT, clientSecret: `${TEST_ONLY_CLIENT.clientSecret}-corrupted` }
+        : TEST_ONLY_CLIENT,
   }
   // A fresh sandbox selects its backends anew (the probes run per app); noble has nothing to probe.
   const fastlyComposition = fastlyAppComposition('Fastly app, Fastly backends', selectFastlyBackends, { ...fastly.describe })
@@ -164,7 +183,11 @@ async function establishment(): Promise<NonNullable<SuiteReport['establishment']
   const c0 = now()
   calibrationWorkload()
   const harnessMs = now() - c0
-  const calibration = { buildTimeMs: calibrationBuildMs, harnessMs: Number(harnessMs.toFixed(1)), wasmtimeOverHarness: ratio(calibrationBuildMs, harnessMs) }
+  const calibration = {
+    buildTimeMs: calibrationBuildMs,
+    harnessMs: Number(harnessMs.toFixed(1)),
+    wasmtimeOverHarness: ratio(calibrationBuildMs, harnessMs),
+  }
   const ratios: Record<string, number> = { coldContext: ratio(n.coldContextMs, f.coldContextMs) }
   for (const mode of Object.keys(f.modes) as (keyof CompositionTiming['modes'])[]) {
     ratios[mode] = ratio(n.modes[mode].coldMs, f.modes[mode].coldMs)
@@ -181,8 +204,13 @@ addEventListener('fetch', (event) => {
   }
   e.respondWith(
     establishment().then(
-      (result) => new Response(JSON.stringify({ ok: true, establishment: result }), { status: 200, headers: { 'content-type': 'application/json' } }),
-      (error: unknown) => new Response(JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error) }), { status: 500, headers: { 'content-type': 'application/json' } }),
+      (result) =>
+        new Response(JSON.stringify({ ok: true, establishment: result }), { status: 200, headers: { 'content-type': 'application/json' } }),
+      (error: unknown) =>
+        new Response(JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error) }), {
+          status: 500,
+          headers: { 'content-type': 'application/json' },
+        }),
     ),
   )
 })

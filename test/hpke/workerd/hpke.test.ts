@@ -7,7 +7,7 @@ import { XWing } from '@hpke/hybridkem-x-wing'
 import { MlKem768 } from '@hpke/ml-kem'
 import { describe, expect, it } from 'vitest'
 import xwingVectors from '../../../../shared/vectors/xwing/test-vectors.json'
-import { AEAD, getBackends, hpke, HpkeError, KDF, KEM } from '../../../src/hpke/workerd.ts'
+import { AEAD, getBackends, HpkeError, hpke, KDF, KEM } from '../../../src/hpke/workerd.ts'
 import { xwing } from '../../../src/xwing/workerd.ts'
 import { toHex } from '../../support/accumulated.ts'
 
@@ -17,7 +17,14 @@ const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
 
 describe('X-Wing in workerd', () => {
   it('chooses WebCrypto X25519/HMAC/AES-GCM and the SIMD ML-KEM core', async () => {
-    expect(await getBackends()).toEqual({ x25519: 'webcrypto', hkdf: 'webcrypto', aesGcm: 'webcrypto', chacha20poly1305: 'noble', mlkem768: 'pq-edge-wasm-simd', sha3: 'noble' })
+    expect(await getBackends()).toEqual({
+      x25519: 'webcrypto',
+      hkdf: 'webcrypto',
+      aesGcm: 'webcrypto',
+      chacha20poly1305: 'noble',
+      mlkem768: 'pq-edge-wasm-simd',
+      sha3: 'noble',
+    })
   })
 
   it.each([0, 1, 2])('draft-10 vector %i', async (i) => {
@@ -58,8 +65,16 @@ describe('HPKE in workerd', () => {
   })
 
   const interop = [
-    { name: 'X-Wing + ChaCha20-Poly1305', params: SUITES[0]!, theirs: () => new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Chacha20Poly1305() }) },
-    { name: 'ML-KEM-768 + AES-256-GCM', params: { kem: KEM.MlKem768, kdf: KDF.HkdfSha256, aead: AEAD.Aes256Gcm }, theirs: () => new CipherSuite({ kem: new MlKem768(), kdf: new HkdfSha256(), aead: new Aes256Gcm() }) },
+    {
+      name: 'X-Wing + ChaCha20-Poly1305',
+      params: SUITES[0]!,
+      theirs: () => new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Chacha20Poly1305() }),
+    },
+    {
+      name: 'ML-KEM-768 + AES-256-GCM',
+      params: { kem: KEM.MlKem768, kdf: KDF.HkdfSha256, aead: AEAD.Aes256Gcm },
+      theirs: () => new CipherSuite({ kem: new MlKem768(), kdf: new HkdfSha256(), aead: new Aes256Gcm() }),
+    },
   ]
   it.each(interop)('interop with hpke-js both ways: $name', async ({ params, theirs }) => {
     const suite = hpke.suite(params)

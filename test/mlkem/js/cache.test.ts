@@ -19,11 +19,13 @@ const hex = (u: Uint8Array) => toHex(u)
 beforeEach(() => clearCaches())
 
 describe.each(PARAMETER_SET_IDS)('%s', (set) => {
-  const ours = js[set], ref = wasm[set]
+  const ours = js[set],
+    ref = wasm[set]
 
   /** One key's results from both cores: keygen, encaps to it, decaps (valid and implicitly rejected). */
   const check = (seed: Uint8Array, m: Uint8Array) => {
-    const a = ours.keygen(seed), b = ref.keygen(seed)
+    const a = ours.keygen(seed),
+      b = ref.keygen(seed)
     expect(hex(a.secretKey)).toBe(hex(b.secretKey))
     const e = ours.encapsulate(a.publicKey, m)
     expect(hex(e.cipherText)).toBe(hex(ref.encapsulate(b.publicKey, m).cipherText))
@@ -35,7 +37,9 @@ describe.each(PARAMETER_SET_IDS)('%s', (set) => {
   }
 
   it('priming key A, then using key B (and A again) gives the reference results', () => {
-    const seedA = randomBytes(64), seedB = randomBytes(64), m = randomBytes(32)
+    const seedA = randomBytes(64),
+      seedB = randomBytes(64),
+      m = randomBytes(32)
     const a = ref.keygen(seedA)
     expect(primeMlKemPublicKey(a.publicKey)).toBe(set)
     for (let round = 0; round < 3; round++) {
@@ -73,8 +77,17 @@ it(`primed keys (up to ${MAX_PINNED}) stay cached while more peer keys than slot
   for (let i = 0; i < CACHE_SLOTS * 2; i++) kem.encapsulate(kem.keygen(randomBytes(64)).publicKey, randomBytes(32))
   expect(findEk(primed[0]!, 0, 1184)).toBeUndefined()
   for (const pk of primed.slice(1)) expect(findEk(pk, 0, 1184)).toBeDefined()
-  const rhos = new Set(cacheEntries().matrices.filter((e) => e.pinned).map((e) => hex(new Uint8Array(e.rho.buffer, e.rho.byteOffset, 32))))
-  expect([...rhos].sort()).toEqual(primed.slice(1).map((pk) => hex(pk.subarray(1152))).sort())
+  const rhos = new Set(
+    cacheEntries()
+      .matrices.filter((e) => e.pinned)
+      .map((e) => hex(new Uint8Array(e.rho.buffer, e.rho.byteOffset, 32))),
+  )
+  expect([...rhos].sort()).toEqual(
+    primed
+      .slice(1)
+      .map((pk) => hex(pk.subarray(1152)))
+      .sort(),
+  )
 })
 
 describe('primeMlKemPublicKey rejects what is no valid public key, and caches nothing then', () => {
@@ -85,7 +98,8 @@ describe('primeMlKemPublicKey rejects what is no valid public key, and caches no
   it.each(PARAMETER_SET_IDS)('%s: a key failing the §7.2 modulus check', (set) => {
     const { publicKey } = wasm[set].keygen(randomBytes(64))
     const bad = Uint8Array.from(publicKey)
-    bad[0] = 0xff; bad[1]! |= 0x0f // the first 12-bit value becomes 4095 ≥ q
+    bad[0] = 0xff
+    bad[1]! |= 0x0f // the first 12-bit value becomes 4095 ≥ q
     expect(() => primeMlKemPublicKey(bad)).toThrow(/§7\.2/)
     expect(findEk(bad, 0, bad.length)).toBeUndefined()
     expect(cacheEntries().matrices.every((e) => e.k === 0)).toBe(true)
@@ -97,13 +111,16 @@ describe('primeMlKemPublicKey rejects what is no valid public key, and caches no
 
 it('no secret or secret-derived value stays in module memory: caches hold ek-derived data only, scratch is zero', () => {
   /** All windows of `needle` in the bytes of `arrays` (typed arrays of any element type). */
-  const bytesOf = (a: ArrayLike<number> & { buffer?: ArrayBufferLike; byteOffset?: number; byteLength?: number }) => new Uint8Array(a.buffer!, a.byteOffset, a.byteLength)
+  const bytesOf = (a: ArrayLike<number> & { buffer?: ArrayBufferLike; byteOffset?: number; byteLength?: number }) =>
+    new Uint8Array(a.buffer!, a.byteOffset, a.byteLength)
   const found = (hay: Uint8Array, needle: Uint8Array) => Buffer.from(hay).indexOf(Buffer.from(needle)) >= 0
   for (const set of PARAMETER_SET_IDS) {
     const { k } = PARAMETER_SETS[set]
     const kem = js[set]
-    const seed = randomBytes(64), m = randomBytes(32)
-    const d = seed.subarray(0, 32), z = seed.subarray(32)
+    const seed = randomBytes(64),
+      m = randomBytes(32)
+    const d = seed.subarray(0, 32),
+      z = seed.subarray(32)
     const g = sha3_512(Uint8Array.of(...d, k)) // (ρ, σ)
     const { publicKey, secretKey } = kem.keygen(seed)
     primeMlKemPublicKey(publicKey)
@@ -115,7 +132,13 @@ it('no secret or secret-derived value stays in module memory: caches hold ek-der
     const kbar = kem.decapsulate(rejected, secretKey)
     const kr = sha3_512(Uint8Array.of(...m, ...sha3_256(publicKey))) // (K, r)
     const secrets: [string, Uint8Array][] = [
-      ['d', d], ['z', z], ['σ', g.subarray(32)], ['m', m], ['K', sharedSecret], ['r', kr.subarray(32)], ['K̄', kbar],
+      ['d', d],
+      ['z', z],
+      ['σ', g.subarray(32)],
+      ['m', m],
+      ['K', sharedSecret],
+      ['r', kr.subarray(32)],
+      ['K̄', kbar],
       ['J(z‖c)', shake256(Uint8Array.of(...z, ...cipherText), { dkLen: 32 })],
     ]
     // ŝ: its ByteEncode12 bytes (dk_PKE) and its coefficients as 16-bit little-endian values
@@ -124,13 +147,15 @@ it('no secret or secret-derived value stays in module memory: caches hold ek-der
       const s = new Int16Array(16)
       for (let j = 0; j < 16; j += 2) {
         const b = secretKey.subarray(384 * i + 3 * (j >> 1))
-        s[j] = b[0]! | ((b[1]! & 15) << 8); s[j + 1] = (b[1]! >> 4) | (b[2]! << 4)
+        s[j] = b[0]! | ((b[1]! & 15) << 8)
+        s[j + 1] = (b[1]! >> 4) | (b[2]! << 4)
       }
       secrets.push([`ŝ[${i}]`, new Uint8Array(s.buffer)])
     }
     const { matrices, eks } = cacheEntries()
     const memory = [ARENA_BYTES, ...matrices.flatMap((e) => [e.rho, ...e.a]), ...eks.flatMap((e) => [e.ek, e.hash, ...e.t])].map(bytesOf)
-    for (const [name, value] of secrets) for (const hay of memory) if (found(hay, value)) expect.fail(`${set}: ${name} found in module memory`)
+    for (const [name, value] of secrets)
+      for (const hay of memory) if (found(hay, value)) expect.fail(`${set}: ${name} found in module memory`)
     expect(ARENA_BYTES.every((b) => b === 0)).toBe(true)
     // every ek entry is an ek and its own hash; every matrix entry's ρ is a cached ek's ρ
     const live = eks.filter((e) => e.len > 0)
@@ -141,13 +166,18 @@ it('no secret or secret-derived value stays in module memory: caches hold ek-der
 })
 
 it('keys in unaligned views (byteOffset not a multiple of 4) hit and miss the ek cache correctly', () => {
-  const kem = js.ml_kem768, ref = wasm.ml_kem768
+  const kem = js.ml_kem768,
+    ref = wasm.ml_kem768
   const { publicKey, secretKey } = ref.keygen(randomBytes(64))
   primeMlKemPublicKey(publicKey)
   const m = randomBytes(32)
   const want = hex(ref.encapsulate(publicKey, m).cipherText)
   for (const shift of [1, 2, 3, 4]) {
-    const view = (bytes: Uint8Array) => { const b = new Uint8Array(bytes.length + shift); b.set(bytes, shift); return b.subarray(shift) }
+    const view = (bytes: Uint8Array) => {
+      const b = new Uint8Array(bytes.length + shift)
+      b.set(bytes, shift)
+      return b.subarray(shift)
+    }
     expect(hex(kem.encapsulate(view(publicKey), m).cipherText)).toBe(want) // a hit
     const other = Uint8Array.from(publicKey)
     other[100 + shift]! ^= 1 // same ρ, another t̂: must miss

@@ -10,9 +10,9 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
 import { createJsMlKem, getBackend } from '../../../src/mlkem/js/api.ts'
-import { keccakF1600 } from '../../../src/mlkem/js/keccak-f1600.ts'
-import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, RATE_SHAKE128 } from '../../../src/mlkem/js/keccak.ts'
 import { clearCaches } from '../../../src/mlkem/js/cache.ts'
+import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, RATE_SHAKE128 } from '../../../src/mlkem/js/keccak.ts'
+import { keccakF1600 } from '../../../src/mlkem/js/keccak-f1600.ts'
 import { ARENA_BYTES } from '../../../src/mlkem/js/scratch.ts'
 import { toHex } from '../../support/accumulated.ts'
 import { loadBuild } from '../helpers.ts'
@@ -56,8 +56,14 @@ it('npm run gen:keccak regenerates keccak-f1600.ts and the wasm forms byte-ident
 describe('Compress_d constants (poly.ts compress and encodePoly)', () => {
   const compressReference = (x: number, d: number) => Math.floor((2 * 2 ** d * x + Q) / (2 * Q)) % 2 ** d
   const poly = source('poly.ts')
-  const cases = [...poly.matchAll(/case (\d+): return \(\(x \* (\d+) \+ (\d+)\) >>> (\d+)\)/g)].map((m) => m.slice(1).map(Number))
-    .concat([...poly.matchAll(/default: return \(\(x \* (\d+) \+ (\d+)\) >>> (\d+)\) & 0x7ff \/\/ d = 11/g)].map((m) => [11, ...m.slice(1).map(Number)]))
+  const cases = [...poly.matchAll(/case (\d+):\s*return \(\(x \* (\d+) \+ (\d+)\) >>> (\d+)\)/g)]
+    .map((m) => m.slice(1).map(Number))
+    .concat(
+      [...poly.matchAll(/default:\s*return \(\(x \* (\d+) \+ (\d+)\) >>> (\d+)\) & 0x7ff \/\/ d = 11/g)].map((m) => [
+        11,
+        ...m.slice(1).map(Number),
+      ]),
+    )
   it('reads all five widths from the source', () => expect(cases.map((c) => c[0])).toEqual([1, 4, 5, 10, 11]))
   it.each(cases)('Compress_%d equals the FIPS 203 definition for every x < q, below 2^32', (d, C, B, S) => {
     for (let x = 0; x < Q; x++) {
@@ -80,7 +86,10 @@ it('has no division or remainder outside public table construction', () => {
     const scanner = ts.createScanner(ts.ScriptTarget.ES2022, true, ts.LanguageVariant.Standard, text)
     const found: string[] = []
     for (let t = scanner.scan(); t !== ts.SyntaxKind.EndOfFileToken; t = scanner.scan()) {
-      if ([ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken, ts.SyntaxKind.SlashEqualsToken, ts.SyntaxKind.PercentEqualsToken].includes(t)) found.push(scanner.getTokenText())
+      if (
+        [ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken, ts.SyntaxKind.SlashEqualsToken, ts.SyntaxKind.PercentEqualsToken].includes(t)
+      )
+        found.push(scanner.getTokenText())
     }
     return found
   }
@@ -153,7 +162,9 @@ it('the cached H(ek) never masks a changed key: the §7.3 check fails right afte
     expect(() => kem.decapsulate(cipherText, bad)).toThrow(/§7\.3 hash check/)
     const badEk = Uint8Array.from(publicKey)
     badEk[1183 - (i & 31)]! ^= 1 << (i >> 5) // in ρ (the last 32 bytes): still a valid key, but another H(ek) and Â
-    expect(toHex(kem.encapsulate(badEk, new Uint8Array(32)).sharedSecret)).toBe(toHex(createWasm().ml_kem768.encapsulate(badEk, new Uint8Array(32)).sharedSecret))
+    expect(toHex(kem.encapsulate(badEk, new Uint8Array(32)).sharedSecret)).toBe(
+      toHex(createWasm().ml_kem768.encapsulate(badEk, new Uint8Array(32)).sharedSecret),
+    )
   }
 })
 const createWasm = () => loadBuild('simd').kem

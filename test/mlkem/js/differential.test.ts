@@ -29,17 +29,34 @@ describe.each(PARAMETER_SET_IDS)('%s: TypeScript core vs wasm core', (set) => {
       const random = randomBytes(ours.lengths.cipherText)
       const flipped = Uint8Array.from(e.cipherText)
       flipped[i % flipped.length]! ^= 1 << (i & 7)
-      const got = [kp.publicKey, kp.secretKey, e.cipherText, e.sharedSecret, ours.decapsulate(e.cipherText, kp.secretKey),
-        ours.decapsulate(random, kp.secretKey), ours.decapsulate(flipped, kp.secretKey)].map(toHex)
+      const got = [
+        kp.publicKey,
+        kp.secretKey,
+        e.cipherText,
+        e.sharedSecret,
+        ours.decapsulate(e.cipherText, kp.secretKey),
+        ours.decapsulate(random, kp.secretKey),
+        ours.decapsulate(flipped, kp.secretKey),
+      ].map(toHex)
       for (const { kind, kem } of wasm) {
         const ref = kem[set]
         const k2 = ref.keygen(seed)
         const e2 = ref.encapsulate(k2.publicKey, m)
-        const want = [k2.publicKey, k2.secretKey, e2.cipherText, e2.sharedSecret, ref.decapsulate(e2.cipherText, k2.secretKey),
-          ref.decapsulate(random, k2.secretKey), ref.decapsulate(flipped, k2.secretKey)].map(toHex)
+        const want = [
+          k2.publicKey,
+          k2.secretKey,
+          e2.cipherText,
+          e2.sharedSecret,
+          ref.decapsulate(e2.cipherText, k2.secretKey),
+          ref.decapsulate(random, k2.secretKey),
+          ref.decapsulate(flipped, k2.secretKey),
+        ].map(toHex)
         if (got.join() !== want.join()) {
           mismatches++
-          expect(got, `vs ${kind}, case ${i}: publicKey, secretKey, cipherText, sharedSecret, decaps, decaps(random), decaps(flipped)`).toEqual(want)
+          expect(
+            got,
+            `vs ${kind}, case ${i}: publicKey, secretKey, cipherText, sharedSecret, decaps, decaps(random), decaps(flipped)`,
+          ).toEqual(want)
         }
       }
       expect(got[5]).not.toBe(got[3]) // a random ciphertext is implicitly rejected

@@ -73,7 +73,8 @@ describe.each(PARAMETER_SET_IDS)('%s', (set) => {
     const { publicKey, secretKey } = kem.keygen(seed)
     const ek = Uint8Array.from(publicKey)
     // t̂'s first coefficient (12 bits of ek[0..1]) changed by one, still below q: a valid key
-    const c = ek[0]! | ((ek[1]! & 15) << 8), c2 = c > 0 ? c - 1 : 1
+    const c = ek[0]! | ((ek[1]! & 15) << 8),
+      c2 = c > 0 ? c - 1 : 1
     ek[0] = c2 & 255
     ek[1] = (ek[1]! & 0xf0) | (c2 >> 8)
     const dk = kem.expandDecapsulationKey(seed, ek)

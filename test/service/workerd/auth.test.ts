@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest'
+import { sha256, toHex } from '../../../src/crypto/bytes.ts'
 import {
+  type AuthConfig,
   AuthConfigError,
   authenticate,
   authorizeAdmin,
   authorizeRead,
   equalDigests,
   generateSecrets,
+  type Principal,
   parseAuthConfig,
   scopeCovers,
   verifyAdmin,
   verifyClient,
-  type AuthConfig,
-  type Principal,
 } from '../../../src/service/auth.ts'
-import { sha256, toHex } from '../../../src/crypto/bytes.ts'
 
 const ADMIN_TOKEN = 'pqe_admin_test-token'
 const CLIENT_SECRET = 'pqe_client_test-secret'
@@ -56,8 +56,16 @@ describe('verifyAdmin', () => {
 
   it('no token is missing_credentials; a wrong one, of any length, is invalid_credentials', async () => {
     const config = await testConfig()
-    for (const token of [undefined, null, '']) expect(await verifyAdmin(config, token)).toMatchObject({ ok: false, status: 401, reason: 'missing_credentials' })
-    for (const token of [ADMIN_TOKEN + 'x', ADMIN_TOKEN.slice(0, -1), 'x', ADMIN_TOKEN.toUpperCase(), 'x'.repeat(5000), await hex(ADMIN_TOKEN)]) {
+    for (const token of [undefined, null, ''])
+      expect(await verifyAdmin(config, token)).toMatchObject({ ok: false, status: 401, reason: 'missing_credentials' })
+    for (const token of [
+      `${ADMIN_TOKEN}x`,
+      ADMIN_TOKEN.slice(0, -1),
+      'x',
+      ADMIN_TOKEN.toUpperCase(),
+      'x'.repeat(5000),
+      await hex(ADMIN_TOKEN),
+    ]) {
       expect(await verifyAdmin(config, token)).toEqual({ ok: false, status: 401, reason: 'invalid_credentials' })
     }
   })
@@ -100,7 +108,10 @@ describe('authenticate (Authorization header)', () => {
     const config = await testConfig()
     expect(await authenticate(config, `Bearer ${ADMIN_TOKEN}`)).toMatchObject({ ok: true, principal: { kind: 'admin' } })
     expect(await authenticate(config, `bearer ${ADMIN_TOKEN}`)).toMatchObject({ ok: true })
-    expect(await authenticate(config, basic('edge-app', CLIENT_SECRET))).toMatchObject({ ok: true, principal: { kind: 'client', id: 'edge-app' } })
+    expect(await authenticate(config, basic('edge-app', CLIENT_SECRET))).toMatchObject({
+      ok: true,
+      principal: { kind: 'client', id: 'edge-app' },
+    })
   })
 
   it('no header is missing_credentials; anything unverifiable is invalid_credentials', async () => {
@@ -180,8 +191,11 @@ describe('parseAuthConfig errors name the variable and never echo the value', ()
   it('ADMIN_TOKEN_SHA256', async () => {
     await expectConfigError({ ADMIN_TOKEN_SHA256: '' }, 'ADMIN_TOKEN_SHA256 must be 64 hex characters')
     await expectConfigError({ ADMIN_TOKEN_SHA256: 'deadbeef' }, 'ADMIN_TOKEN_SHA256 must be 64 hex characters')
-    await expectConfigError({ ADMIN_TOKEN_SHA256: 'deadbeef'.repeat(8) + 'Sup3rS3cret' }, 'ADMIN_TOKEN_SHA256')
-    const message = await expectConfigError({ ADMIN_TOKEN_SHA256: 'pqe_admin_Sup3rS3cretValue' }, 'ADMIN_TOKEN_SHA256 looks like a plaintext secret')
+    await expectConfigError({ ADMIN_TOKEN_SHA256: `${'deadbeef'.repeat(8)}Sup3rS3cret` }, 'ADMIN_TOKEN_SHA256')
+    const message = await expectConfigError(
+      { ADMIN_TOKEN_SHA256: 'pqe_admin_Sup3rS3cretValue' },
+      'ADMIN_TOKEN_SHA256 looks like a plaintext secret',
+    )
     expect(message).toContain('replace the secret')
   })
 
@@ -199,11 +213,14 @@ describe('parseAuthConfig errors name the variable and never echo the value', ()
     await expectConfigError(clients('Sup3rS3cret'), 'CLIENTS[0] must be an object')
     await expectConfigError(clients({ ...good, id: 'Sup3rS3cret value' }), 'CLIENTS[0].id must be')
     await expectConfigError(clients(good, { ...good }), 'CLIENTS[1].id is the same as an earlier')
-    await expectConfigError(clients(good, { ...good, id: 'b', secretSha256: SECRETISH }), 'CLIENTS[1].secretSha256 looks like a plaintext secret')
+    await expectConfigError(
+      clients(good, { ...good, id: 'b', secretSha256: SECRETISH }),
+      'CLIENTS[1].secretSha256 looks like a plaintext secret',
+    )
     await expectConfigError(clients({ ...good, secretSha256: 'Sup3rS3cret' }), 'CLIENTS[0].secretSha256 must be 64 hex characters')
     await expectConfigError(clients({ ...good, secret: SECRETISH }), 'CLIENTS[0] has a "secret" field')
     await expectConfigError(clients({ ...good, scope: ['app/'] }), 'CLIENTS[0] has an unknown field "scope"')
-    await expectConfigError(clients({ ...good, [SECRETISH + ' !']: 1 }), 'CLIENTS[0] has an unknown field a field')
+    await expectConfigError(clients({ ...good, [`${SECRETISH} !`]: 1 }), 'CLIENTS[0] has an unknown field a field')
     await expectConfigError(clients({ ...good, scopes: [] }), 'CLIENTS[0].scopes must be a non-empty array')
     await expectConfigError(clients({ ...good, scopes: 'app/' }), 'CLIENTS[0].scopes must be a non-empty array')
     for (const scope of ['', '/', 'app//', '../app/', 'app/*', 'Sup3rS3cret value/']) {
@@ -241,7 +258,9 @@ describe('generateSecrets', () => {
     const b = await generateSecrets({ clientId: 'billing', scopes: ['billing/', 'shared/flags'] })
     expect(a.plaintext.adminToken).not.toBe(b.plaintext.adminToken)
     expect(a.vars.SERVER_SECRET).not.toBe(b.vars.SERVER_SECRET)
-    expect(JSON.parse(b.vars.CLIENTS)).toEqual([{ id: 'billing', secretSha256: await hex(b.plaintext.client.secret), scopes: ['billing/', 'shared/flags'] }])
+    expect(JSON.parse(b.vars.CLIENTS)).toEqual([
+      { id: 'billing', secretSha256: await hex(b.plaintext.client.secret), scopes: ['billing/', 'shared/flags'] },
+    ])
     await expect(generateSecrets({ scopes: ['../x'] })).rejects.toThrow(AuthConfigError)
   })
 })

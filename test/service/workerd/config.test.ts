@@ -3,16 +3,29 @@
 // tickets), each leaving the vault unchanged.
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../../src/app.ts'
-import { createHpke } from '../../../src/hpke/hpke.ts'
 import { b64u, fromB64u } from '../../../src/crypto/bytes.ts'
 import { lazyBackends } from '../../../src/crypto/select.ts'
+import { createHpke } from '../../../src/hpke/hpke.ts'
 import * as mlkem from '../../../src/mlkem/workerd.ts'
 import { deriveSecretKeys, parseServerSecret } from '../../../src/service/keys.ts'
 import { Tickets } from '../../../src/service/tickets.ts'
-import { admin, adminPut, call, establish, expectProblem, json, readConfig, sealedPut, stored, uniqueName, vaultSnapshot } from './helpers.ts'
+import {
+  admin,
+  adminPut,
+  call,
+  establish,
+  expectProblem,
+  json,
+  readConfig,
+  sealedPut,
+  stored,
+  uniqueName,
+  vaultSnapshot,
+} from './helpers.ts'
 import { TEST_CLIENT, TEST_OTHER_CLIENT, TEST_SERVER_SECRET } from './secrets.ts'
 
-const put = (name: string, body: unknown, headers: Record<string, string>) => call(`/v1/config/${name}`, { ...json(body, headers), method: 'PUT' })
+const put = (name: string, body: unknown, headers: Record<string, string>) =>
+  call(`/v1/config/${name}`, { ...json(body, headers), method: 'PUT' })
 const ticketAuth = (ticket: string) => ({ authorization: `PQEdge-Ticket ${ticket}` })
 
 /** The server's ticket key, derived here from the test secret, to forge tickets as only the server could. */
@@ -55,7 +68,11 @@ describe('config round trip', () => {
     const name = uniqueName()
     await adminPut(name, 'a')
     expect(await stored(name)).toEqual({ name, version: 1 })
-    await expectProblem(await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"7"' } }), 412, 'version_mismatch')
+    await expectProblem(
+      await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"7"' } }),
+      412,
+      'version_mismatch',
+    )
     const del = await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"1"' } })
     expect(del.status).toBe(204)
     expect(await stored(name)).toBeUndefined()
@@ -83,19 +100,41 @@ describe('PUT /v1/config/{name}: rejections store nothing', () => {
     const name = uniqueName()
     await adminPut(name, 'one')
     const current = { name, version: 1 }
-    let body = await rejected(name, await put(name, await sealedPut(name, 'x', 0), { ...admin, 'if-none-match': '*' }), 412, 'version_mismatch', current)
+    let body = await rejected(
+      name,
+      await put(name, await sealedPut(name, 'x', 0), { ...admin, 'if-none-match': '*' }),
+      412,
+      'version_mismatch',
+      current,
+    )
     expect(body.currentVersion).toBe(1)
-    body = await rejected(name, await put(name, await sealedPut(name, 'x', 5), { ...admin, 'if-match': '"5"' }), 412, 'version_mismatch', current)
+    body = await rejected(
+      name,
+      await put(name, await sealedPut(name, 'x', 5), { ...admin, 'if-match': '"5"' }),
+      412,
+      'version_mismatch',
+      current,
+    )
     expect(body.currentVersion).toBe(1)
     const missing = uniqueName()
-    body = await rejected(missing, await put(missing, await sealedPut(missing, 'x', 1), { ...admin, 'if-match': '"1"' }), 412, 'version_mismatch')
+    body = await rejected(
+      missing,
+      await put(missing, await sealedPut(missing, 'x', 1), { ...admin, 'if-match': '"1"' }),
+      412,
+      'version_mismatch',
+    )
     expect(body.currentVersion).toBeNull()
   })
 
   it('no or a wrong admin token: 401 invalid_credentials with WWW-Authenticate: Bearer', async () => {
     const name = uniqueName()
     const body = await sealedPut(name, 'x', 0)
-    for (const headers of [{}, { authorization: 'Bearer pqe_admin_wrong' }, { authorization: 'Basic Zm9vOmJhcg==' }, { authorization: 'Token x' }] as Record<string, string>[]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer pqe_admin_wrong' },
+      { authorization: 'Basic Zm9vOmJhcg==' },
+      { authorization: 'Token x' },
+    ] as Record<string, string>[]) {
       const res = await put(name, body, { ...headers, 'if-none-match': '*' })
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /)
       await rejected(name, res, 401, 'invalid_credentials')
@@ -122,18 +161,31 @@ describe('PUT /v1/config/{name}: rejections store nothing', () => {
 
   it('a value sealed for another name or base version: 400 decryption_failed', async () => {
     const name = uniqueName()
-    await rejected(name, await put(name, await sealedPut(uniqueName(), 'x', 0), { ...admin, 'if-none-match': '*' }), 400, 'decryption_failed')
+    await rejected(
+      name,
+      await put(name, await sealedPut(uniqueName(), 'x', 0), { ...admin, 'if-none-match': '*' }),
+      400,
+      'decryption_failed',
+    )
     await adminPut(name, 'one')
-    await rejected(name, await put(name, await sealedPut(name, 'x', 0), { ...admin, 'if-match': '"1"' }), 400, 'decryption_failed', { name, version: 1 })
+    await rejected(name, await put(name, await sealedPut(name, 'x', 0), { ...admin, 'if-match': '"1"' }), 400, 'decryption_failed', {
+      name,
+      version: 1,
+    })
   })
 
   it('malformed bodies: invalid_json, invalid_encoding, invalid_length, unknown_key, unsupported_suite', async () => {
     const name = uniqueName()
     const h = { ...admin, 'if-none-match': '*' }
     const good = await sealedPut(name, 'x', 0)
-    await rejected(name, await call(`/v1/config/${name}`, { method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: '{nope' }), 400, 'invalid_json')
+    await rejected(
+      name,
+      await call(`/v1/config/${name}`, { method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: '{nope' }),
+      400,
+      'invalid_json',
+    )
     await rejected(name, await put(name, { ...good, ciphertext: undefined }, h), 400, 'invalid_json')
-    await rejected(name, await put(name, { ...good, enc: good.enc + '==' }, h), 400, 'invalid_encoding')
+    await rejected(name, await put(name, { ...good, enc: `${good.enc}==` }, h), 400, 'invalid_encoding')
     await rejected(name, await put(name, { ...good, enc: b64u(new Uint8Array(32)) }, h), 400, 'invalid_length')
     await rejected(name, await put(name, { ...good, kid: 'BBBBBBBBBBBBBBBB' }, h), 400, 'unknown_key')
     await rejected(name, await put(name, { ...good, aead: 1 }, h), 400, 'unsupported_suite')
@@ -142,7 +194,12 @@ describe('PUT /v1/config/{name}: rejections store nothing', () => {
   it('a body over the limit: 413 payload_too_large', async () => {
     const name = uniqueName()
     const good = await sealedPut(name, 'x', 0)
-    await rejected(name, await put(name, { ...good, ciphertext: b64u(new Uint8Array(MAX_BODY_BYTES)) }, { ...admin, 'if-none-match': '*' }), 413, 'payload_too_large')
+    await rejected(
+      name,
+      await put(name, { ...good, ciphertext: b64u(new Uint8Array(MAX_BODY_BYTES)) }, { ...admin, 'if-none-match': '*' }),
+      413,
+      'payload_too_large',
+    )
   })
 })
 
@@ -158,7 +215,16 @@ describe('GET /v1/config/{name}: tickets and scopes', () => {
       return b64u(copy)
     }
     const forged = b64u(crypto.getRandomValues(new Uint8Array(bytes.length)))
-    for (const headers of [{}, admin, ticketAuth(forged), ticketAuth(altered(0)), ticketAuth(altered(5)), ticketAuth(altered(bytes.length - 1)), ticketAuth(ticket + '='), ticketAuth('x'.repeat(5000))] as Record<string, string>[]) {
+    for (const headers of [
+      {},
+      admin,
+      ticketAuth(forged),
+      ticketAuth(altered(0)),
+      ticketAuth(altered(5)),
+      ticketAuth(altered(bytes.length - 1)),
+      ticketAuth(`${ticket}=`),
+      ticketAuth('x'.repeat(5000)),
+    ] as Record<string, string>[]) {
       const res = await call(`/v1/config/${name}`, { headers })
       expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Ticket /)
       await expectProblem(res, 401, 'invalid_ticket')
@@ -190,7 +256,11 @@ describe('GET /v1/config/{name}: tickets and scopes', () => {
 
   it('admin-only endpoints: list, rewrap and metrics are 401 without the token and 403 for a client', async () => {
     const { ticket } = await establish()
-    for (const [path, method] of [['/v1/config', 'GET'], ['/v1/admin/rewrap', 'POST'], ['/metrics', 'GET']] as const) {
+    for (const [path, method] of [
+      ['/v1/config', 'GET'],
+      ['/v1/admin/rewrap', 'POST'],
+      ['/metrics', 'GET'],
+    ] as const) {
       await expectProblem(await call(path, { method }), 401, 'invalid_credentials')
       await expectProblem(await call(path, { method, headers: ticketAuth(ticket) }), 403, 'scope_denied')
     }

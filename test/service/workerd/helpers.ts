@@ -39,4 +39,5 @@ const client = createServiceClient({
   client: TEST_CLIENT,
 })
 
-export const { admin, getKeys, suiteFor, keyFor, sessionRequest, establish, sealedPut, adminPut, readConfig, vaultSnapshot, stored } = client
+export const { admin, getKeys, suiteFor, keyFor, sessionRequest, establish, sealedPut, adminPut, readConfig, vaultSnapshot, stored } =
+  client

@@ -77,7 +77,9 @@ describe('Prometheus rendering', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd')
     const metrics = new Metrics()
     metrics.operationDuration({ algorithm: 'odd"name', operation: 'line\nbreak\\' }, 1)
-    expect(metrics.renderPrometheus()).toContain('wasm_pqc_operation_duration_ms_count{algorithm="odd\\"name",operation="line\\nbreak\\\\"} 1')
+    expect(metrics.renderPrometheus()).toContain(
+      'wasm_pqc_operation_duration_ms_count{algorithm="odd\\"name",operation="line\\nbreak\\\\"} 1',
+    )
   })
 
   it('caps label length and the number of series', () => {
@@ -85,7 +87,10 @@ describe('Prometheus rendering', () => {
     metrics.classicalFallback('x'.repeat(500))
     expect(metrics.renderPrometheus()).toContain(`{reason="${'x'.repeat(MAX_LABEL_VALUE_LENGTH)}"} 1`)
     for (let i = 0; i < MAX_SERIES_PER_METRIC + 10; i++) metrics.moduleSize(`module-${i}`, i)
-    const sizes = metrics.renderPrometheus().split('\n').filter((l) => l.startsWith('wasm_pqc_module_size_bytes{'))
+    const sizes = metrics
+      .renderPrometheus()
+      .split('\n')
+      .filter((l) => l.startsWith('wasm_pqc_module_size_bytes{'))
     expect(sizes).toHaveLength(MAX_SERIES_PER_METRIC + 1)
     expect(sizes).toContain(`wasm_pqc_module_size_bytes{module="overflow"} ${MAX_SERIES_PER_METRIC + 9}`)
   })
@@ -123,14 +128,21 @@ describe('sinks', () => {
       value: 1,
       ts: NOW,
     })
-    expect(points).toEqual([{ blobs: ['wasm_pqc_classical_fallback_total', 'client_lacks_mlkem'], doubles: [1], indexes: ['wasm_pqc_classical_fallback_total'] }])
+    expect(points).toEqual([
+      { blobs: ['wasm_pqc_classical_fallback_total', 'client_lacks_mlkem'], doubles: [1], indexes: ['wasm_pqc_classical_fallback_total'] },
+    ])
     expect(metrics.renderPrometheus()).toContain('wasm_pqc_classical_fallback_total{reason="client_lacks_mlkem"} 1')
   })
 
   it('a fallback names the client in the log line, never in a label', () => {
     const { metrics, logged, points } = recordingMetrics()
     metrics.classicalFallback('client_lacks_mlkem', { clientId: 'edge-app' })
-    expect(logged()[0]).toMatchObject({ level: 'warn', event: 'classical_fallback', clientId: 'edge-app', labels: { reason: 'client_lacks_mlkem' } })
+    expect(logged()[0]).toMatchObject({
+      level: 'warn',
+      event: 'classical_fallback',
+      clientId: 'edge-app',
+      labels: { reason: 'client_lacks_mlkem' },
+    })
     expect(points[0]!.blobs).not.toContain('edge-app')
     expect(metrics.renderPrometheus()).not.toContain('edge-app')
   })

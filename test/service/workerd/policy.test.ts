@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest'
 import {
   acceptedModes,
   chooseMode,
-  decideMode,
   DEFAULT_PQ_POLICY,
-  parsePolicy,
+  decideMode,
+  type EstablishmentMode,
   PolicyConfigError,
   PQ_POLICIES,
-  type EstablishmentMode,
+  parsePolicy,
 } from '../../../src/service/policy.ts'
 
 describe('parsePolicy', () => {

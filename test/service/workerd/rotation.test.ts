@@ -3,7 +3,19 @@
 // the new KEK so the old secret can go. Also: bad configuration and an entry with no service.
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../../src/app.ts'
-import { admin, adminPut, baseEnv, callWith, establish, expectProblem, getKeys, json, readConfig, sessionRequest, uniqueName } from './helpers.ts'
+import {
+  admin,
+  adminPut,
+  baseEnv,
+  callWith,
+  establish,
+  expectProblem,
+  getKeys,
+  json,
+  readConfig,
+  sessionRequest,
+  uniqueName,
+} from './helpers.ts'
 import { TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from './secrets.ts'
 
 describe('SERVER_SECRET rotation', () => {
@@ -14,7 +26,12 @@ describe('SERVER_SECRET rotation', () => {
     const objectName = `rotation-${crypto.randomUUID()}`
     const CONFIG_VAULT = { getByName: () => real.getByName(objectName) }
     const old = callWith({ CONFIG_VAULT, PQ_POLICY: 'hybrid-required' })
-    const rotating = callWith({ CONFIG_VAULT, PQ_POLICY: 'hybrid-required', SERVER_SECRET: TEST_SERVER_SECRET_NEXT, SERVER_SECRET_PREVIOUS: TEST_SERVER_SECRET })
+    const rotating = callWith({
+      CONFIG_VAULT,
+      PQ_POLICY: 'hybrid-required',
+      SERVER_SECRET: TEST_SERVER_SECRET_NEXT,
+      SERVER_SECRET_PREVIOUS: TEST_SERVER_SECRET,
+    })
     const finished = callWith({ CONFIG_VAULT, PQ_POLICY: 'hybrid-required', SERVER_SECRET: TEST_SERVER_SECRET_NEXT })
 
     const name = uniqueName()
@@ -23,7 +40,10 @@ describe('SERVER_SECRET rotation', () => {
     const oldKey = (await getKeys(old)).keys[0]!
 
     const keys = (await getKeys(rotating)).keys
-    expect(keys.map((k) => [k.mode, k.status])).toEqual([['hybrid', 'current'], ['hybrid', 'retiring']])
+    expect(keys.map((k) => [k.mode, k.status])).toEqual([
+      ['hybrid', 'current'],
+      ['hybrid', 'retiring'],
+    ])
     expect(keys[1]!.kid).toBe(oldKey.kid)
     expect(keys[0]!.kid).not.toBe(oldKey.kid)
 
@@ -37,10 +57,18 @@ describe('SERVER_SECRET rotation', () => {
 
     // Without the previous secret, the old record cannot be opened yet (500, logged, nothing leaked).
     const finishedSession = await establish({ caller: finished })
-    const unreadable = await expectProblem(await finished(`/v1/config/${name}`, { headers: { authorization: `PQEdge-Ticket ${finishedSession.ticket}` } }), 500, 'internal_error')
+    const unreadable = await expectProblem(
+      await finished(`/v1/config/${name}`, { headers: { authorization: `PQEdge-Ticket ${finishedSession.ticket}` } }),
+      500,
+      'internal_error',
+    )
     expect(JSON.stringify(unreadable)).not.toContain(name)
     // ... and the old ticket no longer opens.
-    await expectProblem(await finished(`/v1/config/${name}`, { headers: { authorization: `PQEdge-Ticket ${oldSession.ticket}` } }), 401, 'invalid_ticket')
+    await expectProblem(
+      await finished(`/v1/config/${name}`, { headers: { authorization: `PQEdge-Ticket ${oldSession.ticket}` } }),
+      401,
+      'invalid_ticket',
+    )
 
     const rewrap = await rotating('/v1/admin/rewrap', { method: 'POST', headers: admin })
     expect(rewrap.status).toBe(200)
@@ -82,9 +110,18 @@ describe('configuration errors and missing service', () => {
       mlkem: null,
       crypto: null,
       service: null,
-      detectCapabilities: async () => ({ webAssembly: true, wasmSimd: true, webCrypto: { x25519: true, hkdf: true, aesGcm: true, mlKem768: true } }),
+      detectCapabilities: async () => ({
+        webAssembly: true,
+        wasmSimd: true,
+        webCrypto: { x25519: true, hkdf: true, aesGcm: true, mlKem768: true },
+      }),
     })
-    for (const [path, method] of [['/v1/keys', 'GET'], ['/v1/sessions', 'POST'], ['/v1/config/app/x', 'GET'], ['/metrics', 'GET']] as const) {
+    for (const [path, method] of [
+      ['/v1/keys', 'GET'],
+      ['/v1/sessions', 'POST'],
+      ['/v1/config/app/x', 'GET'],
+      ['/metrics', 'GET'],
+    ] as const) {
       await expectProblem(await app.request(path, { method }), 503, 'service_unavailable')
     }
   })

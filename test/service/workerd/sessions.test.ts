@@ -2,15 +2,14 @@
 // error code of the handshake, and the metrics it counts.
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../../src/app.ts'
-import { AEAD } from '../../../src/hpke/workerd.ts'
 import { b64u, fromB64u } from '../../../src/crypto/bytes.ts'
+import { AEAD } from '../../../src/hpke/workerd.ts'
+import manifest from '../../../src/mlkem/wasm/manifest.json'
 import { admin, call, callWith, establish, expectProblem, getKeys, json, keyFor, sessionRequest, vaultSnapshot } from './helpers.ts'
 import { TEST_CLIENT } from './secrets.ts'
-import manifest from '../../../src/mlkem/wasm/manifest.json'
 
 const hybridRequired = callWith({ PQ_POLICY: 'hybrid-required' })
 const pqOnly = callWith({ PQ_POLICY: 'pq-only' })
-
 
 describe('GET /v1/keys', () => {
   it('lists the accepted modes only, with kids, and is cacheable (ETag, 304)', async () => {
@@ -62,7 +61,13 @@ describe('POST /v1/sessions: establishment per policy', () => {
   it('pq-preferred: a classical fallback is counted in /metrics (key exchange and fallback)', async () => {
     const metric = async (line: string) => {
       const text = await (await call('/metrics', { headers: admin })).text()
-      return Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').pop() ?? 0)
+      return Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(line))
+          ?.split(' ')
+          .pop() ?? 0,
+      )
     }
     const fallbacks = 'wasm_pqc_classical_fallback_total{reason="client_selected_classical_key"}'
     const classical = 'wasm_pqc_key_exchange_total{mode="classical",algorithm="DHKEM(X25519)",result="success"}'
@@ -121,7 +126,7 @@ describe('POST /v1/sessions: every rejection is problem+json with its code, and 
 
   it('not base64url without padding: 400 invalid_encoding', async () => {
     const request = await valid()
-    for (const bad of [request.enc + '=', request.enc.replace(/./, '+'), ` ${request.sealed}`]) {
+    for (const bad of [`${request.enc}=`, request.enc.replace(/./, '+'), ` ${request.sealed}`]) {
       await rejects(json({ ...request, enc: bad }), 400, 'invalid_encoding')
     }
     await rejects(json({ ...request, sealed: 'A' }), 400, 'invalid_encoding')
@@ -150,7 +155,10 @@ describe('POST /v1/sessions: every rejection is problem+json with its code, and 
   })
 
   it('wrong or unknown client credentials: 401 invalid_credentials with WWW-Authenticate', async () => {
-    for (const credentials of [{ ...TEST_CLIENT, clientSecret: 'pqe_client_wrong' }, { clientId: 'nobody', clientSecret: TEST_CLIENT.clientSecret }]) {
+    for (const credentials of [
+      { ...TEST_CLIENT, clientSecret: 'pqe_client_wrong' },
+      { clientId: 'nobody', clientSecret: TEST_CLIENT.clientSecret },
+    ]) {
       const { pending } = await sessionRequest({ credentials })
       const before = await vaultSnapshot()
       const res = await call('/v1/sessions', json(pending.request))

@@ -1,8 +1,8 @@
 import { env, evictDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { type ConfigVaultEnv, DurableObjectConfigStore } from '../../../src/runtime/cloudflare-store.ts'
-import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 import { type ConfigStore, type JsonValue, MAX_UPDATE_ATTEMPTS, updateAll } from '../../../src/service/store.ts'
+import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 
 const vaultEnv = env as Cloudflare.Env & ConfigVaultEnv
 
@@ -133,7 +133,9 @@ describe.each(Object.entries(backends))('ConfigStore contract: %s', (_, newBacke
     expect(await store.get('app/race')).toEqual({ data: { update: winners[0] }, version: 2 })
 
     // Racing deletes and updates on version 2: exactly one of all of them wins as well.
-    const mixed = await Promise.all(writers.map((writer, i) => (i % 2 ? writer.delete('app/race', 2) : writer.put('app/race', { last: i }, 2))))
+    const mixed = await Promise.all(
+      writers.map((writer, i) => (i % 2 ? writer.delete('app/race', 2) : writer.put('app/race', { last: i }, 2))),
+    )
     expect(mixed.filter((r) => r.ok)).toHaveLength(1)
   })
 })
