@@ -1,7 +1,7 @@
 // Interoperability both ways with hpke-js (@hpke/core and its KEM/AEAD packages), an independent
 // RFC 9180 implementation: for every implemented suite, a message sealed by one opens in the
 // other, and both export the same secret. Keys are imported (hpke-js derives X-Wing and ML-KEM
-// key pairs differently from draft-ietf-hpke-pq-04; see ../shared/vectors/README.md); for
+// key pairs differently from draft-ietf-hpke-pq-04; see test/vectors/README.md); for
 // DHKEM(X25519), whose derivation RFC 9180 fixes, DeriveKeyPair is compared too.
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305'
 import { Aes128Gcm, Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core'

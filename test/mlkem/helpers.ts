@@ -1,19 +1,9 @@
-// Shared by the ML-KEM tests that run in Node: both shipped builds, and the conformance vectors,
-// read in place from ../shared/vectors (never copied into the project).
-import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+// Shared by the ML-KEM tests that run in Node: both shipped builds and the TypeScript core. The
+// conformance vectors come from test/support/vectors.ts.
 import { createMlKem, type MlKemSuite, type MlKemWasmExports } from '../../src/mlkem/api.ts'
 import type { MlKemModuleKind } from '../../src/mlkem/instantiate.ts'
 import { createJsMlKem } from '../../src/mlkem/js/api.ts'
 import { compileMlKemModule } from '../../src/mlkem/node.ts'
-
-export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../shared/vectors', import.meta.url))
-export const HAVE_VECTORS = existsSync(VECTORS)
-if (!HAVE_VECTORS) {
-  const message = `CONFORMANCE VECTORS MISSING: ${VECTORS} does not exist (set PQ_EDGE_VECTORS); the vector suites are SKIPPED`
-  if (process.env.CI) throw new Error(`${message} — CI requires them`)
-  console.warn(`\n!!! ${message} !!!\n`)
-}
 
 export const BUILD_KINDS: MlKemModuleKind[] = ['scalar', 'simd']
 
@@ -38,5 +28,4 @@ export type SetName = keyof typeof SETS
 
 export { toHex } from '../support/accumulated.ts'
 export const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
-export const readVector = (rel: string) => readFileSync(`${VECTORS}/${rel}`)
-export const readVectorJson = (rel: string) => JSON.parse(readVector(rel).toString('utf8'))
+export { readVector, readVectorJson } from '../support/vectors.ts'

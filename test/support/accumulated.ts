@@ -1,5 +1,5 @@
 // The CCTV accumulated test, runtime-neutral so Node and workerd tests share it. Procedure and the
-// final-FIPS-203 hashes: ../shared/vectors/README.md ("The accumulated test (CCTV), final FIPS 203").
+// final-FIPS-203 hashes: test/vectors/README.md ("The accumulated test").
 import { shake128 } from '@noble/hashes/sha3.js'
 import type { MlKem } from '../../src/mlkem/api.ts'
 

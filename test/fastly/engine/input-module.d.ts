@@ -1,5 +1,5 @@
 // The suite's input, a virtual module that scripts/fastly-selftest.ts provides to esbuild (the vectors
-// read by load-vectors.ts from ../shared/vectors); it exists only inside the test build.
+// read by load-vectors.ts from test/vectors); it exists only inside the test build.
 declare module 'pq-edge-selftest:input' {
   const input: import('./input.ts').SuiteInput
   export default input

@@ -1,7 +1,6 @@
-// Node side of the engine suite: reads the conformance vectors in place from ../shared/vectors (or
-// PQ_EDGE_VECTORS), as the Node suites do (test/mlkem/helpers.ts), and turns the ones the engine
-// checks into a SuiteInput. Nothing is copied into the project: scripts/fastly-selftest.ts bundles the
-// result into a temporary build outside the repository.
+// Node side of the engine suite: reads the conformance vectors from test/vectors (test/support/vectors.ts),
+// as the Node suites do, and turns the ones the engine checks into a SuiteInput, which
+// scripts/fastly-selftest.ts bundles into a temporary build outside the repository.
 //
 // The engine is an interpreter (~10 ms per ML-KEM-768 operation), so ML-KEM-768 is checked in full and
 // ML-KEM-512/1024 by a fixed sample (every Nth case of each group; the full sets run in Node and workerd):
@@ -11,11 +10,10 @@
 //   Wycheproof mlkem_768_*          all four files, every test (valid and invalid)
 //   CCTV unluckysample, strcmp      every record, all three sets
 //   CCTV modulus                    768: the first MODULUS_768 keys; 512/1024: the first MODULUS_OTHER
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import { AEAD, KDF, KEM } from '../../../src/hpke/hpke.ts'
 import { parseCctvRecords } from '../../support/cctv.ts'
+import { listVectors, readVector, readVectorJson } from '../../support/vectors.ts'
 import {
   type Corruption,
   HMAC_GC_CHECK,
@@ -29,25 +27,14 @@ import {
   type XWingVector,
 } from './input.ts'
 
-export const VECTORS = process.env.PQ_EDGE_VECTORS ?? fileURLToPath(new URL('../../../../shared/vectors', import.meta.url))
-
-/** Throws when the vectors are missing under CI; elsewhere says so loudly and returns false. */
-export function vectorsPresent(log: (line: string) => void = console.warn): boolean {
-  if (existsSync(VECTORS)) return true
-  const message = `CONFORMANCE VECTORS MISSING: ${VECTORS} does not exist (set PQ_EDGE_VECTORS)`
-  if (process.env.CI) throw new Error(`${message} — CI requires them`)
-  log(`\n!!! ${message}; the engine conformance suite cannot run !!!\n`)
-  return false
-}
-
 const MODULUS_768 = 100
 const MODULUS_OTHER = 20
 
 const SETS = { 'ML-KEM-512': 'ml_kem512', 'ML-KEM-768': 'ml_kem768', 'ML-KEM-1024': 'ml_kem1024' } as const
 type SetName = keyof typeof SETS
 
-const read = (rel: string) => readFileSync(`${VECTORS}/${rel}`)
-const readJson = (rel: string): unknown => JSON.parse(read(rel).toString('utf8'))
+const read = readVector
+const readJson = (rel: string): unknown => readVectorJson(rel)
 const lower = (v: unknown) => String(v).toLowerCase()
 const passed = (v: unknown) => v === true || v === 'True'
 
@@ -112,11 +99,9 @@ function acvp(release: string): MlKemSuite[] {
 
 /** Every mlkem_768_* Wycheproof file, every test: `valid` gives the exact result, `invalid` must throw. */
 function wycheproof768(): MlKemSuite[] {
-  const dir = `${VECTORS}/wycheproof/testvectors_v1`
-  const files = readdirSync(dir)
-    .filter((f) => /^mlkem_768_.*\.json$/.test(f))
-    .sort()
-  if (files.length !== 4) throw new Error(`expected the 4 Wycheproof mlkem_768_* files in ${dir}, found ${files.length}`)
+  const dir = 'wycheproof/testvectors_v1'
+  const files = listVectors(dir).filter((f) => /^mlkem_768_.*\.json$/.test(f))
+  if (files.length !== 4) throw new Error(`expected the 4 Wycheproof mlkem_768_* files in test/vectors/${dir}, found ${files.length}`)
   return files.map((file) => {
     const suite = readJson(`wycheproof/testvectors_v1/${file}`) as {
       schema: string
