@@ -6,10 +6,10 @@ import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core'
 import { XWing } from '@hpke/hybridkem-x-wing'
 import { MlKem768 } from '@hpke/ml-kem'
 import { describe, expect, it } from 'vitest'
-import xwingVectors from '../../vectors/xwing/test-vectors.json'
 import { AEAD, getBackends, HpkeError, hpke, KDF, KEM } from '../../../src/hpke/workerd.ts'
 import { xwing } from '../../../src/xwing/workerd.ts'
 import { toHex } from '../../support/accumulated.ts'
+import xwingVectors from '../../vectors/xwing/test-vectors.json'
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16))
 const bytes = (b: ArrayBuffer) => new Uint8Array(b)
