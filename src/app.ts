@@ -11,7 +11,7 @@ import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import type { MlKemJsBackend } from './mlkem/js/api.ts'
 import { codeForStatus, ErrorCode, problem } from './problem.ts'
-import type { registerServiceRoutes, ServiceContextFor, ServiceEnv } from './service/routes.ts'
+import { registerServiceRoutes, type ServiceContextFor, type ServiceEnv } from './service/routes.ts'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -24,38 +24,24 @@ export interface RuntimeInfo {
 /** What a runtime entry injects. */
 export interface AppDeps {
   runtime: RuntimeInfo
-  /** The ML-KEM implementation this runtime runs, or null where none is wired in yet. */
-  mlkem: { getBackend(): MlKemBackend | MlKemJsBackend | undefined } | null
+  /** The ML-KEM implementation this runtime runs (reported by /health). */
+  mlkem: { getBackend(): MlKemBackend | MlKemJsBackend | undefined }
   /**
    * X25519, HKDF, AEADs and ML-KEM-768 for X-Wing and HPKE, chosen by capability once per isolate on
-   * first use (src/crypto/select.ts lazyBackends), or null where none is wired in yet.
+   * first use (src/crypto/select-core.ts).
    */
-  crypto: (() => Promise<SelectedBackends>) | null
+  crypto: () => Promise<SelectedBackends>
   /** Probes the crypto the runtime offers; called once per isolate, on the first request that needs it. */
   detectCapabilities: () => Promise<CryptoCapabilities>
-  /**
-   * The key establishment and config vault endpoints, or null where the runtime wires in no service
-   * yet: /v1/* and /metrics then answer 503 service_unavailable. Injected rather than imported so a
-   * runtime without them bundles none of their code.
-   */
-  service: ServiceWiring | null
-  /** Where unexpected errors are reported (never with request bodies or secrets). */
-  logError?: (message: string, error: unknown) => void
-}
-
-export interface ServiceWiring {
-  /** src/service/routes.ts registerServiceRoutes: /v1/keys, /v1/sessions, /v1/config, /v1/admin/rewrap, /metrics. */
-  register: typeof registerServiceRoutes
   /**
    * The service context (keys, auth, policy, store, metrics) for a request's platform `env`. The entry
    * memoises it per isolate and env; a bad variable rejects with ServiceConfigError (answered 500
    * service_misconfigured, naming the variable but never its value).
    */
-  context: ServiceContextFor
+  service: ServiceContextFor
+  /** Where unexpected errors are reported (never with request bodies or secrets). */
+  logError?: (message: string, error: unknown) => void
 }
-
-/** Paths of the service endpoints, answered 503 where no service is wired in. */
-const SERVICE_PATHS = ['/v1/*', '/metrics']
 
 /** Runs `fn` once and shares its result; a failure is not kept, so the next call tries again. */
 function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -86,24 +72,12 @@ export function createApp(deps: AppDeps): Hono<ServiceEnv> {
       runtime: deps.runtime,
       versions: { 'pq-edge': version, hono: dependencies.hono },
       capabilities: await capabilities(),
-      mlkem: deps.mlkem?.getBackend() ?? null,
-      backends: deps.crypto ? (await deps.crypto()).describe : null,
+      mlkem: deps.mlkem.getBackend() ?? null,
+      backends: (await deps.crypto()).describe,
     }),
   )
 
-  if (deps.service) deps.service.register(app, deps.service.context, logError)
-  else {
-    for (const path of SERVICE_PATHS) {
-      app.all(path, (c) =>
-        problem(
-          c,
-          503,
-          ErrorCode.serviceUnavailable,
-          'This deployment does not serve the key establishment and config vault endpoints yet.',
-        ),
-      )
-    }
-  }
+  registerServiceRoutes(app, deps.service, logError)
 
   rejectOtherMethods(app)
 

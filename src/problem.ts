@@ -30,8 +30,6 @@ export const ErrorCode = {
   scopeDenied: 'scope_denied',
   versionMismatch: 'version_mismatch',
   preconditionRequired: 'precondition_required',
-  /** 503: this deployment serves no vault (e.g. an entry that wires in no service yet). */
-  serviceUnavailable: 'service_unavailable',
   /** 500: a configuration variable is missing or malformed; the detail names it, never its value. */
   serviceMisconfigured: 'service_misconfigured',
 } as const
@@ -69,7 +67,6 @@ const TITLES: Record<ErrorCode, string> = {
   scope_denied: 'Scope Denied',
   version_mismatch: 'Version Mismatch',
   precondition_required: 'Precondition Required',
-  service_unavailable: 'Service Unavailable',
   service_misconfigured: 'Service Misconfigured',
 }
 

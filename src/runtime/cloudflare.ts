@@ -8,7 +8,6 @@ import { lazyBackends } from '../crypto/select.ts'
 import * as mlkem from '../mlkem/workerd.ts'
 import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
 import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
-import { registerServiceRoutes } from '../service/routes.ts'
 import { type ConfigVaultEnv, DurableObjectConfigStore } from './cloudflare-store.ts'
 
 /** What the service reads from `env`: wrangler.toml vars, secrets and bindings. */
@@ -71,7 +70,7 @@ const app = createApp({
   mlkem,
   crypto,
   detectCapabilities: detectCryptoCapabilities,
-  service: { register: registerServiceRoutes, context: service },
+  service,
 })
 
 export default app

@@ -24,7 +24,6 @@ import { createServiceContext, ServiceConfigError, type ServiceContext, type Ser
 import type { KnownPublicKeys } from '../service/keys.ts'
 import { Metrics } from '../service/metrics.ts'
 import type { ServiceEnv } from '../service/routes.ts'
-import { registerServiceRoutes } from '../service/routes.ts'
 import type { ConfigStore } from '../service/store.ts'
 
 /** ML-KEM-768 encapsulation key length: the ML-KEM part leads an X-Wing public key (draft-connolly-cfrg-xwing-kem §5.2). */
@@ -108,6 +107,6 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     mlkem: fastlyMlKem,
     crypto,
     detectCapabilities: detectCryptoCapabilities,
-    service: { register: registerServiceRoutes, context: service },
+    service,
   })
 }
