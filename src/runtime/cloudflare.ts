@@ -6,7 +6,8 @@ import { createApp } from '../app.ts'
 import { detectCryptoCapabilities } from '../capabilities.ts'
 import { lazyBackends } from '../crypto/select.ts'
 import * as mlkem from '../mlkem/workerd.ts'
-import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { ConfigError } from '../service/config-error.ts'
+import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
 import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
 import { type ConfigVaultEnv, DurableObjectConfigStore } from './cloudflare-store.ts'
 
@@ -38,7 +39,7 @@ function service(env: unknown): Promise<ServiceContext> {
     // A configuration error is kept (the same env gives the same error) and logged once, here;
     // anything else (a transient failure) is forgotten so the next request tries again.
     context.catch((error: unknown) => {
-      if (error instanceof ServiceConfigError)
+      if (error instanceof ConfigError)
         console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
       else contexts.delete(bindings)
     })
@@ -48,7 +49,7 @@ function service(env: unknown): Promise<ServiceContext> {
 
 async function build(env: ServiceEnvBindings): Promise<ServiceContext> {
   const namespace = env.CONFIG_VAULT
-  if (!namespace) throw new ServiceConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.toml) is missing.')
+  if (!namespace) throw new ConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.toml) is missing.')
   const { backends } = await crypto()
   const context = createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
   recordModuleMetrics()

@@ -20,7 +20,8 @@ import { fromB64u } from '../crypto/bytes.ts'
 import { INTERPRETER_FALLBACKS } from '../crypto/interpreter.ts'
 import { lazySelection, type SelectedBackends, selectWith } from '../crypto/select-core.ts'
 import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/api.ts'
-import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { ConfigError } from '../service/config-error.ts'
+import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
 import type { KnownPublicKeys } from '../service/keys.ts'
 import { Metrics } from '../service/metrics.ts'
 import type { ServiceEnv } from '../service/routes.ts'
@@ -75,7 +76,7 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
 
   async function build(): Promise<ServiceContext> {
     if (!knownPublicKeys) {
-      throw new ServiceConfigError(
+      throw new ConfigError(
         'SERVER_SECRET',
         'This Fastly package was built without public keys: run `npm run fastly:keys` with SERVER_SECRET set, then rebuild (deriving them on every request would not fit the CPU limit).',
       )
@@ -92,7 +93,7 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     if (!context) {
       context = build()
       context.catch((error: unknown) => {
-        if (error instanceof ServiceConfigError)
+        if (error instanceof ConfigError)
           console.error(
             JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }),
           )

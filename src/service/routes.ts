@@ -12,7 +12,8 @@ import type { RecipientKey } from '../hpke/hpke.ts'
 import { ErrorCode, problem } from '../problem.ts'
 import { acceptSession, configAad, ProtocolError, putAad, SESSION_AEADS } from '../protocol/v1.ts'
 import { authenticate, scopeCovers, verifyClient } from './auth.ts'
-import { ServiceConfigError, type ServiceContext } from './context.ts'
+import { ConfigError } from './config-error.ts'
+import type { ServiceContext } from './context.ts'
 import { type ServerKey, suiteFor } from './keys.ts'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import { isValidConfigName, MAX_CONFIG_NAME_LENGTH } from './names.ts'
@@ -23,7 +24,7 @@ import { RecordUnreadableError } from './vault.ts'
 
 export type ServiceEnv = { Variables: { service: ServiceContext } }
 
-/** The service context for a request's platform `env`; rejects with ServiceConfigError on a bad variable. */
+/** The service context for a request's platform `env`; rejects with ConfigError on a bad variable. */
 export type ServiceContextFor = (env: unknown) => Promise<ServiceContext>
 
 const REALM = 'realm="pq-edge"'
@@ -195,7 +196,7 @@ async function recipientKeyOf(c: Context, key: ServerKey): Promise<RecipientKey 
   try {
     return await key.recipientKey()
   } catch (error) {
-    if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
+    if (error instanceof ConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
     throw error
   }
 }
@@ -214,7 +215,7 @@ export function registerServiceRoutes(
       c.set('service', await contextFor(c.env))
     } catch (error) {
       // The detail names the variable, never its value.
-      if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
+      if (error instanceof ConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
       throw error
     }
     await next()
