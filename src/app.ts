@@ -4,13 +4,13 @@
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { Hono } from 'hono/tiny'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import type { MlKemJsBackend } from './mlkem/js/api.ts'
-import { codeForStatus, ErrorCode, problem } from './problem.ts'
+import { codeForStatus, ErrorCode, ProblemError } from './problem.ts'
+import { ConfigError } from './service/config-error.ts'
 import { registerServiceRoutes, type ServiceContextFor, type ServiceEnv } from './service/routes.ts'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
@@ -35,7 +35,7 @@ export interface AppDeps {
   detectCapabilities: () => Promise<CryptoCapabilities>
   /**
    * The service context (keys, auth, policy, store, metrics) for a request's platform `env`. The entry
-   * memoises it per isolate and env; a bad variable rejects with ServiceConfigError (answered 500
+   * memoises it per isolate and env; a bad variable rejects with ConfigError (answered 500
    * service_misconfigured, naming the variable but never its value).
    */
   service: ServiceContextFor
@@ -61,7 +61,9 @@ export function createApp(deps: AppDeps): Hono<ServiceEnv> {
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => problem(c, 413, ErrorCode.payloadTooLarge, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+      onError: () => {
+        throw new ProblemError(413, ErrorCode.payloadTooLarge, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
+      },
     }),
   )
 
@@ -81,14 +83,21 @@ export function createApp(deps: AppDeps): Hono<ServiceEnv> {
 
   rejectOtherMethods(app)
 
-  app.notFound((c) => problem(c, 404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`))
+  app.notFound((c) =>
+    new ProblemError(404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`).getResponse(),
+  )
 
-  app.onError((err, c) => {
-    if (err instanceof HTTPException && err.status < 500) {
-      return problem(c, err.status as ContentfulStatusCode, codeForStatus(err.status), err.message)
-    }
+  // Every error becomes problem+json: a ProblemError as it says; a ConfigError as 500
+  // service_misconfigured (the message names the variable, never its value; the memo logged it); a
+  // 4xx HTTPException from Hono or a middleware with the code for its status; anything else as a bare
+  // 500 internal_error, logged, with nothing of it in the response.
+  app.onError((err) => {
+    if (err instanceof ProblemError) return err.getResponse()
+    if (err instanceof ConfigError) return new ProblemError(500, ErrorCode.serviceMisconfigured, err.message).getResponse()
+    if (err instanceof HTTPException && err.status < 500)
+      return new ProblemError(err.status, codeForStatus(err.status), err.message).getResponse()
     logError('unhandled error', err)
-    return problem(c, 500, ErrorCode.internal)
+    return new ProblemError(500, ErrorCode.internal).getResponse()
   })
 
   return app
@@ -110,6 +119,10 @@ function rejectOtherMethods(app: Hono<ServiceEnv>): void {
   }
   for (const [path, methods] of allowed) {
     const allow = [...methods].join(', ')
-    app.all(path, (c) => problem(c, 405, ErrorCode.methodNotAllowed, `${c.req.method} is not allowed here; allowed: ${allow}.`, { allow }))
+    app.all(path, (c) => {
+      throw new ProblemError(405, ErrorCode.methodNotAllowed, `${c.req.method} is not allowed here; allowed: ${allow}.`, {
+        headers: { allow },
+      })
+    })
   }
 }
