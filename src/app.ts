@@ -7,6 +7,7 @@ import { Hono } from 'hono/tiny'
 import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
+import { memoise } from './memo.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import type { MlKemJsBackend } from './mlkem/js/api.ts'
 import { codeForStatus, ErrorCode, ProblemError } from './problem.ts'
@@ -41,16 +42,6 @@ export interface AppDeps {
   service: ServiceContextFor
   /** Where unexpected errors are reported (never with request bodies or secrets). */
   logError?: (message: string, error: unknown) => void
-}
-
-/** Runs `fn` once and shares its result; a failure is not kept, so the next call tries again. */
-function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
-  let result: Promise<T> | undefined
-  return () =>
-    (result ??= fn().catch((error: unknown) => {
-      result = undefined
-      throw error
-    }))
 }
 
 export function createApp(deps: AppDeps): Hono<ServiceEnv> {

@@ -5,6 +5,7 @@
 import { createApp } from '../app.ts'
 import { detectCryptoCapabilities } from '../capabilities.ts'
 import { lazyBackends } from '../crypto/select.ts'
+import { memoiseBy } from '../memo.ts'
 import * as mlkem from '../mlkem/workerd.ts'
 import { ConfigError } from '../service/config-error.ts'
 import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
@@ -27,24 +28,13 @@ const metrics = new Metrics({
   analytics: { writeDataPoint: (point) => analytics?.writeDataPoint(point) },
 })
 
-const contexts = new WeakMap<object, Promise<ServiceContext>>()
+/** One context per isolate and env object (src/memo.ts: a configuration error is kept and logged once). */
+const contextFor = memoiseBy(build)
 
 function service(env: unknown): Promise<ServiceContext> {
   const bindings = (env ?? {}) as ServiceEnvBindings
   analytics = bindings.ANALYTICS
-  let context = contexts.get(bindings)
-  if (!context) {
-    context = build(bindings)
-    contexts.set(bindings, context)
-    // A configuration error is kept (the same env gives the same error) and logged once, here;
-    // anything else (a transient failure) is forgotten so the next request tries again.
-    context.catch((error: unknown) => {
-      if (error instanceof ConfigError)
-        console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
-      else contexts.delete(bindings)
-    })
-  }
-  return context
+  return contextFor(bindings)
 }
 
 async function build(env: ServiceEnvBindings): Promise<ServiceContext> {

@@ -19,6 +19,7 @@ import { detectCryptoCapabilities } from '../capabilities.ts'
 import { fromB64u } from '../crypto/bytes.ts'
 import { INTERPRETER_FALLBACKS } from '../crypto/interpreter.ts'
 import { lazySelection, type SelectedBackends, selectWith } from '../crypto/select-core.ts'
+import { memoise } from '../memo.ts'
 import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/api.ts'
 import { ConfigError } from '../service/config-error.ts'
 import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
@@ -86,28 +87,13 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     return createServiceContext(vars, { backends, openStore: platform.openStore, metrics, knownPublicKeys })
   }
 
-  // One context per sandbox (a reusable sandbox serves several requests). A configuration error is
-  // kept and logged once; anything else is forgotten so the next request tries again.
-  let context: Promise<ServiceContext> | undefined
-  function service(): Promise<ServiceContext> {
-    if (!context) {
-      context = build()
-      context.catch((error: unknown) => {
-        if (error instanceof ConfigError)
-          console.error(
-            JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }),
-          )
-        else context = undefined
-      })
-    }
-    return context
-  }
-
   return createApp({
     runtime: { name: options.runtimeName ?? 'fastly-compute' },
     mlkem: fastlyMlKem,
     crypto,
     detectCapabilities: detectCryptoCapabilities,
-    service,
+    // One context per sandbox (a reusable sandbox serves several requests); src/memo.ts keeps and
+    // logs a configuration error once, and forgets anything else so the next request tries again.
+    service: memoise(build),
   })
 }
