@@ -26,7 +26,7 @@ import { VersionedRecords } from '../service/store-memory.ts'
 /** The one object every worker instance talks to; naming it makes `getByName` always find the same one. */
 export const CONFIG_VAULT_OBJECT_NAME = 'config-vault'
 
-/** The binding wrangler.toml declares ([[durable_objects.bindings]] CONFIG_VAULT). */
+/** The binding wrangler.jsonc declares (durable_objects.bindings CONFIG_VAULT). */
 export interface ConfigVaultEnv {
   CONFIG_VAULT: DurableObjectNamespace<ConfigVaultObject>
 }
@@ -38,7 +38,7 @@ export interface ConfigVaultEnv {
 type RpcRecord = Omit<VersionedRecord, 'data'> & { data: unknown }
 
 /**
- * Holds the records in its SQLite-backed storage (wrangler.toml: `new_sqlite_classes`), through the
+ * Holds the records in its SQLite-backed storage (wrangler.jsonc: `new_sqlite_classes`), through the
  * synchronous KV API. Reached only through its binding, never from the internet; RPC methods are
  * the ConfigStore operations.
  */

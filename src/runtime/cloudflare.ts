@@ -12,7 +12,7 @@ import { createServiceContext, type ServiceContext, type ServiceVars } from '../
 import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
 import { type ConfigVaultEnv, DurableObjectConfigStore } from './cloudflare-store.ts'
 
-/** What the service reads from `env`: wrangler.toml vars, secrets and bindings. */
+/** What the service reads from `env`: wrangler.jsonc vars, secrets and bindings. */
 export interface ServiceEnvBindings extends ServiceVars, Partial<ConfigVaultEnv> {
   /** Optional Workers Analytics Engine dataset for the metrics. */
   ANALYTICS?: AnalyticsSink
@@ -39,7 +39,7 @@ function service(env: unknown): Promise<ServiceContext> {
 
 async function build(env: ServiceEnvBindings): Promise<ServiceContext> {
   const namespace = env.CONFIG_VAULT
-  if (!namespace) throw new ConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.toml) is missing.')
+  if (!namespace) throw new ConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.jsonc) is missing.')
   const { backends } = await crypto()
   const context = createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
   recordModuleMetrics()
