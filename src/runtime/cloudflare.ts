@@ -8,15 +8,17 @@ import { lazyBackends } from '../crypto/select.ts'
 import { memoiseBy } from '../memo.ts'
 import * as mlkem from '../mlkem/workerd.ts'
 import { ConfigError } from '../service/config-error.ts'
-import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { createServiceContext, type ServiceContext } from '../service/context.ts'
 import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
-import { type ConfigVaultEnv, DurableObjectConfigStore } from './cloudflare-store.ts'
+import { DurableObjectConfigStore } from './cloudflare-store.ts'
 
-/** What the service reads from `env`: wrangler.jsonc vars, secrets and bindings. */
-export interface ServiceEnvBindings extends ServiceVars, Partial<ConfigVaultEnv> {
-  /** Optional Workers Analytics Engine dataset for the metrics. */
-  ANALYTICS?: AnalyticsSink
-}
+/**
+ * What the service reads from `env`: the Env that `npm run types` (wrangler types) generates from
+ * wrangler.jsonc and .dev.vars.example into worker-configuration.d.ts, plus an optional Workers
+ * Analytics Engine dataset for the metrics. Partial: any variable may be unset, and the service says
+ * which one is missing (500 service_misconfigured).
+ */
+type WorkerEnv = Partial<Env> & { ANALYTICS?: AnalyticsSink }
 
 const crypto = lazyBackends(mlkem)
 
@@ -32,12 +34,12 @@ const metrics = new Metrics({
 const contextFor = memoiseBy(build)
 
 function service(env: unknown): Promise<ServiceContext> {
-  const bindings = (env ?? {}) as ServiceEnvBindings
+  const bindings = (env ?? {}) as WorkerEnv
   analytics = bindings.ANALYTICS
   return contextFor(bindings)
 }
 
-async function build(env: ServiceEnvBindings): Promise<ServiceContext> {
+async function build(env: WorkerEnv): Promise<ServiceContext> {
   const namespace = env.CONFIG_VAULT
   if (!namespace) throw new ConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.jsonc) is missing.')
   const { backends } = await crypto()
