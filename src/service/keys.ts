@@ -212,7 +212,11 @@ function knownPublicKey(entry: KnownPublicKeys, mode: Mode, variable: string): U
   }
 }
 
-/** The first call runs `f`; every call returns its promise (a rejection included: a bad key stays bad). */
+/**
+ * The first call runs `f`; every call returns its promise, a rejection included: a bad key stays bad,
+ * and (unlike src/memo.ts, which retries transient failures) a second run would count `pending` down
+ * twice and wipe the PRK copy another mode still needs.
+ */
 function once<T>(f: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined
   return () => (result ??= f())

@@ -1,5 +1,6 @@
-// PQ_POLICY: which key-establishment modes the server accepts. Parsed once at startup; an unknown
-// value stops the service with an error listing the allowed ones rather than silently weakening it.
+// PQ_POLICY: which key-establishment modes the server accepts. Parsed with the rest of the
+// configuration, once per isolate; an unknown value is a ConfigError (every service request answers
+// 500 service_misconfigured, listing the allowed ones) rather than a silently weaker policy.
 //
 // | PQ_POLICY                   | accepts                                                          |
 // |-----------------------------|------------------------------------------------------------------|
