@@ -54,7 +54,7 @@ async function benchWorkerd(): Promise<{ medians: Medians; batches: number; perB
   const [port, inspector] = [await freePort(), await freePort()]
   const server = startProcess(
     `${ROOT}node_modules/.bin/wrangler`,
-    ['dev', '-c', 'bench/wrangler.toml', '--port', String(port), '--inspector-port', String(inspector)],
+    ['dev', '-c', 'bench/wrangler.jsonc', '--port', String(port), '--inspector-port', String(inspector)],
     ROOT,
   )
   try {

@@ -10,7 +10,7 @@ import { generateSecrets } from '../src/service/auth.ts'
 const DEV_VARS = fileURLToPath(new URL('../.dev.vars', import.meta.url))
 const DEV_CREDENTIALS = fileURLToPath(new URL('../.dev.credentials.json', import.meta.url))
 
-/** Where `npm start` serves (wrangler.toml [dev]). */
+/** Where `npm start` serves (wrangler.jsonc `dev`). */
 export const DEV_BASE_URL = 'http://127.0.0.1:8787'
 
 export interface DevCredentials {

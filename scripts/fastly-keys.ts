@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util'
 import { selectBackends } from '../src/crypto/select.ts'
 import { createHpke } from '../src/hpke/hpke.ts'
 import * as mlkem from '../src/mlkem/node.ts'
-import { type KnownPublicKeys, knownPublicKeysFor, MODES, parseServerSecret, ServiceConfigError } from '../src/service/keys.ts'
+import { type KnownPublicKeys, knownPublicKeysFor, MODES, parseServerSecret } from '../src/service/keys.ts'
 
 export const FASTLY_KEYS_FILE = fileURLToPath(new URL('../fastly-keys.json', import.meta.url))
 const FORMAT = 'pq-edge fastly keys v1'
@@ -94,7 +94,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       `wrote ${values.out} (public keys of ${file.secrets.length} secret${file.secrets.length > 1 ? 's' : ''}); rebuild the Fastly package: npm run build:fastly`,
     )
   } catch (error) {
-    console.error(`fastly:keys: ${error instanceof ServiceConfigError || error instanceof Error ? error.message : String(error)}`)
+    console.error(`fastly:keys: ${error instanceof Error ? error.message : String(error)}`)
     process.exit(1)
   }
 }

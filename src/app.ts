@@ -4,14 +4,15 @@
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { Hono } from 'hono/tiny'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
+import { memoise } from './memo.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
 import type { MlKemJsBackend } from './mlkem/js/api.ts'
-import { codeForStatus, ErrorCode, problem } from './problem.ts'
-import type { registerServiceRoutes, ServiceContextFor, ServiceEnv } from './service/routes.ts'
+import { codeForStatus, ErrorCode, ProblemError } from './problem.ts'
+import { ConfigError } from './service/config-error.ts'
+import { registerServiceRoutes, type ServiceContextFor, type ServiceEnv } from './service/routes.ts'
 
 /** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -24,47 +25,23 @@ export interface RuntimeInfo {
 /** What a runtime entry injects. */
 export interface AppDeps {
   runtime: RuntimeInfo
-  /** The ML-KEM implementation this runtime runs, or null where none is wired in yet. */
-  mlkem: { getBackend(): MlKemBackend | MlKemJsBackend | undefined } | null
+  /** The ML-KEM implementation this runtime runs (reported by /health). */
+  mlkem: { getBackend(): MlKemBackend | MlKemJsBackend | undefined }
   /**
    * X25519, HKDF, AEADs and ML-KEM-768 for X-Wing and HPKE, chosen by capability once per isolate on
-   * first use (src/crypto/select.ts lazyBackends), or null where none is wired in yet.
+   * first use (src/crypto/select-core.ts).
    */
-  crypto: (() => Promise<SelectedBackends>) | null
+  crypto: () => Promise<SelectedBackends>
   /** Probes the crypto the runtime offers; called once per isolate, on the first request that needs it. */
   detectCapabilities: () => Promise<CryptoCapabilities>
   /**
-   * The key establishment and config vault endpoints, or null where the runtime wires in no service
-   * yet: /v1/* and /metrics then answer 503 service_unavailable. Injected rather than imported so a
-   * runtime without them bundles none of their code.
-   */
-  service: ServiceWiring | null
-  /** Where unexpected errors are reported (never with request bodies or secrets). */
-  logError?: (message: string, error: unknown) => void
-}
-
-export interface ServiceWiring {
-  /** src/service/routes.ts registerServiceRoutes: /v1/keys, /v1/sessions, /v1/config, /v1/admin/rewrap, /metrics. */
-  register: typeof registerServiceRoutes
-  /**
    * The service context (keys, auth, policy, store, metrics) for a request's platform `env`. The entry
-   * memoises it per isolate and env; a bad variable rejects with ServiceConfigError (answered 500
+   * memoises it per isolate and env; a bad variable rejects with ConfigError (answered 500
    * service_misconfigured, naming the variable but never its value).
    */
-  context: ServiceContextFor
-}
-
-/** Paths of the service endpoints, answered 503 where no service is wired in. */
-const SERVICE_PATHS = ['/v1/*', '/metrics']
-
-/** Runs `fn` once and shares its result; a failure is not kept, so the next call tries again. */
-function memoise<T>(fn: () => Promise<T>): () => Promise<T> {
-  let result: Promise<T> | undefined
-  return () =>
-    (result ??= fn().catch((error: unknown) => {
-      result = undefined
-      throw error
-    }))
+  service: ServiceContextFor
+  /** Where unexpected errors are reported (never with request bodies or secrets). */
+  logError?: (message: string, error: unknown) => void
 }
 
 export function createApp(deps: AppDeps): Hono<ServiceEnv> {
@@ -75,7 +52,9 @@ export function createApp(deps: AppDeps): Hono<ServiceEnv> {
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => problem(c, 413, ErrorCode.payloadTooLarge, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+      onError: () => {
+        throw new ProblemError(413, ErrorCode.payloadTooLarge, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
+      },
     }),
   )
 
@@ -86,35 +65,30 @@ export function createApp(deps: AppDeps): Hono<ServiceEnv> {
       runtime: deps.runtime,
       versions: { 'pq-edge': version, hono: dependencies.hono },
       capabilities: await capabilities(),
-      mlkem: deps.mlkem?.getBackend() ?? null,
-      backends: deps.crypto ? (await deps.crypto()).describe : null,
+      mlkem: deps.mlkem.getBackend() ?? null,
+      backends: (await deps.crypto()).describe,
     }),
   )
 
-  if (deps.service) deps.service.register(app, deps.service.context, logError)
-  else {
-    for (const path of SERVICE_PATHS) {
-      app.all(path, (c) =>
-        problem(
-          c,
-          503,
-          ErrorCode.serviceUnavailable,
-          'This deployment does not serve the key establishment and config vault endpoints yet.',
-        ),
-      )
-    }
-  }
+  registerServiceRoutes(app, deps.service, logError)
 
   rejectOtherMethods(app)
 
-  app.notFound((c) => problem(c, 404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`))
+  app.notFound((c) =>
+    new ProblemError(404, ErrorCode.notFound, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`).getResponse(),
+  )
 
-  app.onError((err, c) => {
-    if (err instanceof HTTPException && err.status < 500) {
-      return problem(c, err.status as ContentfulStatusCode, codeForStatus(err.status), err.message)
-    }
+  // Every error becomes problem+json: a ProblemError as it says; a ConfigError as 500
+  // service_misconfigured (the message names the variable, never its value; the memo logged it); a
+  // 4xx HTTPException from Hono or a middleware with the code for its status; anything else as a bare
+  // 500 internal_error, logged, with nothing of it in the response.
+  app.onError((err) => {
+    if (err instanceof ProblemError) return err.getResponse()
+    if (err instanceof ConfigError) return new ProblemError(500, ErrorCode.serviceMisconfigured, err.message).getResponse()
+    if (err instanceof HTTPException && err.status < 500)
+      return new ProblemError(err.status, codeForStatus(err.status), err.message).getResponse()
     logError('unhandled error', err)
-    return problem(c, 500, ErrorCode.internal)
+    return new ProblemError(500, ErrorCode.internal).getResponse()
   })
 
   return app
@@ -136,6 +110,10 @@ function rejectOtherMethods(app: Hono<ServiceEnv>): void {
   }
   for (const [path, methods] of allowed) {
     const allow = [...methods].join(', ')
-    app.all(path, (c) => problem(c, 405, ErrorCode.methodNotAllowed, `${c.req.method} is not allowed here; allowed: ${allow}.`, { allow }))
+    app.all(path, (c) => {
+      throw new ProblemError(405, ErrorCode.methodNotAllowed, `${c.req.method} is not allowed here; allowed: ${allow}.`, {
+        headers: { allow },
+      })
+    })
   }
 }

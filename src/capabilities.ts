@@ -1,7 +1,8 @@
-// Crypto capability detection, shared by every runtime. Backends are chosen by what the runtime
-// can actually do, never by its name: each probe runs one real operation on fixed public inputs
-// and reports whether it worked. Probes use randomness (key generation), so they run on the first
-// request, never at module top level (Fastly runs top level at build time and freezes the result).
+// Crypto capability detection for /health, shared by every runtime: what the runtime can actually
+// do, never judged by its name. Each WebCrypto probe runs one real operation on fixed public inputs
+// and reports whether it worked. The native ML-KEM probe's encapsulation draws randomness, so the
+// probes run on the first request that needs them, never at module top level (Fastly runs top level
+// at build time and freezes the result).
 import { probeWebCrypto } from './crypto/webcrypto.ts'
 import { wasmSimdSupported } from './mlkem/simd.ts'
 
@@ -14,7 +15,7 @@ export interface CryptoCapabilities {
     x25519: boolean
     hkdf: boolean
     aesGcm: boolean
-    /** Native ML-KEM-768 (workerd with the `webcrypto_modern_algorithms` flag). */
+    /** Native ML-KEM-768 (workerd with the `webcrypto_modern_algorithms` flag); reported, not used. */
     mlKem768: boolean
   }
 }
@@ -32,7 +33,8 @@ async function probeHkdf(): Promise<boolean> {
 
 /** Runs every probe once; callers memoise the result per isolate. */
 export async function detectCryptoCapabilities(): Promise<CryptoCapabilities> {
-  // The X25519, AES-GCM and ML-KEM probes are the ones the backend selection uses (crypto/webcrypto.ts).
+  // The X25519 and AES-GCM probes are the ones the backend selection uses (crypto/select-core.ts); the
+  // native ML-KEM-768 one is reported only: the wasm and TypeScript cores serve ML-KEM everywhere.
   const [x25519, hkdf, aesGcm, mlKem768] = await Promise.all([
     probeWebCrypto.x25519(),
     probeHkdf(),

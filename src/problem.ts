@@ -1,6 +1,8 @@
 // RFC 9457 problem details. Every error the service returns goes through here so that
 // clients can branch on `code`, which is stable across releases; `title` and `detail` are prose.
-import type { Context } from 'hono'
+// Routes and their helpers throw a ProblemError; the app's onError (src/app.ts) renders it, and turns
+// a ConfigError, a 4xx HTTPException from Hono or a middleware, or anything unexpected into one.
+import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
@@ -30,8 +32,6 @@ export const ErrorCode = {
   scopeDenied: 'scope_denied',
   versionMismatch: 'version_mismatch',
   preconditionRequired: 'precondition_required',
-  /** 503: this deployment serves no vault (e.g. an entry that wires in no service yet). */
-  serviceUnavailable: 'service_unavailable',
   /** 500: a configuration variable is missing or malformed; the detail names it, never its value. */
   serviceMisconfigured: 'service_misconfigured',
 } as const
@@ -69,7 +69,6 @@ const TITLES: Record<ErrorCode, string> = {
   scope_denied: 'Scope Denied',
   version_mismatch: 'Version Mismatch',
   precondition_required: 'Precondition Required',
-  service_unavailable: 'Service Unavailable',
   service_misconfigured: 'Service Misconfigured',
 }
 
@@ -78,18 +77,36 @@ export function problemBody(status: number, code: ErrorCode, detail?: string, ex
   return { ...extensions, type: `/problems/${code}`, title: TITLES[code], status, code, ...(detail ? { detail } : {}) }
 }
 
-export function problem(
-  c: Context,
-  status: ContentfulStatusCode,
-  code: ErrorCode,
-  detail?: string,
-  headers?: Record<string, string>,
-  extensions?: Record<string, unknown>,
-): Response {
-  return c.body(JSON.stringify(problemBody(status, code, detail, extensions)), status, {
-    'content-type': PROBLEM_CONTENT_TYPE,
-    ...headers,
-  })
+export interface ProblemOptions {
+  /** Response headers, e.g. `www-authenticate` on a 401, `allow` on a 405. */
+  headers?: Record<string, string>
+  /** RFC 9457 extension members, e.g. `currentVersion` on `version_mismatch`. */
+  extensions?: Record<string, unknown>
+}
+
+/** An error that is answered as problem+json: throw it from a route, a helper or a middleware. */
+export class ProblemError extends HTTPException {
+  override name = 'ProblemError'
+  readonly code: ErrorCode
+  readonly detail: string | undefined
+  readonly headers: Record<string, string>
+  readonly extensions: Record<string, unknown> | undefined
+
+  constructor(status: ContentfulStatusCode, code: ErrorCode, detail?: string, options: ProblemOptions = {}) {
+    super(status, { message: detail ?? code })
+    this.code = code
+    this.detail = detail
+    this.headers = options.headers ?? {}
+    this.extensions = options.extensions
+  }
+
+  /** The problem+json response (also what Hono's default error handler would send). */
+  override getResponse(): Response {
+    return new Response(JSON.stringify(problemBody(this.status, this.code, this.detail, this.extensions)), {
+      status: this.status,
+      headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...this.headers },
+    })
+  }
 }
 
 /** The code for a 4xx raised as an HTTPException (by Hono or a middleware) rather than by a route. */

@@ -1,6 +1,6 @@
 // pq-edge/client, binding: the SDK over HPKE and backends chosen lazily, once per isolate (like
 // pq-edge/hpke). The per-runtime entries (node.ts, workerd.ts, browser.ts) only supply their ML-KEM loader.
-import { lazyBackends, type MlKemSource, type SelectOptions } from '../crypto/select.ts'
+import { lazyBackends, type MlKemSource } from '../crypto/select.ts'
 import { createHpke } from '../hpke/hpke.ts'
 import { createClient, type PqEdgeClient } from './client.ts'
 
@@ -22,8 +22,8 @@ export type {
   SessionAead,
 } from './client.ts'
 
-export function bindClient(mlkem: MlKemSource, init: () => Promise<void>, options?: SelectOptions): PqEdgeClient {
-  const selected = lazyBackends(mlkem, options)
+export function bindClient(mlkem: MlKemSource, init: () => Promise<void>): PqEdgeClient {
+  const selected = lazyBackends(mlkem)
   const backends = async () => {
     await init()
     return (await selected()).backends

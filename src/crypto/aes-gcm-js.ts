@@ -23,7 +23,7 @@
 //
 // Constant time: the tag comparison is; the cipher and GHASH are NOT in the cache-timing sense: table
 // lookups are indexed by secret-dependent bytes (as in every table-based AES, @noble/ciphers' included).
-// Where the runtime offers WebCrypto AES-GCM, select.ts uses that instead.
+// Where the runtime offers WebCrypto AES-GCM, the backend selection (select-core.ts) uses that instead.
 //
 // Key material lives only in the closure of the AeadKey importKey() returns (round keys and the GHASH
 // table; nothing is reachable from the object), never at module level. The per-message temporaries are

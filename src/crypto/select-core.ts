@@ -4,15 +4,11 @@
 // the ones it can use: select.ts passes @noble/* (general runtimes), interpreter.ts the ones tuned for
 // an engine without a JIT (Fastly). Run a selection lazily (inside a request or on first use), never at
 // module top level: Fastly runs top level at build time.
+// ML-KEM-768 always comes from the caller's source (the wasm or TypeScript core), never from workerd's
+// native WebCrypto ML-KEM: measured (npm run bench, workerd, 2026-11) it is slower for keygen and
+// encapsulation and cannot take the expanded decapsulation keys X-Wing and HPKE hold.
 import type { Aead, BackendDescription, Backends, HmacSha256, MlKem768, MlKem768BackendName, Sha3, SyncMlKem768, X25519 } from './types.ts'
-import {
-  probeWebCrypto,
-  webCryptoAes128Gcm,
-  webCryptoAes256Gcm,
-  webCryptoHmacSha256,
-  webCryptoMlKem768,
-  webCryptoX25519,
-} from './webcrypto.ts'
+import { probeWebCrypto, webCryptoAes128Gcm, webCryptoAes256Gcm, webCryptoHmacSha256, webCryptoX25519 } from './webcrypto.ts'
 
 export type { BackendDescription, Backends } from './types.ts'
 
@@ -31,20 +27,6 @@ export interface Fallbacks {
   /** No WebCrypto offers ChaCha20-Poly1305 or SHA-3: these always serve. */
   chacha20poly1305: Aead
   sha3: Sha3
-}
-
-export interface SelectOptions {
-  /**
-   * Use workerd's native WebCrypto ML-KEM-768 for random encapsulation where it is offered.
-   * Default false, from the bench (npm run bench, workerd, 2026-11): pq-edge SIMD ≈ 40/30/35 µs
-   * keygen/encaps/decaps vs native ≈ 105/70/25 µs (native encaps includes importKey of the
-   * encapsulation key; native decaps needs a key object imported from the 64-byte seed, and X-Wing
-   * and HPKE hold expanded keys). The wasm core therefore wins keygen and encaps from bytes, and
-   * native's only win (decaps, by ≈10 µs, with a key object ready) is not reachable from an
-   * expanded key. Rule: native only where crypto.subtle offers it AND a bench on that runtime
-   * shows it faster for the operation it would take over; pass true only with such a measurement.
-   */
-  nativeMlKemFaster?: boolean
 }
 
 export interface SelectedBackends {
@@ -89,13 +71,8 @@ export function fallbackBackends(mlkem: MlKemSource, fallbacks: Fallbacks): Back
   }
 }
 
-export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks, options: SelectOptions = {}): Promise<SelectedBackends> {
-  const [x25519, hmac, aesGcm, mlKem768] = await Promise.all([
-    probeWebCrypto.x25519(),
-    probeWebCrypto.hmacSha256(),
-    probeWebCrypto.aesGcm(),
-    options.nativeMlKemFaster ? probeWebCrypto.mlKem768() : Promise.resolve(false),
-  ])
+export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks): Promise<SelectedBackends> {
+  const [x25519, hmac, aesGcm] = await Promise.all([probeWebCrypto.x25519(), probeWebCrypto.hmacSha256(), probeWebCrypto.aesGcm()])
   const backends = fallbackBackends(mlkem, fallbacks)
   if (x25519) backends.x25519 = webCryptoX25519
   if (hmac) backends.hmacSha256 = webCryptoHmacSha256
@@ -103,7 +80,6 @@ export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks, optio
     backends.aes128Gcm = webCryptoAes128Gcm
     backends.aes256Gcm = webCryptoAes256Gcm
   }
-  if (mlKem768) backends.mlkem768 = webCryptoMlKem768(backends.mlkem768)
   return { backends, describe: describeBackends(backends) }
 }
 

@@ -1,6 +1,7 @@
-// The primitive interfaces X-Wing and HPKE are written against. Each has a WebCrypto
-// implementation (webcrypto.ts) and a pure-JS @noble/* one (noble.ts); select.ts picks one per
-// primitive by probing what the runtime can actually do. All methods are async so that a
+// The primitive interfaces X-Wing and HPKE are written against. Each has pure-JS implementations
+// (@noble/* in noble.ts; pq-edge-js in x25519-js.ts, aes-gcm-js.ts, sha3-js.ts, hmac-digest.ts) and,
+// where WebCrypto offers it, a WebCrypto one (webcrypto.ts); select-core.ts picks one per primitive by
+// probing what the runtime can actually do. All methods are async so that a
 // WebCrypto backend and a synchronous one are interchangeable.
 import type { MlKem } from '../mlkem/api.ts'
 
@@ -45,7 +46,7 @@ export interface Aead {
   importKey(key: Uint8Array): Promise<AeadKey>
 }
 
-export type MlKem768BackendName = 'pq-edge-wasm-simd' | 'pq-edge-wasm-scalar' | 'pq-edge-js' | 'webcrypto-native'
+export type MlKem768BackendName = 'pq-edge-wasm-simd' | 'pq-edge-wasm-scalar' | 'pq-edge-js'
 
 /** ML-KEM-768 (FIPS 203), as X-Wing and HPKE use it. */
 export interface MlKem768 {

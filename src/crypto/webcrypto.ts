@@ -1,7 +1,7 @@
-// WebCrypto backends (Workers, Node, browsers). Each is only used after its probe (select.ts)
+// WebCrypto backends (Workers, Node, browsers). Each is only used after its probe (select-core.ts)
 // ran one real operation on fixed public inputs. Nothing here runs at module top level.
 import { pinnedCopy } from './bytes.ts'
-import type { Aead, HmacSha256, MlKem768, X25519 } from './types.ts'
+import type { Aead, HmacSha256, X25519 } from './types.ts'
 
 const subtle = () => globalThis.crypto.subtle
 const bytes = (b: ArrayBuffer) => new Uint8Array(b)
@@ -142,26 +142,6 @@ export interface KemSubtle {
   decapsulateBits(alg: { name: string }, key: CryptoKey, ciphertext: Uint8Array): Promise<ArrayBuffer>
 }
 const ML_KEM_768 = { name: 'ML-KEM-768' }
-
-/**
- * Native WebCrypto ML-KEM-768 (workerd with `webcrypto_modern_algorithms`). It cannot run the
- * derandomised Encaps_internal(ek, m) nor take an expanded decapsulation key, so those calls go
- * to `fallback` (the wasm core); see select.ts for when this backend is chosen at all.
- */
-export function webCryptoMlKem768(fallback: MlKem768): MlKem768 {
-  const kem = () => subtle() as unknown as KemSubtle
-  return {
-    name: 'webcrypto-native',
-    keygen: (seed) => fallback.keygen(seed),
-    async encapsulate(publicKey, m) {
-      if (m !== undefined) return fallback.encapsulate(publicKey, m)
-      const key = await kem().importKey('raw-public', publicKey, ML_KEM_768, false, ['encapsulateBits'])
-      const { sharedKey, ciphertext } = await kem().encapsulateBits(ML_KEM_768, key)
-      return { cipherText: bytes(ciphertext), sharedSecret: bytes(sharedKey) }
-    },
-    decapsulate: (cipherText, secretKey) => fallback.decapsulate(cipherText, secretKey),
-  }
-}
 
 // ---- probes: one real operation each on fixed public inputs; false on any failure ----
 

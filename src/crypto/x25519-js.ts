@@ -19,7 +19,7 @@
 // with arithmetic (v + bit·(w − v)), the signed-digit recoding is branch-free; but the fixed-base table is
 // indexed by secret digits (as noble's precomputed-point tables are). The clamped scalar copy and its digits
 // are wiped after use; BigInts are immutable and cannot be. Where the runtime offers WebCrypto X25519,
-// select.ts uses that instead.
+// the backend selection (select-core.ts) uses that instead.
 import type { X25519, X25519SecretKey } from './types.ts'
 
 const P = (1n << 255n) - 19n

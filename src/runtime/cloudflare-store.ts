@@ -26,11 +26,6 @@ import { VersionedRecords } from '../service/store-memory.ts'
 /** The one object every worker instance talks to; naming it makes `getByName` always find the same one. */
 export const CONFIG_VAULT_OBJECT_NAME = 'config-vault'
 
-/** The binding wrangler.toml declares ([[durable_objects.bindings]] CONFIG_VAULT). */
-export interface ConfigVaultEnv {
-  CONFIG_VAULT: DurableObjectNamespace<ConfigVaultObject>
-}
-
 /**
  * A VersionedRecord as it crosses RPC. workers-types' stub mapping recurses without end on the
  * recursive JsonValue (TS2589), so `data` is `unknown` at the boundary; it is always a JsonValue.
@@ -38,7 +33,7 @@ export interface ConfigVaultEnv {
 type RpcRecord = Omit<VersionedRecord, 'data'> & { data: unknown }
 
 /**
- * Holds the records in its SQLite-backed storage (wrangler.toml: `new_sqlite_classes`), through the
+ * Holds the records in its SQLite-backed storage (wrangler.jsonc: `new_sqlite_classes`), through the
  * synchronous KV API. Reached only through its binding, never from the internet; RPC methods are
  * the ConfigStore operations.
  */

@@ -5,17 +5,20 @@
 import { createApp } from '../app.ts'
 import { detectCryptoCapabilities } from '../capabilities.ts'
 import { lazyBackends } from '../crypto/select.ts'
+import { memoiseBy } from '../memo.ts'
 import * as mlkem from '../mlkem/workerd.ts'
-import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { ConfigError } from '../service/config-error.ts'
+import { createServiceContext, type ServiceContext } from '../service/context.ts'
 import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
-import { registerServiceRoutes } from '../service/routes.ts'
-import { type ConfigVaultEnv, DurableObjectConfigStore } from './cloudflare-store.ts'
+import { DurableObjectConfigStore } from './cloudflare-store.ts'
 
-/** What the service reads from `env`: wrangler.toml vars, secrets and bindings. */
-export interface ServiceEnvBindings extends ServiceVars, Partial<ConfigVaultEnv> {
-  /** Optional Workers Analytics Engine dataset for the metrics. */
-  ANALYTICS?: AnalyticsSink
-}
+/**
+ * What the service reads from `env`: the Env that `npm run types` (wrangler types) generates from
+ * wrangler.jsonc and .dev.vars.example into worker-configuration.d.ts, plus an optional Workers
+ * Analytics Engine dataset for the metrics. Partial: any variable may be unset, and the service says
+ * which one is missing (500 service_misconfigured).
+ */
+type WorkerEnv = Partial<Env> & { ANALYTICS?: AnalyticsSink }
 
 const crypto = lazyBackends(mlkem)
 
@@ -27,29 +30,18 @@ const metrics = new Metrics({
   analytics: { writeDataPoint: (point) => analytics?.writeDataPoint(point) },
 })
 
-const contexts = new WeakMap<object, Promise<ServiceContext>>()
+/** One context per isolate and env object (src/memo.ts: a configuration error is kept and logged once). */
+const contextFor = memoiseBy(build)
 
 function service(env: unknown): Promise<ServiceContext> {
-  const bindings = (env ?? {}) as ServiceEnvBindings
+  const bindings = (env ?? {}) as WorkerEnv
   analytics = bindings.ANALYTICS
-  let context = contexts.get(bindings)
-  if (!context) {
-    context = build(bindings)
-    contexts.set(bindings, context)
-    // A configuration error is kept (the same env gives the same error) and logged once, here;
-    // anything else (a transient failure) is forgotten so the next request tries again.
-    context.catch((error: unknown) => {
-      if (error instanceof ServiceConfigError)
-        console.error(JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }))
-      else contexts.delete(bindings)
-    })
-  }
-  return context
+  return contextFor(bindings)
 }
 
-async function build(env: ServiceEnvBindings): Promise<ServiceContext> {
+async function build(env: WorkerEnv): Promise<ServiceContext> {
   const namespace = env.CONFIG_VAULT
-  if (!namespace) throw new ServiceConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.toml) is missing.')
+  if (!namespace) throw new ConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.jsonc) is missing.')
   const { backends } = await crypto()
   const context = createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
   recordModuleMetrics()
@@ -71,7 +63,7 @@ const app = createApp({
   mlkem,
   crypto,
   detectCapabilities: detectCryptoCapabilities,
-  service: { register: registerServiceRoutes, context: service },
+  service,
 })
 
 export default app

@@ -19,12 +19,13 @@ import { detectCryptoCapabilities } from '../capabilities.ts'
 import { fromB64u } from '../crypto/bytes.ts'
 import { INTERPRETER_FALLBACKS } from '../crypto/interpreter.ts'
 import { lazySelection, type SelectedBackends, selectWith } from '../crypto/select-core.ts'
+import { memoise } from '../memo.ts'
 import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/api.ts'
-import { createServiceContext, ServiceConfigError, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { ConfigError } from '../service/config-error.ts'
+import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
 import type { KnownPublicKeys } from '../service/keys.ts'
 import { Metrics } from '../service/metrics.ts'
 import type { ServiceEnv } from '../service/routes.ts'
-import { registerServiceRoutes } from '../service/routes.ts'
 import type { ConfigStore } from '../service/store.ts'
 
 /** ML-KEM-768 encapsulation key length: the ML-KEM part leads an X-Wing public key (draft-connolly-cfrg-xwing-kem §5.2). */
@@ -76,7 +77,7 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
 
   async function build(): Promise<ServiceContext> {
     if (!knownPublicKeys) {
-      throw new ServiceConfigError(
+      throw new ConfigError(
         'SERVER_SECRET',
         'This Fastly package was built without public keys: run `npm run fastly:keys` with SERVER_SECRET set, then rebuild (deriving them on every request would not fit the CPU limit).',
       )
@@ -86,28 +87,13 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     return createServiceContext(vars, { backends, openStore: platform.openStore, metrics, knownPublicKeys })
   }
 
-  // One context per sandbox (a reusable sandbox serves several requests). A configuration error is
-  // kept and logged once; anything else is forgotten so the next request tries again.
-  let context: Promise<ServiceContext> | undefined
-  function service(): Promise<ServiceContext> {
-    if (!context) {
-      context = build()
-      context.catch((error: unknown) => {
-        if (error instanceof ServiceConfigError)
-          console.error(
-            JSON.stringify({ level: 'error', event: 'service_misconfigured', variable: error.variable, message: error.message }),
-          )
-        else context = undefined
-      })
-    }
-    return context
-  }
-
   return createApp({
     runtime: { name: options.runtimeName ?? 'fastly-compute' },
     mlkem: fastlyMlKem,
     crypto,
     detectCapabilities: detectCryptoCapabilities,
-    service: { register: registerServiceRoutes, context: service },
+    // One context per sandbox (a reusable sandbox serves several requests); src/memo.ts keeps and
+    // logs a configuration error once, and forgets anything else so the next request tries again.
+    service: memoise(build),
   })
 }

@@ -12,7 +12,8 @@ import { ConfigStore } from 'fastly:config-store'
 import { Logger } from 'fastly:logger'
 import { SecretStore } from 'fastly:secret-store'
 import { fire } from 'hono/service-worker'
-import { ServiceConfigError, type ServiceVars } from '../service/context.ts'
+import { ConfigError } from '../service/config-error.ts'
+import type { ServiceVars } from '../service/context.ts'
 import type { KnownPublicKeys } from '../service/keys.ts'
 import { createFastlyApp } from './fastly-app.ts'
 import { DEFAULT_CONFIG_KV_STORE, DEFAULT_SECRET_STORE, FastlyKvConfigStore } from './fastly-store.ts'
@@ -45,7 +46,7 @@ async function readVars(): Promise<ServiceVars> {
   try {
     secrets = new SecretStore(DEFAULT_SECRET_STORE)
   } catch {
-    throw new ServiceConfigError(
+    throw new ConfigError(
       DEFAULT_SECRET_STORE,
       `The Secret Store ${DEFAULT_SECRET_STORE} is not linked to this service (fastly.toml [setup.secret_stores]).`,
     )

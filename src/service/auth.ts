@@ -26,6 +26,7 @@
 //   scanners and people recognise them.
 // ------------------------------------------------------------------------------------------------
 import { b64u, constantTimeEqual, fromHex, fromUtf8, sha256, toHex } from '../crypto/bytes.ts'
+import { ConfigError } from './config-error.ts'
 import { isValidConfigName } from './names.ts'
 
 /** SHA-256 output length; every stored and presented credential is compared as this many bytes. */
@@ -42,11 +43,6 @@ const CLIENT_SECRET_PREFIX = 'pqe_client_'
 
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const SHA256_HEX_PATTERN = /^[0-9a-fA-F]{64}$/
-
-/** A configuration problem. The message names the variable and the rule, never the value. */
-export class AuthConfigError extends Error {
-  override name = 'AuthConfigError'
-}
 
 export interface ClientCredential {
   id: string
@@ -65,25 +61,28 @@ export interface AuthVars {
   CLIENTS?: string
 }
 
-/** Parses and checks ADMIN_TOKEN_SHA256 and CLIENTS; throws AuthConfigError on the first problem. */
+/** Parses and checks ADMIN_TOKEN_SHA256 and CLIENTS; throws ConfigError on the first problem. */
 export function parseAuthConfig(vars: AuthVars): AuthConfig {
   return {
     adminTokenSha256:
-      vars.ADMIN_TOKEN_SHA256 === undefined ? null : parseDigest('ADMIN_TOKEN_SHA256', vars.ADMIN_TOKEN_SHA256, ADMIN_TOKEN_PREFIX),
+      vars.ADMIN_TOKEN_SHA256 === undefined
+        ? null
+        : parseDigest('ADMIN_TOKEN_SHA256', 'ADMIN_TOKEN_SHA256', vars.ADMIN_TOKEN_SHA256, ADMIN_TOKEN_PREFIX),
     clients: vars.CLIENTS === undefined ? new Map() : parseClients(vars.CLIENTS),
   }
 }
 
-function parseDigest(where: string, value: unknown, plaintextPrefix: string): Uint8Array {
-  if (typeof value !== 'string') throw new AuthConfigError(`${where} must be a string of 64 hex characters (a SHA-256).`)
+function parseDigest(variable: string, where: string, value: unknown, plaintextPrefix: string): Uint8Array {
+  if (typeof value !== 'string') throw new ConfigError(variable, `${where} must be a string of 64 hex characters (a SHA-256).`)
   const trimmed = value.trim()
   if (trimmed.startsWith(plaintextPrefix)) {
-    throw new AuthConfigError(
+    throw new ConfigError(
+      variable,
       `${where} looks like a plaintext secret; configure its SHA-256 (64 hex characters) instead, and replace the secret, which is now exposed in configuration.`,
     )
   }
   if (!SHA256_HEX_PATTERN.test(trimmed))
-    throw new AuthConfigError(`${where} must be 64 hex characters (a SHA-256); the value given is not.`)
+    throw new ConfigError(variable, `${where} must be 64 hex characters (a SHA-256); the value given is not.`)
   return fromHex(trimmed)
 }
 
@@ -97,32 +96,33 @@ function parseClients(json: string): Map<string, ClientCredential> {
     parsed = JSON.parse(json)
   } catch {
     // JSON.parse's message quotes the input, so it is not passed on.
-    throw new AuthConfigError('CLIENTS is not valid JSON; expected an array like [{"id":"…","secretSha256":"…","scopes":["app/"]}].')
+    throw new ConfigError('CLIENTS', 'CLIENTS is not valid JSON; expected an array like [{"id":"…","secretSha256":"…","scopes":["app/"]}].')
   }
-  if (!Array.isArray(parsed)) throw new AuthConfigError('CLIENTS must be a JSON array of clients.')
+  if (!Array.isArray(parsed)) throw new ConfigError('CLIENTS', 'CLIENTS must be a JSON array of clients.')
   const clients = new Map<string, ClientCredential>()
   parsed.forEach((entry: unknown, index) => {
     const where = `CLIENTS[${index}]`
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-      throw new AuthConfigError(`${where} must be an object with id, secretSha256 and scopes.`)
+      throw new ConfigError('CLIENTS', `${where} must be an object with id, secretSha256 and scopes.`)
     const fields = entry as Record<string, unknown>
     for (const key of Object.keys(fields)) {
       if (CLIENT_FIELDS.includes(key)) continue
       if (key === 'secret')
-        throw new AuthConfigError(
+        throw new ConfigError(
+          'CLIENTS',
           `${where} has a "secret" field: configure secretSha256 (the SHA-256 hex of the secret), never the secret itself.`,
         )
       const named = ECHOABLE_FIELD.test(key) ? `"${key}"` : 'a field'
-      throw new AuthConfigError(`${where} has an unknown field ${named}; allowed: ${CLIENT_FIELDS.join(', ')}.`)
+      throw new ConfigError('CLIENTS', `${where} has an unknown field ${named}; allowed: ${CLIENT_FIELDS.join(', ')}.`)
     }
     const { id, secretSha256, scopes } = fields
     if (typeof id !== 'string' || !CLIENT_ID_PATTERN.test(id)) {
-      throw new AuthConfigError(`${where}.id must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`)
+      throw new ConfigError('CLIENTS', `${where}.id must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`)
     }
-    if (clients.has(id)) throw new AuthConfigError(`${where}.id is the same as an earlier client's; ids must be unique.`)
+    if (clients.has(id)) throw new ConfigError('CLIENTS', `${where}.id is the same as an earlier client's; ids must be unique.`)
     clients.set(id, {
       id,
-      secretSha256: parseDigest(`${where}.secretSha256`, secretSha256, CLIENT_SECRET_PREFIX),
+      secretSha256: parseDigest('CLIENTS', `${where}.secretSha256`, secretSha256, CLIENT_SECRET_PREFIX),
       scopes: parseScopes(`${where}.scopes`, scopes),
     })
   })
@@ -130,10 +130,10 @@ function parseClients(json: string): Map<string, ClientCredential> {
 }
 
 function parseScopes(where: string, scopes: unknown): string[] {
-  if (!Array.isArray(scopes) || scopes.length === 0) throw new AuthConfigError(`${where} must be a non-empty array of scopes.`)
+  if (!Array.isArray(scopes) || scopes.length === 0) throw new ConfigError('CLIENTS', `${where} must be a non-empty array of scopes.`)
   scopes.forEach((scope: unknown, index) => {
     if (typeof scope !== 'string' || !isValidScope(scope)) {
-      throw new AuthConfigError(`${where}[${index}] must be a config name (exact) or a config name followed by "/" (prefix).`)
+      throw new ConfigError('CLIENTS', `${where}[${index}] must be a config name (exact) or a config name followed by "/" (prefix).`)
     }
   })
   return scopes as string[]

@@ -6,15 +6,14 @@ import { b64u, sha256, utf8 } from '../crypto/bytes.ts'
 import type { Backends } from '../crypto/types.ts'
 import { createHpke, type Hpke } from '../hpke/hpke.ts'
 import { SESSION_AEADS } from '../protocol/v1.ts'
-import { type AuthConfig, AuthConfigError, parseAuthConfig } from './auth.ts'
-import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, type ServerKey, ServiceConfigError } from './keys.ts'
+import { type AuthConfig, parseAuthConfig } from './auth.ts'
+import { ConfigError } from './config-error.ts'
+import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, type ServerKey } from './keys.ts'
 import type { Metrics } from './metrics.ts'
-import { acceptedModes, PolicyConfigError, type PqPolicy, parsePolicy } from './policy.ts'
+import { acceptedModes, type PqPolicy, parsePolicy } from './policy.ts'
 import type { ConfigStore } from './store.ts'
 import { Tickets } from './tickets.ts'
 import { Vault } from './vault.ts'
-
-export { ServiceConfigError } from './keys.ts'
 
 /** The configuration variables (secrets and vars) the service reads. */
 export interface ServiceVars {
@@ -53,7 +52,7 @@ export interface ServiceContext {
 
 function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new ServiceConfigError(name, `${name} must be a string.`)
+  if (typeof value !== 'string') throw new ConfigError(name, `${name} must be a string.`)
   return value
 }
 
@@ -62,7 +61,7 @@ function parseTtl(value: unknown): number {
   if (text === undefined || text === '') return DEFAULT_SESSION_TTL_SECONDS
   const n = /^\d{1,4}$/.test(text.trim()) ? Number(text.trim()) : NaN
   if (!Number.isInteger(n) || n < 1 || n > MAX_SESSION_TTL_SECONDS) {
-    throw new ServiceConfigError(
+    throw new ConfigError(
       'SESSION_TTL_SECONDS',
       `SESSION_TTL_SECONDS must be a whole number of seconds from 1 to ${MAX_SESSION_TTL_SECONDS} (default ${DEFAULT_SESSION_TTL_SECONDS}).`,
     )
@@ -70,25 +69,7 @@ function parseTtl(value: unknown): number {
   return n
 }
 
-function parseAuth(vars: ServiceVars): AuthConfig {
-  const admin = optionalString('ADMIN_TOKEN_SHA256', vars.ADMIN_TOKEN_SHA256)
-  const clients = optionalString('CLIENTS', vars.CLIENTS)
-  let adminTokenSha256: AuthConfig['adminTokenSha256']
-  try {
-    adminTokenSha256 = parseAuthConfig({ ADMIN_TOKEN_SHA256: admin }).adminTokenSha256
-  } catch (error) {
-    if (error instanceof AuthConfigError) throw new ServiceConfigError('ADMIN_TOKEN_SHA256', error.message)
-    throw error
-  }
-  try {
-    return { adminTokenSha256, clients: parseAuthConfig({ CLIENTS: clients }).clients }
-  } catch (error) {
-    if (error instanceof AuthConfigError) throw new ServiceConfigError('CLIENTS', error.message)
-    throw error
-  }
-}
-
-/** Parses every variable (throwing ServiceConfigError naming the first bad one) and derives the keys. */
+/** Parses every variable (throwing ConfigError naming the first bad one) and derives the keys. */
 export async function createServiceContext(
   vars: ServiceVars,
   deps: {
@@ -104,14 +85,11 @@ export async function createServiceContext(
   const secret = parseServerSecret('SERVER_SECRET', vars.SERVER_SECRET)
   const previousText = optionalString('SERVER_SECRET_PREVIOUS', vars.SERVER_SECRET_PREVIOUS)
   const previousSecret = previousText ? parseServerSecret('SERVER_SECRET_PREVIOUS', previousText) : null
-  const auth = parseAuth(vars)
-  let policy: PqPolicy
-  try {
-    policy = parsePolicy(optionalString('PQ_POLICY', vars.PQ_POLICY))
-  } catch (error) {
-    if (error instanceof PolicyConfigError) throw new ServiceConfigError('PQ_POLICY', error.message)
-    throw error
-  }
+  const auth = parseAuthConfig({
+    ADMIN_TOKEN_SHA256: optionalString('ADMIN_TOKEN_SHA256', vars.ADMIN_TOKEN_SHA256),
+    CLIENTS: optionalString('CLIENTS', vars.CLIENTS),
+  })
+  const policy = parsePolicy(optionalString('PQ_POLICY', vars.PQ_POLICY))
   const sessionTtlSeconds = parseTtl(vars.SESSION_TTL_SECONDS)
 
   const { backends } = deps
@@ -122,7 +100,7 @@ export async function createServiceContext(
   secret.fill(0)
   previousSecret?.fill(0)
   if (previous && previous.kekId === current.kekId) {
-    throw new ServiceConfigError(
+    throw new ConfigError(
       'SERVER_SECRET_PREVIOUS',
       'SERVER_SECRET_PREVIOUS is the same secret as SERVER_SECRET; unset it, or set it to the secret being retired.',
     )

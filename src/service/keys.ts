@@ -24,25 +24,16 @@ import type { Backends } from '../crypto/types.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
 import { KDF_HKDF_SHA256, keyId, MODE_KEM, type Mode } from '../protocol/v1.ts'
+import { ConfigError } from './config-error.ts'
 
 export const SERVER_SECRET_BYTES = 32
 const ROOT_SALT = 'pq-edge/v1'
 export const MODES: readonly Mode[] = ['hybrid', 'pq', 'classical']
 
-/** A configuration variable is missing or malformed. The message names the variable, never its value. */
-export class ServiceConfigError extends Error {
-  override name = 'ServiceConfigError'
-  readonly variable: string
-  constructor(variable: string, message: string) {
-    super(message)
-    this.variable = variable
-  }
-}
-
 /** SERVER_SECRET (and SERVER_SECRET_PREVIOUS): 32 bytes, base64url without padding (43 characters). */
 export function parseServerSecret(variable: string, value: unknown): Uint8Array {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new ServiceConfigError(
+    throw new ConfigError(
       variable,
       `${variable} is not set; it must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters).`,
     )
@@ -51,7 +42,7 @@ export function parseServerSecret(variable: string, value: unknown): Uint8Array 
     return fromB64u(value.trim(), variable, SERVER_SECRET_BYTES)
   } catch (error) {
     if (error instanceof EncodingError) {
-      throw new ServiceConfigError(
+      throw new ConfigError(
         variable,
         `${variable} must be ${SERVER_SECRET_BYTES} random bytes, base64url without padding (43 characters); the value given is not.`,
       )
@@ -110,7 +101,7 @@ const VARIABLE: Record<ServerKey['status'], string> = { current: 'SERVER_SECRET'
 /**
  * Derives one secret's static keys (all three modes: kids are known even for modes the policy
  * refuses), ticket key and KEK. With `known` public keys, the entry whose check matches this
- * secret supplies the public keys (none matching is a ServiceConfigError) and each private key is
+ * secret supplies the public keys (none matching is a ConfigError) and each private key is
  * derived and imported on first use.
  */
 export async function deriveSecretKeys(
@@ -137,7 +128,7 @@ export async function deriveSecretKeys(
         }
       }
       if (!entry)
-        throw new ServiceConfigError(
+        throw new ConfigError(
           variable,
           `${variable} does not match any public keys built into this package (or they were altered): run \`npm run fastly:keys\` with this secret set, then rebuild.`,
         )
@@ -162,7 +153,7 @@ export async function deriveSecretKeys(
             return await suite.importRecipientKey(privateKey, pk)
           } catch (error) {
             if (error instanceof HpkeError)
-              throw new ServiceConfigError(
+              throw new ConfigError(
                 variable,
                 `The built-in ${mode} public key does not belong to ${variable}: run \`npm run fastly:keys\` with this secret set, then rebuild.`,
               )
@@ -213,7 +204,7 @@ function knownPublicKey(entry: KnownPublicKeys, mode: Mode, variable: string): U
     return fromB64u(text, `${mode} public key`)
   } catch (error) {
     if (error instanceof EncodingError)
-      throw new ServiceConfigError(
+      throw new ConfigError(
         variable,
         `The public keys built in for ${variable} lack a valid ${mode} key: run \`npm run fastly:keys\` again, then rebuild.`,
       )
@@ -221,7 +212,11 @@ function knownPublicKey(entry: KnownPublicKeys, mode: Mode, variable: string): U
   }
 }
 
-/** The first call runs `f`; every call returns its promise (a rejection included: a bad key stays bad). */
+/**
+ * The first call runs `f`; every call returns its promise, a rejection included: a bad key stays bad,
+ * and (unlike src/memo.ts, which retries transient failures) a second run would count `pending` down
+ * twice and wipe the PRK copy another mode still needs.
+ */
 function once<T>(f: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined
   return () => (result ??= f())

@@ -1,7 +1,8 @@
 // Telemetry: the service's metrics, kept per isolate and sent to up to two sinks as they happen.
 //
 // - A structured log line per event (`{"metric":…,"labels":{…},"value":…,"ts":…}`), through an
-//   injected `log` (console.log in production, where Workers Logs / Fastly logging pick it up).
+//   injected `log`: console.log on Workers (Workers Logs picks it up); on Fastly stdout and the
+//   `pq-edge-metrics` log endpoint (src/runtime/fastly.ts).
 // - Workers Analytics Engine, when a binding is configured: one data point per event,
 //   `blobs: [metric, ...label values in the order below], doubles: [value], indexes: [metric]`.
 // - `renderPrometheus()`: this isolate's totals in the Prometheus text format, for `GET /metrics`

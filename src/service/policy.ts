@@ -1,5 +1,6 @@
-// PQ_POLICY: which key-establishment modes the server accepts. Parsed once at startup; an unknown
-// value stops the service with an error listing the allowed ones rather than silently weakening it.
+// PQ_POLICY: which key-establishment modes the server accepts. Parsed with the rest of the
+// configuration, once per isolate; an unknown value is a ConfigError (every service request answers
+// 500 service_misconfigured, listing the allowed ones) rather than a silently weaker policy.
 //
 // | PQ_POLICY                   | accepts                                                          |
 // |-----------------------------|------------------------------------------------------------------|
@@ -8,6 +9,8 @@
 // |                             | for clients without ML-KEM; every fallback is counted and logged |
 // |                             | as a security event                                              |
 // | `pq-only`                   | `pq` only (ML-KEM-768 without X25519)                            |
+
+import { ConfigError } from './config-error.ts'
 
 export const PQ_POLICIES = ['hybrid-required', 'pq-preferred', 'pq-only'] as const
 export type PqPolicy = (typeof PQ_POLICIES)[number]
@@ -33,16 +36,12 @@ const ACCEPTED_MODES: Record<PqPolicy, readonly EstablishmentMode[]> = {
 /** Modes that are accepted only as a fallback: quantum-vulnerable, so each use is a security event. */
 const FALLBACK_MODES: ReadonlySet<EstablishmentMode> = new Set(['classical'])
 
-export class PolicyConfigError extends Error {
-  override name = 'PolicyConfigError'
-}
-
 /** PQ_POLICY unset means the default; anything else must be one of PQ_POLICIES exactly. */
 export function parsePolicy(value: string | undefined): PqPolicy {
   if (value === undefined) return DEFAULT_PQ_POLICY
   if ((PQ_POLICIES as readonly string[]).includes(value)) return value as PqPolicy
   // The value is not secret, but it is not echoed either: the allowed list says what to write.
-  throw new PolicyConfigError(`PQ_POLICY must be one of ${PQ_POLICIES.join(', ')} (default ${DEFAULT_PQ_POLICY}).`)
+  throw new ConfigError('PQ_POLICY', `PQ_POLICY must be one of ${PQ_POLICIES.join(', ')} (default ${DEFAULT_PQ_POLICY}).`)
 }
 
 export function acceptedModes(policy: PqPolicy): readonly EstablishmentMode[] {

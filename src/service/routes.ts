@@ -1,19 +1,19 @@
 // The service endpoints of docs/PROTOCOL.md: /v1/keys, /v1/sessions, /v1/config, /v1/admin/rewrap
-// and /metrics. Mounted by src/app.ts; every route first resolves the ServiceContext (503 where the
-// entry wires in none, 500 service_misconfigured when a variable is bad). Every error is
-// problem+json with a stable code; a rejected request stores nothing; no secret, token, ticket or
-// value ever reaches a log line or an error body.
+// and /metrics. Mounted by src/app.ts; every route first resolves the ServiceContext (a bad variable
+// rejects with ConfigError: 500 service_misconfigured). Routes return their success response; every
+// refusal is a thrown ProblemError, which the app renders as problem+json with a stable code. A
+// rejected request stores nothing; no secret, token, ticket or value ever reaches a log line or an
+// error body.
 import { sValidator } from '@hono/standard-validator'
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import * as v from 'valibot'
 import { b64u, EncodingError, fromB64u, utf8 } from '../crypto/bytes.ts'
 import { HpkeError } from '../hpke/errors.ts'
-import type { RecipientKey } from '../hpke/hpke.ts'
-import { ErrorCode, problem } from '../problem.ts'
+import { ErrorCode, ProblemError } from '../problem.ts'
 import { acceptSession, configAad, ProtocolError, putAad, SESSION_AEADS } from '../protocol/v1.ts'
 import { authenticate, scopeCovers, verifyClient } from './auth.ts'
-import { ServiceConfigError, type ServiceContext } from './context.ts'
-import { type ServerKey, suiteFor } from './keys.ts'
+import type { ServiceContext } from './context.ts'
+import { suiteFor } from './keys.ts'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import { isValidConfigName, MAX_CONFIG_NAME_LENGTH } from './names.ts'
 import { decideMode, MODE_ALGORITHM } from './policy.ts'
@@ -23,7 +23,7 @@ import { RecordUnreadableError } from './vault.ts'
 
 export type ServiceEnv = { Variables: { service: ServiceContext } }
 
-/** The service context for a request's platform `env`; rejects with ServiceConfigError on a bad variable. */
+/** The service context for a request's platform `env`; rejects with ConfigError on a bad variable. */
 export type ServiceContextFor = (env: unknown) => Promise<ServiceContext>
 
 const REALM = 'realm="pq-edge"'
@@ -73,8 +73,8 @@ const SessionRequestSchema = v.object(
 const ConfigPutSchema = v.object({ kid, aead, enc: binary, ciphertext: binary }, ErrorCode.invalidJson)
 
 /** The first issue's code (entries are checked in document order), or invalid_json. */
-function validationHook(result: { success: boolean; error?: readonly { message: string }[] }, c: Context): Response | undefined {
-  if (result.success) return undefined
+function validationHook(result: { success: boolean; error?: readonly { message: string }[] }): void {
+  if (result.success) return
   const issue = result.error?.[0]
   const code = issue && REQUEST_CODES.has(issue.message) ? (issue.message as ErrorCode) : ErrorCode.invalidJson
   const detail: Record<string, string> = {
@@ -84,26 +84,26 @@ function validationHook(result: { success: boolean; error?: readonly { message: 
     unsupported_suite: `aead must be one of ${SESSION_AEADS.join(', ')}.`,
     unknown_key: 'kid names no current or retiring key.',
   }
-  return problem(c, 400, code, detail[code])
+  throw new ProblemError(400, code, detail[code])
 }
 
 /** Rejects a body that is not JSON (wrong media type or malformed) before validation. */
 const requireJson: MiddlewareHandler = async (c, next) => {
   const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  if (mediaType !== 'application/json') return problem(c, 400, ErrorCode.invalidJson, 'The body must be application/json.')
+  if (mediaType !== 'application/json') throw new ProblemError(400, ErrorCode.invalidJson, 'The body must be application/json.')
   try {
     await c.req.json()
   } catch {
-    return problem(c, 400, ErrorCode.invalidJson, 'The body is not valid JSON.')
+    throw new ProblemError(400, ErrorCode.invalidJson, 'The body is not valid JSON.')
   }
   await next()
 }
 
-function decode(c: Context, text: string, what: string, length?: number): Uint8Array | Response {
+function decode(text: string, what: string, length?: number): Uint8Array {
   try {
     return fromB64u(text, what, length)
   } catch (error) {
-    if (error instanceof EncodingError) return problem(c, 400, error.code, error.message)
+    if (error instanceof EncodingError) throw new ProblemError(400, error.code, error.message)
     throw error
   }
 }
@@ -117,50 +117,47 @@ async function ticketFrom(s: ServiceContext, authorization: string | undefined) 
   return s.tickets.open(match[1]!.slice(0, MAX_TICKET_LENGTH + 1), s.now())
 }
 
-/** The admin, or the 401/403 to send: a valid client (ticket or Basic) is 403, anything else 401. */
-async function requireAdmin(c: Context<ServiceEnv>): Promise<Response | null> {
+/** Passes the admin; throws 403 for a valid client (ticket or Basic), 401 for anything else. */
+const requireAdmin: MiddlewareHandler<ServiceEnv> = async (c, next) => {
   const s = c.var.service
   const authorization = c.req.header('authorization')
   const ticket = await ticketFrom(s, authorization)
   if (ticket) {
     if (ticket.ok)
-      return problem(c, 403, ErrorCode.scopeDenied, 'This operation needs the admin token; a client session may only read config.')
-    return problem(
-      c,
-      401,
-      ticket.code,
-      ticket.code === 'expired_ticket' ? 'The ticket has expired.' : 'The ticket is not valid.',
-      ADMIN_CHALLENGE,
-    )
+      throw new ProblemError(403, ErrorCode.scopeDenied, 'This operation needs the admin token; a client session may only read config.')
+    throw new ProblemError(401, ticket.code, ticket.code === 'expired_ticket' ? 'The ticket has expired.' : 'The ticket is not valid.', {
+      headers: ADMIN_CHALLENGE,
+    })
   }
   const result = await authenticate(s.auth, authorization)
-  if (!result.ok) return problem(c, 401, ErrorCode.invalidCredentials, 'Send Authorization: Bearer <admin token>.', ADMIN_CHALLENGE)
-  if (result.principal.kind !== 'admin') return problem(c, 403, ErrorCode.scopeDenied, 'This operation needs the admin token.')
-  return null
+  if (!result.ok)
+    throw new ProblemError(401, ErrorCode.invalidCredentials, 'Send Authorization: Bearer <admin token>.', { headers: ADMIN_CHALLENGE })
+  if (result.principal.kind !== 'admin') throw new ProblemError(403, ErrorCode.scopeDenied, 'This operation needs the admin token.')
+  await next()
 }
 
-/** The session of `Authorization: PQEdge-Ticket`, or the 401 to send. */
-async function requireTicket(c: Context<ServiceEnv>): Promise<TicketSession | Response> {
+/** The session of `Authorization: PQEdge-Ticket`; throws 401 without a valid one. */
+async function requireTicket(c: Context<ServiceEnv>): Promise<TicketSession> {
   const opened = await ticketFrom(c.var.service, c.req.header('authorization'))
   if (!opened)
-    return problem(c, 401, ErrorCode.invalidTicket, 'Send Authorization: PQEdge-Ticket <ticket> from POST /v1/sessions.', TICKET_CHALLENGE)
+    throw new ProblemError(401, ErrorCode.invalidTicket, 'Send Authorization: PQEdge-Ticket <ticket> from POST /v1/sessions.', {
+      headers: TICKET_CHALLENGE,
+    })
   if (!opened.ok)
-    return problem(
-      c,
+    throw new ProblemError(
       401,
       opened.code,
       opened.code === 'expired_ticket' ? 'The ticket has expired; establish a new session.' : 'The ticket is not valid.',
-      TICKET_CHALLENGE,
+      { headers: TICKET_CHALLENGE },
     )
   return opened.session
 }
 
-/** The config name from the raw path (never percent-decoded: the grammar has no `%`), or a 400. */
-function configName(c: Context): string | Response {
+/** The config name from the raw path (never percent-decoded: the grammar has no `%`); throws 400. */
+function configName(c: Context): string {
   const name = new URL(c.req.url).pathname.slice(CONFIG_PREFIX.length)
   if (!isValidConfigName(name)) {
-    return problem(
-      c,
+    throw new ProblemError(
       400,
       ErrorCode.invalidName,
       `Config names are /-separated segments of letters, digits, ".", "_" and "-", each starting with a letter or digit, at most ${MAX_CONFIG_NAME_LENGTH} characters.`,
@@ -169,36 +166,24 @@ function configName(c: Context): string | Response {
   return name
 }
 
-/** `If-Match: "<version>"` → the version; null when absent; a Response when malformed. */
-function ifMatchVersion(c: Context): number | null | Response {
+/** `If-Match: "<version>"` → the version; null when absent; throws 400 when malformed. */
+function ifMatchVersion(c: Context): number | null {
   const header = c.req.header('if-match')
   if (header === undefined) return null
   const match = /^\s*"([1-9]\d{0,14})"\s*$/.exec(header)
-  if (!match) return problem(c, 400, ErrorCode.badRequest, 'If-Match must be one quoted version, e.g. "7".')
+  if (!match) throw new ProblemError(400, ErrorCode.badRequest, 'If-Match must be one quoted version, e.g. "7".')
   return Number(match[1])
 }
 
-const versionMismatch = (c: Context, currentVersion: number | null) =>
-  problem(
-    c,
+const versionMismatch = (currentVersion: number | null) =>
+  new ProblemError(
     412,
     ErrorCode.versionMismatch,
     currentVersion === null ? 'The record does not exist.' : `The current version is ${currentVersion}.`,
-    undefined,
-    { currentVersion },
+    { extensions: { currentVersion } },
   )
 
 const since = (start: number) => performance.now() - start
-
-/** The key's imported private key, or the 500 to send when it cannot be (built-in public keys that do not match). */
-async function recipientKeyOf(c: Context, key: ServerKey): Promise<RecipientKey | Response> {
-  try {
-    return await key.recipientKey()
-  } catch (error) {
-    if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
-    throw error
-  }
-}
 
 class CredentialsRejected extends Error {}
 
@@ -209,14 +194,9 @@ export function registerServiceRoutes(
   contextFor: ServiceContextFor,
   logError: (message: string, error: unknown) => void,
 ): void {
+  // A bad variable rejects with ConfigError, which the app answers 500 service_misconfigured.
   const service: MiddlewareHandler<ServiceEnv> = async (c, next) => {
-    try {
-      c.set('service', await contextFor(c.env))
-    } catch (error) {
-      // The detail names the variable, never its value.
-      if (error instanceof ServiceConfigError) return problem(c, 500, ErrorCode.serviceMisconfigured, error.message)
-      throw error
-    }
+    c.set('service', await contextFor(c.env))
     await next()
   }
 
@@ -234,30 +214,26 @@ export function registerServiceRoutes(
     const s = c.var.service
     const request = c.req.valid('json')
     const key = s.keyByKid.get(request.kid)
-    if (!key) return problem(c, 400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
+    if (!key) throw new ProblemError(400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
     const labels = { mode: key.mode, algorithm: MODE_ALGORITHM[key.mode] }
     const decision = decideMode(s.policy, key.mode)
     if (!decision.accepted) {
       s.metrics.keyExchange({ ...labels, result: 'rejected' })
-      return problem(
-        c,
+      throw new ProblemError(
         403,
         ErrorCode.modeNotAllowed,
         `PQ_POLICY ${s.policy} does not accept mode ${key.mode}; accepted: ${decision.allowed.join(', ')}.`,
       )
     }
     const suite = suiteFor(s.hpke, key.mode, request.aead)
-    const enc = decode(c, request.enc, 'enc', suite.info.kem.Nenc)
-    if (enc instanceof Response) return enc
-    const ephemeralPublicKey = decode(c, request.ephemeralPublicKey, 'ephemeralPublicKey', suite.info.kem.Npk)
-    if (ephemeralPublicKey instanceof Response) return ephemeralPublicKey
-    const sealed = decode(c, request.sealed, 'sealed')
-    if (sealed instanceof Response) return sealed
+    const enc = decode(request.enc, 'enc', suite.info.kem.Nenc)
+    const ephemeralPublicKey = decode(request.ephemeralPublicKey, 'ephemeralPublicKey', suite.info.kem.Npk)
+    const sealed = decode(request.sealed, 'sealed')
     if (sealed.length < suite.info.aead.Nt)
-      return problem(c, 400, ErrorCode.invalidLength, `sealed must be at least ${suite.info.aead.Nt} bytes.`)
+      throw new ProblemError(400, ErrorCode.invalidLength, `sealed must be at least ${suite.info.aead.Nt} bytes.`)
 
-    const recipientKey = await recipientKeyOf(c, key)
-    if (recipientKey instanceof Response) return recipientKey
+    // Built-in public keys that do not match reject with ConfigError: 500 service_misconfigured.
+    const recipientKey = await key.recipientKey()
     const expiresAt = new Date(Math.floor(s.now() / 1000) * 1000 + s.sessionTtlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
     const start = performance.now()
     try {
@@ -285,43 +261,41 @@ export function registerServiceRoutes(
     } catch (error) {
       if (error instanceof CredentialsRejected) {
         s.metrics.keyExchange({ ...labels, result: 'rejected' })
-        return problem(c, 401, ErrorCode.invalidCredentials, 'The sealed client credentials are not valid.', SESSION_CHALLENGE)
+        throw new ProblemError(401, ErrorCode.invalidCredentials, 'The sealed client credentials are not valid.', {
+          headers: SESSION_CHALLENGE,
+        })
       }
       s.metrics.keyExchange({ ...labels, result: 'failure' })
       if (error instanceof ProtocolError) {
         if (error.code === 'invalid_json')
-          return problem(c, 400, ErrorCode.invalidJson, 'The sealed credentials must be {"clientId": string, "clientSecret": string}.')
-        return problem(c, 400, ErrorCode.decryptionFailed, 'The request does not open with this key.')
+          throw new ProblemError(400, ErrorCode.invalidJson, 'The sealed credentials must be {"clientId": string, "clientSecret": string}.')
+        throw new ProblemError(400, ErrorCode.decryptionFailed, 'The request does not open with this key.')
       }
       // The server's encapsulation to pkE refused it (ML-KEM modulus check, low-order X25519 point).
       if (error instanceof HpkeError)
-        return problem(c, 400, ErrorCode.invalidEncoding, 'ephemeralPublicKey is not a valid public key for this KEM.')
+        throw new ProblemError(400, ErrorCode.invalidEncoding, 'ephemeralPublicKey is not a valid public key for this KEM.')
       throw error
     }
   })
 
-  app.get('/v1/config', service, async (c) => {
-    const denied = await requireAdmin(c)
-    if (denied) return denied
+  app.get('/v1/config', service, requireAdmin, async (c) => {
     return c.json({ items: await c.var.service.openStore().list() }, 200, { 'cache-control': 'no-store' })
   })
 
   app.get('/v1/config/:name{.+}', service, async (c) => {
     const s = c.var.service
     const session = await requireTicket(c)
-    if (session instanceof Response) return session
     const name = configName(c)
-    if (name instanceof Response) return name
-    if (!scopeCovers(session.scopes, name)) return problem(c, 403, ErrorCode.scopeDenied, 'This session may not read that name.')
+    if (!scopeCovers(session.scopes, name)) throw new ProblemError(403, ErrorCode.scopeDenied, 'This session may not read that name.')
     const record = await s.openStore().get(name)
-    if (!record) return problem(c, 404, ErrorCode.notFound, 'No such config name.')
+    if (!record) throw new ProblemError(404, ErrorCode.notFound, 'No such config name.')
     let value: Uint8Array
     try {
       value = await s.vault.open(name, record.data)
     } catch (error) {
       if (error instanceof RecordUnreadableError) {
         logError('config record unreadable (wrapped under a retired SERVER_SECRET, or altered)', error.message)
-        return problem(c, 500, ErrorCode.internal)
+        throw new ProblemError(500, ErrorCode.internal)
       }
       throw error
     }
@@ -343,22 +317,18 @@ export function registerServiceRoutes(
   app.put(
     '/v1/config/:name{.+}',
     service,
+    // Authentication, name and preconditions before the body is looked at.
+    requireAdmin,
     async (c, next) => {
-      // Authentication, name and preconditions before the body is looked at.
-      const denied = await requireAdmin(c)
-      if (denied) return denied
-      const name = configName(c)
-      if (name instanceof Response) return name
+      configName(c) // throws 400 for a bad name
       const ifMatch = ifMatchVersion(c)
-      if (ifMatch instanceof Response) return ifMatch
       const ifNoneMatch = c.req.header('if-none-match')
       if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
-        return problem(c, 400, ErrorCode.badRequest, 'If-None-Match on PUT must be "*" (create).')
+        throw new ProblemError(400, ErrorCode.badRequest, 'If-None-Match on PUT must be "*" (create).')
       if (ifMatch !== null && ifNoneMatch !== undefined)
-        return problem(c, 400, ErrorCode.badRequest, 'Send exactly one of If-Match and If-None-Match: *.')
+        throw new ProblemError(400, ErrorCode.badRequest, 'Send exactly one of If-Match and If-None-Match: *.')
       if (ifMatch === null && ifNoneMatch === undefined) {
-        return problem(
-          c,
+        throw new ProblemError(
           428,
           ErrorCode.preconditionRequired,
           'Send If-None-Match: * to create, or If-Match: "<version>" to replace that version.',
@@ -370,37 +340,34 @@ export function registerServiceRoutes(
     sValidator('json', ConfigPutSchema, validationHook),
     async (c) => {
       const s = c.var.service
-      const name = configName(c) as string
-      const ifMatch = ifMatchVersion(c) as number | null
+      const name = configName(c)
+      const ifMatch = ifMatchVersion(c)
       const baseVersion = ifMatch ?? 0
       const request = c.req.valid('json')
       const key = s.keyByKid.get(request.kid)
-      if (!key) return problem(c, 400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
+      if (!key) throw new ProblemError(400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
       if (!decideMode(s.policy, key.mode).accepted)
-        return problem(c, 403, ErrorCode.modeNotAllowed, `PQ_POLICY ${s.policy} does not accept mode ${key.mode}.`)
+        throw new ProblemError(403, ErrorCode.modeNotAllowed, `PQ_POLICY ${s.policy} does not accept mode ${key.mode}.`)
       const suite = suiteFor(s.hpke, key.mode, request.aead)
-      const enc = decode(c, request.enc, 'enc', suite.info.kem.Nenc)
-      if (enc instanceof Response) return enc
-      const ciphertext = decode(c, request.ciphertext, 'ciphertext')
-      if (ciphertext instanceof Response) return ciphertext
+      const enc = decode(request.enc, 'enc', suite.info.kem.Nenc)
+      const ciphertext = decode(request.ciphertext, 'ciphertext')
       if (ciphertext.length < suite.info.aead.Nt)
-        return problem(c, 400, ErrorCode.invalidLength, `ciphertext must be at least ${suite.info.aead.Nt} bytes.`)
+        throw new ProblemError(400, ErrorCode.invalidLength, `ciphertext must be at least ${suite.info.aead.Nt} bytes.`)
 
-      const recipientKey = await recipientKeyOf(c, key)
-      if (recipientKey instanceof Response) return recipientKey
+      const recipientKey = await key.recipientKey()
       const start = performance.now()
       let value: Uint8Array
       try {
         value = await suite.Open(enc, recipientKey, ciphertext, { info: utf8('pq-edge/v1 config put'), aad: putAad(name, baseVersion) })
       } catch (error) {
         if (error instanceof HpkeError)
-          return problem(c, 400, ErrorCode.decryptionFailed, 'The value does not open with this key, name and base version.')
+          throw new ProblemError(400, ErrorCode.decryptionFailed, 'The value does not open with this key, name and base version.')
         throw error
       }
       s.metrics.operationDuration({ algorithm: MODE_ALGORITHM[key.mode], operation: 'config_put_open' }, since(start))
       try {
         const result = await s.openStore().put(name, await s.vault.seal(name, value), ifMatch)
-        if (!result.ok) return versionMismatch(c, result.currentVersion)
+        if (!result.ok) throw versionMismatch(result.currentVersion)
         return c.json({ name, version: result.version }, ifMatch === null ? 201 : 200, { etag: `"${result.version}"` })
       } finally {
         value.fill(0)
@@ -408,22 +375,16 @@ export function registerServiceRoutes(
     },
   )
 
-  app.delete('/v1/config/:name{.+}', service, async (c) => {
-    const denied = await requireAdmin(c)
-    if (denied) return denied
+  app.delete('/v1/config/:name{.+}', service, requireAdmin, async (c) => {
     const name = configName(c)
-    if (name instanceof Response) return name
     const ifMatch = ifMatchVersion(c)
-    if (ifMatch instanceof Response) return ifMatch
     const result = await c.var.service.openStore().delete(name, ifMatch ?? undefined)
     if (result.ok) return c.body(null, 204)
-    if (result.reason === 'not_found') return problem(c, 404, ErrorCode.notFound, 'No such config name.')
-    return versionMismatch(c, result.currentVersion)
+    if (result.reason === 'not_found') throw new ProblemError(404, ErrorCode.notFound, 'No such config name.')
+    throw versionMismatch(result.currentVersion)
   })
 
-  app.post('/v1/admin/rewrap', service, async (c) => {
-    const denied = await requireAdmin(c)
-    if (denied) return denied
+  app.post('/v1/admin/rewrap', service, requireAdmin, async (c) => {
     const { vault } = c.var.service
     const store = c.var.service.openStore()
     const unreadable: string[] = []
@@ -439,9 +400,7 @@ export function registerServiceRoutes(
     return c.json({ kek: vault.current.id, ...report, unchanged: report.unchanged - unreadable.length, unreadable }, 200)
   })
 
-  app.get('/metrics', service, async (c) => {
-    const denied = await requireAdmin(c)
-    if (denied) return denied
+  app.get('/metrics', service, requireAdmin, async (c) => {
     return c.body(c.var.service.metrics.renderPrometheus(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' })
   })
 }

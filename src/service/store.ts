@@ -1,8 +1,9 @@
 // The config vault's storage interface: versioned records with compare-and-set writes, so two
 // writers racing on the same `If-Match` can never both succeed (one gets `version_mismatch`).
 // The store sees records as opaque JSON; the vault layer puts ciphertext, wrapped key and key id
-// there. Implementations: store-memory.ts (tests, and the reference for the semantics) and
-// runtime/cloudflare-store.ts (a Durable Object); the app only ever sees this interface.
+// there. Implementations: store-memory.ts (tests, and the reference for the semantics),
+// runtime/cloudflare-store.ts (a Durable Object) and runtime/fastly-store.ts (a Fastly KV Store); the
+// app only ever sees this interface.
 import { isValidConfigName } from './names.ts'
 
 /** What a record's payload may be: anything that survives JSON (and structured clone) unchanged. */

@@ -15,7 +15,6 @@ import * as mlkem from '../../src/mlkem/node.ts'
 import { generateSecrets } from '../../src/service/auth.ts'
 import { createServiceContext, type ServiceContext } from '../../src/service/context.ts'
 import { Metrics } from '../../src/service/metrics.ts'
-import { registerServiceRoutes } from '../../src/service/routes.ts'
 import { MemoryConfigStore } from '../../src/service/store-memory.ts'
 import { listen } from './protocol-double.ts'
 
@@ -32,13 +31,10 @@ async function realApp(policy = 'hybrid-required') {
     mlkem,
     crypto,
     detectCapabilities: detectCryptoCapabilities,
-    service: {
-      register: registerServiceRoutes,
-      context: () =>
-        (context ??= crypto().then(({ backends }) =>
-          createServiceContext({ ...secrets.vars, PQ_POLICY: policy }, { backends, openStore: () => store, metrics: new Metrics() }),
-        )),
-    },
+    service: () =>
+      (context ??= crypto().then(({ backends }) =>
+        createServiceContext({ ...secrets.vars, PQ_POLICY: policy }, { backends, openStore: () => store, metrics: new Metrics() }),
+      )),
   })
   const handle = (req: Request) => Promise.resolve(app.fetch(req, {}))
   return {

@@ -8,7 +8,8 @@ import { selectBackends } from '../../src/crypto/select.ts'
 import type { Backends } from '../../src/crypto/types.ts'
 import { createHpke } from '../../src/hpke/hpke.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
-import { createServiceContext, ServiceConfigError, type ServiceVars } from '../../src/service/context.ts'
+import { ConfigError } from '../../src/service/config-error.ts'
+import { createServiceContext, type ServiceVars } from '../../src/service/context.ts'
 import { type KnownPublicKeys, knownPublicKeysFor, suiteFor } from '../../src/service/keys.ts'
 import { Metrics } from '../../src/service/metrics.ts'
 import { MemoryConfigStore } from '../../src/service/store-memory.ts'
@@ -31,13 +32,13 @@ function context(v: ServiceVars, knownPublicKeys?: readonly KnownPublicKeys[]) {
   return createServiceContext(v, { backends, openStore: () => store, metrics: new Metrics({ log: () => {} }), knownPublicKeys })
 }
 
-async function configError(p: Promise<unknown>): Promise<ServiceConfigError> {
+async function configError(p: Promise<unknown>): Promise<ConfigError> {
   const error = await p.then(
     () => undefined,
     (e: unknown) => e,
   )
-  expect(error).toBeInstanceOf(ServiceConfigError)
-  return error as ServiceConfigError
+  expect(error).toBeInstanceOf(ConfigError)
+  return error as ConfigError
 }
 
 describe('known public keys', () => {

@@ -1,6 +1,8 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createApp, MAX_BODY_BYTES } from '../../../src/app.ts'
+import { lazyBackends } from '../../../src/crypto/select.ts'
+import * as mlkem from '../../../src/mlkem/workerd.ts'
 
 const BASE = 'https://pq-edge.test'
 
@@ -63,9 +65,9 @@ describe('unexpected errors', () => {
     let calls = 0
     const app = createApp({
       runtime: { name: 'test' },
-      mlkem: null,
-      crypto: null,
-      service: null,
+      mlkem,
+      crypto: lazyBackends(mlkem),
+      service: () => Promise.reject(new Error('not used by /health')),
       detectCapabilities: async () => {
         calls++
         if (calls === 1) throw new Error('probe failed: do-not-leak-7f3a')

@@ -18,7 +18,7 @@ describe('GET /health', () => {
       wasmSimd: true,
       webCrypto: { x25519: true, hkdf: true, aesGcm: true },
     })
-    // wrangler.toml enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768.
+    // wrangler.jsonc enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768.
     expect(body.capabilities.webCrypto.mlKem768).toBe(true)
     // The ML-KEM module that runs: the SIMD build, with its pinned SHA-256.
     expect(body.mlkem).toMatchObject({

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { sha256, toHex } from '../../../src/crypto/bytes.ts'
 import {
   type AuthConfig,
-  AuthConfigError,
   authenticate,
   authorizeAdmin,
   authorizeRead,
@@ -14,6 +13,7 @@ import {
   verifyAdmin,
   verifyClient,
 } from '../../../src/service/auth.ts'
+import { ConfigError } from '../../../src/service/config-error.ts'
 
 const ADMIN_TOKEN = 'pqe_admin_test-token'
 const CLIENT_SECRET = 'pqe_client_test-secret'
@@ -180,7 +180,7 @@ describe('parseAuthConfig errors name the variable and never echo the value', ()
     } catch (e) {
       error = e
     }
-    expect(error).toBeInstanceOf(AuthConfigError)
+    expect(error).toBeInstanceOf(ConfigError)
     const message = (error as Error).message
     expect(message).toContain(mentions)
     expect(message).not.toContain('Sup3rS3cret')
@@ -261,6 +261,6 @@ describe('generateSecrets', () => {
     expect(JSON.parse(b.vars.CLIENTS)).toEqual([
       { id: 'billing', secretSha256: await hex(b.plaintext.client.secret), scopes: ['billing/', 'shared/flags'] },
     ])
-    await expect(generateSecrets({ scopes: ['../x'] })).rejects.toThrow(AuthConfigError)
+    await expect(generateSecrets({ scopes: ['../x'] })).rejects.toThrow(ConfigError)
   })
 })

@@ -15,7 +15,8 @@ export { type Caller, expectProblem, json, type PublishedKey, ticketAuth, unique
 
 export const BASE = 'https://pq-edge.test'
 export const hmac = webCryptoHmacSha256
-export const baseEnv = env as Record<string, unknown>
+// The generated Env (worker-configuration.d.ts) has no index signature; callWith adds arbitrary overrides.
+export const baseEnv = env as unknown as Record<string, unknown>
 
 export const call: Caller = (path, init) => SELF.fetch(`${BASE}${path}`, init)
 

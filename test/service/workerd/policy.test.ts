@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/service/config-error.ts'
 import {
   acceptedModes,
   chooseMode,
   DEFAULT_PQ_POLICY,
   decideMode,
   type EstablishmentMode,
-  PolicyConfigError,
   PQ_POLICIES,
   parsePolicy,
 } from '../../../src/service/policy.ts'
@@ -22,7 +22,7 @@ describe('parsePolicy', () => {
 
   it('rejects anything else, naming the variable and the allowed values', () => {
     for (const value of ['', 'hybrid', 'Hybrid-Required', ' pq-only', 'classical', 'none']) {
-      expect(() => parsePolicy(value), value).toThrow(PolicyConfigError)
+      expect(() => parsePolicy(value), value).toThrow(ConfigError)
       expect(() => parsePolicy(value)).toThrow('PQ_POLICY must be one of hybrid-required, pq-preferred, pq-only (default hybrid-required).')
     }
   })

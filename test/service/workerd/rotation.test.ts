@@ -1,8 +1,7 @@
 // Rotating SERVER_SECRET: data written under the old secret stays readable with it as
 // SERVER_SECRET_PREVIOUS, old keys and tickets are still accepted, and rewrap moves every record to
-// the new KEK so the old secret can go. Also: bad configuration and an entry with no service.
+// the new KEK so the old secret can go. Also: bad configuration.
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../../../src/app.ts'
 import {
   admin,
   adminPut,
@@ -83,7 +82,7 @@ describe('SERVER_SECRET rotation', () => {
   })
 })
 
-describe('configuration errors and missing service', () => {
+describe('configuration errors', () => {
   it.each([
     ['SERVER_SECRET', { SERVER_SECRET: 'not-a-secret-value-1234' }],
     ['SERVER_SECRET', { SERVER_SECRET: undefined }],
@@ -102,27 +101,5 @@ describe('configuration errors and missing service', () => {
     }
     // /health does not depend on the service configuration.
     expect((await caller('/health')).status).toBe(200)
-  })
-
-  it('an entry that wires in no service (Fastly, for now): 503 service_unavailable', async () => {
-    const app = createApp({
-      runtime: { name: 'test' },
-      mlkem: null,
-      crypto: null,
-      service: null,
-      detectCapabilities: async () => ({
-        webAssembly: true,
-        wasmSimd: true,
-        webCrypto: { x25519: true, hkdf: true, aesGcm: true, mlKem768: true },
-      }),
-    })
-    for (const [path, method] of [
-      ['/v1/keys', 'GET'],
-      ['/v1/sessions', 'POST'],
-      ['/v1/config/app/x', 'GET'],
-      ['/metrics', 'GET'],
-    ] as const) {
-      await expectProblem(await app.request(path, { method }), 503, 'service_unavailable')
-    }
   })
 })

@@ -1,10 +1,10 @@
 import { env, evictDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { type ConfigVaultEnv, DurableObjectConfigStore } from '../../../src/runtime/cloudflare-store.ts'
+import { DurableObjectConfigStore } from '../../../src/runtime/cloudflare-store.ts'
 import { type ConfigStore, type JsonValue, MAX_UPDATE_ATTEMPTS, updateAll } from '../../../src/service/store.ts'
 import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 
-const vaultEnv = env as Cloudflare.Env & ConfigVaultEnv
+const vaultEnv = env // Cloudflare.Env, generated from wrangler.jsonc (worker-configuration.d.ts)
 
 // Each test gets a fresh store, and `connect` opens another client to that same store (for the
 // Durable Object, another stub: what a second worker isolate would hold).
