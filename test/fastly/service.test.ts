@@ -1,6 +1,6 @@
 // Request-level tests of the Fastly service in the real artifact: a main.wasm built by
 // scripts/build-fastly.ts (StarlingMonkey with our bundle snapshotted in, the TypeScript ML-KEM core,
-// the public keys of the test secrets built in) run by test/fastly/harness.ts, which gives every
+// the public keys of the test secrets built in) run by scripts/fastly/harness.ts, which gives every
 // request a fresh instance as Fastly does. The harness is our TEST stand-in for Fastly's host: the
 // engine and the app are the real ones, the Secret Store `pq-edge-secrets`, the Config Store
 // `pq_edge_settings`, the KV Store `pq-edge-config` and the log endpoint `pq-edge-metrics` are
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFastly } from '../../scripts/build-fastly.ts'
+import { type FastlyLogLine, HarnessKvStore, runFastlyRequest } from '../../scripts/fastly/harness.ts'
 import { type FastlyKeysFile, fastlyKeys } from '../../scripts/fastly-keys.ts'
 import { MAX_BODY_BYTES } from '../../src/app.ts'
 import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
@@ -41,7 +42,6 @@ import {
   type PublishedKey,
   ticketAuth,
 } from '../support/service-client.ts'
-import { type FastlyLogLine, HarnessKvStore, runFastlyRequest } from './harness.ts'
 
 const SECRET_STORE = 'pq-edge-secrets'
 const SETTINGS_STORE = 'pq_edge_settings'

@@ -1,0 +1,8 @@
+// The one line an engine program (engine.ts runInEngine) prints for the Node side: this mark, then JSON.
+// Imported by both sides: no Node or engine APIs here.
+export const ENGINE_REPORT_MARK = 'PQ_EDGE_ENGINE_REPORT '
+
+/** Prints the report line (console.log in the engine goes to js-compute-runtime's stdout). */
+export function printReport(report: unknown): void {
+  console.log(ENGINE_REPORT_MARK + JSON.stringify(report))
+}
