@@ -16,7 +16,7 @@
 //   node scripts/fastly/bench.ts aead [batches] [--no-size] [--no-time]
 //       AES-GCM through the Aead interface (aes-gcm-js.ts vs noble), the table build, GHASH candidates
 //       (default 9 batches), and the package bytes of apps using each
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,6 +30,19 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const program = (name: string) => join(ROOT, 'scripts/fastly/bench', name)
 const app = (name: string) => join(ROOT, 'scripts/fastly/bench/apps', `${name}.ts`)
 const reexport = (module: string, names: string) => `export { ${names} } from ${JSON.stringify(module)}`
+
+/**
+ * A copy of a module of src/crypto/ outside the tree (its own module state), its relative imports pointed
+ * back at the tree; `edit` changes its source first.
+ */
+function copyModule(file: string, to: string, edit: (source: string) => string = (s) => s): string {
+  const source = readFileSync(join(ROOT, 'src/crypto', file), 'utf8')
+  writeFileSync(
+    to,
+    edit(source).replace(/from '\.\/([^']+)'/g, (_, f: string) => `from ${JSON.stringify(join(ROOT, 'src/crypto', f))}`),
+  )
+  return to
+}
 
 type Report = { results?: TimingResults; error?: string } & Record<string, unknown>
 
@@ -85,12 +98,11 @@ export async function runCryptoBench(batches = 9): Promise<Report> {
 /** What the X25519 fixed-base table adds to main.wasm: the same app with the module as is and with BASE_TABLE emptied. */
 export async function measureTableBytes(): Promise<Record<string, number>> {
   return withTempDir('pq-edge-x25519-table-', async (dir) => {
-    const source = readFileSync(join(ROOT, 'src/crypto/x25519-js.ts'), 'utf8')
     const literal = /const BASE_TABLE: readonly bigint\[\] = \[\n[^\]]*\]/
-    if (!literal.test(source)) throw new Error('src/crypto/x25519-js.ts: the BASE_TABLE literal was not found')
-    // The copy imports only types (erased by esbuild), so it can live outside the tree.
-    const copy = join(dir, 'x25519-js.no-table.ts')
-    writeFileSync(copy, source.replace(literal, 'const BASE_TABLE: readonly bigint[] = []'))
+    const copy = copyModule('x25519-js.ts', join(dir, 'x25519-js.no-table.ts'), (source) => {
+      if (!literal.test(source)) throw new Error('src/crypto/x25519-js.ts: the BASE_TABLE literal was not found')
+      return source.replace(literal, 'const BASE_TABLE: readonly bigint[] = []')
+    })
     const sizes = async (name: string, module: string) => {
       const wasm = await buildApp(dir, name, app('x25519-table'), { 'pq-edge-engine:x25519': reexport(module, 'x25519Sync') })
       return { raw: statSync(wasm).size, gzip: gzipSync(readFileSync(wasm), { level: 9 }).length }
@@ -120,12 +132,7 @@ const AES_COPIES = 16
 
 export async function runAeadBench(batches = 9): Promise<Report> {
   return withTempDir('pq-edge-aead-bench-', async (dir) => {
-    // Copies of the module (it imports only types, erased by esbuild, so they can live outside the tree).
-    const copies = Array.from({ length: AES_COPIES }, (_, i) => {
-      const p = join(dir, `aes-gcm-js.${i}.ts`)
-      copyFileSync(join(ROOT, 'src/crypto/aes-gcm-js.ts'), p)
-      return p
-    })
+    const copies = Array.from({ length: AES_COPIES }, (_, i) => copyModule('aes-gcm-js.ts', join(dir, `aes-gcm-js.${i}.ts`)))
     const copiesModule = [
       ...copies.map((p, i) => `import { primeAesGcmTables as prime${i} } from ${JSON.stringify(p)}`),
       `export const primes = [${copies.map((_, i) => `prime${i}`).join(', ')}]`,
