@@ -1,26 +1,24 @@
-// The service test client (test/support/service-client.ts) bound to the real Workers entry. `call`
-// goes through SELF (the worker as configured in vitest.config.ts: PQ_POLICY=pq-preferred);
-// `callWith(env)` calls the same entry's fetch with another env (another policy, a rotated secret),
-// as a deployment would.
+// The service under test inside workerd (test/service/contract.ts): the real Workers entry. The default
+// deployment goes through SELF (the worker as configured in vitest.config.ts: TEST_BINDINGS,
+// PQ_POLICY=pq-preferred) over the shared vault object; a deployment with other variables or a vault of
+// its own calls the same entry's fetch with that env (one env object: memoised like a deployment's).
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { lazyBackends } from '../../../src/crypto/select.ts'
-import { webCryptoHmacSha256 } from '../../../src/crypto/webcrypto.ts'
 import { hpke } from '../../../src/hpke/workerd.ts'
 import * as mlkem from '../../../src/mlkem/workerd.ts'
 import worker from '../../../src/runtime/cloudflare.ts'
+import { type ConfigVaultEnv, DurableObjectConfigStore } from '../../../src/runtime/cloudflare-store.ts'
 import { type Caller, createServiceClient } from '../../support/service-client.ts'
-import { TEST_ADMIN_TOKEN, TEST_CLIENT } from './secrets.ts'
+import type { Deployment, ServiceUnderTest, Vault } from '../contract.ts'
+import { TEST_ADMIN_TOKEN, TEST_CLIENT } from '../secrets.ts'
 
-export { type Caller, expectProblem, json, type PublishedKey, ticketAuth, uniqueName } from '../../support/service-client.ts'
-
-export const BASE = 'https://pq-edge.test'
-export const hmac = webCryptoHmacSha256
-export const baseEnv = env as Record<string, unknown>
+const BASE = 'https://pq-edge.test'
+const baseEnv = env as Record<string, unknown> & ConfigVaultEnv
 
 export const call: Caller = (path, init) => SELF.fetch(`${BASE}${path}`, init)
 
-/** A caller for the real entry with `overrides` on top of the test env (one env object: memoised like a deployment's). */
-export function callWith(overrides: Record<string, unknown>): Caller {
+/** A caller for the real entry with `overrides` on top of the test env. */
+function callWith(overrides: Record<string, unknown>): Caller {
   const variant = { ...baseEnv, ...overrides }
   return async (path, init) => {
     const ctx = createExecutionContext()
@@ -31,13 +29,28 @@ export function callWith(overrides: Record<string, unknown>): Caller {
 }
 
 const getBackends = lazyBackends(mlkem)
-const client = createServiceClient({
-  call,
-  hpke,
-  backends: async () => (await getBackends()).backends,
-  adminToken: TEST_ADMIN_TOKEN,
-  client: TEST_CLIENT,
-})
+const backends = async () => (await getBackends()).backends
+export const client = createServiceClient({ call, hpke, backends, adminToken: TEST_ADMIN_TOKEN, client: TEST_CLIENT })
 
-export const { admin, getKeys, suiteFor, keyFor, sessionRequest, establish, sealedPut, adminPut, readConfig, vaultSnapshot, stored } =
-  client
+/** Every record of a vault object as stored (names, versions, the sealed data). */
+async function storedRecords(objectName: string): Promise<string> {
+  const store = new DurableObjectConfigStore(baseEnv.CONFIG_VAULT, objectName)
+  const entries = await store.list()
+  return JSON.stringify(await Promise.all(entries.map(async (e) => [e.name, await store.get(e.name)])))
+}
+
+export const workerdService: ServiceUnderTest = {
+  hpke,
+  backends,
+  newVault: () => ({ id: `contract-${crypto.randomUUID()}` }),
+  deploy({ vars, vault } = {}): Deployment {
+    if (!vault) {
+      const caller = vars ? callWith(vars) : call
+      // The shared vault: other test files write to it concurrently (their names come from uniqueName).
+      return { call: caller, snapshot: () => client.vaultSnapshot(caller) }
+    }
+    const CONFIG_VAULT = { getByName: () => baseEnv.CONFIG_VAULT.getByName(vault.id) }
+    return { call: callWith({ ...vars, CONFIG_VAULT }), snapshot: () => storedRecords(vault.id) }
+  },
+}
+export type { Vault }
