@@ -84,6 +84,19 @@ export async function timeContenders(contenders: readonly Contender[], plan: Tim
   return results
 }
 
+/** The report of a timing run: where and how it was measured, then `extra` (cross-checks and such), then the results. */
+export function timingReport(plan: TimingPlan, results: TimingResults, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    engine: 'js-compute-runtime (StarlingMonkey)',
+    clock: ENGINE_CLOCK,
+    batches: plan.batches,
+    ...(plan.perBatch === undefined ? {} : { perBatch: plan.perBatch }),
+    unit: 'ms per op (median of batch means)',
+    ...extra,
+    results,
+  }
+}
+
 /** How far Date.now() advanced over a fixed spin (0 means the clock does not move at build time). */
 export function clockAdvanceMs(): number {
   const d0 = now()

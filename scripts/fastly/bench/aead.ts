@@ -13,8 +13,8 @@ import rawInput from 'pq-edge-engine:input'
 import { jsAes128Gcm, jsAes256Gcm } from '../../../src/crypto/aes-gcm-js.ts'
 import { nobleAes128Gcm, nobleAes256Gcm, nobleChacha20Poly1305 } from '../../../src/crypto/noble.ts'
 import type { Aead } from '../../../src/crypto/types.ts'
-import { printReport } from '../engine-report.ts'
-import { answerEveryRequest, type Contender, ENGINE_CLOCK, timeContenders } from '../timing.ts'
+import { reportOf } from '../engine-report.ts'
+import { answerEveryRequest, type Contender, timeContenders, timingReport } from '../timing.ts'
 import type { AeadBenchInput } from './plans.ts'
 
 const input = rawInput as AeadBenchInput
@@ -137,7 +137,7 @@ const shiftAdd = () => {
   return [y0, y1, y2, y3]
 }
 
-try {
+await reportOf(async () => {
   const impls: [string, string, Aead, Uint8Array][] = [
     ['aes128gcm', 'pq-edge-js', jsAes128Gcm, key16],
     ['aes128gcm', 'noble', nobleAes128Gcm, key16],
@@ -168,17 +168,7 @@ try {
   agree.ghash = hex(shoup()) === hex(shiftAdd())
   contenders.push({ group: 'ghash.1KiB', impl: 'shoup4bit', run: shoup })
   contenders.push({ group: 'ghash.1KiB', impl: 'shiftAdd', run: shiftAdd })
-  const results = await timeContenders(contenders, { batches: input.batches })
-  printReport({
-    engine: 'js-compute-runtime (StarlingMonkey)',
-    clock: ENGINE_CLOCK,
-    batches: input.batches,
-    unit: 'ms per op (median of batch means)',
-    agree,
-    tableBuildMs,
-    results,
-  })
-} catch (e) {
-  printReport({ error: String((e as Error)?.stack ?? e) })
-}
+  const plan = { batches: input.batches }
+  return timingReport(plan, await timeContenders(contenders, plan), { agree, tableBuildMs })
+})
 answerEveryRequest('bench')

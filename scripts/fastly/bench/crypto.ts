@@ -19,8 +19,8 @@ import type { HmacSha256 } from '../../../src/crypto/types.ts'
 import { webCryptoHmacSha256 } from '../../../src/crypto/webcrypto.ts'
 import { x25519Sync as ours } from '../../../src/crypto/x25519-js.ts'
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256 } from '../../../src/mlkem/js/keccak.ts'
-import { printReport } from '../engine-report.ts'
-import { answerEveryRequest, type Contender, ENGINE_CLOCK, timeContenders } from '../timing.ts'
+import { reportOf } from '../engine-report.ts'
+import { answerEveryRequest, type Contender, timeContenders, timingReport } from '../timing.ts'
 import type { CryptoBenchInput } from './plans.ts'
 
 const input = rawInput as CryptoBenchInput
@@ -96,7 +96,7 @@ const contenders: Contender[] = [
   { group: 'shake256.1200B->32B', impl: 'pq-edge-keccak', run: keccakShake },
 ]
 
-try {
+await reportOf(async () => {
   // Cross-checks: the implementations compared must agree.
   const agree = {
     x25519PublicKey: sks.every(
@@ -108,16 +108,7 @@ try {
     sha3_256: hex(keccakSha3()) === hex(sha3_256(input1200)),
     shake256: hex(keccakShake()) === hex(shake256(input1200, { dkLen: 32 })),
   }
-  const results = await timeContenders(contenders, { batches: input.batches })
-  printReport({
-    engine: 'js-compute-runtime (StarlingMonkey)',
-    clock: ENGINE_CLOCK,
-    batches: input.batches,
-    unit: 'ms per op (median of batch means)',
-    agree,
-    results,
-  })
-} catch (e) {
-  printReport({ error: String((e as Error)?.stack ?? e) })
-}
+  const plan = { batches: input.batches }
+  return timingReport(plan, await timeContenders(contenders, plan), { agree })
+})
 answerEveryRequest('bench')

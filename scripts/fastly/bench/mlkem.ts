@@ -9,7 +9,7 @@ import rawInput from 'pq-edge-engine:input'
 import { ml_kem768 as noble } from '@noble/post-quantum/ml-kem.js'
 import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/api.ts'
 import { printReport } from '../engine-report.ts'
-import { answerEveryRequest, type Contender, clockAdvanceMs, ENGINE_CLOCK, timeContenders } from '../timing.ts'
+import { answerEveryRequest, type Contender, clockAdvanceMs, timeContenders, timingReport } from '../timing.ts'
 import type { MlKemBenchInput } from './plans.ts'
 
 const input = rawInput as MlKemBenchInput
@@ -68,17 +68,14 @@ impls.noble = operations(noble)
 const contenders: Contender[] = Object.entries(impls).flatMap(([impl, ops]) =>
   Object.entries(ops).map(([group, run]) => ({ group, impl, run })),
 )
-const results = await timeContenders(contenders, { batches: input.batches, perBatch: input.perBatch })
+const plan = { batches: input.batches, perBatch: input.perBatch }
+const results = await timeContenders(contenders, plan)
 
 const toHex = (u: Uint8Array) => Array.from(u, (b) => b.toString(16).padStart(2, '0')).join('')
-printReport({
-  engine: 'js-compute-runtime (StarlingMonkey)',
-  clock: ENGINE_CLOCK,
-  clocks: clock,
-  batches: input.batches,
-  perBatch: input.perBatch,
-  unit: 'ms per op (median of batch means)',
-  sameKeys: toHex(createJsMlKem().ml_kem768.keygen(seed).publicKey) === toHex(noble.keygen(seed).publicKey),
-  results,
-})
+printReport(
+  timingReport(plan, results, {
+    clocks: clock,
+    sameKeys: toHex(createJsMlKem().ml_kem768.keygen(seed).publicKey) === toHex(noble.keygen(seed).publicKey),
+  }),
+)
 answerEveryRequest('bench')

@@ -7,18 +7,7 @@ import { createJsMlKem } from '../../../src/mlkem/js/api.ts'
 import { checkDecapsulationKey, checkEncapsulationKey, wipeScratch } from '../../../src/mlkem/js/index.ts'
 import { DS_SHA3, hashOnce, RATE_256, ST } from '../../../src/mlkem/js/keccak.ts'
 import { keccakF1600 } from '../../../src/mlkem/js/keccak-f1600.ts'
-import {
-  compressEncodeSum,
-  decodePoly,
-  encodeMessage,
-  encodePoly12,
-  encodeTHat,
-  invNtt,
-  multiplyNttsReduce,
-  ntt,
-  prfCbd,
-  sampleNtt,
-} from '../../../src/mlkem/js/poly.ts'
+import * as poly from '../../../src/mlkem/js/poly.ts'
 import { printReport } from '../engine-report.ts'
 import { answerEveryRequest, timeContenders } from '../timing.ts'
 import type { ProfileInput } from './plans.ts'
@@ -39,20 +28,20 @@ const [p0, p1] = [polys[0]!, polys[1]!]
 let counter = 0
 const parts: Record<string, () => unknown> = {
   keccakF1600: () => keccakF1600(ST),
-  sampleNtt: () => sampleNtt(out, rho, counter++ & 3, 0),
-  prfCbd2: () => prfCbd(out, rho, counter++ & 7, 2),
-  ntt: () => ntt(p0),
-  invNtt: () => invNtt(p1),
-  multiplyNtts3: () => multiplyNttsReduce(out, canonical, polys, 3),
-  encode12: () => encodePoly12(bytes, 0, p0),
-  encodeTHat: () => encodeTHat(bytes, 0, p0, p1),
-  compressEncodeSum10: () => compressEncodeSum(bytes, 0, p0, p1, 10),
-  compressEncodeSum4: () => compressEncodeSum(bytes, 0, p0, p1, 4),
-  encodeMessage: () => encodeMessage(bytes, 0, p0, p1),
-  decode12: () => decodePoly(out, key.publicKey, 0, 12),
-  decode10: () => decodePoly(out, ct, 0, 10),
-  decode4: () => decodePoly(out, ct, 960, 4),
-  decode1: () => decodePoly(out, msg, 0, 1),
+  sampleNtt: () => poly.sampleNtt(out, rho, counter++ & 3, 0),
+  prfCbd2: () => poly.prfCbd(out, rho, counter++ & 7, 2),
+  ntt: () => poly.ntt(p0),
+  invNtt: () => poly.invNtt(p1),
+  multiplyNtts3: () => poly.multiplyNttsReduce(out, canonical, polys, 3),
+  encode12: () => poly.encodePoly12(bytes, 0, p0),
+  encodeTHat: () => poly.encodeTHat(bytes, 0, p0, p1),
+  compressEncodeSum10: () => poly.compressEncodeSum(bytes, 0, p0, p1, 10),
+  compressEncodeSum4: () => poly.compressEncodeSum(bytes, 0, p0, p1, 4),
+  encodeMessage: () => poly.encodeMessage(bytes, 0, p0, p1),
+  decode12: () => poly.decodePoly(out, key.publicKey, 0, 12),
+  decode10: () => poly.decodePoly(out, ct, 0, 10),
+  decode4: () => poly.decodePoly(out, ct, 960, 4),
+  decode1: () => poly.decodePoly(out, msg, 0, 1),
   hash1184: () => hashOnce(RATE_256, DS_SHA3, big, 0, 1184, bytes, 0, 32),
   modulusCheck768: () => checkEncapsulationKey(3, key.publicKey),
   dkHashCheckCached768: () => checkDecapsulationKey(3, key.secretKey),
