@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
-import { TEST_BINDINGS } from './test/service/workerd/secrets.ts'
+import { TEST_BINDINGS } from './test/service/secrets.ts'
 
 // Two projects. Tests live by module (test/<module>/); those in a `workerd/` folder run inside workerd
 // against the real entry (wrangler.jsonc's `main`), every other test in Node.
@@ -9,7 +9,7 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
-        // The service's secrets for the tests: fixed, public test values (test/service/workerd/secrets.ts).
+        // The service's secrets for the tests: fixed, public test values (test/service/secrets.ts).
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' }, miniflare: { bindings: TEST_BINDINGS } })],
         // Conformance suites run thousands of operations per test: allow them time on a shared machine.
         test: { name: 'workerd', include: ['test/**/workerd/**/*.test.ts'], testTimeout: 120_000 },

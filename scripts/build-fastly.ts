@@ -24,7 +24,7 @@ export const FASTLY_PACKAGE = join(ROOT, `pkg/${PACKAGE_NAME}.tar.gz`)
 
 type Log = (line: string) => void
 
-/** How every bundle for StarlingMonkey is built (the app, and the engine benchmarks). */
+/** How every bundle for StarlingMonkey is built (the app, and the engine programs of scripts/fastly/engine.ts). */
 export const FASTLY_ESBUILD_OPTIONS = {
   bundle: true,
   format: 'esm',
@@ -39,7 +39,7 @@ export const FASTLY_ESBUILD_OPTIONS = {
 
 /**
  * Runs js-compute-runtime, which executes the script's top level and snapshots the heap into `wasm`.
- * Its output goes to this process's, or, with `capture`, is returned (the engine benchmarks parse it).
+ * Its output goes to this process's, or, with `capture`, is returned.
  */
 export function compileJsCompute(script: string, wasm: string, options: { capture?: boolean } = {}): string {
   mkdirSync(dirname(wasm), { recursive: true })
@@ -49,27 +49,6 @@ export function compileJsCompute(script: string, wasm: string, options: { captur
     return ''
   }
   return execFileSync(bin, [script, wasm], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 })
-}
-
-/**
- * Bundles `contents` (an entry's source, imports resolved from the project root) for StarlingMonkey into
- * `dir/name.js` and compiles it to `dir/name.wasm`; js-compute-runtime runs its top level in the engine.
- * Returns what the engine printed, also when the build failed (benchmarks and checks parse it).
- */
-export async function compileEntry(dir: string, name: string, contents: string): Promise<{ output: string; wasm: string }> {
-  const bundle = join(dir, `${name}.js`)
-  await build({
-    ...FASTLY_ESBUILD_OPTIONS,
-    stdin: { contents, resolveDir: ROOT, sourcefile: `${name}-entry.js`, loader: 'js' },
-    outfile: bundle,
-  })
-  const wasm = join(dir, `${name}.wasm`)
-  try {
-    return { output: compileJsCompute(bundle, wasm, { capture: true }), wasm }
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string }
-    return { output: `${e.stdout ?? ''}\n${e.stderr ?? ''}`, wasm }
-  }
 }
 
 /** Writes the package archive `fastly compute publish` uploads for `wasm`. */

@@ -33,7 +33,7 @@ export const FASTLY_PACKAGE_LIMIT: Limit = { bytes: 100_000_000, measure: 'raw',
 
 /**
  * Fastly Compute: CPU time per request. Source: https://docs.fastly.com/products/compute-resource-limits
- * ("50 ms of CPU time per request", read 2026-11-27). scripts/fastly-selftest.ts reports each
+ * ("50 ms of CPU time per request", read 2026-11-27). test/fastly/engine/run.ts reports each
  * establishment mode's cost in the engine against it.
  */
 export const FASTLY_CPU_MS_PER_REQUEST = 50

@@ -13,7 +13,7 @@
 //    once per message.
 //  - GHASH multiplies by H with Shoup's 4-bit method: a per-key table of the 16 multiples H·n (four
 //    Int32Arrays of 16), 32 nibble steps per block, the reduction computed with shifts (no table).
-//    scripts/fastly-aead-bench.ts measures it against bitwise shift-and-add in the engine: 2.7–3.3× faster
+//    `node scripts/fastly/bench.ts aead` measures it against bitwise shift-and-add in the engine: 2.7–3.3× faster
 //    on 1 KiB. (An 8-bit table, 4 KiB per key, halved GHASH time on 1 KiB in the engine but costs ~0.18 ms
 //    per key to build: it pays only past ~27 blocks per key, and HPKE contexts here seal one small message.)
 //

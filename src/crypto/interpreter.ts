@@ -1,6 +1,6 @@
 // The fallbacks for an engine without a JIT, WebAssembly or most of WebCrypto (Fastly Compute's
-// StarlingMonkey), each chosen by measurement inside js-compute (scripts/fastly-crypto-bench.ts,
-// scripts/fastly-aead-bench.ts): X25519 on BigInt with a fixed-base comb (pq-edge-js, 2–3× noble),
+// StarlingMonkey), each chosen by measurement inside js-compute (node scripts/fastly/bench.ts crypto,
+// node scripts/fastly/bench.ts aead): X25519 on BigInt with a fixed-base comb (pq-edge-js, 2–3× noble),
 // AES-GCM with 4 KiB of tables (pq-edge-js, 3–12× noble, whose 1.3 MB of tables would also be
 // snapshotted into the package), SHA-3 on the ML-KEM core's Keccak (pq-edge-js). HMAC there is native
 // (the probe passes); if it were not, HMAC over the native SHA-256 digest, not a JS SHA-256 that

@@ -1,6 +1,6 @@
 // Backend selection for general runtimes (workerd, Node, browsers): select-core.ts's probing with
 // @noble/* as the fallbacks, except X25519, whose fallback is pq-edge-js (faster than noble without
-// WebCrypto X25519; js-compute, one run of `npx node scripts/fastly-crypto-bench.ts 15`, medians:
+// WebCrypto X25519; js-compute, one run of `node scripts/fastly/bench.ts crypto 15`, medians:
 // publicKey 1.8 vs 5.5 ms, sharedSecret 4.5 vs 10 ms). Fastly's set is in interpreter.ts.
 import { nobleAes128Gcm, nobleAes256Gcm, nobleChacha20Poly1305, nobleHmacSha256, nobleSha3, nobleX25519 } from './noble.ts'
 import { type Fallbacks, fallbackBackends, lazySelection, type MlKemSource, type SelectedBackends, selectWith } from './select-core.ts'

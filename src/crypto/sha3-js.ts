@@ -1,7 +1,7 @@
 // SHA3-256 and SHAKE256 (FIPS 202) over the TypeScript ML-KEM core's Keccak (src/mlkem/js/keccak.ts:
 // the permutation on 50 local 32-bit variables, generated with the wasm core's from the same tables).
 // For engines without a JIT, where it is many times faster than @noble/hashes' permutation (Fastly;
-// scripts/fastly-crypto-bench.ts). The sponge state is the core's scratch: every call leaves it zeroed.
+// node scripts/fastly/bench.ts crypto). The sponge state is the core's scratch: every call leaves it zeroed.
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, ST, ZERO_STATE } from '../mlkem/js/keccak.ts'
 import type { Sha3 } from './types.ts'
 

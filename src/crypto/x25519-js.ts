@@ -191,7 +191,7 @@ function double(q: Ext): Ext {
 // (`node test/crypto/x25519-table.ts 8`), whose test checks them against that independent affine
 // computation and against @noble/curves. BigInt literals, not a string decoded at run time: js-compute
 // snapshots the heap at build time, and literals cost the least there (measured with
-// scripts/fastly-crypto-bench.ts: +19.7 KB gzip for 8 positions, +37 KB for 16; a hex string decoded at top
+// node scripts/fastly/bench.ts crypto: +19.7 KB gzip for 8 positions, +37 KB for 16; a hex string decoded at top
 // level cost more) and nothing per request (BigInt(string) per entry made publicKey ~2× slower).
 // 8 positions: 72 points, 64 additions and 28 doublings per public key. 16 positions would be ~1.8× faster
 // (in js-compute, ~1.0 vs ~1.8 ms) for the bytes above.

@@ -1,5 +1,5 @@
 // Request-level tests of the real Fastly artifact: bin/main.wasm (StarlingMonkey with our bundle
-// snapshotted in) served through test/fastly/harness.ts, a test stand-in for Viceroy's host.
+// snapshotted in) served through scripts/fastly/harness.ts, a test stand-in for Viceroy's host.
 //
 // Artifact freshness: bin/main.wasm is rebuilt (`npx node scripts/build-fastly.ts`, ~10 s) when it
 // is missing or older than any file in src/, scripts/build-fastly.ts or package-lock.json;
@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FastlyTestRequest, type FastlyTestResponse, runFastlyRequest } from './harness.ts'
+import { type FastlyTestRequest, type FastlyTestResponse, runFastlyRequest } from '../../scripts/fastly/harness.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const WASM = join(ROOT, 'bin/main.wasm')

@@ -1,11 +1,11 @@
-// The engine-side conformance suite (scripts/fastly-selftest.ts, test/fastly/engine/): the ML-KEM,
+// The engine-side conformance suite (test/fastly/engine/: run.ts, the in-engine suite.ts): the ML-KEM,
 // X-Wing and HPKE vectors checked inside StarlingMonkey at js-compute build time with the Fastly backend
 // set, and POST /v1/sessions timed in the built artifact. Every vector handed in must be reported
 // checked, none failed, and the timings reported; a deliberately corrupted vector must fail the build.
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { runSelftest, type SelftestResult } from '../../scripts/fastly-selftest.ts'
+import { runSelftest, type SelftestResult } from './engine/run.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const quiet = () => {}
@@ -14,7 +14,7 @@ const cli = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
     execFile(
       process.execPath,
-      ['scripts/fastly-selftest.ts', ...args],
+      ['test/fastly/engine/run.ts', ...args],
       { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),

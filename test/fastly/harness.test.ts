@@ -9,7 +9,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FastlyHarnessOptions, type FastlyLogLine, HarnessKvStore, implementedHostCalls, runFastlyRequest } from './harness.ts'
+import {
+  type FastlyHarnessOptions,
+  type FastlyLogLine,
+  HarnessKvStore,
+  implementedHostCalls,
+  runFastlyRequest,
+} from '../../scripts/fastly/harness.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const run = promisify(execFile)

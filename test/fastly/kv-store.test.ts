@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileJsCompute, FASTLY_ESBUILD_OPTIONS } from '../../scripts/build-fastly.ts'
-import { HarnessKvStore, KvError, runFastlyRequest } from './harness.ts'
+import { HarnessKvStore, KvError, runFastlyRequest } from '../../scripts/fastly/harness.ts'
 
 let dir: string
 let wasm: string

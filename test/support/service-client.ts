@@ -1,8 +1,8 @@
 // Test client for the service endpoints, runtime-neutral: the protocol's own client half
 // (src/protocol/v1.ts beginSession / finishSession, HPKE seal for config PUTs, AEAD open for config
-// GETs) over a Caller, i.e. anything that turns (path, init) into a Response. The workerd tests bind
-// it to SELF / the Workers entry (test/service/workerd/helpers.ts); the Fastly tests to the real
-// bin/main.wasm under the harness host (test/fastly/service.test.ts). The caller's crypto
+// GETs) over a Caller, i.e. anything that turns (path, init) into a Response. The service contract
+// (test/service/contract.ts) drives it over the Workers entry (test/service/workerd/service.ts) and over
+// the real Fastly artifact under the harness host (test/fastly/service.test.ts). The caller's crypto
 // (HPKE, backends) is passed in, so this file imports no runtime-specific module.
 import { expect } from 'vitest'
 import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'

@@ -1,4 +1,4 @@
-// What the Node build script (scripts/fastly-selftest.ts, via load-vectors.ts) hands the engine-side
+// What the Node runner (test/fastly/engine/run.ts, via load-vectors.ts) hands the engine-side
 // suite (suite.ts), and what the suite reports back. Types only: shared by both sides.
 
 export type Hex = string
@@ -138,7 +138,6 @@ export interface SuiteReport {
   ok: boolean
 }
 
-export const REPORT_MARK = 'PQ_EDGE_ENGINE_SUITE '
 /** The HMAC GC-pressure check (conformance.ts checkHmacUnderGcPressure): its report name and size. */
 /** The selected HMAC and the interpreter fallback (HMAC over the digest), each over `cases` keys. */
 export const HMAC_GC_CHECK = { name: 'HMAC-SHA256 (2 impls) under GC pressure vs noble', cases: 100, implementations: 2 }

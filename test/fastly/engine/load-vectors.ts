@@ -1,6 +1,6 @@
 // Node side of the engine suite: reads the conformance vectors from test/vectors (test/support/vectors.ts),
 // as the Node suites do, and turns the ones the engine checks into a SuiteInput, which
-// scripts/fastly-selftest.ts bundles into a temporary build outside the repository.
+// test/fastly/engine/run.ts bundles into a temporary build outside the repository.
 //
 // The engine is an interpreter (~10 ms per ML-KEM-768 operation), so ML-KEM-768 is checked in full and
 // ML-KEM-512/1024 by a fixed sample (every Nth case of each group; the full sets run in Node and workerd):

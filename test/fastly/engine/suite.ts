@@ -1,15 +1,16 @@
-/// <reference path="./input-module.d.ts" />
+/// <reference path="../../../scripts/fastly/engine-input.d.ts" />
 // The engine-side conformance suite: a TEST BUILD of the Fastly artifact, never deployed. Bundled by
-// scripts/fastly-selftest.ts with the vectors injected ('pq-edge-selftest:input'); js-compute-runtime
+// test/fastly/engine/run.ts with the vectors injected ('pq-edge-engine:input'); js-compute-runtime
 // runs this module's top level at build time inside StarlingMonkey, the engine Fastly runs. The top
 // level checks, with the Fastly backend set (the TypeScript ML-KEM core and whatever selectFastlyBackends()
-// probes), the ML-KEM, X-Wing and HPKE vectors, prints one report line (REPORT_MARK + JSON) and throws
+// probes), the ML-KEM, X-Wing and HPKE vectors, prints one report line (printReport: ENGINE_REPORT_MARK + JSON) and throws
 // on any mismatch, which makes js-compute-runtime exit non-zero: the build fails. The built artifact
 // then answers one request, ESTABLISHMENT_PATH, by timing full POST /v1/sessions establishments in
 // every mode on the real app, with those backends and with all-noble ones (see below for why there).
 
-import input, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-selftest:input'
+import rawInput, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-engine:input'
 import { ml_kem768 as nobleMlKem768 } from '@noble/post-quantum/ml-kem.js'
+import { printReport } from '../../../scripts/fastly/engine-report.ts'
 import { fromB64u, sha256, utf8 } from '../../../src/crypto/bytes.ts'
 import { INTERPRETER_FALLBACKS } from '../../../src/crypto/interpreter.ts'
 import { nobleHmacSha256 } from '../../../src/crypto/noble.ts'
@@ -24,7 +25,9 @@ import { knownPublicKeysFor } from '../../../src/service/keys.ts'
 import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, type Tally, toHex } from './conformance.ts'
 import { type Composition, timeEstablishment } from './establishment.ts'
-import { type CompositionTiming, ESTABLISHMENT_PATH, REPORT_MARK, type SuiteReport } from './input.ts'
+import { type CompositionTiming, ESTABLISHMENT_PATH, type SuiteInput, type SuiteReport } from './input.ts'
+
+const input = rawInput as SuiteInput
 
 // ---------- TEST-ONLY configuration: fixed, public values; this build is never deployed ----------
 /** TEST-ONLY server secret (32 bytes, base64url): "TEST-ONLY pq-edge engine suite!!". Never use it anywhere else. */
@@ -148,15 +151,15 @@ const report: SuiteReport = {
   partMs,
   ok: failures.length === 0,
 }
-console.log(REPORT_MARK + JSON.stringify(report))
+printReport(report)
 if (failures.length)
   throw new Error(`ENGINE SUITE FAILED (${failures.length} mismatch${failures.length === 1 ? '' : 'es'} shown):\n${failures.join('\n')}`)
 
 // ---------- the establishment timing: in a request ----------
 // Request and Response cannot be constructed during initialisation ("The Request builtin can only be
 // used during request handling"), so the real app cannot answer anything at build time: the timing runs
-// when this build serves ESTABLISHMENT_PATH (scripts/fastly-selftest.ts sends that one request through
-// test/fastly/harness.ts). Same engine, same bundle; performance.now() works there.
+// when this build serves ESTABLISHMENT_PATH (test/fastly/engine/run.ts sends that one request through
+// scripts/fastly/harness.ts). Same engine, same bundle; performance.now() works there.
 async function establishment(): Promise<NonNullable<SuiteReport['establishment']>> {
   const client = {
     hpke: createHpke(fastly.backends),

@@ -391,6 +391,8 @@ class Host {
     this.request = request
     this.options = options
     const S = FastlyStatus
+    /** Answers OK once its argument, the call's effect, has been evaluated. */
+    const done = (_effect: unknown): number => S.OK
     this.calls = {
       // --- fastly_http_req: the downstream request and request handles ---
       'fastly_http_req.body_downstream_get': (reqOut: number, bodyOut: number) => {
@@ -419,30 +421,11 @@ class Host {
       },
       'fastly_http_req.method_get': (h: number, buf: number, max: number, nwritten: number) =>
         this.withReq(h, (r) => this.putBytes(encoder.encode(r.method), buf, max, nwritten)),
-      'fastly_http_req.method_set': (h: number, ptr: number, len: number) =>
-        this.withReq(h, (r) => ((r.method = this.str(ptr, len)), S.OK)),
+      'fastly_http_req.method_set': (h: number, ptr: number, len: number) => this.withReq(h, (r) => done((r.method = this.str(ptr, len)))),
       'fastly_http_req.uri_get': (h: number, buf: number, max: number, nwritten: number) =>
         this.withReq(h, (r) => this.putBytes(encoder.encode(r.uri), buf, max, nwritten)),
-      'fastly_http_req.uri_set': (h: number, ptr: number, len: number) => this.withReq(h, (r) => ((r.uri = this.str(ptr, len)), S.OK)),
-      'fastly_http_req.version_get': (h: number, out: number) => this.withReq(h, () => (this.u32(out, HTTP_1_1), S.OK)),
-      'fastly_http_req.header_names_get': (h: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
-        this.withReq(h, (r) => this.headerNames(r.headers, buf, len, cursor, endOut, nwritten)),
-      'fastly_http_req.header_values_get': (
-        h: number,
-        np: number,
-        nl: number,
-        buf: number,
-        len: number,
-        cursor: number,
-        endOut: number,
-        nwritten: number,
-      ) => this.withReq(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
-      'fastly_http_req.header_insert': (h: number, np: number, nl: number, vp: number, vl: number) =>
-        this.withReq(h, (r) => ((r.headers = this.insertHeader(r.headers, np, nl, vp, vl)), S.OK)),
-      'fastly_http_req.header_append': (h: number, np: number, nl: number, vp: number, vl: number) =>
-        this.withReq(h, (r) => (r.headers.push([this.str(np, nl).toLowerCase(), this.copy(vp, vl)]), S.OK)),
-      'fastly_http_req.header_remove': (h: number, np: number, nl: number) => this.withReq(h, (r) => this.removeHeader(r, np, nl)),
-      'fastly_http_req.framing_headers_mode_set': (h: number) => this.withReq(h, () => S.OK),
+      'fastly_http_req.uri_set': (h: number, ptr: number, len: number) => this.withReq(h, (r) => done((r.uri = this.str(ptr, len)))),
+      ...this.headerCalls('req', (h, f) => this.withReq(h, f), done),
 
       // --- fastly_http_resp: response handles and sending downstream ---
       'fastly_http_resp.new': (out: number) => {
@@ -452,32 +435,14 @@ class Host {
         return S.OK
       },
       'fastly_http_resp.status_get': (h: number, out: number) =>
-        this.withResp(h, (r) => (new DataView(this.memory.buffer).setUint16(out, r.status, true), S.OK)),
+        this.withResp(h, (r) => done(new DataView(this.memory.buffer).setUint16(out, r.status, true))),
       'fastly_http_resp.status_set': (h: number, status: number) =>
         this.withResp(h, (r) => {
           if (status < 100 || status > 999) return S.HTTP_INVALID
           r.status = status
           return S.OK
         }),
-      'fastly_http_resp.version_get': (h: number, out: number) => this.withResp(h, () => (this.u32(out, HTTP_1_1), S.OK)),
-      'fastly_http_resp.header_names_get': (h: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
-        this.withResp(h, (r) => this.headerNames(r.headers, buf, len, cursor, endOut, nwritten)),
-      'fastly_http_resp.header_values_get': (
-        h: number,
-        np: number,
-        nl: number,
-        buf: number,
-        len: number,
-        cursor: number,
-        endOut: number,
-        nwritten: number,
-      ) => this.withResp(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
-      'fastly_http_resp.header_insert': (h: number, np: number, nl: number, vp: number, vl: number) =>
-        this.withResp(h, (r) => ((r.headers = this.insertHeader(r.headers, np, nl, vp, vl)), S.OK)),
-      'fastly_http_resp.header_append': (h: number, np: number, nl: number, vp: number, vl: number) =>
-        this.withResp(h, (r) => (r.headers.push([this.str(np, nl).toLowerCase(), this.copy(vp, vl)]), S.OK)),
-      'fastly_http_resp.header_remove': (h: number, np: number, nl: number) => this.withResp(h, (r) => this.removeHeader(r, np, nl)),
-      'fastly_http_resp.framing_headers_mode_set': (h: number) => this.withResp(h, () => S.OK),
+      ...this.headerCalls('resp', (h, f) => this.withResp(h, f), done),
       'fastly_http_resp.send_downstream': (resp: number, body: number, streaming: number) => {
         const r = this.resps.get(resp)
         const b = this.bodies.get(body)
@@ -489,7 +454,7 @@ class Host {
       },
 
       // --- fastly_http_body ---
-      'fastly_http_body.new': (out: number) => (this.u32(out, this.newBody(new Uint8Array(0))), S.OK),
+      'fastly_http_body.new': (out: number) => done(this.u32(out, this.newBody(new Uint8Array(0)))),
       'fastly_http_body.read': (h: number, buf: number, len: number, nread: number) => {
         const b = this.bodies.get(h)
         if (!b) return S.BADF
@@ -539,7 +504,7 @@ class Host {
       },
 
       // --- fastly_async_io: every handle here is complete, so always ready ---
-      'fastly_async_io.is_ready': (_h: number, out: number) => (this.u32(out, 1), S.OK),
+      'fastly_async_io.is_ready': (_h: number, out: number) => done(this.u32(out, 1)),
       'fastly_async_io.select': (_handles: number, len: number, _timeoutMs: number, out: number) => {
         // Nothing is ever pending: the first handle is ready; with none, the timeout expires.
         this.u32(out, len > 0 ? 0 : 0xffff_ffff)
@@ -724,8 +689,8 @@ class Host {
       },
 
       // --- fastly_compute_runtime ---
-      'fastly_compute_runtime.get_vcpu_ms': (out: number) => (new DataView(this.memory.buffer).setBigUint64(out, 0n, true), S.OK),
-      'fastly_compute_runtime.get_heap_mib': (out: number) => (this.u32(out, Math.ceil(this.memory.buffer.byteLength / 2 ** 20)), S.OK),
+      'fastly_compute_runtime.get_vcpu_ms': (out: number) => done(new DataView(this.memory.buffer).setBigUint64(out, 0n, true)),
+      'fastly_compute_runtime.get_heap_mib': (out: number) => done(this.u32(out, Math.ceil(this.memory.buffer.byteLength / 2 ** 20))),
     }
   }
 
@@ -796,6 +761,36 @@ class Host {
     new Uint8Array(this.memory.buffer, buf, data.length).set(data)
     return FastlyStatus.OK
   }
+  /** The version and header calls, the same for request and response handles (`withHandle` finds either). */
+  private headerCalls(
+    kind: 'req' | 'resp',
+    withHandle: (h: number, f: (r: { headers: Header[] }) => number) => number,
+    done: (effect: unknown) => number,
+  ): Record<string, (...args: never[]) => number | undefined> {
+    const call = `fastly_http_${kind}`
+    return {
+      [`${call}.version_get`]: (h: number, out: number) => withHandle(h, () => done(this.u32(out, HTTP_1_1))),
+      [`${call}.header_names_get`]: (h: number, buf: number, len: number, cursor: number, endOut: number, nwritten: number) =>
+        withHandle(h, (r) => this.headerNames(r.headers, buf, len, cursor, endOut, nwritten)),
+      [`${call}.header_values_get`]: (
+        h: number,
+        np: number,
+        nl: number,
+        buf: number,
+        len: number,
+        cursor: number,
+        endOut: number,
+        nwritten: number,
+      ) => withHandle(h, (r) => this.headerValues(r.headers, this.str(np, nl), buf, len, cursor, endOut, nwritten)),
+      [`${call}.header_insert`]: (h: number, np: number, nl: number, vp: number, vl: number) =>
+        withHandle(h, (r) => done((r.headers = this.insertHeader(r.headers, np, nl, vp, vl)))),
+      [`${call}.header_append`]: (h: number, np: number, nl: number, vp: number, vl: number) =>
+        withHandle(h, (r) => done(r.headers.push([this.str(np, nl).toLowerCase(), this.copy(vp, vl)]))),
+      [`${call}.header_remove`]: (h: number, np: number, nl: number) => withHandle(h, (r) => this.removeHeader(r, np, nl)),
+      [`${call}.framing_headers_mode_set`]: (h: number) => withHandle(h, () => FastlyStatus.OK),
+    }
+  }
+
   private withReq(h: number, f: (r: ReqState) => number): number {
     const r = this.reqs.get(h)
     return r ? f(r) : FastlyStatus.BADF

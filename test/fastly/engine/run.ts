@@ -1,43 +1,33 @@
-// The engine-side conformance suite: bundles test/fastly/engine/suite.ts for StarlingMonkey with the
-// conformance vectors injected (read from test/vectors by test/fastly/engine/load-vectors.ts,
-// written only to a temporary directory), runs js-compute-runtime on it (which executes the suite at its
-// top level, at build time, inside the real engine), parses the report line, then sends the built
-// artifact its one request (through test/fastly/harness.ts), which times POST /v1/sessions on the
+// The engine-side conformance suite: runs test/fastly/engine/suite.ts inside StarlingMonkey at build time
+// (scripts/fastly/engine.ts: bundled with the conformance vectors as its input, read from test/vectors by
+// load-vectors.ts, written only to a temporary directory; js-compute-runtime executes the suite at its top
+// level, inside the real engine), takes its report, then sends the built
+// artifact its one request (through scripts/fastly/harness.ts), which times POST /v1/sessions on the
 // real app in the engine. Exits non-zero on any failure: a failed js-compute build, a missing report, a
 // mismatch, a count other than the number of vectors handed in, or an establishment that fails.
 // Prints the per-suite counts and the per-mode POST /v1/sessions cost table.
 //
-//   node scripts/fastly-selftest.ts [--only=hmac,xwing,hpke,mlkem,establishment] [--mlkem-only=<name part>] [--corrupt=<what>] [--enforce-budget] [--json]
+//   node test/fastly/engine/run.ts (npm run test:fastly-engine) [--only=hmac,xwing,hpke,mlkem,establishment] [--mlkem-only=<name part>] [--corrupt=<what>] [--enforce-budget] [--json]
 //
 // --corrupt (or PQ_EDGE_SELFTEST_CORRUPT) alters one expectation (mlkem: an ML-KEM-768 keyGen ek byte;
 // mlkem-reject: a valid encapsulation marked as one to reject; xwing: a shared secret byte; hpke: a
 // ciphertext byte; establishment: the client secret), to prove the build then fails.
 // --enforce-budget also fails when hybrid POST /v1/sessions costs more than 25 ms in the engine or noble
 // is less than 6× slower (the Fastly issue's targets; off by default: a busy machine inflates Date.now timings).
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build, type Plugin } from 'esbuild'
-import {
-  CORRUPTIONS,
-  type Corruption,
-  ESTABLISHMENT_PATH,
-  REPORT_MARK,
-  SUITE_PARTS,
-  type SuiteInput,
-  type SuitePart,
-} from '../test/fastly/engine/input.ts'
-import { expectedCounts, loadSuiteInput } from '../test/fastly/engine/load-vectors.ts'
+import { runInEngine } from '../../../scripts/fastly/engine.ts'
+import { ENGINE_REPORT_MARK } from '../../../scripts/fastly/engine-report.ts'
+import { runFastlyRequest } from '../../../scripts/fastly/harness.ts'
+import { FASTLY_CPU_MS_PER_REQUEST } from '../../../scripts/platform-limits.ts'
+import { CORRUPTIONS, type Corruption, ESTABLISHMENT_PATH, SUITE_PARTS, type SuiteInput, type SuitePart } from './input.ts'
+import { expectedCounts, loadSuiteInput } from './load-vectors.ts'
 // Types from the engine program itself, so `npm run typecheck` checks it too (nothing of it runs in Node).
-import type { SuiteReport } from '../test/fastly/engine/suite.ts'
-import { runFastlyRequest } from '../test/fastly/harness.ts'
-import { FASTLY_ESBUILD_OPTIONS } from './build-fastly.ts'
-import { FASTLY_CPU_MS_PER_REQUEST } from './platform-limits.ts'
+import type { SuiteReport } from './suite.ts'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const SUITE_ENTRY = join(ROOT, 'test/fastly/engine/suite.ts')
+const SUITE_ENTRY = fileURLToPath(new URL('./suite.ts', import.meta.url))
 export const BUDGET = { hybridMs: 25, nobleOverFastly: 6 }
 
 export interface SelftestOptions {
@@ -63,33 +53,6 @@ export interface SelftestResult {
   durationMs: number
 }
 
-/** Provides `import input from 'pq-edge-selftest:input'` to the bundle: the vectors, as one JSON string. */
-function inputPlugin(input: SuiteInput): Plugin {
-  return {
-    name: 'pq-edge-selftest-input',
-    setup(b) {
-      b.onResolve({ filter: /^pq-edge-selftest:input$/ }, (args) => ({ path: args.path, namespace: 'pq-edge-selftest' }))
-      b.onLoad({ filter: /.*/, namespace: 'pq-edge-selftest' }, () => ({
-        contents: `export const startedAt = Date.now(); const input = JSON.parse(${JSON.stringify(JSON.stringify(input))}); export const parsedAt = Date.now(); export default input`,
-        loader: 'js',
-      }))
-    },
-  }
-}
-
-function runJsCompute(script: string, wasm: string): Promise<{ status: number | null; output: string }> {
-  const bin = join(ROOT, 'node_modules/.bin/js-compute-runtime')
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--enable-experimental-top-level-await', script, wasm], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, output: `${stdout}\n${stderr}` }))
-  })
-}
-
 export async function runSelftest(options: SelftestOptions = {}): Promise<SelftestResult> {
   const log = options.log ?? console.log
   const started = Date.now()
@@ -101,22 +64,17 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
   const expected = expectedCounts(input)
   const dir = mkdtempSync(join(tmpdir(), 'pq-edge-engine-suite-'))
   try {
-    const bundle = join(dir, 'suite.js')
-    await build({ ...FASTLY_ESBUILD_OPTIONS, entryPoints: [SUITE_ENTRY], outfile: bundle, plugins: [inputPlugin(input)] })
     log(
       `engine suite: js-compute-runtime runs ${Object.values(expected).reduce((a, b) => a + b, 0)} vector checks${input.parts.includes('establishment') ? ' and the establishment timing' : ''} at build time${input.corrupt ? ` (DELIBERATELY CORRUPTED: ${input.corrupt})` : ''}`,
     )
-    const wasm = join(dir, 'suite.wasm')
-    const { status, output } = await runJsCompute(bundle, wasm)
-    const line = output.split('\n').find((l) => l.startsWith(REPORT_MARK))
-    const report = line ? (JSON.parse(line.slice(REPORT_MARK.length)) as SuiteReport) : null
+    const { status, output, report, wasm } = await runInEngine<SuiteInput, SuiteReport>({ entry: SUITE_ENTRY, input, dir, name: 'suite' })
 
     const problems: string[] = []
     if (status !== 0) problems.push(`js-compute-runtime exited with status ${status} (the suite threw at top level)`)
     let establishmentOutput = ''
     if (status === 0 && report?.ok && input.parts.includes('establishment')) {
       // Request/Response do not exist at build time: the artifact times the establishment when asked.
-      log(`engine suite: timing POST /v1/sessions in the built artifact (one request through test/fastly/harness.ts)`)
+      log(`engine suite: timing POST /v1/sessions in the built artifact (one request through scripts/fastly/harness.ts)`)
       const res = runFastlyRequest(wasm, { method: 'GET', url: `http://localhost${ESTABLISHMENT_PATH}` })
       establishmentOutput = `${res.stdout}\n${res.stderr}`
       let body: { ok?: boolean; error?: string; establishment?: SuiteReport['establishment'] } = {}
@@ -259,7 +217,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(
       result.output
         .split('\n')
-        .filter((l) => !l.startsWith(REPORT_MARK))
+        .filter((l) => !l.startsWith(ENGINE_REPORT_MARK))
         .join('\n')
         .trim(),
     )
