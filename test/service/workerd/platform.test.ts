@@ -3,7 +3,6 @@
 // request) with the running ML-KEM module's size and cold start.
 import { describe, expect, it } from 'vitest'
 import manifest from '../../../src/mlkem/wasm/manifest.json'
-import { expectProblem } from '../../support/service-client.ts'
 import { call, client } from './service.ts'
 
 describe('/metrics of the Workers isolate', () => {
