@@ -15,7 +15,7 @@ export default defineConfig({
         test: { name: 'workerd', include: ['test/worker/**/*.test.ts'], testTimeout: 120_000 },
       },
       {
-        test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 600_000 },
+        test: { name: 'node', include: ['test/node/**/*.test.ts', 'test/audit/**/*.test.ts'], environment: 'node', testTimeout: 600_000 },
       },
     ],
   },

@@ -1,3 +1,4 @@
+// pq-edge-audit: ignore-file (the catalogue names what it looks for)
 // The audit's catalogue: the rules (one per primitive family), the priority rule, and the packages
 // and crates that provide classical key exchange or signatures (or their post-quantum
 // replacements). docs/AUDIT.md explains the rule and the false-positive policy.

@@ -1,3 +1,4 @@
+// pq-edge-audit: ignore-file (the catalogue names what it looks for)
 // Matches what parseWasm reads out of a module (imports, exports, function names, data strings)
 // against the symbols of the crypto libraries commonly compiled to WebAssembly. One finding per
 // rule and module, listing the first few pieces of evidence.
