@@ -259,6 +259,7 @@ function aggregate(matches: Match[], file: string, info: WasmModuleInfo, options
         if (match.offset !== undefined) entry.offset = match.offset
         byRule.set(provided.rule, entry)
       }
+      if (entry.offset === undefined && match.offset !== undefined) entry.offset = match.offset
       entry.context = severer(entry.context, provided.context ?? 'general')
       entry.count++
       if (entry.evidence.length < 5 && !entry.evidence.includes(match.evidence)) entry.evidence.push(match.evidence)
