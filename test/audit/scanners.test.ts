@@ -32,7 +32,7 @@ const section = (id: number, body: number[]) => [id, ...leb(body.length), ...bod
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
 
 /** A module importing env.crypto_box_seal and exporting a function named by a Rust v0 symbol. */
-function sampleModule(): Uint8Array {
+function sampleModule(): Uint8Array<ArrayBuffer> {
   const types = section(1, [1, 0x60, 0, 0])
   const imports = section(2, [1, ...str('env'), ...str('crypto_box_seal'), 0x00, 0])
   const funcs = section(3, [1, 0])
