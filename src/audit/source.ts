@@ -7,7 +7,7 @@
 // binary (Emscripten SINGLE_FILE builds, base64 data URLs) are decoded and scanned as wasm.
 import { parse, type ParserPlugin } from '@babel/parser'
 import { type Finding, makeFinding } from './finding.ts'
-import type { Context } from './rules.ts'
+import { type Context, NPM_PACKAGES } from './rules.ts'
 import { scanWasmBytes } from './wasm-scan.ts'
 
 /** The parts of a Babel AST node this scanner reads. */
@@ -74,6 +74,22 @@ function classifyJose(name: string): Classified | undefined {
 
 /** A comment holding this excludes the file (documented; used by the audit's own catalogue code). */
 export const IGNORE_FILE = 'pq-edge-audit: ignore-file'
+/** A name that is the primitive itself (`x25519`, `ed25519`, `ml_kem768`), for values built by a call. */
+const EXACT_PRIMITIVE = /^(x25519|x448|curve25519|ed25519|ed448|ed25519ph|ed25519ctx|ecdh|ml_?kem(512|768|1024)?|ml_?dsa(44|65|87)?|slh_?dsa\w*|x_?wing|kyber(512|768|1024)?)$/i
+
+/** Classifies an identifier by the primitive it names (post-quantum first: hybrids name both). */
+function primitiveOfName(name: string): Classified | undefined {
+  if (/x_?wing/i.test(name)) return { ruleId: 'pq-x-wing', context: 'general' }
+  if (/ml_?kem|kyber/i.test(name)) return { ruleId: 'pq-ml-kem', context: 'general' }
+  if (/ml_?dsa|dilithium/i.test(name)) return { ruleId: 'pq-ml-dsa', context: 'general' }
+  if (/slh_?dsa|sphincs/i.test(name)) return { ruleId: 'pq-slh-dsa', context: 'general' }
+  if (/x25519|x448|curve25519/i.test(name)) return { ruleId: 'kx-x25519', context: 'general' }
+  if (/ecdh|dhkemp(256|384|521)/i.test(name)) return { ruleId: 'kx-ecdh', context: 'general' }
+  if (/ed25519|ed448|eddsa/i.test(name)) return { ruleId: 'sig-eddsa', context: 'general' }
+  if (/ecdsa/i.test(name)) return { ruleId: 'sig-ecdsa', context: 'general' }
+  return undefined
+}
+
 const JOSE_OPTION_KEYS = new Set(['alg', 'algorithm', 'algorithms'])
 const NODE_CRYPTO = new Set(['crypto', 'node:crypto'])
 const SKIP_KEYS = new Set(['loc', 'start', 'end', 'extra', 'leadingComments', 'trailingComments', 'innerComments', 'range', 'typeAnnotation', 'typeParameters', 'returnType'])
@@ -292,6 +308,10 @@ class SourceScanner {
         case 'VariableDeclarator':
           this.declaration(node)
           break
+        case 'ImportDeclaration':
+        case 'ExportNamedDeclaration':
+          this.importSpecifier(node)
+          break
         case 'StringLiteral':
         case 'TemplateLiteral':
           this.literal(node, parent, grandparent)
@@ -455,24 +475,35 @@ class SourceScanner {
 
   /**
    * A function, class or object named after a primitive is an implementation or a wrapper of it
-   * (our own x25519-js.ts is one). Only declarations whose value is code count, never a plain value.
+   * (our own x25519-js.ts is one; @noble/curves' `export const x25519 = montgomery(...)`). Values
+   * count only when they are code, or a call/construction bound to exactly the primitive's name.
    */
   private declaration(node: AstNode): void {
     const id = node.id as AstNode | undefined
     if (id?.type !== 'Identifier') return
+    const name = id.name as string
     if (node.type === 'VariableDeclarator') {
       const init = unwrap(node.init as AstNode | undefined)
-      if (!init || !/^(ArrowFunctionExpression|FunctionExpression|ObjectExpression|ClassExpression)$/.test(init.type)) return
+      if (!init) return
+      const code = /^(ArrowFunctionExpression|FunctionExpression|ObjectExpression|ClassExpression)$/.test(init.type)
+      const constructed = /^(CallExpression|NewExpression)$/.test(init.type) && EXACT_PRIMITIVE.test(name)
+      if (!code && !constructed) return
     }
-    const name = id.name as string
-    const c: Classified | undefined = /x25519|x448|curve25519/i.test(name)
-      ? { ruleId: 'kx-x25519', context: 'general' }
-      : /^(ecdh|p256Ecdh|ecdhP256)/i.test(name)
-        ? { ruleId: 'kx-ecdh', context: 'general' }
-        : /ed25519|ed448/i.test(name)
-          ? { ruleId: 'sig-eddsa', context: 'general' }
-          : undefined
+    const c = primitiveOfName(name)
     if (c) this.add(node, c, `declares ${name}`, name)
+  }
+
+  /** `import { x25519 } from '@noble/curves/ed25519.js'`, `import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'`. */
+  private importSpecifier(node: AstNode): void {
+    const source = (node.source as AstNode | undefined)?.value
+    if (typeof source !== 'string' || !NPM_PACKAGES[packageOf(source)]) return
+    for (const spec of (node.specifiers as AstNode[] | undefined) ?? []) {
+      if (spec.type !== 'ImportSpecifier' && spec.type !== 'ExportSpecifier') continue
+      const imported = (spec.type === 'ImportSpecifier' ? spec.imported : spec.local) as AstNode
+      const name = (imported.name ?? imported.value) as string
+      const c = primitiveOfName(name)
+      if (c) this.add(spec, c, `imports ${name} from ${source}`, name)
+    }
   }
 
   /** `{ name: 'ECDH', namedCurve: 'P-256' }` and the like, wherever built (jose builds them in a switch). */

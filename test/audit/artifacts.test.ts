@@ -111,6 +111,29 @@ describe('JavaScript from published packages', () => {
   })
 })
 
+describe('the noble libraries (this project\'s runtime dependencies)', () => {
+  it('@noble/curves: X25519, ECDH, ECDSA and EdDSA in its own sources', async () => {
+    // noble-curves README: "ed25519, ed448, x25519, x448 ... p256, p384, p521, secp256k1 ... ECDH, ECDSA, EdDSA".
+    const { rules } = await scan('node_modules/@noble/curves')
+    for (const r of ['kx-x25519', 'kx-ecdh', 'sig-ecdsa', 'sig-eddsa']) expect(rules).toContain(r)
+  })
+
+  it('@noble/post-quantum: ML-KEM, ML-DSA, SLH-DSA; its hybrids import X25519 from @noble/curves', async () => {
+    // noble-post-quantum README: "ML-KEM, ML-DSA, SLH-DSA ... hybrid KEMs (X-Wing, ML-KEM + X25519/P-256)".
+    const { findings, rules } = await scan('node_modules/@noble/post-quantum')
+    for (const r of ['pq-ml-kem', 'pq-ml-dsa', 'pq-slh-dsa']) expect(rules).toContain(r)
+    expect(byRule(findings, 'kx-x25519').some((f) => /^imports x25519 from @noble\/curves/.test(f.message))).toBe(true)
+  })
+
+  it('@noble/hashes and @noble/ciphers (hashes, symmetric ciphers) report nothing', async () => {
+    // Their READMEs: "hash functions, MACs and KDFs"; "symmetric ciphers" - no public-key crypto.
+    const { findings, warnings, filesScanned } = await scan('node_modules/@noble/hashes', 'node_modules/@noble/ciphers')
+    expect(filesScanned).toBeGreaterThan(20)
+    expect(warnings).toEqual([])
+    expect(findings).toEqual([])
+  })
+})
+
 describe('lockfiles', () => {
   it("this project's package-lock.json (v3): @noble/curves, libsodium, jose with versions; @noble/post-quantum as PQ", async () => {
     const { findings } = await scan('package-lock.json')
