@@ -71,9 +71,9 @@ export interface Provided {
   context?: Context
 }
 
-const kx = (id: string, context?: Context): Provided => (context ? { rule: `kx-${id}`, context } : { rule: `kx-${id}` })
-const sig = (id: string, context?: Context): Provided => (context ? { rule: `sig-${id}`, context } : { rule: `sig-${id}` })
-const pq = (id: string): Provided => ({ rule: `pq-${id}` })
+export const kx = (id: string, context?: Context): Provided => (context ? { rule: `kx-${id}`, context } : { rule: `kx-${id}` })
+export const sig = (id: string, context?: Context): Provided => (context ? { rule: `sig-${id}`, context } : { rule: `sig-${id}` })
+export const pq = (id: string): Provided => ({ rule: `pq-${id}` })
 const NACL = [kx('x25519'), sig('eddsa')]
 const CURVES_ALL = [kx('x25519'), kx('ecdh'), sig('ecdsa'), sig('eddsa')]
 const JWT_SIGS = [sig('rsa', 'long-lived-trust'), sig('ecdsa', 'long-lived-trust'), sig('eddsa', 'long-lived-trust')]

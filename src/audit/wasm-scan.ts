@@ -3,7 +3,7 @@
 // against the symbols of the crypto libraries commonly compiled to WebAssembly. One finding per
 // rule and module, listing the first few pieces of evidence.
 import { type Finding, makeFinding, severer } from './finding.ts'
-import { type Context, type Provided, crateProvides } from './rules.ts'
+import { type Context, crateProvides, kx, type Provided, pq, sig } from './rules.ts'
 import { parseWasm, type WasmModuleInfo } from './wasm.ts'
 
 interface Match {
@@ -13,9 +13,6 @@ interface Match {
   crate?: { name: string; version: string }
 }
 
-const kx = (id: string, context?: Context): Provided => (context ? { rule: `kx-${id}`, context } : { rule: `kx-${id}` })
-const sig = (id: string, context?: Context): Provided => (context ? { rule: `sig-${id}`, context } : { rule: `sig-${id}` })
-const pq = (id: string): Provided => ({ rule: `pq-${id}` })
 
 /** Exact C symbols (libsodium, OpenSSL/BoringSSL), with an optional leading underscore (Emscripten). */
 const C_SYMBOLS: Array<[RegExp, Provided[]]> = [
@@ -249,6 +246,11 @@ function indexOf(haystack: Uint8Array, needle: number[]): number {
   return -1
 }
 
+/** Most telling first: a crate with its version, an import/export, a string, then a function name. */
+function evidenceRank(evidence: string): number {
+  return / \d+\.\d+\.\d+ \(/.test(evidence) ? 0 : /^(import|export) /.test(evidence) ? 1 : evidence.startsWith('function ') ? 3 : 2
+}
+
 function aggregate(matches: Match[], file: string, info: WasmModuleInfo, options: { line?: number; where?: string }): Finding[] {
   const byRule = new Map<string, { context: Context; evidence: string[]; count: number; offset?: number; crates: Map<string, string> }>()
   for (const match of matches) {
@@ -262,7 +264,9 @@ function aggregate(matches: Match[], file: string, info: WasmModuleInfo, options
       if (entry.offset === undefined && match.offset !== undefined) entry.offset = match.offset
       entry.context = severer(entry.context, provided.context ?? 'general')
       entry.count++
-      if (entry.evidence.length < 5 && !entry.evidence.includes(match.evidence)) entry.evidence.push(match.evidence)
+      // Keep a few of each sort of evidence, so a crate path found late is not crowded out by names.
+      const sameRank = entry.evidence.filter((e) => evidenceRank(e) === evidenceRank(match.evidence)).length
+      if (sameRank < 5 && !entry.evidence.includes(match.evidence)) entry.evidence.push(match.evidence)
       if (match.crate) entry.crates.set(match.crate.name, match.crate.version)
     }
   }
@@ -272,6 +276,7 @@ function aggregate(matches: Match[], file: string, info: WasmModuleInfo, options
     const crates = [...entry.crates].map(([n, v]) => `${n} ${v}`).join(', ')
     const kindOf = info.layer === 'component' ? 'component' : 'module'
     const message = `${options.where ?? `wasm ${kindOf}`}: ${entry.count} match${entry.count === 1 ? '' : 'es'}${crates ? ` (crates ${crates})` : ''}${producedBy ? ` [${producedBy}]` : ''}`
-    return makeFinding({ ruleId, context: entry.context, file, scanner: 'wasm', message, evidence: entry.evidence, line: options.line, byteOffset: options.line === undefined ? entry.offset : undefined })
+    const evidence = entry.evidence.map((e, i) => [e, i] as const).sort((a, b) => evidenceRank(a[0]) - evidenceRank(b[0]) || a[1] - b[1]).slice(0, 5).map(([e]) => e)
+    return makeFinding({ ruleId, context: entry.context, file, scanner: 'wasm', message, evidence, line: options.line, byteOffset: options.line === undefined ? entry.offset : undefined })
   })
 }
