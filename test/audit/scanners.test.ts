@@ -2,6 +2,7 @@
 // comments and unrelated strings never count; lockfile formats that no installed package ships
 // (pnpm-lock.yaml, yarn berry, Cargo.lock, go.sum) are written here by hand; SARIF output is checked
 // against the official SARIF 2.1.0 schema (shipped by @microsoft/jest-sarif); the CLI's exit codes.
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -185,5 +186,11 @@ describe('reports and the CLI', () => {
     expect(await main(['audit', 'src/mlkem/wasm', '--fail-on', 'low'], io)).toBe(0) // PQ findings never fail a gate
     expect(await main(['audit', 'src/crypto', '--fail-on', 'severe'], io)).toBe(2)
     expect(await main(['audit', 'no/such/path'], io)).toBe(2)
+  })
+
+  it('the built bin (dist/cli/pq-edge.js, from npm run build:lib) includes the audit command', () => {
+    const out = execFileSync(process.execPath, [join(ROOT, 'dist/cli/pq-edge.js'), 'audit', 'src/mlkem/wasm', '--sarif'], { cwd: ROOT, encoding: 'utf8' })
+    const sarif = JSON.parse(out) as { runs: Array<{ results: Array<{ ruleId: string; level: string }> }> }
+    expect(sarif.runs[0]!.results.map((r) => `${r.ruleId} ${r.level}`)).toEqual(['pq-ml-kem note', 'pq-ml-kem note'])
   })
 })
