@@ -14,10 +14,10 @@ import { compileEntry } from './build-fastly.ts'
 const MARK = 'PQ_EDGE_ENGINE_BENCH '
 
 /** The entry: runs at the top level during js-compute-runtime's build. Fixed seeds (no randomness).
- *  `baseline` optionally names another copy of src/mlkem/js/api.ts (e.g. an older commit's, extracted
+ *  `baseline` optionally names another copy of src/mlkem/js/core.ts (e.g. an older commit's, extracted
  *  with `git archive`) to time beside the current one in the same run. */
 const entry = (batches: number, perBatch: number, baseline?: string) => `
-import { createJsMlKem, primeMlKemPublicKey } from './src/mlkem/js/api.ts'
+import { createJsMlKem, primeMlKemPublicKey } from './src/mlkem/js/core.ts'
 import { ml_kem768 as noble } from '@noble/post-quantum/ml-kem.js'
 ${baseline ? `import * as baseline from ${JSON.stringify(baseline)}` : 'const baseline = undefined'}
 
@@ -106,9 +106,12 @@ export async function runInEngine(source: string): Promise<Record<string, unknow
 const profileEntry = (rounds: number) => `
 import { keccakF1600 } from './src/mlkem/js/keccak-f1600.ts'
 import { ST, hashOnce, RATE_256, DS_SHA3 } from './src/mlkem/js/keccak.ts'
-import { ntt, invNtt, multiplyNttsReduce, sampleNtt, prfCbd, encodePoly12, encodeTHat, compressEncodeSum, encodeMessage, decodePoly } from './src/mlkem/js/poly.ts'
-import { checkEncapsulationKey, checkDecapsulationKey, wipeScratch } from './src/mlkem/js/index.ts'
-import { createJsMlKem } from './src/mlkem/js/api.ts'
+import { ntt, invNtt, multiplyNttsSum } from './src/mlkem/js/ntt.ts'
+import { sampleNtt, samplePolyCbdPrf } from './src/mlkem/js/sampling.ts'
+import { byteEncode12, byteEncode12THat, byteEncodeCompressSum, byteEncodeCompress1Diff, byteDecodeDecompress } from './src/mlkem/js/encoding.ts'
+import { PARAMETER_SETS } from './src/mlkem/api.ts'
+import { checkEncapsulationKey, checkDecapsulationKey, wipeScratch } from './src/mlkem/js/internal.ts'
+import { createJsMlKem } from './src/mlkem/js/core.ts'
 
 const now = () => Date.now()
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1] }
@@ -127,22 +130,22 @@ let counter = 0
 const parts = {
   keccakF1600: () => keccakF1600(ST),
   sampleNtt: () => sampleNtt(out, rho, counter++ & 3, 0),
-  prfCbd2: () => prfCbd(out, rho, counter++ & 7, 2),
+  prfCbd2: () => samplePolyCbdPrf(out, rho, counter++ & 7, 2),
   ntt: () => ntt(polys[0]),
   invNtt: () => invNtt(polys[1]),
-  multiplyNtts3: () => multiplyNttsReduce(out, canonical, polys, 3),
-  encode12: () => encodePoly12(bytes, 0, polys[0]),
-  encodeTHat: () => encodeTHat(bytes, 0, polys[0], polys[1]),
-  compressEncodeSum10: () => compressEncodeSum(bytes, 0, polys[0], polys[1], 10),
-  compressEncodeSum4: () => compressEncodeSum(bytes, 0, polys[0], polys[1], 4),
-  encodeMessage: () => encodeMessage(bytes, 0, polys[0], polys[1]),
-  decode12: () => decodePoly(out, key.publicKey, 0, 12),
-  decode10: () => decodePoly(out, ct, 0, 10),
-  decode4: () => decodePoly(out, ct, 960, 4),
-  decode1: () => decodePoly(out, msg, 0, 1),
+  multiplyNtts3: () => multiplyNttsSum(out, canonical, polys, 3),
+  encode12: () => byteEncode12(bytes, 0, polys[0]),
+  encodeTHat: () => byteEncode12THat(bytes, 0, polys[0], polys[1]),
+  compressEncodeSum10: () => byteEncodeCompressSum(bytes, 0, polys[0], polys[1], 10),
+  compressEncodeSum4: () => byteEncodeCompressSum(bytes, 0, polys[0], polys[1], 4),
+  encodeMessage: () => byteEncodeCompress1Diff(bytes, 0, polys[0], polys[1]),
+  decode12: () => byteDecodeDecompress(out, key.publicKey, 0, 12),
+  decode10: () => byteDecodeDecompress(out, ct, 0, 10),
+  decode4: () => byteDecodeDecompress(out, ct, 960, 4),
+  decode1: () => byteDecodeDecompress(out, msg, 0, 1),
   hash1184: () => hashOnce(RATE_256, DS_SHA3, big, 0, 1184, bytes, 0, 32),
-  modulusCheck768: () => checkEncapsulationKey(3, key.publicKey),
-  dkHashCheckCached768: () => checkDecapsulationKey(3, key.secretKey),
+  modulusCheck768: () => checkEncapsulationKey(PARAMETER_SETS.ml_kem768, key.publicKey),
+  dkHashCheckCached768: () => checkDecapsulationKey(PARAMETER_SETS.ml_kem768, key.secretKey),
   wipeScratch: () => wipeScratch(),
   keygen768: () => kem.keygen(seed),
   encapsSameKey768: () => kem.encapsulate(key.publicKey, msg),

@@ -9,7 +9,7 @@ import { dependencies, version } from '../package.json'
 import type { CryptoCapabilities } from './capabilities.ts'
 import type { SelectedBackends } from './crypto/select.ts'
 import type { MlKemBackend } from './mlkem/instantiate.ts'
-import type { MlKemJsBackend } from './mlkem/js/api.ts'
+import type { MlKemJsBackend } from './mlkem/js/core.ts'
 import { codeForStatus, ErrorCode, problem } from './problem.ts'
 import type { registerServiceRoutes, ServiceContextFor, ServiceEnv } from './service/routes.ts'
 

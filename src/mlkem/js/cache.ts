@@ -6,8 +6,10 @@
 // A hit or a miss reveals only whether a public key repeated. Entries can be primed (pinned) at build
 // time from a configured public key (api.ts primeMlKemPublicKey); eviction takes the least recently
 // used unpinned entry first.
+
+import { byteDecodeDecompress, encodedBelowQ } from './encoding.ts'
 import { DS_SHA3, hashOnce, RATE_256 } from './keccak.ts'
-import { decodePoly, encodedBelowQ, sampleNtt } from './poly.ts'
+import { sampleNtt } from './sampling.ts'
 
 /** Entries per cache: up to MAX_PINNED primed keys (a server's keys: e.g. current and next, per mode) plus
  *  two for the peers' keys of the current operations. Memory: ≈ 11.6 KB per slot (Â: 16 polynomials;
@@ -203,7 +205,7 @@ export function ekValid(e: EkEntry, k: number): number {
 /** t̂ = ByteDecode12(ek[0:384k]) of the entry (Alg 14 step 2), decoded once per entry. Read-only. */
 export function ekTHat(e: EkEntry, k: number): readonly Int16Array[] {
   if (!e.tReady) {
-    for (let i = 0; i < k; i++) decodePoly(e.t[i]!, e.ek, i * 384, 12)
+    for (let i = 0; i < k; i++) byteDecodeDecompress(e.t[i]!, e.ek, i * 384, 12)
     e.tReady = true
   }
   return e.t
