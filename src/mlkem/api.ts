@@ -34,7 +34,7 @@ export const SEED_BYTES = 64 // d ‖ z, FIPS 203 Alg. 19
 export const MSG_BYTES = 32 // m, FIPS 203 Alg. 20
 export const SHARED_SECRET_BYTES = 32
 
-/** A parameter set from FIPS 203 §8 Table 2; the lengths follow from k, du and dv (§8 Table 3). */
+/** A parameter set from FIPS 203 §8 Table 2; the lengths follow from k, du and dv (FIPS 203 §8 Table 3). */
 function params(name: string, k: number, eta1: number, du: number, dv: number): MlKemParams {
   const lengths = Object.freeze({
     publicKey: 384 * k + 32,

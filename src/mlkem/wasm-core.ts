@@ -36,47 +36,52 @@ export function wasmCore(wasm: MlKemWasmExports): MlKemCore {
     dk: at(wasm.OFF_DK),
     ct: at(wasm.OFF_CT),
   }
-  // The memory is one fixed page and never grows, but a view is cheap: take one per call.
-  const memory = () => new Uint8Array(wasm.memory.buffer)
-  /** Fills out from [offset, offset + out.length) of linear memory. */
-  const copyOut = (mem: Uint8Array, offset: number, out: Uint8Array) => out.set(mem.subarray(offset, offset + out.length))
+  /** Writes the inputs to linear memory, runs op, and on 0 fills the outputs from linear memory; returns op's
+   *  status. Linear memory (inputs, outputs, scratch) is wiped whatever happens. */
+  const run = (inputs: [number, Uint8Array][], op: () => number, outputs: [number, Uint8Array][]): number => {
+    try {
+      // The memory is one fixed page and never grows, but a view is cheap: take one per call.
+      const mem = new Uint8Array(wasm.memory.buffer)
+      for (const [offset, data] of inputs) mem.set(data, offset)
+      const status = op()
+      if (status === 0) for (const [offset, out] of outputs) out.set(mem.subarray(offset, offset + out.length))
+      return status
+    } finally {
+      wasm.wipe()
+    }
+  }
 
   return {
     keyGenInternal(p, seed, ek, dk) {
-      try {
-        const mem = memory()
-        mem.set(seed, io.seed)
+      const keyGen = () => {
         wasm.keyGenInternal(p.k, p.eta1)
-        copyOut(mem, io.ek, ek)
-        copyOut(mem, io.dk, dk)
-      } finally {
-        wasm.wipe() // the seed and dk in linear memory
-      }
-    },
-    encapsInternal(p, ek, m, ct, ss) {
-      try {
-        const mem = memory()
-        mem.set(ek, io.ek)
-        mem.set(m, io.msg)
-        if (wasm.encapsInternal(p.k, p.eta1, p.eta2, p.du, p.dv) !== 0) return 1
-        copyOut(mem, io.ct, ct)
-        copyOut(mem, io.ss, ss)
         return 0
-      } finally {
-        wasm.wipe() // m and K in linear memory
       }
+      run([[io.seed, seed]], keyGen, [
+        [io.ek, ek],
+        [io.dk, dk],
+      ])
     },
-    decapsInternal(p, dk, ct, ss) {
-      try {
-        const mem = memory()
-        mem.set(dk, io.dk)
-        mem.set(ct, io.ct)
-        if (wasm.decapsInternal(p.k, p.eta1, p.eta2, p.du, p.dv) !== 0) return 1
-        copyOut(mem, io.ss, ss)
-        return 0
-      } finally {
-        wasm.wipe() // dk and K in linear memory
-      }
-    },
+    encapsInternal: (p, ek, m, ct, ss) =>
+      run(
+        [
+          [io.ek, ek],
+          [io.msg, m],
+        ],
+        () => wasm.encapsInternal(p.k, p.eta1, p.eta2, p.du, p.dv),
+        [
+          [io.ct, ct],
+          [io.ss, ss],
+        ],
+      ),
+    decapsInternal: (p, dk, ct, ss) =>
+      run(
+        [
+          [io.dk, dk],
+          [io.ct, ct],
+        ],
+        () => wasm.decapsInternal(p.k, p.eta1, p.eta2, p.du, p.dv),
+        [[io.ss, ss]],
+      ),
   }
 }

@@ -28,7 +28,7 @@ import { reduceSimd } from "./ntt-simd";
   return v128.and(i16x8.narrow_i32x4_u(lo, hi), i16x8.splat(<i16>mk));
 }
 
-/** ByteEncode_d(Compress_d(f)) (Algorithm 5, eq. 4.7) with vector code, d ∈ {1, 4, 5, 10, 11, 12}
+/** ByteEncode_d(Compress_d(f)) (FIPS 203 Alg. 5, eq. 4.7) with vector code, d ∈ {1, 4, 5, 10, 11, 12}
  *  (d = 12: plain ByteEncode12 of the canonical f). Per 8 coefficients: reduce to [0, q) (Barrett +
  *  masked add of q), compress, then pack pairs into i32 lanes and quadruples into i64 lanes (shift,
  *  mask, or) and store the d bytes. Straight-line on data; only the public d selects code paths. */
@@ -57,7 +57,7 @@ export function byteEncodeCompressSimd(out: usize, f: usize, d: i32): void {
   }
 }
 
-/** Decompress_d(ByteDecode_d(B)) (Algorithm 6, eq. 4.8) with vector code, d ∈ {1, 4, 5, 10, 11, 12}:
+/** Decompress_d(ByteDecode_d(B)) (FIPS 203 Alg. 6, eq. 4.8) with vector code, d ∈ {1, 4, 5, 10, 11, 12}:
  *  per 8 coefficients two 4d-bit windows are loaded (unaligned; up to 7 bytes past the input may be
  *  read and are masked off), spread to i32 pairs and i16 lanes, then y ↦ (y·q + 2^(d−1)) >> d, or for
  *  d = 12 the conditional subtraction of q by mask. No data-dependent branch or address. */

@@ -13,7 +13,7 @@ const M36: u64 = 20642679;
   return <i32>((((<u64>x << d) + 1664) * M36) >> 36) & ((1 << d) - 1);
 }
 
-/** ByteEncode_d(Compress_d(f)) (Algorithms 5 and eq. 4.7); d = 12 encodes the canonical f without
+/** ByteEncode_d(Compress_d(f)) (FIPS 203 Alg. 5 and eq. 4.7); d = 12 encodes the canonical f without
  *  compression. Bit-packing loops depend only on the public d. */
 export function byteEncodeCompress(out: usize, f: usize, d: i32): void {
   if (d == 12 || d == 10) {
@@ -44,7 +44,7 @@ export function byteEncodeCompress(out: usize, f: usize, d: i32): void {
   }
 }
 
-/** Decompress_d(ByteDecode_d(B)) (Algorithm 6, eq. 4.8): y ↦ round(q/2^d · y) = (y·q + 2^(d−1)) >> d.
+/** Decompress_d(ByteDecode_d(B)) (FIPS 203 Alg. 6, eq. 4.8): y ↦ round(q/2^d · y) = (y·q + 2^(d−1)) >> d.
  *  For d = 12, ByteDecode_12 reduces modulo q (conditional subtract via mask). */
 export function byteDecodeDecompress(f: usize, inp: usize, d: i32): void {
   if (d == 12 || d == 10) {
@@ -73,7 +73,7 @@ export function byteDecodeDecompress(f: usize, inp: usize, d: i32): void {
   }
 }
 
-/** §7.2 modulus check for one 384-byte ByteEncode_12 block: returns 1 if all 256 values are < q. */
+/** FIPS 203 §7.2 modulus check for one 384-byte ByteEncode_12 block: returns 1 if all 256 values are < q. */
 export function encodedBelowQ(inp: usize): i32 {
   let bad = 0;
   for (let i = 0; i < 384; i += 6) { // 4 values per unaligned 8-byte window (reads 2 bytes past the block)

@@ -1,5 +1,5 @@
 // The module's entry: ML-KEM.KeyGen_internal, Encaps_internal, Decaps_internal (FIPS 203 Alg. 16-18) and
-// the FIPS 203 §7.2 / §7.3 input checks, for all three parameter sets in one module. The parameters (k, η1,
+// the FIPS 203 §7.2 / FIPS 203 §7.3 input checks, for all three parameter sets in one module. The parameters (k, η1,
 // η2, du, dv) are arguments: the JS side's table (src/mlkem/api.ts) is the only place they are written down.
 //
 // Calling convention (the adapter src/mlkem/wasm-core.ts follows it):
@@ -10,7 +10,7 @@ import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spong
 import { hashX2 } from "./keccak-x2-sponge";
 import { initTables } from "./ntt";
 import { initGammaTables } from "./ntt-simd";
-import { initRejectionTable } from "./sampling-simd";
+import { initRejectionTable } from "./sampling";
 import { encodedBelowQ } from "./encoding";
 import { kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from "./kpke";
 import { hashEkWithMatrix } from "./kpke-simd";
@@ -32,7 +32,7 @@ function wipeScratch(): void { memory.fill(BASE + S_KECCAK, 0, S_END - S_KECCAK)
 /** Zero everything: I/O buffers and scratch. Call after copying outputs out. */
 export function wipe(): void { memory.fill(BASE, 0, S_END); }
 
-/** §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value
+/** FIPS 203 §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value
  *  of the first 384k bytes of ek (at IO_EK) is < q. Returns 1 if the key passes. ek is public. */
 export function checkEncapsulationKey(k: i32): i32 {
   let ok = 1;
@@ -51,7 +51,7 @@ function ctEqualMask(a: usize, b: usize, n: i32): i32 {
   return ((d | -d) >> 31) ^ -1;
 }
 
-/** §7.3 hash check on dk (at IO_DK): H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes.
+/** FIPS 203 §7.3 hash check on dk (at IO_DK): H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes.
  *  (Lengths are checked by the JS wrapper.) The comparison is constant time; scratch is wiped. */
 export function checkDecapsulationKey(k: i32): i32 {
   const dk = BASE + IO_DK, h = BASE + S_GOUT;
@@ -61,7 +61,7 @@ export function checkDecapsulationKey(k: i32): i32 {
   return ok;
 }
 
-/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16). Input d‖z at IO_SEED; writes ek to IO_EK and
+/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16). Input d‖z at IO_SEED; writes ek to IO_EK and
  *  dk = dk_PKE ‖ ek ‖ H(ek) ‖ z to IO_DK. */
 export function keyGenInternal(k: i32, eta1: i32): void {
   const ek = BASE + IO_EK, dk = BASE + IO_DK;
@@ -73,7 +73,7 @@ export function keyGenInternal(k: i32, eta1: i32): void {
   wipeScratch();
 }
 
-/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17) with the §7.2 check. Inputs ek at IO_EK and
+/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) with the FIPS 203 §7.2 check. Inputs ek at IO_EK and
  *  m at IO_MSG; writes c to IO_CT and K to IO_SS. Returns 0, or 1 if ek fails the modulus check
  *  (nothing is written then). */
 export function encapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): i32 {
@@ -97,7 +97,7 @@ export function encapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): 
   return 0;
 }
 
-/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) with the §7.3 hash check. Inputs dk at IO_DK,
+/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) with the FIPS 203 §7.3 hash check. Inputs dk at IO_DK,
  *  c at IO_CT; writes K to IO_SS. Returns 0, or 1 if dk fails the hash check (nothing written).
  *  Implicit rejection: K̄ = J(z‖c) is always computed and the output chosen by a mask derived from a
  *  constant-time comparison of c and c' — no branch on the (secret) comparison result. */
@@ -107,7 +107,7 @@ export function decapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): 
   const ctLen = (du * k + dv) << 5;
   const ekPke = dk + 384 * k, h = dk + 768 * k + 32, z = dk + 768 * k + 64;
   if (ASC_FEATURE_SIMD) {
-    // §7.3 check H(ek) = h and step 9 K̄ ← J(z‖c) are independent: both on the 2-way Keccak.
+    // FIPS 203 §7.3 check H(ek) = h and step 9 K̄ ← J(z‖c) are independent: both on the 2-way Keccak.
     // z‖c is assembled in S_MAT (free until K-PKE.Encrypt samples the matrix; wiped at the end).
     const zc = BASE + S_MAT;
     memory.copy(zc, z, 32);

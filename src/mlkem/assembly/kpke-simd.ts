@@ -1,4 +1,4 @@
-// The matrix parts of K-PKE (FIPS 203 Alg. 13 steps 18-19, Alg. 14 steps 19, 21) in the SIMD build: the
+// The matrix parts of K-PKE (FIPS 203 Alg. 13 steps 18-19, FIPS 203 Alg. 14 steps 19, 21) in the SIMD build: the
 // whole matrix Â sampled in pairs on the 2-way Keccak into S_MAT, then multiplied with vector code, and the
 // hashes of ML-KEM (H(ek)) interleaved with the sampling on the other Keccak lane. ek, ρ and Â are public:
 // every branch here depends only on them.
@@ -7,7 +7,8 @@ import { keccakF1600x2 } from "./keccak-x2";
 import { RATE_256, DS_SHA3, spongeAbsorb, spongeFinish, spongeSqueeze, spongeResume, hashOnce } from "./keccak";
 import { absorbLane, squeezeLane } from "./keccak-x2-sponge";
 import { multiplyNttsAccSimd, gammaPremultiplySimd, montgomeryReduceAccSimd, polyToMontAddSimd } from "./ntt-simd";
-import { rejectSampleSimd, sampleMatrix, seedXofLane } from "./sampling-simd";
+import { rejectSampleSimd } from "./sampling";
+import { sampleMatrix, seedXofLane } from "./sampling-simd";
 import { byteEncodeCompressSimd } from "./encoding-simd";
 
 /** out[i] = Σ_j Â[i][j] ∘ v[j] (or Âᵀ), as in kpke.ts, with the whole matrix sampled first in pairs
@@ -73,7 +74,7 @@ function keygenRow(c: usize, t: usize, s: usize, e: usize, k: i32, ek: usize): v
   byteEncodeCompressSimd(ek + c * 384, vecPoly(t, <i32>c), 12);
 }
 
-/** K-PKE.KeyGen steps 18-19 plus ML-KEM.KeyGen's H(ek) (Algorithm 16 step 3), SIMD build: samples Â
+/** K-PKE.KeyGen steps 18-19 plus ML-KEM.KeyGen's H(ek) (FIPS 203 Alg. 16 step 3), SIMD build: samples Â
  *  (pairs on the 2-way Keccak), forms and encodes t̂ ‖ ρ into ek and writes H(ek) to hOut. When k² is
  *  odd (k = 3) the last entry is sampled on one lane while the other lane already absorbs the first
  *  blocks of ek (rows 0..k−2 of t̂ are encoded by then); H then continues on the scalar sponge. When

@@ -1,5 +1,5 @@
-// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (Algorithms 13, 14, 15).
-// Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public).
+// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (FIPS 203 Alg. 13, 14, 15).
+// Rank k ∈ {2,3,4} and η1, η2, du, dv are runtime parameters (public, from the table in ../api.ts).
 import { BASE, S_A, S_ACC, S_GIN, S_GOUT, S_XOFIN, S_VS, S_VE, S_VT, S_VU, S_PV, S_PM, vecPoly } from "./layout";
 import { RATE_SHA3_512, DS_SHA3, hashOnce } from "./keccak";
 import {
@@ -76,7 +76,7 @@ function prfSeries(a: usize, b: usize, k: i32, sigma: usize, etaA: i32, etaB: i3
   for (; n < count; n++) samplePolyCbdPrf(prfTarget(a, b, k, n), sigma, n, n < k ? etaA : etaB);
 }
 
-/** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13). Writes ek_PKE (384k+32 bytes) and dk_PKE (384k bytes).
+/** K-PKE.KeyGen(d) (FIPS 203 Alg. 13). Writes ek_PKE (384k+32 bytes) and dk_PKE (384k bytes).
  *  Secrets (σ, s, e) live only in scratch, which the caller wipes. */
 export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usize, hOut: usize): void {
   // (hOut: the SIMD build also writes H(ek) there, see keygenMatrixHash; the scalar build does not)
@@ -107,7 +107,7 @@ export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usi
   for (let i = 0; i < k; i++) byteEncodeCompress(dkOut + i * 384, vecPoly(s, i), 12);
 }
 
-/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14). ek must already have passed the §7.2 check.
+/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Alg. 14). ek must already have passed the FIPS 203 §7.2 check.
  *  Writes c (32(du·k + dv) bytes). Compress uses multiply-shift (no secret branch). */
 export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, eta2: i32, du: i32, dv: i32, ctOut: usize, sampled: i32): void {
   // (SIMD build: the first `sampled` entries of Âᵀ may already be in S_MAT, see hashEkWithMatrix)
@@ -134,7 +134,7 @@ export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, et
   byteEncodeCompress(ctOut + k * (du << 5), v, dv);
 }
 
-/** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut.
+/** K-PKE.Decrypt(dk, c) (FIPS 203 Alg. 15). Writes m (32 bytes) to mOut.
  *  Compress_1 is multiply-shift, so the message bits never select a branch or address. */
 export function kpkeDecrypt(dk: usize, c: usize, k: i32, du: i32, dv: i32, mOut: usize): void {
   const u = BASE + S_VU, s = BASE + S_VS, v = BASE + S_PV, w = BASE + S_PM;

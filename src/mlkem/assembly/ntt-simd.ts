@@ -21,7 +21,7 @@ const ONE_P: i16 = 10;
   return i16x8.sub(a, i16x8.mul(i16x8.q15mulr_sat_s(a, i16x8.splat(ONE_P)), i16x8.splat(<i16>Q)));
 }
 
-/** NTT (FIPS 203 Algorithm 9), 8 coefficients per vector. Layers len ≥ 8 use splatted ζ; the last two
+/** NTT (FIPS 203 Alg. 9), 8 coefficients per vector. Layers len ≥ 8 use splatted ζ; the last two
  *  layers (len 4, 2) regroup two vectors with shuffles so each butterfly stays lane-parallel. */
 export function nttSimd(f: usize): void {
   let k = 1;
@@ -62,9 +62,9 @@ export function nttSimd(f: usize): void {
   }
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), 8 coefficients per vector; mirror image of nttSimd. Sums are reduced
+/** NTT^-1 (FIPS 203 Alg. 10), 8 coefficients per vector; mirror image of nttSimd. Sums are reduced
  *  in the len 2, 4 pass and at len 32 only (lazy, bounds below), and the final scale folds 128^-1 with
- *  2^16 (see poly.ts invNtt). */
+ *  2^16 (see ntt.ts invNtt). */
 export function invNttSimd(f: usize): void {
   for (let i = 0; i < 512; i += 32) {
     const p = f + i;
@@ -111,7 +111,7 @@ export function invNttSimd(f: usize): void {
   for (let j = 0; j < 512; j += 16) v128.store(f + j, mulZetaSimd(v128.load(f + j), zs, zsp));
 }
 
-/** acc += a ∘ b (MultiplyNTTs / BaseCaseMultiply, Algorithms 11-12) for 4 pairs per vector:
+/** acc += a ∘ b (MultiplyNTTs / BaseCaseMultiply, FIPS 203 Alg. 11-12) for 4 pairs per vector:
  *  c0 = a0·b0 + a1·(γ·b1)  and  c1 = a0·b1 + a1·b0 as i32x4 dot products. γ·b1 is a Barrett
  *  multiplication by the plain γ (GAMMA_R holds γ·2^16; the ·2^16 is undone by a Montgomery
  *  multiplication in gammaPremultiplySimd). Accumulator layout per 4 pairs: [c0 ×4][c1 ×4] (i32). */
@@ -129,7 +129,7 @@ export function multiplyNttsAccSimd(acc: usize, a: usize, bg: usize, b: usize): 
 /** bg = b with every odd coefficient b1 replaced by γ·b1 mod q (even lanes: b0 reduced). */
 export function gammaPremultiplySimd(bg: usize, b: usize): void {
   for (let i = 0; i < 128; i += 4) {
-    // lanes [1, γ_i, 1, γ_{i+1}, ...] from GAMMA_V / GAMMA_VP (filled by initSimdTables)
+    // lanes [1, γ_i, 1, γ_{i+1}, ...] from GAMMA_V / GAMMA_VP (filled by initGammaTables)
     const g = v128.load(GAMMA_V + (i << 2)), gp = v128.load(GAMMA_VP + (i << 2));
     v128.store(bg + (i << 2), mulZetaSimd(v128.load(b + (i << 2)), g, gp));
   }

@@ -16,17 +16,17 @@ const BARRETT_V: i32 = 20159;
 /** R^2 mod q = 2^32 mod q; montgomeryReduce(x · R2) = x · R mod q. */
 export const R2_MOD_Q: i32 = 1353;
 
-/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg 10 step 14 multiplies by 128^-1 = 3303),
+/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg. 10 step 14 multiplies by 128^-1 = 3303),
  *  times R to cancel the R^-1 that Montgomery-reduced MultiplyNTTs sums carry. */
 export const INVNTT_SCALE: i32 = 512;
 
 /** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for the twiddle precomputation's y = z·2^15 + 1664, z < q (checked in test/mlkem/constants.test.ts). */
 export const M40: u64 = 330282857;
 
-// ---- Tables, computed once at instantiation from the FIPS 203 definitions (§4.3, Appendix A):
-//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, Alg 9/10)
+// ---- Tables, computed once at instantiation from the FIPS 203 definitions (FIPS 203 §4.3, Appendix A):
+//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, FIPS 203 Alg. 9/10)
 //  ZETA_P[i] = round(ZETA[i] · 2^15 / q)                    (Barrett-multiplication companion, see mulZeta)
-//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, Alg 11, in Montgomery form)
+//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, FIPS 203 Alg. 11, in Montgomery form)
 export const ZETA: usize = memory.data(256, 16);
 export const ZETA_P: usize = memory.data(256, 16);
 export const GAMMA_R: usize = memory.data(256, 16);
@@ -109,7 +109,7 @@ export function initTables(): void {
   }
 }
 
-/** NTT (FIPS 203 Algorithm 9), in place. Cooley–Tukey butterflies with Barrett multiplication by ζ,
+/** NTT (FIPS 203 Alg. 9), in place. Cooley–Tukey butterflies with Barrett multiplication by ζ,
  *  two layers per pass (128/64, 32/16, 8/4), then the len-2 layer fused with the final Barrett
  *  reduction. Inputs |f| ≤ q grow by ≤ q per layer (≤ 8q < 2^15 before the reduction).
  *  Constant time: loop bounds and table indices depend only on the layer, never on data. */
@@ -152,7 +152,7 @@ export function ntt(f: usize): void {
   }
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), in place. Gentleman–Sande butterflies, two layers per pass
+/** NTT^-1 (FIPS 203 Alg. 10), in place. Gentleman–Sande butterflies, two layers per pass
  *  (2/4, 8/16, 32/64), then the len-128 layer fused with the final scale: ·128^-1 folded with ·2^16
  *  (INVNTT_SCALE) because inputs come from Montgomery-reduced MultiplyNTTs sums (which carry 2^-16);
  *  the difference branch uses the premultiplied constant ζ[1]·INVNTT_SCALE mod q.
@@ -172,8 +172,8 @@ export function invNtt(f: usize): void {
   }
 }
 
-/** acc += a ∘ b, the NTT-domain product of MultiplyNTTs (FIPS 203 Algorithm 11) built from
- *  BaseCaseMultiply (Algorithm 12) on each pair: (a0 + a1X)(b0 + b1X) mod (X² − γ_i).
+/** acc += a ∘ b, the NTT-domain product of MultiplyNTTs (FIPS 203 Alg. 11) built from
+ *  BaseCaseMultiply (FIPS 203 Alg. 12) on each pair: (a0 + a1X)(b0 + b1X) mod (X² − γ_i).
  *  Lazy: sums stay in i32 (|acc| < k·2q² < q·2^15) and are Montgomery-reduced once by montgomeryReduceAcc.
  *  Constant time: straight-line multiply/add. */
 export function multiplyNttsAcc(acc: usize, a: usize, b: usize): void {

@@ -1,67 +1,13 @@
-// simd128 and 2-way Keccak forms of sampling.ts (SIMD build only): SampleNTT (FIPS 203 Alg. 7) with vector
-// rejection sampling, two matrix entries at a time, and PRF_η + SamplePolyCBD_η (FIPS 203 Alg. 8) two at a
-// time. The rejection data, masks and table indices derive from the public ρ only; the CBD code is bit
+// 2-way Keccak forms of sampling.ts (SIMD build only): SampleNTT (FIPS 203 Alg. 7) of two matrix entries at
+// a time, the whole matrix into S_MAT, and PRF_η + SamplePolyCBD_η (FIPS 203 Alg. 8) two at a time. The rejection data, masks and table indices derive from the public ρ only; the CBD code is bit
 // arithmetic only, with no secret-dependent branch or index.
 import { BASE, S_KECCAK, S_XOFIN, S_MAT, S_XBUF, S_PRFIN, S_PRFOUT, S_PRFIN2, S_PRFOUT2 } from "./layout";
-import { Q } from "./ntt";
-import { keccakF1600 } from "./keccak-round";
 import { keccakF1600x2 } from "./keccak-x2";
-import { RATE_SHAKE128, RATE_256, DS_SHAKE, spongeInit, spongeAbsorb, spongeFinish } from "./keccak";
+import { RATE_256, DS_SHAKE } from "./keccak";
 import { hashX2 } from "./keccak-x2-sponge";
-import { rejectSample, samplePolyCbd } from "./sampling";
+import { rejectSampleSimd, sampleMatrixEntry, samplePolyCbd } from "./sampling";
 
-/** 256 byte-shuffles for vectorised rejection sampling (filled by initSimdTables). */
-const REJ_SHUF: usize = memory.data(4096, 16);
-
-/** Fill REJ_SHUF (called once at instantiation). */
-export function initRejectionTable(): void {
-  for (let m = 0; m < 256; m++) {
-    // REJ_SHUF[m]: byte shuffle gathering the i16 lanes i with bit i of m set, in order, to the front
-    let n = 0;
-    for (let i = 0; i < 8; i++) {
-      if ((m >> i) & 1) { store<u8>(REJ_SHUF + (m << 4) + n, 2 * i); store<u8>(REJ_SHUF + (m << 4) + n + 1, 2 * i + 1); n += 2; }
-    }
-  }
-}
-
-/** Algorithm 7 steps 4-16 on one 168-byte SHAKE128 block with vector code: 12 bytes → 8 candidates
- *  d (i16 lanes via a byte shuffle, then mask / shift), accept-mask = d < q, and the accepted lanes
- *  are packed to the front with a table shuffle indexed by the mask and stored at out + 2j (8 lanes
- *  written, popcount kept). The data, the mask and the table index derive from the public ρ only.
- *  Vector steps run while j ≤ 248 (so the 8-lane store stays inside the polynomial); the rest of the
- *  block is handled by the scalar loop. Returns the new count (≤ 256). */
-export function rejectSampleSimd(out: usize, j: i32, blk: usize): i32 {
-  const q = i16x8.splat(<i16>Q), m12 = i16x8.splat(0xfff);
-  const evenLanes = i32x4.splat(0xffff);
-  let p = 0;
-  for (; p < RATE_SHAKE128 && j <= 248; p += 12) {
-    let v = v128.load(blk + p);
-    v = v128.shuffle<u8>(v, v, 0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11);
-    v = v128.bitselect(v128.and(v, m12), i16x8.shr_u(v, 4), evenLanes);
-    const m = i16x8.bitmask(i16x8.lt_u(v, q));
-    v128.store(out + (<usize>j << 1), i8x16.swizzle(v, v128.load(REJ_SHUF + (<usize>m << 4))));
-    j += <i32>popcnt<u32>(m);
-  }
-  return rejectSample(out, j, blk, p);
-}
-
-/** SampleNTT (Algorithm 7) of one matrix entry Â[row][col] from ρ at S_XOFIN with the scalar Keccak
- *  and rejectSampleSimd (the odd entry left over by the pairing). Public data only. */
-function sampleNttSimd(out: usize, row: i32, col: i32): void {
-  const xin = BASE + S_XOFIN, st = BASE + S_KECCAK;
-  store<u8>(xin + 32, <u8>col);
-  store<u8>(xin + 33, <u8>row);
-  spongeInit(RATE_SHAKE128);
-  spongeAbsorb(xin, 34);
-  spongeFinish(DS_SHAKE);
-  let j = rejectSampleSimd(out, 0, st);
-  while (j < 256) {
-    keccakF1600(st);
-    j = rejectSampleSimd(out, j, st);
-  }
-}
-
-/** Two SampleNTT streams at once (Algorithm 7 ×2) with the 2-way Keccak: entries (rowA,colA) → outA and
+/** Two SampleNTT streams at once (FIPS 203 Alg. 7 ×2) with the 2-way Keccak: entries (rowA,colA) → outA and
  *  (rowB,colB) → outB. ρ is at S_XOFIN. Both states are permuted until both polynomials are full. */
 function sampleNttX2(outA: usize, rowA: i32, colA: i32, outB: usize, rowB: i32, colB: i32): void {
   const st = BASE + S_KECCAK, rho = BASE + S_XOFIN, buf = BASE + S_XBUF;
@@ -102,7 +48,7 @@ export function sampleMatrix(k: i32, transposed: bool, first: i32, n: i32): void
       if (j == k) { j = 0; i++; }
       e += 2;
     } else {
-      if (transposed) sampleNttSimd(mat + (e << 9), j, i); else sampleNttSimd(mat + (e << 9), i, j);
+      if (transposed) sampleMatrixEntry(mat + (e << 9), j, i); else sampleMatrixEntry(mat + (e << 9), i, j);
       e++;
     }
   }
@@ -118,7 +64,7 @@ export function seedXofLane(st: usize, off: usize, row: i32, col: i32): void {
   store<u64>(st + 320 + off, <u64>0x80 << 56);
 }
 
-/** Two PRF_η(σ, N) + SamplePolyCBD_η at once (FIPS 203 §4.1 eq. 4.3, Algorithm 8): outA ← CBD_ηA(
+/** Two PRF_η(σ, N) + SamplePolyCBD_η at once (FIPS 203 §4.1 eq. 4.3, FIPS 203 Alg. 8): outA ← CBD_ηA(
  *  SHAKE256(σ‖nA)), outB ← CBD_ηB(SHAKE256(σ‖nB)). Same secret handling as samplePolyCbdPrf: scratch only. */
 export function samplePolyCbdPrfX2(outA: usize, nA: i32, etaA: i32, outB: usize, nB: i32, etaB: i32, sigma: usize): void {
   if (etaA == 2 && etaB == 2) { samplePolyCbd2PrfX2(outA, nA, outB, nB, sigma); return; }
@@ -132,7 +78,7 @@ export function samplePolyCbdPrfX2(outA: usize, nA: i32, etaA: i32, outB: usize,
 
 /** samplePolyCbdPrfX2 for η = 2 on both lanes, straight from the 2-way state: the one-block SHAKE256 input
  *  σ ‖ N ‖ pad is written into the interleaved state directly, permuted once, and the first 128 bytes of
- *  each lane are turned into coefficients by vector SamplePolyCBD_2 (Algorithm 8): per byte, 2-bit sums
+ *  each lane are turned into coefficients by vector SamplePolyCBD_2 (FIPS 203 Alg. 8): per byte, 2-bit sums
  *  x, y of each nibble (mask/shift/add) and coefficient x − y. One v128 load holds 8 bytes of lane A
  *  and 8 of lane B. Bit arithmetic only: no secret-dependent branch or index. */
 function samplePolyCbd2PrfX2(outA: usize, nA: i32, outB: usize, nB: i32, sigma: usize): void {

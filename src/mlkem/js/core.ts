@@ -40,7 +40,7 @@ const PARAMETER_SET_OF_EK_LENGTH: Record<number, ParameterSetId> = Object.fromEn
 
 /**
  * Fills the TypeScript core's public caches from an ML-KEM **public** (encapsulation) key: its matrix Â
- * (k² SampleNTT), H(ek) (SHA3-256 of the key), the decoded t̂ and the §7.2 check result. Meant for the
+ * (k² SampleNTT), H(ek) (SHA3-256 of the key), the decoded t̂ and the FIPS 203 §7.2 check result. Meant for the
  * module top level, which Fastly Compute runs at build time: the values are frozen into the binary, so
  * every request's encapsulation to this key, decapsulation with its secret key, and re-derivation of the
  * secret key from its seed (keygen) skip that work. The entries are pinned: other keys never evict them

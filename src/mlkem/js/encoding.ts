@@ -1,5 +1,5 @@
 // Encoding and compression of FIPS 203 §4.2.1 in TypeScript for interpreters: ByteEncode_d / ByteDecode_d
-// (FIPS 203 Alg. 5, 6) fused with Compress_d / Decompress_d (FIPS 203 eq. 4.7, 4.8), and the §7.2 modulus check.
+// (FIPS 203 Alg. 5, 6) fused with Compress_d / Decompress_d (FIPS 203 eq. 4.7, 4.8), and the FIPS 203 §7.2 modulus check.
 // Mirrors ../assembly/encoding.ts. As in ntt.ts, the reductions are written out at each use (no calls per
 // coefficient in an interpreter).
 import { BARRETT_V, freeze, Q, QINV, R2_MOD_Q } from './ntt.ts'
@@ -21,9 +21,10 @@ function compress(x: number, d: number): number {
   }
 }
 
-/** ByteEncode12(f) (Algorithm 5) of a polynomial with |f| < 2^15 to out at o: each value made canonical
+/** ByteEncode12(f) (FIPS 203 Alg. 5) of a polynomial with |f| < 2^15 to out at o: each value made canonical
  *  (Barrett, then + q if negative) and packed, two values in three bytes (dk_PKE ← ByteEncode12(ŝ)). */
 export function byteEncode12(out: Uint8Array, o: number, f: Int16Array): void {
+  // Deliberately unrolled: two coefficients per step, the reduction written out per coefficient.
   for (let i = 0; i < 256; i += 2, o += 3) {
     let r = f[i]!
     r -= ((r * BARRETT_V + 33554432) >> 26) * Q
@@ -41,6 +42,7 @@ export function byteEncode12(out: Uint8Array, o: number, f: Int16Array): void {
  *  2^-16 (from multiplyNttsSum): MontgomeryReduce(t · R² mod q) removes it (|t·R2| < q·1353 < q·2^15),
  *  + ê (|ê| ≤ q/2 + 1), then canonical and packed, in one pass. */
 export function byteEncode12THat(out: Uint8Array, o: number, t: Int16Array, e: Int16Array): void {
+  // Deliberately unrolled: two coefficients per step, the reductions written out per coefficient.
   for (let i = 0; i < 256; i += 2, o += 3) {
     let r = t[i]! * R2_MOD_Q
     r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i]!
@@ -56,11 +58,12 @@ export function byteEncode12THat(out: Uint8Array, o: number, t: Int16Array, e: I
   }
 }
 
-/** ByteEncode_d(Compress_d(f + g)) (Algorithm 5, eq. 4.7) to out at o, d ∈ {4, 5, 10, 11}: K-PKE.Encrypt
+/** ByteEncode_d(Compress_d(f + g)) (FIPS 203 Alg. 5, eq. 4.7) to out at o, d ∈ {4, 5, 10, 11}: K-PKE.Encrypt
  *  steps 19 + 22 (u = NTT^-1(…) + e1) and 21 + 23 (v = NTT^-1(…) + (e2 + μ)) fused, so the sum is never
  *  stored. |f| ≤ q (NTT^-1 output), |g| ≤ 1665 + 2: the sum is Barrett-reduced, made canonical (+ q if
  *  negative), then compressed with the constants of compress(). Bit-packing loops depend only on d. */
 export function byteEncodeCompressSum(out: Uint8Array, o: number, f: Int16Array, g: Int16Array, d: number): void {
+  // Deliberately unrolled: one packing loop per width d, each coefficient's reduction and Compress_d written out.
   if (d === 10) {
     for (let i = 0; i < 256; i += 4, o += 5) {
       let r = f[i]! + g[i]!
@@ -118,6 +121,7 @@ export function byteEncodeCompressSum(out: Uint8Array, o: number, f: Int16Array,
 /** K-PKE.Decrypt steps 6-7 fused: m ← ByteEncode1(Compress1(v − w)) to out at o (32 bytes), |v| ≤ q,
  *  |w| ≤ q. Compress_1 is multiply-shift: the (secret) message bits never select a branch or index. */
 export function byteEncodeCompress1Diff(out: Uint8Array, o: number, v: Int16Array, w: Int16Array): void {
+  // Deliberately unrolled: the reduction and Compress_1 written out per coefficient.
   for (let i = 0; i < 256; i += 8, o++) {
     let byte = 0
     for (let b = 0; b < 8; b++) {
@@ -139,9 +143,10 @@ export function addByteDecodeDecompress1(g: Int16Array, m: Uint8Array, p: number
   }
 }
 
-/** Decompress_d(ByteDecode_d(B)) (Algorithm 6, eq. 4.8) of inp at p: y ↦ (y·q + 2^(d−1)) >> d. For d = 12,
+/** Decompress_d(ByteDecode_d(B)) (FIPS 203 Alg. 6, eq. 4.8) of inp at p: y ↦ (y·q + 2^(d−1)) >> d. For d = 12,
  *  ByteDecode_12 reduces modulo q (conditional subtract via mask). */
 export function byteDecodeDecompress(f: Int16Array, inp: Uint8Array, p: number, d: number): void {
+  // Deliberately unrolled: one unpacking loop per width d, each written out.
   if (d === 12) {
     for (let i = 0; i < 256; i += 2, p += 3) {
       const b1 = inp[p + 1]!
@@ -198,7 +203,7 @@ export function byteDecodeDecompress(f: Int16Array, inp: Uint8Array, p: number, 
   }
 }
 
-/** §7.2 modulus check for one 384-byte ByteEncode_12 block at p: returns 1 if all 256 values are < q. */
+/** FIPS 203 §7.2 modulus check for one 384-byte ByteEncode_12 block at p: returns 1 if all 256 values are < q. */
 export function encodedBelowQ(inp: Uint8Array, p: number): number {
   let bad = 0
   for (const end = p + 384; p < end; p += 3) {

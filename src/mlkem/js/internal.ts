@@ -1,4 +1,4 @@
-// ML-KEM (FIPS 203 §6, §7): ML-KEM.KeyGen_internal, Encaps_internal, Decaps_internal (FIPS 203 Alg. 16-18)
+// ML-KEM (FIPS 203 §6, FIPS 203 §7): ML-KEM.KeyGen_internal, Encaps_internal, Decaps_internal (FIPS 203 Alg. 16-18)
 // and the FIPS 203 §7.2 / §7.3 input checks, for all three parameter sets (the MlKemParams of ../api.ts, the
 // one parameter table, select the set at run time). TypeScript for interpreters; mirrors
 // ../assembly/internal.ts: same algorithms, same step comments. Instead of a linear-memory I/O region the ops
@@ -22,7 +22,7 @@ export function wipeScratch(): void {
   wipeArena()
 }
 
-/** §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
+/** FIPS 203 §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
  *  the first 384k bytes of ek is < q. Returns 1 if the key passes. ek is public; a key already in the
  *  public cache (cache.ts) reuses its result, and only a passing key enters the cache (with its H(ek)). */
 export function checkEncapsulationKey({ k }: MlKemParams, ek: Uint8Array): number {
@@ -31,7 +31,7 @@ export function checkEncapsulationKey({ k }: MlKemParams, ek: Uint8Array): numbe
   return ok
 }
 
-/** §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h (H(ek) from the public cache when this ek
+/** FIPS 203 §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h (H(ek) from the public cache when this ek
  *  was seen before). Returns the embedded ek's cache entry if it passes, else undefined. (Lengths are
  *  checked by the wrapper.) The comparison is constant time. */
 function checkedEkEntry({ k, lengths }: MlKemParams, dk: Uint8Array): EkEntry | undefined {
@@ -39,14 +39,14 @@ function checkedEkEntry({ k, lengths }: MlKemParams, dk: Uint8Array): EkEntry | 
   return constantTimeEqualMask(e.hash, 0, dk, 768 * k + 32, 32) & 1 ? e : undefined
 }
 
-/** §7.3 hash check on dk (see checkedEkEntry): returns 1 if it passes. Scratch is wiped. */
+/** FIPS 203 §7.3 hash check on dk (see checkedEkEntry): returns 1 if it passes. Scratch is wiped. */
 export function checkDecapsulationKey(p: MlKemParams, dk: Uint8Array): number {
   const ok = checkedEkEntry(p, dk) ? 1 : 0
   wipeScratch()
   return ok
 }
 
-/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16). seed = d‖z; writes ek and dk = dk_PKE ‖ ek ‖ H(ek) ‖ z.
+/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16). seed = d‖z; writes ek and dk = dk_PKE ‖ ek ‖ H(ek) ‖ z.
  *  Â (from ρ) and H(ek) come from the public caches when this key's public part was seen (or primed). */
 export function keyGenInternal({ k, eta1, lengths }: MlKemParams, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void {
   try {
@@ -59,7 +59,7 @@ export function keyGenInternal({ k, eta1, lengths }: MlKemParams, seed: Uint8Arr
   }
 }
 
-/** The cache entry of ek (with H(ek)) if ek passes the §7.2 modulus check, else undefined. The check runs
+/** The cache entry of ek (with H(ek)) if ek passes the FIPS 203 §7.2 modulus check, else undefined. The check runs
  *  first for a key not in the cache, so that a failing key never enters it (ek is public: branching is
  *  fine); a cached key reuses its result. */
 function checkedEkEntryOfEk(p: MlKemParams, ek: Uint8Array): EkEntry | undefined {
@@ -73,13 +73,13 @@ function checkedEkEntryOfEk(p: MlKemParams, ek: Uint8Array): EkEntry | undefined
 }
 
 /**
- * KeyGen with a known encapsulation key: dk of ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16) for
+ * KeyGen with a known encapsulation key: dk of ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16) for
  * seed = d‖z when its ek is already at hand (e.g. built into a package), without re-creating ek.
- * Computes only what dk needs: (ρ, σ) ← G(d‖k) (Alg 13 step 1), ŝ from σ (steps 8-11, 16), and
- * dk ← ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (Alg 13 step 20, Alg 16 step 3), H(ek) from the public cache
+ * Computes only what dk needs: (ρ, σ) ← G(d‖k) (FIPS 203 Alg. 13 step 1), ŝ from σ (steps 8-11, 16), and
+ * dk ← ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (FIPS 203 Alg. 13 step 20, FIPS 203 Alg. 16 step 3), H(ek) from the public cache
  * when ek is there (primed).
  *
- * What is checked: ek passes the §7.2 modulus check, and the ρ derived from d equals ek's ρ (a cheap
+ * What is checked: ek passes the FIPS 203 §7.2 modulus check, and the ρ derived from d equals ek's ρ (a cheap
  * binding of ek to the seed). What is NOT: t̂ = Â∘ŝ + ê is never recomputed, so an ek whose t̂ part was
  * altered (or taken from another key pair and given this seed's ρ) yields a dk embedding that wrong ek:
  * no error here, but every decapsulation with it then fails implicitly (the re-encryption under the wrong
@@ -87,7 +87,7 @@ function checkedEkEntryOfEk(p: MlKemParams, ek: Uint8Array): EkEntry | undefined
  * value derived from the same secret tags the built-in public keys, src/service/keys.ts). When ek is not
  * trusted that way, use keygen and compare.
  *
- * Writes dk (768k + 96 bytes). Returns 0; 1 if ek fails the §7.2 check; 2 if ρ differs (dk untouched
+ * Writes dk (768k + 96 bytes). Returns 0; 1 if ek fails the FIPS 203 §7.2 check; 2 if ρ differs (dk untouched
  * then). Scratch is wiped.
  */
 export function expandDecapsulationKey(p: MlKemParams, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): number {
@@ -95,8 +95,8 @@ export function expandDecapsulationKey(p: MlKemParams, seed: Uint8Array, ek: Uin
   try {
     const e = checkedEkEntryOfEk(p, ek)
     if (!e) return 1
-    if (!kpkeKeyGenDk(seed, k, p.eta1, ek, dk)) return 2 // Alg 16 step 1, dk_PKE only
-    // Alg 16 step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
+    if (!kpkeKeyGenDk(seed, k, p.eta1, ek, dk)) return 2 // FIPS 203 Alg. 16 step 1, dk_PKE only
+    // FIPS 203 Alg. 16 step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
     dk.set(ek, 384 * k)
     dk.set(e.hash, 768 * k + 32)
     for (let i = 0, o = 768 * k + 64; i < 32; i++) dk[o + i] = seed[32 + i]!
@@ -106,7 +106,7 @@ export function expandDecapsulationKey(p: MlKemParams, seed: Uint8Array, ek: Uin
   }
 }
 
-/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17) with the §7.2 check. Writes c to ct and K to ss.
+/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) with the FIPS 203 §7.2 check. Writes c to ct and K to ss.
  *  Returns 0, or 1 if ek fails the modulus check (nothing is written then). */
 export function encapsInternal(p: MlKemParams, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number {
   const { k } = p
@@ -130,7 +130,7 @@ export function encapsInternal(p: MlKemParams, ek: Uint8Array, m: Uint8Array, ct
   }
 }
 
-/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) with the §7.3 hash check. Writes K to ss.
+/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) with the FIPS 203 §7.3 hash check. Writes K to ss.
  *  Returns 0, or 1 if dk fails the hash check (nothing written). Implicit rejection: K̄ = J(z‖c) is always
  *  computed and the output chosen by a mask from a constant-time comparison of c and c' — no branch on
  *  the (secret) comparison result. */
@@ -145,7 +145,7 @@ export function decapsInternal(p: MlKemParams, dk: Uint8Array, c: Uint8Array, ss
     h = 768 * k + 32,
     z = 768 * k + 64
   try {
-    // the §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
+    // the FIPS 203 §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
     const e = checkedEkEntry(p, dk)
     if (!e) return 1 // the wrapper throws: a malformed key
     // step 7: m' ← K-PKE.Decrypt(dk_PKE, c)

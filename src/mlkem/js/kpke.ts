@@ -1,7 +1,7 @@
-// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (Algorithms 13, 14, 15), in TypeScript for
-// interpreters. Mirrors ../assembly/kpke.ts (scalar build): same functions, same step comments.
-// Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public). All scratch is module-level and
-// wiped by wipeScratch() (index.ts) before every exported op returns.
+// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (FIPS 203 Alg. 13, 14, 15), in TypeScript for
+// interpreters. Mirrors ../assembly/kpke.ts (scalar build): same algorithms, same step comments.
+// Rank k ∈ {2,3,4} and η1, η2, du, dv are runtime parameters (public, from the table in ../api.ts). All scratch is module-level and
+// wiped by wipeScratch() (internal.ts) before every exported op returns.
 
 import type { MlKemParams } from '../api.ts'
 import { expandMatrix } from './cache.ts'
@@ -52,7 +52,7 @@ function innerProduct(r: Int16Array, a: readonly Int16Array[], b: readonly Int16
   multiplyNttsSum(r, a, b, k)
 }
 
-/** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13): d = seed[0..32). Writes ek_PKE (384k+32 bytes) to ek at 0 and
+/** K-PKE.KeyGen(d) (FIPS 203 Alg. 13): d = seed[0..32). Writes ek_PKE (384k+32 bytes) to ek at 0 and
  *  dk_PKE (384k bytes) to dk at 0. Secrets (σ, s, e) live only in scratch. */
 export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8Array, dk: Uint8Array): void {
   const gin = S_GIN,
@@ -81,7 +81,7 @@ export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8A
   for (let i = 0; i < k; i++) byteEncode12(dk, i * 384, s[i]!)
 }
 
-/** The dk_PKE part of K-PKE.KeyGen(d) (FIPS 203 Algorithm 13) for a key whose ek_PKE is already known:
+/** The dk_PKE part of K-PKE.KeyGen(d) (FIPS 203 Alg. 13) for a key whose ek_PKE is already known:
  *  step 1, then only the steps that s takes (8-11: s[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. k−1;
  *  16: ŝ ← NTT(s); 20: dk_PKE ← ByteEncode12(ŝ)). e, t̂ and ek_PKE (steps 3-7, 12-15, 17-19) are NOT
  *  computed. d = seed[0..32). Writes dk_PKE (384k bytes) to dk at 0 unless ρ from step 1 differs from
@@ -110,9 +110,9 @@ export function kpkeKeyGenDk(seed: Uint8Array, k: number, eta1: number, ek: Uint
   return 1
 }
 
-/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
+/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Alg. 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
  *  (public, from the ek cache) and ρ = ek[384k:] at rho[rhoOff..+32). m = m[mOff..+32), r = r[rOff..+32).
- *  ek must already have passed the §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */
+ *  ek must already have passed the FIPS 203 §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */
 export function kpkeEncrypt(
   t: readonly Int16Array[],
   rho: Uint8Array,
@@ -150,7 +150,7 @@ export function kpkeEncrypt(
   byteEncodeCompressSum(ct, k * (du << 5), v, e2, dv)
 }
 
-/** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut at 0.
+/** K-PKE.Decrypt(dk, c) (FIPS 203 Alg. 15). Writes m (32 bytes) to mOut at 0.
  *  Compress_1 is multiply-shift, so the message bits never select a branch or index. */
 export function kpkeDecrypt(dk: Uint8Array, c: Uint8Array, k: number, du: number, dv: number, mOut: Uint8Array): void {
   const u = S_VU,

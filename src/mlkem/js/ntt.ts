@@ -22,13 +22,13 @@ export const QINV = 62209
 export const BARRETT_V = 20159
 /** R^2 mod q = 2^32 mod q; montgomeryReduce(x · R2) = x · R mod q. */
 export const R2_MOD_Q = 1353
-/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (Alg 10 step 14), times R (see ../assembly/poly.ts). */
+/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg. 10 step 14), times R (see ../assembly/ntt.ts). */
 const INVNTT_SCALE = 512
 
-// ---- Tables, computed once at module load from the FIPS 203 definitions (§4.3, Appendix A); public:
-//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, Alg 9/10)
+// ---- Tables, computed once at module load from the FIPS 203 definitions (FIPS 203 §4.3, Appendix A); public:
+//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, FIPS 203 Alg. 9/10)
 //  ZETA_P[i] = round(ZETA[i] · 2^15 / q)                    (Barrett-multiplication companion, see mulZeta)
-//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, Alg 11, in Montgomery form)
+//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, FIPS 203 Alg. 11, in Montgomery form)
 export const ZETA = new Int32Array(128)
 export const ZETA_P = new Int32Array(128)
 export const GAMMA_R = new Int32Array(128)
@@ -97,10 +97,11 @@ export function initTables(): void {
 // than local arithmetic in the interpreter). mulZeta (Barrett multiplication by ζ with its companion zp)
 // is written out: t = a·ζ − ⌊(a·zp + 2^14) / 2^15⌋·q.
 
-/** NTT layers 128, 64, 32, 16 (Alg 9, i = 1 .. 15): each group of 16 coefficients j + 16m (m = 0..15,
+/** NTT layers 128, 64, 32, 16 (FIPS 203 Alg. 9, i = 1 .. 15): each group of 16 coefficients j + 16m (m = 0..15,
  *  j = 0..15) uses the same fifteen ζ, loaded once. From inputs |a| ≤ q every layer adds at most q:
  *  |a| ≤ 5q after this pass, so a·zp < 2^31. */
 function nttTop4(f: Int16Array): void {
+  // Deliberately unrolled: four butterfly layers on 16 locals, the same pattern per layer (loads and calls cost far more than arithmetic in an interpreter).
   const z1 = ZETA[1]!,
     p1 = ZETA_P[1]!,
     z2 = ZETA[2]!,
@@ -268,10 +269,11 @@ function nttTop4(f: Int16Array): void {
   }
 }
 
-/** NTT layers 8, 4, 2 (Alg 9, i = 16 .. 127) and the final Barrett reduction: block G (16 coefficients
+/** NTT layers 8, 4, 2 (FIPS 203 Alg. 9, i = 16 .. 127) and the final Barrett reduction: block G (16 coefficients
  *  from s = 16G) in two groups of 8 (s + j + 2m, j = 0, 1) uses ζ[16 + G], ζ[32 + 2G], ζ[33 + 2G] and
  *  ζ[64 + 4G .. 67 + 4G]. |a| ≤ 8q < 2^15 before the reduction (a·zp < 2^30), |a| ≤ q/2 + 1 after. */
 function nttBottom3(f: Int16Array): void {
+  // Deliberately unrolled: three butterfly layers on 8 locals per group, written out for the interpreter.
   for (let s = 0, G = 0; s < 256; s += 16, G++) {
     const z1 = ZETA[16 + G]!,
       p1 = ZETA_P[16 + G]!
@@ -347,19 +349,20 @@ function nttBottom3(f: Int16Array): void {
   }
 }
 
-/** NTT (FIPS 203 Algorithm 9), in place, in two passes (nttTop4, nttBottom3). Constant time: loop bounds
+/** NTT (FIPS 203 Alg. 9), in place, in two passes (nttTop4, nttBottom3). Constant time: loop bounds
  *  and table indices depend only on the layer. */
 export function ntt(f: Int16Array): void {
   nttTop4(f)
   nttBottom3(f)
 }
 
-/** NTT^-1 layers 2, 4, 8 (Alg 10, i = 127 .. 16): block G (16 coefficients from s = 16G) in two groups of 8
+/** NTT^-1 layers 2, 4, 8 (FIPS 203 Alg. 10, i = 127 .. 16): block G (16 coefficients from s = 16G) in two groups of 8
  *  (s + j + 2m, j = 0, 1) uses ζ[127 − 4G .. 124 − 4G], ζ[63 − 2G], ζ[62 − 2G] and ζ[31 − G]; a pair
  *  (lo, hi) becomes (lo + hi, ζ·(hi − lo)). The four last-layer sums are Barrett-reduced: from inputs
  *  |x| ≤ q they reach at most 8q (< 2^15; mulZeta inputs ≤ 8q keep a·zp < 2^31), and every output
  *  leaves with |x| ≤ q. */
 function invNttBottom3(f: Int16Array): void {
+  // Deliberately unrolled: the mirror image of nttBottom3, written out for the interpreter.
   for (let s = 0, G = 0; s < 256; s += 16, G++) {
     const ia = 127 - 4 * G,
       ib = 63 - 2 * G,
@@ -438,11 +441,12 @@ function invNttBottom3(f: Int16Array): void {
   }
 }
 
-/** NTT^-1 layers 16, 32, 64 (Alg 10, i = 15 .. 2) and the len-128 layer (i = 1) fused with the final scale
+/** NTT^-1 layers 16, 32, 64 (FIPS 203 Alg. 10, i = 15 .. 2) and the len-128 layer (i = 1) fused with the final scale
  *  ·128^-1·2^16 (inputs carry 2^-16 from Montgomery-reduced MultiplyNTTs sums): each group of 16
  *  coefficients j + 16m uses the same ζ, loaded once. From |x| ≤ q the layer-64 sums reach 8q and are
  *  Barrett-reduced, so the last layer gets |x| ≤ q (sums and differences ≤ 2q). */
 function invNttTop4(f: Int16Array): void {
+  // Deliberately unrolled: the mirror image of nttTop4, written out for the interpreter.
   const z2 = ZETA[2]!,
     p2 = ZETA_P[2]!,
     z3 = ZETA[3]!,
@@ -627,15 +631,15 @@ function invNttTop4(f: Int16Array): void {
   }
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), in place, in two passes (invNttBottom3, invNttTop4). Constant time:
+/** NTT^-1 (FIPS 203 Alg. 10), in place, in two passes (invNttBottom3, invNttTop4). Constant time:
  *  data-independent control flow and indices. */
 export function invNtt(f: Int16Array): void {
   invNttBottom3(f)
   invNttTop4(f)
 }
 
-/** r = MontgomeryReduce(Σ_j a[j] ∘ b[j]), j < k: MultiplyNTTs (FIPS 203 Algorithm 11) from BaseCaseMultiply
- *  (Algorithm 12) on each pair, (a0 + a1X)(b0 + b1X) mod (X² − γ_i), summed over the k products. For
+/** r = MontgomeryReduce(Σ_j a[j] ∘ b[j]), j < k: MultiplyNTTs (FIPS 203 Alg. 11) from BaseCaseMultiply
+ *  (FIPS 203 Alg. 12) on each pair, (a0 + a1X)(b0 + b1X) mod (X² − γ_i), summed over the k products. For
  *  each pair the k products are summed in locals and reduced once, so no accumulator array is loaded,
  *  stored or cleared (array accesses cost ~10 interpreter instructions each); the γ-terms are summed
  *  before their Montgomery reduction too: Σ_j a0·b0 + MontgomeryReduce(Σ_j a1·b1)·γR, one reduction
@@ -644,6 +648,7 @@ export function invNtt(f: Int16Array): void {
  *  (times QINV < 2^41: exact) and both lazy sums stay below q·2^15, the Montgomery input bound. Result
  *  carries 2^-16. */
 export function multiplyNttsSum(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
+  // Deliberately unrolled: the k ≤ 4 products of each coefficient pair are summed in locals, one block per j.
   const gamma = GAMMA_R
   // each coefficient pair (c, c+1) is one 32-bit load from an Int32Array view of the same memory
   // (little-endian: low half = coefficient c), split with shifts: half the typed-array loads

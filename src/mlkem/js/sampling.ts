@@ -6,7 +6,7 @@ import { keccakF1600 } from './keccak-f1600.ts'
 import { Q } from './ntt.ts'
 import { scratchI32 } from './scratch.ts'
 
-/** SampleNTT (FIPS 203 Algorithm 7): rejection-sample from SHAKE128(ρ‖col‖row), squeezing further
+/** SampleNTT (FIPS 203 Alg. 7): rejection-sample from SHAKE128(ρ‖col‖row), squeezing further
  *  168-byte blocks until 256 coefficients < q are found ("unluckysample"). The 34-byte input and its
  *  padding are written straight into the state (one block). Branches depend only on the public ρ. */
 export function sampleNtt(out: Int16Array, rho: Int32Array, col: number, row: number): void {
@@ -23,9 +23,10 @@ export function sampleNtt(out: Int16Array, rho: Int32Array, col: number, row: nu
   }
 }
 
-/** Algorithm 7 steps 4-16 on the 168-byte SHAKE128 block in the state: 12 bytes (3 words, 8 candidates)
+/** FIPS 203 Alg. 7 steps 4-16 on the 168-byte SHAKE128 block in the state: 12 bytes (3 words, 8 candidates)
  *  at a time, appending values < q to out from index j; returns the new count (stops at 256). */
 export function rejectSample(out: Int16Array, j: number): number {
+  // Deliberately unrolled: the 8 candidates of 3 words, each tested and appended in turn.
   const st = ST
   for (let w = 0; w < 42 && j < 256; w += 3) {
     const w0 = st[w]!,
@@ -51,10 +52,10 @@ export function rejectSample(out: Int16Array, j: number): number {
   return j
 }
 
-/** η = 3 PRF output: 192 bytes as 48 words (S_PRFOUT). Wiped by the ops in index.ts. */
+/** η = 3 PRF output: 192 bytes as 48 words (S_PRFOUT). Wiped by the ops in internal.ts. */
 export const PRF_BUF = scratchI32(48)
 
-/** PRF_η(σ, N) = SHAKE256(σ‖N, 64η) (§4.1, eq. 4.3) followed by SamplePolyCBD_η (Algorithm 8). σ is 8
+/** PRF_η(σ, N) = SHAKE256(σ‖N, 64η) (FIPS 203 §4.1, eq. 4.3) followed by SamplePolyCBD_η (FIPS 203 Alg. 8). σ is 8
  *  words; σ‖N and the padding fit one block and are written straight into the state. */
 export function samplePolyCbdPrf(out: Int16Array, sigma: Int32Array, n: number, eta: number): void {
   const st = ST
@@ -74,9 +75,10 @@ export function samplePolyCbdPrf(out: Int16Array, sigma: Int32Array, n: number, 
   samplePolyCbd(out, buf, 3)
 }
 
-/** SamplePolyCBD_η (Algorithm 8) of the 64η bytes in the words w: bit arithmetic only (masks, adds,
+/** SamplePolyCBD_η (FIPS 203 Alg. 8) of the 64η bytes in the words w: bit arithmetic only (masks, adds,
  *  shifts), no secret-dependent branch or index. */
 export function samplePolyCbd(out: Int16Array, w: Int32Array, eta: number): void {
+  // Deliberately unrolled: the 8 (η = 2) or 4 (η = 3) coefficients of a word group written out.
   if (eta === 2) {
     for (let i = 0, o = 0; i < 32; i++, o += 8) {
       const x = w[i]!

@@ -131,7 +131,7 @@ it('wipes all scratch after every operation (including implicit rejection and fa
     const badDk = Uint8Array.from(secretKey)
     badDk[publicKey.length + 10]! ^= 1
     expect(() => k.decapsulate(cipherText, badDk)).toThrow(/§7\.3/)
-    clean(`${set} failed §7.3 check`)
+    clean(`${set} failed FIPS 203 §7.3 check`)
   }
 })
 
@@ -162,7 +162,7 @@ it('the cached matrix Â is keyed by ρ and k: same ρ under another rank, alter
   }
 })
 
-it('the cached H(ek) never masks a changed key: the §7.3 check fails right after the same key passed', () => {
+it('the cached H(ek) never masks a changed key: the FIPS 203 §7.3 check fails right after the same key passed', () => {
   const kem = createJsMlKem().ml_kem768
   const { publicKey, secretKey } = kem.keygen(randomBytes(64))
   const { cipherText, sharedSecret } = kem.encapsulate(publicKey, randomBytes(32))
