@@ -4,7 +4,8 @@
 // copies into and out of linear memory) or the TypeScript core (js/core.ts, for engines without
 // WebAssembly). This file owns what is the same for every core: the parameter table, the input checks
 // (types, lengths), the randomness (crypto.getRandomValues, only inside calls), the wiping of the random
-// inputs it drew, and the error texts.
+// inputs it drew, and the error texts. The TypeScript core's extra, KeyGen with a known encapsulation key, is
+// an extension of this API in js/core.ts (with the same checks and texts).
 
 export interface MlKemLengths {
   publicKey: number
@@ -76,9 +77,6 @@ export interface MlKemCore {
   /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) after the FIPS 203 §7.3 hash check of dk: K out (K̄ on
    *  implicit rejection). Returns 0, or 1 when dk fails the check. */
   decapsInternal(p: MlKemParams, dk: Uint8Array, ct: Uint8Array, ss: Uint8Array): number
-  /** Optional capability (the TypeScript core): see MlKemKnownEk.expandDecapsulationKey. dk out. Returns 0;
-   *  1 when ek fails the FIPS 203 §7.2 modulus check; 2 when ek's ρ is not the seed's. */
-  expandDecapsulationKey?(p: MlKemParams, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): number
 }
 
 export interface MlKem {
@@ -87,25 +85,6 @@ export interface MlKem {
   keygen(seed?: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array }
   encapsulate(publicKey: Uint8Array, msg?: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array }
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
-}
-
-/** ML-KEM over a core with the known-encapsulation-key capability (the TypeScript core). */
-export interface MlKemKnownEk extends MlKem {
-  /**
-   * KeyGen with a known encapsulation key: the decapsulation key (secretKey) that keygen(seed) returns,
-   * for a seed d ‖ z whose encapsulation key `publicKey` is already known, without re-creating it: only
-   * (ρ, σ) ← G(d‖k) and ŝ from σ are computed (FIPS 203 Alg. 13 steps 1, 8-11, 16, 20), then
-   * dk = ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (FIPS 203 Alg. 16 step 3; H(ek) cached for a primed key).
-   * Byte-identical to keygen(seed).secretKey when publicKey is keygen(seed).publicKey.
-   *
-   * Checks: lengths and types; publicKey passes the FIPS 203 §7.2 modulus check; the ρ derived from d
-   * equals publicKey's ρ (a mismatch throws). t̂ is NOT recomputed, so publicKey's t̂ part is not checked
-   * against the seed: an altered one yields a secretKey embedding it (every decapsulation then returns
-   * the implicit-rejection key). Use this only with a publicKey already checked against the secret by
-   * other means (pq-edge's service: a check value derived from the same secret); otherwise keygen and
-   * compare.
-   */
-  expandDecapsulationKey(seed: Uint8Array, publicKey: Uint8Array): Uint8Array
 }
 
 export interface MlKemSuite<K extends MlKem = MlKem> {
@@ -120,7 +99,7 @@ export function ekModulusCheckError(name: string): Error {
 }
 
 /** The length and type check of every ML-KEM input, with the parameter set's name in its errors. */
-function inputChecker(name: string) {
+export function inputChecker(name: string) {
   return (what: string, value: unknown, length: number): Uint8Array => {
     if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: ${what} must be a Uint8Array`)
     if (value.length !== length) throw new RangeError(`${name}: ${what} must be ${length} bytes, got ${value.length}`)
@@ -132,7 +111,7 @@ function randomBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n))
 }
 
-function parameterSet(core: MlKemCore, id: ParameterSetId): MlKem | MlKemKnownEk {
+function parameterSet(core: MlKemCore, id: ParameterSetId): MlKem {
   const p = PARAMETER_SETS[id]
   const { name, lengths } = p
   const expectBytes = inputChecker(name)
@@ -172,25 +151,10 @@ function parameterSet(core: MlKemCore, id: ParameterSetId): MlKem | MlKemKnownEk
       return sharedSecret
     },
   }
-  const expand = core.expandDecapsulationKey
-  if (expand === undefined) return kem
-  return {
-    ...kem,
-    expandDecapsulationKey(seed, publicKey) {
-      expectBytes('seed', seed, SEED_BYTES)
-      expectBytes('publicKey', publicKey, lengths.publicKey)
-      const secretKey = new Uint8Array(lengths.secretKey)
-      const status = expand.call(core, p, seed, publicKey, secretKey)
-      if (status === 1) throw ekModulusCheckError(name)
-      if (status !== 0) throw new Error(`${name}: publicKey does not belong to this seed (its ρ differs from the ρ of G(d‖k))`)
-      return secretKey
-    },
-  }
+  return kem
 }
 
-/** The ML-KEM suite over a core; with the known-ek capability, every parameter set has expandDecapsulationKey. */
-export function createMlKem(core: MlKemCore & Required<Pick<MlKemCore, 'expandDecapsulationKey'>>): MlKemSuite<MlKemKnownEk>
-export function createMlKem(core: MlKemCore): MlKemSuite
+/** The ML-KEM suite over a core. */
 export function createMlKem(core: MlKemCore): MlKemSuite {
   return {
     ml_kem512: parameterSet(core, 'ml_kem512'),

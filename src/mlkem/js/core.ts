@@ -1,15 +1,18 @@
 // The TypeScript core (for engines without WebAssembly, e.g. Fastly's StarlingMonkey) as an MlKemCore
-// (../api.ts), with the known-encapsulation-key capability, so that createJsMlKem() is the one ML-KEM API over
-// it; plus priming of its public caches and its backend description. Module top level only builds public
+// (../api.ts), so that createJsMlKem() is the one ML-KEM API over it, extended with KeyGen with a known
+// encapsulation key (same input checks and error texts, from ../api.ts); plus priming of its public caches
+// and its backend description. Module top level only builds public
 // tables and zeroed scratch: no randomness, no secrets.
 import {
   createMlKem,
   ekModulusCheckError,
+  inputChecker,
+  type MlKem,
   type MlKemCore,
-  type MlKemKnownEk,
   type MlKemSuite,
   PARAMETER_SETS,
   type ParameterSetId,
+  SEED_BYTES,
 } from '../api.ts'
 import { ekEntry, ekTHat, expandMatrix, pinEntries } from './cache.ts'
 import { checkEncapsulationKey, decapsInternal, encapsInternal, expandDecapsulationKey, keyGenInternal, wipeScratch } from './internal.ts'
@@ -25,12 +28,54 @@ export interface MlKemJsBackend {
 }
 
 /** The TypeScript core: FIPS 203 *_internal on caller-owned arrays (internal.ts), every op wiping all scratch. */
-export const jsCore: Required<MlKemCore> = { keyGenInternal, encapsInternal, decapsInternal, expandDecapsulationKey }
+export const jsCore: MlKemCore = { keyGenInternal, encapsInternal, decapsInternal }
+
+/** ML-KEM over the TypeScript core: the common API plus KeyGen with a known encapsulation key. */
+export interface MlKemKnownEk extends MlKem {
+  /**
+   * KeyGen with a known encapsulation key: the decapsulation key (secretKey) that keygen(seed) returns,
+   * for a seed d ‖ z whose encapsulation key `publicKey` is already known, without re-creating it: only
+   * (ρ, σ) ← G(d‖k) and ŝ from σ are computed (FIPS 203 Alg. 13 steps 1, 8-11, 16, 20), then
+   * dk = ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (FIPS 203 Alg. 16 step 3; H(ek) cached for a primed key).
+   * Byte-identical to keygen(seed).secretKey when publicKey is keygen(seed).publicKey.
+   *
+   * Checks: lengths and types; publicKey passes the FIPS 203 §7.2 modulus check; the ρ derived from d
+   * equals publicKey's ρ (a mismatch throws). t̂ is NOT recomputed, so publicKey's t̂ part is not checked
+   * against the seed: an altered one yields a secretKey embedding it (every decapsulation then returns
+   * the implicit-rejection key). Use this only with a publicKey already checked against the secret by
+   * other means (pq-edge's service: a check value derived from the same secret); otherwise keygen and
+   * compare.
+   */
+  expandDecapsulationKey(seed: Uint8Array, publicKey: Uint8Array): Uint8Array
+}
+
+/** Adds expandDecapsulationKey (internal.ts) to the common API of one parameter set. */
+function withKnownEk(kem: MlKem, id: ParameterSetId): MlKemKnownEk {
+  const p = PARAMETER_SETS[id]
+  const expectBytes = inputChecker(p.name)
+  return {
+    ...kem,
+    expandDecapsulationKey(seed, publicKey) {
+      expectBytes('seed', seed, SEED_BYTES)
+      expectBytes('publicKey', publicKey, p.lengths.publicKey)
+      const secretKey = new Uint8Array(p.lengths.secretKey)
+      const status = expandDecapsulationKey(p, seed, publicKey, secretKey)
+      if (status === 1) throw ekModulusCheckError(p.name)
+      if (status !== 0) throw new Error(`${p.name}: publicKey does not belong to this seed (its ρ differs from the ρ of G(d‖k))`)
+      return secretKey
+    },
+  }
+}
 
 /** The ML-KEM suite over the TypeScript core, with expandDecapsulationKey. Stateless apart from module scratch,
  *  which every op wipes, and the public caches (cache.ts). */
 export function createJsMlKem(): MlKemSuite<MlKemKnownEk> {
-  return createMlKem(jsCore)
+  const { ml_kem512, ml_kem768, ml_kem1024 } = createMlKem(jsCore)
+  return {
+    ml_kem512: withKnownEk(ml_kem512, 'ml_kem512'),
+    ml_kem768: withKnownEk(ml_kem768, 'ml_kem768'),
+    ml_kem1024: withKnownEk(ml_kem1024, 'ml_kem1024'),
+  }
 }
 
 /** The parameter set of an encapsulation key, from its length (FIPS 203 §8 Table 3: 384k + 32 bytes). */
