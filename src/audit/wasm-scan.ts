@@ -231,14 +231,15 @@ export function scanWasmBytes(bytes: Uint8Array, file: string, options: { line?:
   return { findings: aggregate(matches, file, info, options), info }
 }
 
-const KEM_EXPORT = /(^|_)(encaps|decaps|encapsulate|decapsulate)($|_)/i
+// Also FIPS 203's names for the internal algorithms (encapsInternal, decaps_internal).
+const KEM_EXPORT = /(^|_)(encaps|decaps|encapsulate|decapsulate)(_?internal)?($|_)/i
 // i32.const 3329 (signed LEB128 0x81 0x1a), and 3329 as a 16-bit lane (01 0d 01 0d) of a v128 constant.
 const MLKEM_Q_I32 = [0x41, 0x81, 0x1a]
 const MLKEM_Q_LANES = [0x01, 0x0d, 0x01, 0x0d]
 
 /**
  * A module without names or strings (our own ML-KEM wasm is one) is still recognisable as ML-KEM:
- * it exports a KEM's operations and its code uses the ML-KEM modulus q = 3329 (FIPS 203, 2) as a constant.
+ * it exports a KEM's operations and its code uses the ML-KEM modulus q = 3329 (FIPS 203 §2) as a constant.
  */
 function kemFingerprint(bytes: Uint8Array, info: WasmModuleInfo): Match | undefined {
   const kemExports = info.exports.filter((name) => KEM_EXPORT.test(name))

@@ -113,6 +113,8 @@ function ladder(secretKey: Uint8Array, u: bigint): bigint {
   let x3 = u
   let z3 = 1n
   let swap = 0
+  // Deliberately inlined: every product is folded mod 2^255 − 19 in place ((w & M) + (w >> 255)·19, twice)
+  // instead of through mul(); a call per product costs more than the BigInt arithmetic in an interpreter.
   for (let t = 254; t >= 0; t--) {
     const kt = (k[t >> 3]! >> (t & 7)) & 1
     // RFC 7748 swaps (x2, z2) and (x3, z3) when swap ^ k_t is 1, then computes the differential addition
@@ -418,7 +420,8 @@ const BASE_TABLE: readonly bigint[] = [
 
 /** The u-coordinate of [k]B: k recoded into 64 signed radix-16 digits d_i ∈ [−8, 8] (branch-free); digit
  * i = GROUP·j + r is added as ±|d_i|·2^(4·GROUP·j)·B from the table, the groups r = GROUP−1 … 0 separated by
- * 4 doublings (a comb: 64 mixed additions and 4·(GROUP−1) doublings, vs 255 ladder steps). */
+ * 4 doublings (a comb: 64 mixed additions and 4·(GROUP−1) doublings, vs 255 ladder steps). Deliberately
+ * inlined like the ladder: the additions and doublings fold each product in place. */
 function fixedBase(secretKey: Uint8Array): bigint {
   const k = clamp(secretKey)
   const digits = new Int8Array(64)
