@@ -2,7 +2,7 @@
 // fresh clone with no account, and writes the matching plaintext credentials (admin token, client
 // id and secret) to `.dev.credentials.json` for the CLI and SDK examples. Never overwrites an
 // existing file. Both files are owner-only (0600) and git-ignored. Production secrets are set with
-// `wrangler secret put` instead (README, "Secrets").
+// `wrangler secret put` instead (README, "Configuration").
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { generateSecrets } from '../src/service/auth.ts'
