@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 // crypto/ and protocol/ are not package entries; they are emitted because xwing/, hpke/ and client/
 // import them. cli/ is the `pq-edge` bin (dist/cli/pq-edge.js); service/ holds only what it imports
-// (auth.ts and names.ts, for `keygen`).
-const LIBRARIES = ['mlkem', 'crypto', 'xwing', 'hpke', 'protocol', 'client', 'service', 'cli']
+// (auth.ts and names.ts, for `keygen`); audit/ is the `audit` command's scanner.
+const LIBRARIES = ['mlkem', 'crypto', 'xwing', 'hpke', 'protocol', 'client', 'service', 'cli', 'audit']
 /** Emitted with a shebang by tsc; made executable here so `npx pq-edge` and ./dist/cli/pq-edge.js run. */
 const EXECUTABLES = ['cli/pq-edge.js']
 

@@ -22,7 +22,7 @@ const asc: AssemblyScriptCompiler = (await import('assemblyscript/asc' as string
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const WASM_DIR = join(ROOT, 'src/mlkem/wasm')
-const ENTRY = join(ROOT, 'src/mlkem/assembly/index.ts')
+const ENTRY = join(ROOT, 'src/mlkem/assembly/internal.ts')
 
 // One 64 KiB page, fixed: the module's static layout fits in it and nothing allocates.
 const COMMON = ['--runtime', 'stub', '--noAssert', '--initialMemory', '1', '--maximumMemory', '1', '--converge']

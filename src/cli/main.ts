@@ -4,16 +4,18 @@
 //
 // Exit codes: 0 ok; 1 unexpected (a 5xx, a malformed response); 2 usage error; 3 the server refused
 // the request (4xx: its code and detail are printed); 4 network/connection error; 5 crypto failure
-// (key confirmation, a pinned key not offered, a value that does not decrypt, no usable key).
+// (key confirmation, a pinned key not offered, a value that does not decrypt, no usable key);
+// 6 `audit --fail-on LEVEL` found something at or above LEVEL.
 // Errors are one line on stderr; PQ_EDGE_DEBUG=1 adds the stack.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { AuditUsageError, runAudit } from '../audit/cli.ts'
 import { admin, connect, getKeys, type Mode, PqEdgeError } from '../client/node.ts'
 import { b64u, fromUtf8 } from '../crypto/bytes.ts'
 import { generateSecrets } from '../service/auth.ts'
 
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, refused: 3, network: 4, crypto: 5 } as const
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, refused: 3, network: 4, crypto: 5, auditFindings: 6 } as const
 
 export interface CliIo {
   env: Record<string, string | undefined>
@@ -22,6 +24,8 @@ export interface CliIo {
   stderr: (text: string) => void
   /** Reads standard input fully (for `--file -`). */
   stdin?: () => Promise<Uint8Array>
+  /** Whether stderr is a terminal (audit progress is shown only then, or with --progress). */
+  stderrIsTTY?: boolean
 }
 
 const DEFAULT_URL = 'http://127.0.0.1:8787'
@@ -42,8 +46,10 @@ interface Command {
   usage: string
   summary: string
   options: Options
-  positionals: number
-  run(ctx: Context): Promise<void>
+  /** How many positionals the command takes; 'any' for a list (audit's paths). */
+  positionals: number | 'any'
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commands return nothing; audit returns its exit code
+  run(ctx: Context): Promise<void | number>
 }
 
 interface Context {
@@ -63,9 +69,29 @@ const GLOBAL_HELP = `Global options:
   -h, --help       help for the command
 Credentials: PQ_EDGE_ADMIN_TOKEN (admin commands), PQ_EDGE_CLIENT_ID and PQ_EDGE_CLIENT_SECRET (establish,
 config get), or adminToken / clientId / clientSecret in ./${CREDENTIALS_FILE} (written by npm start).
-Exit codes: 0 ok, 1 unexpected, 2 usage, 3 refused by the server (4xx), 4 network, 5 crypto failure.`
+Exit codes: 0 ok, 1 unexpected, 2 usage, 3 refused by the server (4xx), 4 network, 5 crypto failure,
+6 audit findings at or above --fail-on.`
 
 const COMMANDS: Record<string, Command> = {
+  audit: {
+    usage: 'pq-edge audit [paths...] [--json | --sarif] [--fail-on critical|high|medium|low] [--include-deps] [--progress]',
+    summary:
+      'inventory the classical key exchange and signatures (wasm, lockfiles, JS/TS) a post-quantum migration must replace (docs/AUDIT.md)',
+    options: {
+      sarif: { type: 'boolean' },
+      'fail-on': { type: 'string' },
+      'include-deps': { type: 'boolean' },
+      progress: { type: 'boolean' },
+    },
+    positionals: 'any',
+    async run(ctx) {
+      try {
+        return await runAudit(ctx.positionals, ctx.values, { ...ctx.io, json: ctx.json })
+      } catch (error) {
+        throw error instanceof AuditUsageError ? new UsageError(error.message) : error
+      }
+    },
+  },
   keygen: {
     usage: 'pq-edge keygen [--client-id ID] [--scope SCOPE]... [--json]',
     summary: 'generate a fresh key set: server secrets to configure, and the admin token and client credentials to hand out',
@@ -272,7 +298,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout(`Usage: ${command.usage}\n\n${command.summary}\n\n${GLOBAL_HELP}\n`)
       return EXIT.ok
     }
-    if (parsed.positionals.length !== command.positionals) {
+    if (command.positionals !== 'any' && parsed.positionals.length !== command.positionals) {
       throw new UsageError(`${command.positionals === 0 ? 'no arguments expected' : 'expected <name>'}; usage: ${command.usage}`)
     }
     const json = parsed.values.json === true
@@ -287,8 +313,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         io.stdout(`${json ? JSON.stringify(value) : text()}\n`)
       },
     }
-    await command.run(ctx)
-    return EXIT.ok
+    return (await command.run(ctx)) ?? EXIT.ok
   } catch (error) {
     const [code, line] = describe(error)
     io.stderr(`pq-edge: ${line}`)
@@ -426,5 +451,6 @@ function processIo(): CliIo {
     cwd: process.cwd(),
     stdout: (chunk) => void process.stdout.write(chunk),
     stderr: (text) => void process.stderr.write(`${text}\n`),
+    stderrIsTTY: process.stderr.isTTY === true,
   }
 }

@@ -1,28 +1,11 @@
-// The ML-KEM API over the wasm core, a drop-in for @noble/post-quantum's `ml_kem512/768/1024`:
-// keygen(seed?) / encapsulate(publicKey, msg?) / decapsulate(cipherText, secretKey) / lengths.
-// This file never instantiates the module (each runtime loads wasm its own way: see node.ts,
-// workerd.ts, browser.ts); it takes the instance's exports.
-
-/** Exports of mlkem.wasm and mlkem-simd.wasm (one interface; see assembly/index.ts). */
-export interface MlKemWasmExports {
-  memory: WebAssembly.Memory
-  /** Start of the I/O region; the OFF_* globals are offsets from it. */
-  ioBase(): number
-  OFF_SEED: WebAssembly.Global
-  OFF_MSG: WebAssembly.Global
-  OFF_SS: WebAssembly.Global
-  OFF_EK: WebAssembly.Global
-  OFF_DK: WebAssembly.Global
-  OFF_CT: WebAssembly.Global
-  /** KeyGen_internal(d, z) for rank k: seed in, ek and dk out. */
-  keygen(k: number): void
-  /** Encaps_internal(ek, m): 0, or 1 when ek fails the §7.2 modulus check. */
-  encaps(k: number): number
-  /** Decaps: 0, or 1 when dk fails the §7.3 hash check. */
-  decaps(k: number): number
-  /** Zeroes the I/O region and all scratch. */
-  wipe(): void
-}
+// The one ML-KEM API, a drop-in for @noble/post-quantum's `ml_kem512/768/1024`: keygen(seed?) /
+// encapsulate(publicKey, msg?) / decapsulate(cipherText, secretKey) / lengths, over any core that implements
+// the FIPS 203 *_internal algorithms (MlKemCore): the wasm core through its adapter (wasm-core.ts, which
+// copies into and out of linear memory) or the TypeScript core (js/core.ts, for engines without
+// WebAssembly). This file owns what is the same for every core: the parameter table, the input checks
+// (types, lengths), the randomness (crypto.getRandomValues, only inside calls), the wiping of the random
+// inputs it drew, and the error texts. The TypeScript core's extra, KeyGen with a known encapsulation key, is
+// an extension of this API in js/core.ts (with the same checks and texts).
 
 export interface MlKemLengths {
   publicKey: number
@@ -35,6 +18,67 @@ export interface MlKemLengths {
   msgRand: number
 }
 
+/** One parameter set (FIPS 203 §8 Table 2) with its byte lengths (FIPS 203 §8 Table 3). Public. */
+export interface MlKemParams {
+  /** e.g. 'ML-KEM-768' (error messages carry it) */
+  readonly name: string
+  /** the rank k: 2, 3 or 4 */
+  readonly k: number
+  readonly eta1: number
+  readonly eta2: number
+  readonly du: number
+  readonly dv: number
+  readonly lengths: Readonly<MlKemLengths>
+}
+
+export const SEED_BYTES = 64 // d ‖ z, FIPS 203 Alg. 19
+export const MSG_BYTES = 32 // m, FIPS 203 Alg. 20
+export const SHARED_SECRET_BYTES = 32
+
+/** A parameter set from FIPS 203 §8 Table 2; the lengths follow from k, du and dv (FIPS 203 §8 Table 3). */
+function params(name: string, k: number, eta1: number, du: number, dv: number): MlKemParams {
+  const lengths = Object.freeze({
+    publicKey: 384 * k + 32,
+    secretKey: 768 * k + 96,
+    cipherText: 32 * (du * k + dv),
+    seed: SEED_BYTES,
+    msg: MSG_BYTES,
+    msgRand: MSG_BYTES,
+  })
+  return Object.freeze({ name, k, eta1, eta2: 2, du, dv, lengths })
+}
+
+/** The parameter table (FIPS 203 §8 Table 2): the only place the parameters are written down. */
+export const PARAMETER_SETS = {
+  ml_kem512: params('ML-KEM-512', 2, 3, 10, 4),
+  ml_kem768: params('ML-KEM-768', 3, 2, 10, 4),
+  ml_kem1024: params('ML-KEM-1024', 4, 2, 11, 5),
+} as const
+
+export type ParameterSetId = keyof typeof PARAMETER_SETS
+export const PARAMETER_SET_IDS = Object.keys(PARAMETER_SETS) as ParameterSetId[]
+
+/** Byte lengths, FIPS 203 §8 Table 3 (a fresh object the caller may keep). */
+export function mlKemLengths(id: ParameterSetId): MlKemLengths {
+  return { ...PARAMETER_SETS[id].lengths }
+}
+
+/**
+ * What a core computes: the FIPS 203 *_internal algorithms on caller-owned byte arrays of the exact
+ * lengths of `p` (the API has checked them). A core wipes its own temporaries (scratch, linear memory)
+ * before returning; it never draws randomness.
+ */
+export interface MlKemCore {
+  /** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16): seed = d ‖ z in, ek and dk out. */
+  keyGenInternal(p: MlKemParams, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void
+  /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) after the FIPS 203 §7.2 modulus check of ek: c and K
+   *  out. Returns 0, or 1 when ek fails the check. */
+  encapsInternal(p: MlKemParams, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number
+  /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) after the FIPS 203 §7.3 hash check of dk: K out (K̄ on
+   *  implicit rejection). Returns 0, or 1 when dk fails the check. */
+  decapsInternal(p: MlKemParams, dk: Uint8Array, ct: Uint8Array, ss: Uint8Array): number
+}
+
 export interface MlKem {
   info: { type: 'ml-kem' }
   lengths: MlKemLengths
@@ -43,37 +87,15 @@ export interface MlKem {
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
 }
 
-export interface MlKemSuite {
-  ml_kem512: MlKem
-  ml_kem768: MlKem
-  ml_kem1024: MlKem
+export interface MlKemSuite<K extends MlKem = MlKem> {
+  ml_kem512: K
+  ml_kem768: K
+  ml_kem1024: K
 }
 
-/** Parameter sets, FIPS 203 §8 Table 2: rank k and the compression widths du, dv. */
-export const PARAMETER_SETS = {
-  ml_kem512: { name: 'ML-KEM-512', k: 2, du: 10, dv: 4 },
-  ml_kem768: { name: 'ML-KEM-768', k: 3, du: 10, dv: 4 },
-  ml_kem1024: { name: 'ML-KEM-1024', k: 4, du: 11, dv: 5 },
-} as const
-
-export type ParameterSetId = keyof typeof PARAMETER_SETS
-export const PARAMETER_SET_IDS = Object.keys(PARAMETER_SETS) as ParameterSetId[]
-
-export const SEED_BYTES = 64 // d ‖ z, FIPS 203 Algorithm 19
-export const MSG_BYTES = 32 // m, FIPS 203 Algorithm 20
-export const SHARED_SECRET_BYTES = 32
-
-/** Byte lengths, FIPS 203 §8 Table 3. */
-export function mlKemLengths(id: ParameterSetId): MlKemLengths {
-  const { k, du, dv } = PARAMETER_SETS[id]
-  return {
-    publicKey: 384 * k + 32,
-    secretKey: 768 * k + 96,
-    cipherText: 32 * (du * k + dv),
-    seed: SEED_BYTES,
-    msg: MSG_BYTES,
-    msgRand: MSG_BYTES,
-  }
+/** The error of an encapsulation key that fails the FIPS 203 §7.2 modulus check. */
+export function ekModulusCheckError(name: string): Error {
+  return new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
 }
 
 /** The length and type check of every ML-KEM input, with the parameter set's name in its errors. */
@@ -85,76 +107,58 @@ export function inputChecker(name: string) {
   }
 }
 
-export function randomBytes(n: number): Uint8Array {
+function randomBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n))
 }
 
-export function createMlKem(wasm: MlKemWasmExports): MlKemSuite {
-  const base = wasm.ioBase()
-  const at = (global: WebAssembly.Global) => base + (global.value as number)
-  const io = {
-    seed: at(wasm.OFF_SEED),
-    msg: at(wasm.OFF_MSG),
-    ss: at(wasm.OFF_SS),
-    ek: at(wasm.OFF_EK),
-    dk: at(wasm.OFF_DK),
-    ct: at(wasm.OFF_CT),
+function parameterSet(core: MlKemCore, id: ParameterSetId): MlKem {
+  const p = PARAMETER_SETS[id]
+  const { name, lengths } = p
+  const expectBytes = inputChecker(name)
+  const kem: MlKem = {
+    info: { type: 'ml-kem' },
+    lengths: mlKemLengths(id),
+    keygen(seed) {
+      const dz = seed === undefined ? randomBytes(SEED_BYTES) : expectBytes('seed', seed, SEED_BYTES)
+      try {
+        const publicKey = new Uint8Array(lengths.publicKey)
+        const secretKey = new Uint8Array(lengths.secretKey)
+        core.keyGenInternal(p, dz, publicKey, secretKey)
+        return { publicKey, secretKey }
+      } finally {
+        if (seed === undefined) dz.fill(0)
+      }
+    },
+    encapsulate(publicKey, msg) {
+      expectBytes('publicKey', publicKey, lengths.publicKey)
+      const m = msg === undefined ? randomBytes(MSG_BYTES) : expectBytes('msg', msg, MSG_BYTES)
+      try {
+        const cipherText = new Uint8Array(lengths.cipherText)
+        const sharedSecret = new Uint8Array(SHARED_SECRET_BYTES)
+        if (core.encapsInternal(p, publicKey, m, cipherText, sharedSecret) !== 0) throw ekModulusCheckError(name)
+        return { cipherText, sharedSecret }
+      } finally {
+        if (msg === undefined) m.fill(0)
+      }
+    },
+    decapsulate(cipherText, secretKey) {
+      expectBytes('cipherText', cipherText, lengths.cipherText)
+      expectBytes('secretKey', secretKey, lengths.secretKey)
+      const sharedSecret = new Uint8Array(SHARED_SECRET_BYTES)
+      // A wrong but well-formed ciphertext is not an error: implicit rejection returns K̄.
+      if (core.decapsInternal(p, secretKey, cipherText, sharedSecret) !== 0)
+        throw new Error(`${name}: secretKey fails the FIPS 203 §7.3 hash check (H(ek) does not match)`)
+      return sharedSecret
+    },
   }
-  // The memory is one fixed page and never grows, but a view is cheap: take one per call.
-  const memory = () => new Uint8Array(wasm.memory.buffer)
-  /** Copies [offset, offset + length) out of wasm memory into a fresh array the caller owns. */
-  const copyOut = (offset: number, length: number) => memory().slice(offset, offset + length)
+  return kem
+}
 
-  function parameterSet(id: ParameterSetId): MlKem {
-    const { name, k } = PARAMETER_SETS[id]
-    const lengths = mlKemLengths(id)
-    const expectBytes = inputChecker(name)
-
-    return {
-      info: { type: 'ml-kem' },
-      lengths,
-      keygen(seed) {
-        const dz = seed === undefined ? randomBytes(SEED_BYTES) : expectBytes('seed', seed, SEED_BYTES)
-        try {
-          memory().set(dz, io.seed)
-          wasm.keygen(k)
-          return { publicKey: copyOut(io.ek, lengths.publicKey), secretKey: copyOut(io.dk, lengths.secretKey) }
-        } finally {
-          wasm.wipe() // the seed and dk in linear memory
-          if (seed === undefined) dz.fill(0)
-        }
-      },
-      encapsulate(publicKey, msg) {
-        expectBytes('publicKey', publicKey, lengths.publicKey)
-        const m = msg === undefined ? randomBytes(MSG_BYTES) : expectBytes('msg', msg, MSG_BYTES)
-        try {
-          const mem = memory()
-          mem.set(publicKey, io.ek)
-          mem.set(m, io.msg)
-          if (wasm.encaps(k) !== 0)
-            throw new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
-          return { cipherText: copyOut(io.ct, lengths.cipherText), sharedSecret: copyOut(io.ss, SHARED_SECRET_BYTES) }
-        } finally {
-          wasm.wipe() // m and K in linear memory
-          if (msg === undefined) m.fill(0)
-        }
-      },
-      decapsulate(cipherText, secretKey) {
-        expectBytes('cipherText', cipherText, lengths.cipherText)
-        expectBytes('secretKey', secretKey, lengths.secretKey)
-        try {
-          const mem = memory()
-          mem.set(secretKey, io.dk)
-          mem.set(cipherText, io.ct)
-          // A wrong but well-formed ciphertext is not an error: implicit rejection returns K̄.
-          if (wasm.decaps(k) !== 0) throw new Error(`${name}: secretKey fails the FIPS 203 §7.3 hash check (H(ek) does not match)`)
-          return copyOut(io.ss, SHARED_SECRET_BYTES)
-        } finally {
-          wasm.wipe() // dk and K in linear memory
-        }
-      },
-    }
+/** The ML-KEM suite over a core. */
+export function createMlKem(core: MlKemCore): MlKemSuite {
+  return {
+    ml_kem512: parameterSet(core, 'ml_kem512'),
+    ml_kem768: parameterSet(core, 'ml_kem768'),
+    ml_kem1024: parameterSet(core, 'ml_kem1024'),
   }
-
-  return { ml_kem512: parameterSet('ml_kem512'), ml_kem768: parameterSet('ml_kem768'), ml_kem1024: parameterSet('ml_kem1024') }
 }

@@ -1,9 +1,10 @@
 // Instantiates the ML-KEM core from compiled modules: the simd128 build where the engine validates
 // SIMD, the scalar build otherwise. Shared by every loader; the loaders differ only in how they
 // obtain the WebAssembly.Module objects.
-import { createMlKem, type MlKemSuite, type MlKemWasmExports } from './api.ts'
+import { createMlKem, type MlKemSuite } from './api.ts'
 import { wasmSimdSupported } from './simd.ts'
 import manifest from './wasm/manifest.json' with { type: 'json' }
+import { type MlKemWasmExports, wasmCore } from './wasm-core.ts'
 
 export type MlKemModuleKind = 'simd' | 'scalar'
 
@@ -35,7 +36,7 @@ export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKi
   const file = MANIFEST_ENTRY[kind]
   const { sha256, bytes } = manifest.modules[file]
   const backend: MlKemBackend = { name: 'pq-edge-wasm', module: kind, file, sha256, bytes, instantiateMs }
-  return { ...createMlKem(exports), backend }
+  return { ...createMlKem(wasmCore(exports)), backend }
 }
 
 export function selectModuleKind(): MlKemModuleKind {

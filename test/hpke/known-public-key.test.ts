@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { selectBackends } from '../../src/crypto/select.ts'
 import type { Backends } from '../../src/crypto/types.ts'
 import { AEAD, createHpke, HpkeError, KDF, KEM } from '../../src/hpke/node.ts'
-import { createJsMlKem, getBackend as getJsBackend } from '../../src/mlkem/js/api.ts'
+import { createJsMlKem, getBackend as getJsBackend } from '../../src/mlkem/js/core.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
 import { toHex } from '../mlkem/helpers.ts'
 

@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest'
 
 const Q = 3329
 const source = (file: string) => readFileSync(fileURLToPath(new URL(`../../src/mlkem/assembly/${file}`, import.meta.url)), 'utf8')
-const poly = source('poly.ts')
-const simd = source('simd.ts')
+const ntt = source('ntt.ts')
+const encoding = source('encoding.ts')
+const simd = source('encoding-simd.ts')
 
 function constant(text: string, pattern: RegExp): number {
   const match = pattern.exec(text)
@@ -20,9 +21,9 @@ function constant(text: string, pattern: RegExp): number {
 /** Compress_d(x) = round(2^d · x / q) mod 2^d (FIPS 203 eq. 4.7), computed exactly with integers. */
 const compressReference = (x: number, d: number) => Math.floor((2 * 2 ** d * x + Q) / (2 * Q)) % 2 ** d
 
-describe('scalar core (poly.ts)', () => {
-  const M36 = constant(poly, /const M36: u64 = (\d+);/)
-  const M40 = constant(poly, /const M40: u64 = (\d+);/)
+describe('scalar core (encoding.ts, ntt.ts)', () => {
+  const M36 = constant(encoding, /const M36: u64 = (\d+);/)
+  const M40 = constant(ntt, /const M40: u64 = (\d+);/)
 
   it('M36: floor(y / q) = (y · M36) >> 36 for every 0 ≤ y < 2^23', () => {
     let wrong = 0
@@ -47,8 +48,8 @@ describe('scalar core (poly.ts)', () => {
   })
 })
 
-describe('SIMD core (simd.ts compressV)', () => {
-  // (x · C + B) >> S, then mod 2^d: C and S per width, B per d, as written in compressV.
+describe('SIMD core (encoding-simd.ts compressSimd)', () => {
+  // (x · C + B) >> S, then mod 2^d: C and S per width, B per d, as written in compressSimd.
   const small = {
     C: constant(simd, /const c = i16x8\.splat\((\d+)\);/),
     B: [...simd.matchAll(/d == 1 \? (\d+) : d == 4 \? (\d+) : (\d+)\)/g)][0]!,

@@ -1,16 +1,17 @@
 // Shared by the ML-KEM tests that run in Node: both shipped builds and the TypeScript core. The
 // conformance vectors come from test/support/vectors.ts.
-import { createMlKem, type MlKemSuite, type MlKemWasmExports } from '../../src/mlkem/api.ts'
+import { createMlKem, type MlKemSuite } from '../../src/mlkem/api.ts'
 import type { MlKemModuleKind } from '../../src/mlkem/instantiate.ts'
-import { createJsMlKem } from '../../src/mlkem/js/api.ts'
+import { createJsMlKem } from '../../src/mlkem/js/core.ts'
 import { compileMlKemModule } from '../../src/mlkem/node.ts'
+import { type MlKemWasmExports, wasmCore } from '../../src/mlkem/wasm-core.ts'
 
 export const BUILD_KINDS: MlKemModuleKind[] = ['scalar', 'simd']
 
 /** A fresh instance of one build, with its raw exports (for memory inspection). */
 export function loadBuild(kind: MlKemModuleKind): { exports: MlKemWasmExports; kem: MlKemSuite } {
   const exports = new WebAssembly.Instance(compileMlKemModule(kind), {}).exports as unknown as MlKemWasmExports
-  return { exports, kem: createMlKem(exports) }
+  return { exports, kem: createMlKem(wasmCore(exports)) }
 }
 
 /** Every ML-KEM core the API-level suites run on: both wasm builds and the TypeScript core (src/mlkem/js). */

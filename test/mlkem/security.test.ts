@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import binaryen from 'binaryen'
 import { describe, expect, it } from 'vitest'
 import { checkReproducible, committedManifest, WASM_DIR } from '../../scripts/build-mlkem.ts'
-import { PARAMETER_SET_IDS } from '../../src/mlkem/api.ts'
+import { PARAMETER_SET_IDS, PARAMETER_SETS } from '../../src/mlkem/api.ts'
 import { BUILD_KINDS, loadBuild } from './helpers.ts'
 
 const DIV_OR_REM = /\b(i32|i64)\.(div_s|div_u|rem_s|rem_u)\b/g
@@ -91,21 +91,21 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
         if (now[i] !== pristine[i]) expect.fail(`${step}: scratch byte at ${i} not wiped`)
       }
     }
-    const k = 3 // ML-KEM-768
+    const { k, eta1, eta2, du, dv } = PARAMETER_SETS.ml_kem768
     const { publicKey, secretKey } = kem.ml_kem768.keygen(randomBytes(64))
     const { cipherText } = kem.ml_kem768.encapsulate(publicKey, randomBytes(32))
     mem().set(randomBytes(64), base + (ex.OFF_SEED.value as number))
-    ex.keygen(k)
+    ex.keyGenInternal(k, eta1)
     scratchWiped('keygen')
     ex.wipe()
     mem().set(publicKey, base + (ex.OFF_EK.value as number))
     mem().set(randomBytes(32), base + (ex.OFF_MSG.value as number))
-    expect(ex.encaps(k)).toBe(0)
+    expect(ex.encapsInternal(k, eta1, eta2, du, dv)).toBe(0)
     scratchWiped('encaps')
     ex.wipe()
     mem().set(secretKey, base + (ex.OFF_DK.value as number))
     mem().set(cipherText, base + (ex.OFF_CT.value as number))
-    expect(ex.decaps(k)).toBe(0)
+    expect(ex.decapsInternal(k, eta1, eta2, du, dv)).toBe(0)
     scratchWiped('decaps')
     ex.wipe()
     expect(Buffer.from(mem()).equals(Buffer.from(pristine)), 'wipe() restores memory as it was at load').toBe(true)

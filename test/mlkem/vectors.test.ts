@@ -134,7 +134,7 @@ describe.each(KEM_KINDS)('%s build', (kind) => {
   })
 
   describe.each(Object.keys(SETS) as SetName[])('CCTV %s', (set) => {
-    it('modulus: every key is rejected by the §7.2 check', () => {
+    it('modulus: every key is rejected by the FIPS 203 §7.2 check', () => {
       const keys = gunzipSync(readVector(`cctv/ML-KEM/modulus/${set}.txt.gz`))
         .toString()
         .split('\n')

@@ -1,7 +1,7 @@
 // Virtual modules the bench runner (scripts/fastly/bench.ts) generates for its engine programs.
 declare module 'pq-edge-engine:baseline' {
-  /** Another copy of src/mlkem/js/api.ts to time beside this one (--baseline), or undefined. */
-  export const baseline: typeof import('../../../src/mlkem/js/api.ts') | undefined
+  /** Another copy of src/mlkem/js/core.ts to time beside this one (--baseline), or undefined. */
+  export const baseline: typeof import('../../../src/mlkem/js/core.ts') | undefined
 }
 declare module 'pq-edge-engine:aes-gcm-copies' {
   /** primeAesGcmTables of copies of src/crypto/aes-gcm-js.ts, each with its own, still unbuilt, tables. */

@@ -2,12 +2,12 @@
 /// <reference path="./bench-modules.d.ts" />
 // Engine program (runs in StarlingMonkey at build time; scripts/fastly/bench.ts `mlkem`): times ML-KEM-768
 // keygen / encaps / decaps for the TypeScript core (src/mlkem/js) and @noble/post-quantum, and optionally
-// a baseline copy of the core (another commit's src/mlkem/js/api.ts) beside them. Fixed seeds, no randomness.
+// a baseline copy of the core (another commit's src/mlkem/js/core.ts) beside them. Fixed seeds, no randomness.
 
 import { baseline } from 'pq-edge-engine:baseline'
 import rawInput from 'pq-edge-engine:input'
 import { ml_kem768 as noble } from '@noble/post-quantum/ml-kem.js'
-import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/api.ts'
+import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/core.ts'
 import { printReport } from '../engine-report.ts'
 import { answerEveryRequest, type Contender, clockAdvanceMs, timeContenders, timingReport } from '../timing.ts'
 import type { MlKemBenchInput } from './plans.ts'

@@ -3,11 +3,20 @@
 // (µs per call, median over interleaved rounds, each part's batch calibrated to >= 15 ms), to see where
 // an operation's time goes.
 import rawInput from 'pq-edge-engine:input'
-import { createJsMlKem } from '../../../src/mlkem/js/api.ts'
-import { checkDecapsulationKey, checkEncapsulationKey, wipeScratch } from '../../../src/mlkem/js/index.ts'
+import { PARAMETER_SETS } from '../../../src/mlkem/api.ts'
+import { createJsMlKem } from '../../../src/mlkem/js/core.ts'
+import {
+  byteDecodeDecompress,
+  byteEncode12,
+  byteEncode12THat,
+  byteEncodeCompress1Diff,
+  byteEncodeCompressSum,
+} from '../../../src/mlkem/js/encoding.ts'
+import { checkDecapsulationKey, checkEncapsulationKey, wipeScratch } from '../../../src/mlkem/js/internal.ts'
 import { DS_SHA3, hashOnce, RATE_256, ST } from '../../../src/mlkem/js/keccak.ts'
 import { keccakF1600 } from '../../../src/mlkem/js/keccak-f1600.ts'
-import * as poly from '../../../src/mlkem/js/poly.ts'
+import { invNtt, multiplyNttsSum, ntt } from '../../../src/mlkem/js/ntt.ts'
+import { sampleNtt, samplePolyCbdPrf } from '../../../src/mlkem/js/sampling.ts'
 import { printReport } from '../engine-report.ts'
 import { answerEveryRequest, timeContenders } from '../timing.ts'
 import type { ProfileInput } from './plans.ts'
@@ -28,23 +37,23 @@ const [p0, p1] = [polys[0]!, polys[1]!]
 let counter = 0
 const parts: Record<string, () => unknown> = {
   keccakF1600: () => keccakF1600(ST),
-  sampleNtt: () => poly.sampleNtt(out, rho, counter++ & 3, 0),
-  prfCbd2: () => poly.prfCbd(out, rho, counter++ & 7, 2),
-  ntt: () => poly.ntt(p0),
-  invNtt: () => poly.invNtt(p1),
-  multiplyNtts3: () => poly.multiplyNttsReduce(out, canonical, polys, 3),
-  encode12: () => poly.encodePoly12(bytes, 0, p0),
-  encodeTHat: () => poly.encodeTHat(bytes, 0, p0, p1),
-  compressEncodeSum10: () => poly.compressEncodeSum(bytes, 0, p0, p1, 10),
-  compressEncodeSum4: () => poly.compressEncodeSum(bytes, 0, p0, p1, 4),
-  encodeMessage: () => poly.encodeMessage(bytes, 0, p0, p1),
-  decode12: () => poly.decodePoly(out, key.publicKey, 0, 12),
-  decode10: () => poly.decodePoly(out, ct, 0, 10),
-  decode4: () => poly.decodePoly(out, ct, 960, 4),
-  decode1: () => poly.decodePoly(out, msg, 0, 1),
+  sampleNtt: () => sampleNtt(out, rho, counter++ & 3, 0),
+  prfCbd2: () => samplePolyCbdPrf(out, rho, counter++ & 7, 2),
+  ntt: () => ntt(p0),
+  invNtt: () => invNtt(p1),
+  multiplyNtts3: () => multiplyNttsSum(out, canonical, polys, 3),
+  encode12: () => byteEncode12(bytes, 0, p0),
+  encodeTHat: () => byteEncode12THat(bytes, 0, p0, p1),
+  compressEncodeSum10: () => byteEncodeCompressSum(bytes, 0, p0, p1, 10),
+  compressEncodeSum4: () => byteEncodeCompressSum(bytes, 0, p0, p1, 4),
+  encodeMessage: () => byteEncodeCompress1Diff(bytes, 0, p0, p1),
+  decode12: () => byteDecodeDecompress(out, key.publicKey, 0, 12),
+  decode10: () => byteDecodeDecompress(out, ct, 0, 10),
+  decode4: () => byteDecodeDecompress(out, ct, 960, 4),
+  decode1: () => byteDecodeDecompress(out, msg, 0, 1),
   hash1184: () => hashOnce(RATE_256, DS_SHA3, big, 0, 1184, bytes, 0, 32),
-  modulusCheck768: () => checkEncapsulationKey(3, key.publicKey),
-  dkHashCheckCached768: () => checkDecapsulationKey(3, key.secretKey),
+  modulusCheck768: () => checkEncapsulationKey(PARAMETER_SETS.ml_kem768, key.publicKey),
+  dkHashCheckCached768: () => checkDecapsulationKey(PARAMETER_SETS.ml_kem768, key.secretKey),
   wipeScratch: () => wipeScratch(),
   keygen768: () => kem.keygen(seed),
   encapsSameKey768: () => kem.encapsulate(key.publicKey, msg),

@@ -6,8 +6,8 @@ import { KECCAK_RC } from "./keccak-round";
 // @ts-ignore: decorator
 @inline function rotl2(a: v128, n: i32): v128 { return v128.or(i64x2.shl(a, n), i64x2.shr_u(a, 64 - n)); }
 
-/** Two Keccak-f[1600] permutations at once (FIPS 202 Algorithm 7): lane i of state A is u64 at s + 16i,
- *  lane i of state B at s + 16i + 8 (i64x2 interleaved). Used for parallel SHAKE128 matrix sampling. */
+/** Two Keccak-f[1600] permutations at once (FIPS 202 Alg. 7): lane i of state A is u64 at s + 16i,
+ *  lane i of state B at s + 16i + 8 (i64x2 interleaved). Used by the SIMD build (sampling-simd.ts, keccak-x2-sponge.ts, kpke-simd.ts). */
 export function keccakF1600x2(s: usize): void {
   let a0 = v128.load(s, 0);
   let a1 = v128.load(s, 16);

@@ -1,4 +1,4 @@
-// SHA-3 / SHAKE sponge (FIPS 202 §4, §6) over Keccak-f[1600], with an incremental absorb/squeeze API.
+// SHA-3 / SHAKE sponge (FIPS 202 §4, FIPS 202 §6) over Keccak-f[1600], with an incremental absorb/squeeze API.
 // Public lengths only; the data may be secret but never selects a branch or an address.
 import { keccakF1600 } from "./keccak-round";
 import { BASE, S_KECCAK } from "./layout";

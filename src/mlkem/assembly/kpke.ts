@@ -1,42 +1,34 @@
-// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (Algorithms 13, 14, 15).
-// Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public).
-import { BASE, POLY_BYTES, S_A, S_ACC, S_GIN, S_GOUT, S_XOFIN, S_VS, S_VE, S_VT, S_VU, S_PV, S_PM } from "./layout";
+// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (FIPS 203 Alg. 13, 14, 15).
+// Rank k ∈ {2,3,4} and η1, η2, du, dv are runtime parameters (public, from the table in ../api.ts).
+import { BASE, S_A, S_ACC, S_GIN, S_GOUT, S_XOFIN, S_VS, S_VE, S_VT, S_VU, S_PV, S_PM, vecPoly } from "./layout";
 import { RATE_SHA3_512, DS_SHA3, hashOnce } from "./keccak";
 import {
-  ntt as nttScalar, invNtt as invNttScalar, baseMulAcc, accReduce, polyAdd as polyAddScalar, polySubFrom as polySubFromScalar, polyToMont, sampleNtt, prfCbd,
-  encodePoly as encodePolyScalar, decodePoly as decodePolyScalar,
-} from "./poly";
-import { matrixTimesVector as matrixTimesVectorSimd, nttV, invNttV, innerProductV, prfCbdX2, encodeV, decodeV, polyAddV, polySubFromV, polyToMontAddV, keygenMatrixHash } from "./simd";
+  ntt as nttScalar, invNtt as invNttScalar, multiplyNttsAcc, montgomeryReduceAcc, polyAdd as polyAddScalar, polySubFrom as polySubFromScalar, polyToMont,
+} from "./ntt";
+import { nttSimd, invNttSimd, polyAddSimd, polySubFromSimd } from "./ntt-simd";
+import { sampleMatrixEntry, samplePolyCbdPrf } from "./sampling";
+import { samplePolyCbdPrfX2 } from "./sampling-simd";
+import { byteEncodeCompress as byteEncodeCompressScalar, byteDecodeDecompress as byteDecodeDecompressScalar } from "./encoding";
+import { byteEncodeCompressSimd, byteDecodeDecompressSimd } from "./encoding-simd";
+import { matrixTimesVectorSimd, innerProductSimd, keygenMatrixHash } from "./kpke-simd";
 
 /** NTT / NTT^-1 dispatch: i16x8 versions in the SIMD build (compile-time constant, dead code removed). */
 // @ts-ignore: decorator
-@inline function ntt(f: usize): void { if (ASC_FEATURE_SIMD) nttV(f); else nttScalar(f); }
+@inline function ntt(f: usize): void { if (ASC_FEATURE_SIMD) nttSimd(f); else nttScalar(f); }
 // @ts-ignore: decorator
-@inline function invNtt(f: usize): void { if (ASC_FEATURE_SIMD) invNttV(f); else invNttScalar(f); }
+@inline function invNtt(f: usize): void { if (ASC_FEATURE_SIMD) invNttSimd(f); else invNttScalar(f); }
 
 /** ByteEncode/ByteDecode (+ Compress/Decompress) dispatch: vector versions in the SIMD build. */
 // @ts-ignore: decorator
-@inline function encodePoly(out: usize, f: usize, d: i32): void { if (ASC_FEATURE_SIMD) encodeV(out, f, d); else encodePolyScalar(out, f, d); }
+@inline function byteEncodeCompress(out: usize, f: usize, d: i32): void { if (ASC_FEATURE_SIMD) byteEncodeCompressSimd(out, f, d); else byteEncodeCompressScalar(out, f, d); }
 // @ts-ignore: decorator
-@inline function decodePoly(f: usize, inp: usize, d: i32): void { if (ASC_FEATURE_SIMD) decodeV(f, inp, d); else decodePolyScalar(f, inp, d); }
+@inline function byteDecodeDecompress(f: usize, inp: usize, d: i32): void { if (ASC_FEATURE_SIMD) byteDecodeDecompressSimd(f, inp, d); else byteDecodeDecompressScalar(f, inp, d); }
 
 /** Coefficient-wise add / subtract dispatch (vector versions in the SIMD build). */
 // @ts-ignore: decorator
-@inline function polyAdd(r: usize, b: usize): void { if (ASC_FEATURE_SIMD) polyAddV(r, b); else polyAddScalar(r, b); }
+@inline function polyAdd(r: usize, b: usize): void { if (ASC_FEATURE_SIMD) polyAddSimd(r, b); else polyAddScalar(r, b); }
 // @ts-ignore: decorator
-@inline function polySubFrom(r: usize, a: usize): void { if (ASC_FEATURE_SIMD) polySubFromV(r, a); else polySubFromScalar(r, a); }
-
-/** Address of polynomial i of the vector at v. */
-// @ts-ignore: decorator
-@inline export function vecPoly(v: usize, i: i32): usize { return v + (<usize>i << 9); }
-
-/** Â[row][col] ← SampleNTT(ρ‖col‖row) into out (Alg 13 step 6 / Alg 14 step 6). ρ is at S_XOFIN. */
-export function sampleMatrixEntry(out: usize, row: i32, col: i32): void {
-  const xin = BASE + S_XOFIN;
-  store<u8>(xin + 32, <u8>col);
-  store<u8>(xin + 33, <u8>row);
-  sampleNtt(out, xin);
-}
+@inline function polySubFrom(r: usize, a: usize): void { if (ASC_FEATURE_SIMD) polySubFromSimd(r, a); else polySubFromScalar(r, a); }
 
 /** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16.
  *  Each matrix entry is used exactly once, so it is generated on the fly into one scratch polynomial
@@ -47,18 +39,18 @@ function matrixTimesVector(out: usize, v: usize, k: i32, transposed: bool, sampl
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
       if (transposed) sampleMatrixEntry(a, j, i); else sampleMatrixEntry(a, i, j);
-      baseMulAcc(acc, a, vecPoly(v, j));
+      multiplyNttsAcc(acc, a, vecPoly(v, j));
     }
-    accReduce(vecPoly(out, i), acc);
+    montgomeryReduceAcc(vecPoly(out, i), acc);
   }
 }
 
 /** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */
 function innerProduct(r: usize, a: usize, b: usize, k: i32): void {
-  if (ASC_FEATURE_SIMD) { innerProductV(r, a, b, k); return; }
+  if (ASC_FEATURE_SIMD) { innerProductSimd(r, a, b, k); return; }
   const acc = BASE + S_ACC;
-  for (let j = 0; j < k; j++) baseMulAcc(acc, vecPoly(a, j), vecPoly(b, j));
-  accReduce(r, acc);
+  for (let j = 0; j < k; j++) multiplyNttsAcc(acc, vecPoly(a, j), vecPoly(b, j));
+  montgomeryReduceAcc(r, acc);
 }
 
 /** Target polynomial of PRF number n in prfSeries: a[n] for n < k, b[n − k] for k ≤ n < 2k, and
@@ -73,18 +65,18 @@ function prfSeries(a: usize, b: usize, k: i32, sigma: usize, etaA: i32, etaB: i3
   let n = 0;
   if (ASC_FEATURE_SIMD) {
     for (; n + 1 < count; n += 2) {
-      prfCbdX2(prfTarget(a, b, k, n), n, n < k ? etaA : etaB, prfTarget(a, b, k, n + 1), n + 1, n + 1 < k ? etaA : etaB, sigma);
+      samplePolyCbdPrfX2(prfTarget(a, b, k, n), n, n < k ? etaA : etaB, prfTarget(a, b, k, n + 1), n + 1, n + 1 < k ? etaA : etaB, sigma);
     }
   }
   if (ASC_FEATURE_SIMD) {
     // an odd last PRF also runs on the 2-way Keccak (lane B duplicates lane A: same output twice)
-    if (n < count) { const o = prfTarget(a, b, k, n), e = n < k ? etaA : etaB; prfCbdX2(o, n, e, o, n, e, sigma); }
+    if (n < count) { const o = prfTarget(a, b, k, n), e = n < k ? etaA : etaB; samplePolyCbdPrfX2(o, n, e, o, n, e, sigma); }
     return;
   }
-  for (; n < count; n++) prfCbd(prfTarget(a, b, k, n), sigma, n, n < k ? etaA : etaB);
+  for (; n < count; n++) samplePolyCbdPrf(prfTarget(a, b, k, n), sigma, n, n < k ? etaA : etaB);
 }
 
-/** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13). Writes ek_PKE (384k+32 bytes) and dk_PKE (384k bytes).
+/** K-PKE.KeyGen(d) (FIPS 203 Alg. 13). Writes ek_PKE (384k+32 bytes) and dk_PKE (384k bytes).
  *  Secrets (σ, s, e) live only in scratch, which the caller wipes. */
 export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usize, hOut: usize): void {
   // (hOut: the SIMD build also writes H(ek) there, see keygenMatrixHash; the scalar build does not)
@@ -107,26 +99,26 @@ export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usi
     matrixTimesVector(t, s, k, false, 0);
     for (let i = 0; i < k; i++) {
       polyToMont(vecPoly(t, i)); polyAdd(vecPoly(t, i), vecPoly(e, i));
-      encodePoly(ekOut + i * 384, vecPoly(t, i), 12);
+      byteEncodeCompress(ekOut + i * 384, vecPoly(t, i), 12);
     }
     memory.copy(ekOut + k * 384, gout, 32);
   }
   // step 20: dk ← ByteEncode12(ŝ)
-  for (let i = 0; i < k; i++) encodePoly(dkOut + i * 384, vecPoly(s, i), 12);
+  for (let i = 0; i < k; i++) byteEncodeCompress(dkOut + i * 384, vecPoly(s, i), 12);
 }
 
-/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14). ek must already have passed the §7.2 check.
+/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Alg. 14). ek must already have passed the FIPS 203 §7.2 check.
  *  Writes c (32(du·k + dv) bytes). Compress uses multiply-shift (no secret branch). */
-export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, du: i32, dv: i32, ctOut: usize, sampled: i32): void {
+export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, eta2: i32, du: i32, dv: i32, ctOut: usize, sampled: i32): void {
   // (SIMD build: the first `sampled` entries of Âᵀ may already be in S_MAT, see hashEkWithMatrix)
   const y = BASE + S_VS, e1 = BASE + S_VE, t = BASE + S_VT, u = BASE + S_VU;
   const e2 = BASE + S_PV, v = BASE + S_PM;
   // steps 2-3: t̂ ← ByteDecode12(ek[0:384k]), ρ ← ek[384k:]
-  for (let i = 0; i < k; i++) decodePoly(vecPoly(t, i), ek + i * 384, 12);
+  for (let i = 0; i < k; i++) byteDecodeDecompress(vecPoly(t, i), ek + i * 384, 12);
   memory.copy(BASE + S_XOFIN, ek + k * 384, 32);
   // steps 9-17: y, e1, e2 from PRF(r, N)
   //   (e2 = S_PV directly follows e1 = S_VE only for k = 4, so it is addressed explicitly in prfSeries)
-  prfSeries(y, e1, k, r, eta1, 2, 2 * k + 1);
+  prfSeries(y, e1, k, r, eta1, eta2, 2 * k + 1);
   for (let i = 0; i < k; i++) ntt(vecPoly(y, i));
   // step 19: u ← NTT^-1(Âᵀ ∘ ŷ) + e1
   matrixTimesVector(u, y, k, true, sampled);
@@ -135,26 +127,26 @@ export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, du
   innerProduct(v, t, y, k);
   invNtt(v);
   polyAdd(v, e2);
-  decodePoly(e2, m, 1); // e2 is no longer needed: reuse it for μ
+  byteDecodeDecompress(e2, m, 1); // e2 is no longer needed: reuse it for μ
   polyAdd(v, e2);
   // steps 22-23: c1 ← ByteEncode_du(Compress_du(u)), c2 ← ByteEncode_dv(Compress_dv(v))
-  for (let i = 0; i < k; i++) encodePoly(ctOut + i * (du << 5), vecPoly(u, i), du);
-  encodePoly(ctOut + k * (du << 5), v, dv);
+  for (let i = 0; i < k; i++) byteEncodeCompress(ctOut + i * (du << 5), vecPoly(u, i), du);
+  byteEncodeCompress(ctOut + k * (du << 5), v, dv);
 }
 
-/** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut.
+/** K-PKE.Decrypt(dk, c) (FIPS 203 Alg. 15). Writes m (32 bytes) to mOut.
  *  Compress_1 is multiply-shift, so the message bits never select a branch or address. */
 export function kpkeDecrypt(dk: usize, c: usize, k: i32, du: i32, dv: i32, mOut: usize): void {
   const u = BASE + S_VU, s = BASE + S_VS, v = BASE + S_PV, w = BASE + S_PM;
   // steps 3-4: u' ← Decompress_du(ByteDecode_du(c1)), v' ← Decompress_dv(ByteDecode_dv(c2))
-  for (let i = 0; i < k; i++) { decodePoly(vecPoly(u, i), c + i * (du << 5), du); ntt(vecPoly(u, i)); }
-  decodePoly(v, c + k * (du << 5), dv);
+  for (let i = 0; i < k; i++) { byteDecodeDecompress(vecPoly(u, i), c + i * (du << 5), du); ntt(vecPoly(u, i)); }
+  byteDecodeDecompress(v, c + k * (du << 5), dv);
   // step 5: ŝ ← ByteDecode12(dk)
-  for (let i = 0; i < k; i++) decodePoly(vecPoly(s, i), dk + i * 384, 12);
+  for (let i = 0; i < k; i++) byteDecodeDecompress(vecPoly(s, i), dk + i * 384, 12);
   // step 6: w ← v' − NTT^-1(ŝᵀ ∘ NTT(u'))
   innerProduct(w, s, u, k);
   invNtt(w);
   polySubFrom(w, v);
   // step 7: m ← ByteEncode1(Compress1(w))
-  encodePoly(mOut, w, 1);
+  byteEncodeCompress(mOut, w, 1);
 }

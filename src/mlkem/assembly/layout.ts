@@ -42,5 +42,9 @@ export const S_PRFIN2: i32 = 31712;      // second PRF input σ ‖ N (2-way PRF
 export const S_PRFOUT2: i32 = 31752;     // second PRF output, ≤ 192 (2-way PRF, SIMD path)
 export const S_END: i32 = 31944;
 
+/** Address of polynomial i of the vector at v. */
+// @ts-ignore: decorator
+@inline export function vecPoly(v: usize, i: i32): usize { return v + (<usize>i << 9); }
+
 /** Base address of the region (statically reserved; zero-initialised). */
 export const BASE: usize = memory.data(S_END, 64);

@@ -1,13 +1,15 @@
 // Caches of PUBLIC values derived from encapsulation keys, a few entries each (CACHE_SLOTS), so that a
 // long-lived key skips work on every operation: the matrix Â = SampleNTT(ρ‖j‖i) (k² SampleNTT calls,
 // keyed by ρ and k), and for an exact ek byte string its hash H(ek) (384k + 32 bytes of SHA3-256), its
-// decoded t̂ = ByteDecode12(ek[0:384k]) and its §7.2 modulus-check result. Everything here is computed
+// decoded t̂ = ByteDecode12(ek[0:384k]) and its FIPS 203 §7.2 modulus-check result. Everything here is computed
 // from ek alone: no secret ever enters these arrays, and they are not wiped (the scratch arena is).
 // A hit or a miss reveals only whether a public key repeated. Entries can be primed (pinned) at build
-// time from a configured public key (api.ts primeMlKemPublicKey); eviction takes the least recently
+// time from a configured public key (core.ts primeMlKemPublicKey); eviction takes the least recently
 // used unpinned entry first.
+
+import { byteDecodeDecompress, encodedBelowQ } from './encoding.ts'
 import { DS_SHA3, hashOnce, RATE_256 } from './keccak.ts'
-import { decodePoly, encodedBelowQ, sampleNtt } from './poly.ts'
+import { sampleNtt } from './sampling.ts'
 
 /** Entries per cache: up to MAX_PINNED primed keys (a server's keys: e.g. current and next, per mode) plus
  *  two for the peers' keys of the current operations. Memory: ≈ 11.6 KB per slot (Â: 16 polynomials;
@@ -21,7 +23,7 @@ const EK_MAX = 1568
 
 const poly = () => new Int16Array(256)
 
-/** Â for (ρ, k): a[4i + j] = Â[i][j] = SampleNTT(ρ‖j‖i) (Alg 13 steps 3-7, Alg 14 steps 4-8); rows[i] and
+/** Â for (ρ, k): a[4i + j] = Â[i][j] = SampleNTT(ρ‖j‖i) (FIPS 203 Alg. 13 steps 3-7, FIPS 203 Alg. 14 steps 4-8); rows[i] and
  *  cols[i] list row i of Â and of Âᵀ (k polynomials each, the same objects), built once per fill. */
 export interface MatrixEntry {
   k: number
@@ -32,7 +34,7 @@ export interface MatrixEntry {
   used: number
   pinned: boolean
 }
-/** An exact ek (len bytes; words: the same bytes as 32-bit words, for comparing) with H(ek), t̂ (decoded on first use) and the §7.2 result (−1: not yet checked). */
+/** An exact ek (len bytes; words: the same bytes as 32-bit words, for comparing) with H(ek), t̂ (decoded on first use) and the FIPS 203 §7.2 result (−1: not yet checked). */
 export interface EkEntry {
   len: number
   ek: Uint8Array
@@ -127,6 +129,7 @@ export function expandMatrix(rho: Int32Array, k: number): Readonly<MatrixEntry> 
  *  compared a 32-bit word at a time through Int32Array views when src is 4-byte aligned there (one
  *  typed-array load per 4 bytes instead of 4), else byte by byte. */
 function sameEk(e: EkEntry, src: Uint8Array, off: number, len: number): boolean {
+  // Deliberately unrolled: 8 words or bytes per step, in a word form (aligned) and a byte form (unaligned).
   if (e.len !== len) return false
   const ek = e.ek
   for (let i = len - 32; i < len; i++) if (ek[i] !== src[off + i]) return false
@@ -174,7 +177,7 @@ export function findEk(src: Uint8Array, off: number, len: number): EkEntry | und
 }
 
 /** The entry of the ek in src[off .. off+len): cached, or H(ek) = SHA3-256(ek) computed into the least
- *  recently used entry (t̂ and the §7.2 check are left for ekTHat / ekValid). */
+ *  recently used entry (t̂ and the FIPS 203 §7.2 check are left for ekTHat / ekValid). */
 export function ekEntry(src: Uint8Array, off: number, len: number): EkEntry {
   const hit = findEk(src, off, len)
   if (hit) return hit
@@ -189,7 +192,7 @@ export function ekEntry(src: Uint8Array, off: number, len: number): EkEntry {
   return e
 }
 
-/** §7.2 encapsulation-key modulus check of the entry's ek (rank k): 1 if every ByteDecode12 value of
+/** FIPS 203 §7.2 encapsulation-key modulus check of the entry's ek (rank k): 1 if every ByteDecode12 value of
  *  ek[0:384k] is < q. Checked once per entry. */
 export function ekValid(e: EkEntry, k: number): number {
   if (e.valid < 0) {
@@ -200,10 +203,10 @@ export function ekValid(e: EkEntry, k: number): number {
   return e.valid
 }
 
-/** t̂ = ByteDecode12(ek[0:384k]) of the entry (Alg 14 step 2), decoded once per entry. Read-only. */
+/** t̂ = ByteDecode12(ek[0:384k]) of the entry (FIPS 203 Alg. 14 step 2), decoded once per entry. Read-only. */
 export function ekTHat(e: EkEntry, k: number): readonly Int16Array[] {
   if (!e.tReady) {
-    for (let i = 0; i < k; i++) decodePoly(e.t[i]!, e.ek, i * 384, 12)
+    for (let i = 0; i < k; i++) byteDecodeDecompress(e.t[i]!, e.ek, i * 384, 12)
     e.tReady = true
   }
   return e.t

@@ -1,4 +1,4 @@
-// SHA-3 / SHAKE sponge (FIPS 202 §4, §6) over Keccak-f[1600], with an incremental absorb/squeeze API.
+// SHA-3 / SHAKE sponge (FIPS 202 §4, FIPS 202 §6) over Keccak-f[1600], with an incremental absorb/squeeze API.
 // Mirrors ../assembly/keccak.ts. The state is one module-level Int32Array(50) (lane i = words 2i, 2i+1,
 // little-endian bytes); bytes are XORed in and read out a 32-bit word at a time where aligned.
 // Public lengths only; the data may be secret but never selects a branch or an address.
@@ -13,7 +13,7 @@ export const RATE_SHA3_512 = 72
 export const DS_SHA3 = 0x06
 export const DS_SHAKE = 0x1f
 
-/** The Keccak state (S_KECCAK in the wasm layout), in the scratch arena; wiped by the ops in index.ts. */
+/** The Keccak state (S_KECCAK in the wasm layout), in the scratch arena; wiped by the ops in internal.ts. */
 export const ST = scratchI32(50)
 /** 50 zero words: ST.set(ZERO_STATE) clears the state natively (fill is an interpreted loop in StarlingMonkey). */
 export const ZERO_STATE = new Int32Array(50)

@@ -1,22 +1,21 @@
-// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (Algorithms 13, 14, 15), in TypeScript for
-// interpreters. Mirrors ../assembly/kpke.ts (scalar build): same functions, same step comments.
-// Rank k ∈ {2,3,4} and η1, du, dv are runtime parameters (public). All scratch is module-level and
-// wiped by wipeScratch() (index.ts) before every exported op returns.
+// K-PKE, the CPA-secure component scheme of FIPS 203 §5 (FIPS 203 Alg. 13, 14, 15), in TypeScript for
+// interpreters. Mirrors ../assembly/kpke.ts (scalar build): same algorithms, same step comments.
+// Rank k ∈ {2,3,4} and η1, η2, du, dv are runtime parameters (public, from the table in ../api.ts). All scratch is module-level and
+// wiped by wipeScratch() (internal.ts) before every exported op returns.
 
+import type { MlKemParams } from '../api.ts'
 import { expandMatrix } from './cache.ts'
-import { DS_SHA3, hashOnce, RATE_SHA3_512 } from './keccak.ts'
 import {
-  addMessage,
-  compressEncodeSum,
-  decodePoly,
-  encodeMessage,
-  encodePoly12,
-  encodeTHat,
-  invNtt,
-  multiplyNttsReduce,
-  ntt,
-  prfCbd,
-} from './poly.ts'
+  addByteDecodeDecompress1,
+  byteDecodeDecompress,
+  byteEncode12,
+  byteEncode12THat,
+  byteEncodeCompress1Diff,
+  byteEncodeCompressSum,
+} from './encoding.ts'
+import { DS_SHA3, hashOnce, RATE_SHA3_512 } from './keccak.ts'
+import { invNtt, multiplyNttsSum, ntt } from './ntt.ts'
+import { samplePolyCbdPrf } from './sampling.ts'
 import { scratchI16, scratchI32, scratchU8 } from './scratch.ts'
 
 const poly = () => scratchI16(256)
@@ -40,20 +39,20 @@ export function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
 }
 
 /** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16, one row per
- *  multiplyNttsReduce pass. Â (for ρ in S_RHO) comes from the public cache (cache.ts), sampled on a miss
+ *  multiplyNttsSum pass. Â (for ρ in S_RHO) comes from the public cache (cache.ts), sampled on a miss
  *  (the wasm core samples entry by entry into an accumulator instead). Public-only control flow. */
 function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean): void {
   const m = expandMatrix(S_RHO, k)
   const rows = transposed ? m.cols : m.rows
-  for (let i = 0; i < k; i++) multiplyNttsReduce(out[i]!, rows[i]!, v, k)
+  for (let i = 0; i < k; i++) multiplyNttsSum(out[i]!, rows[i]!, v, k)
 }
 
 /** r = Σ_j a[j] ∘ b[j] (the NTT-domain inner product âᵀ ∘ b̂), carrying 2^-16. */
 function innerProduct(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
-  multiplyNttsReduce(r, a, b, k)
+  multiplyNttsSum(r, a, b, k)
 }
 
-/** K-PKE.KeyGen(d) (FIPS 203 Algorithm 13): d = seed[0..32). Writes ek_PKE (384k+32 bytes) to ek at 0 and
+/** K-PKE.KeyGen(d) (FIPS 203 Alg. 13): d = seed[0..32). Writes ek_PKE (384k+32 bytes) to ek at 0 and
  *  dk_PKE (384k bytes) to dk at 0. Secrets (σ, s, e) live only in scratch. */
 export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8Array, dk: Uint8Array): void {
   const gin = S_GIN,
@@ -68,21 +67,21 @@ export function kpkeKeyGen(seed: Uint8Array, k: number, eta1: number, ek: Uint8A
   loadWords(S_RHO, gout, 0) // ρ
   loadWords(S_SIGMA, gout, 32) // σ
   // steps 8-15: s[i], e[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. 2k−1; steps 16-17: NTT
-  for (let i = 0; i < k; i++) prfCbd(s[i]!, S_SIGMA, i, eta1)
-  for (let i = 0; i < k; i++) prfCbd(e[i]!, S_SIGMA, k + i, eta1)
+  for (let i = 0; i < k; i++) samplePolyCbdPrf(s[i]!, S_SIGMA, i, eta1)
+  for (let i = 0; i < k; i++) samplePolyCbdPrf(e[i]!, S_SIGMA, k + i, eta1)
   for (let i = 0; i < k; i++) {
     ntt(s[i]!)
     ntt(e[i]!)
   }
   // step 18: t̂ ← Â ∘ ŝ + ê; step 19: ek ← ByteEncode12(t̂)‖ρ
   matrixTimesVector(t, s, k, false)
-  for (let i = 0; i < k; i++) encodeTHat(ek, i * 384, t[i]!, e[i]!)
+  for (let i = 0; i < k; i++) byteEncode12THat(ek, i * 384, t[i]!, e[i]!)
   ek.set(gout.subarray(0, 32), k * 384)
   // step 20: dk ← ByteEncode12(ŝ)
-  for (let i = 0; i < k; i++) encodePoly12(dk, i * 384, s[i]!)
+  for (let i = 0; i < k; i++) byteEncode12(dk, i * 384, s[i]!)
 }
 
-/** The dk_PKE part of K-PKE.KeyGen(d) (FIPS 203 Algorithm 13) for a key whose ek_PKE is already known:
+/** The dk_PKE part of K-PKE.KeyGen(d) (FIPS 203 Alg. 13) for a key whose ek_PKE is already known:
  *  step 1, then only the steps that s takes (8-11: s[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. k−1;
  *  16: ŝ ← NTT(s); 20: dk_PKE ← ByteEncode12(ŝ)). e, t̂ and ek_PKE (steps 3-7, 12-15, 17-19) are NOT
  *  computed. d = seed[0..32). Writes dk_PKE (384k bytes) to dk at 0 unless ρ from step 1 differs from
@@ -103,17 +102,17 @@ export function kpkeKeyGenDk(seed: Uint8Array, k: number, eta1: number, ek: Uint
   loadWords(S_SIGMA, gout, 32) // σ
   // steps 8-11: s[i] ← SamplePolyCBD_η1(PRF_η1(σ, N)), N = 0 .. k−1; step 16: ŝ ← NTT(s)
   for (let i = 0; i < k; i++) {
-    prfCbd(s[i]!, S_SIGMA, i, eta1)
+    samplePolyCbdPrf(s[i]!, S_SIGMA, i, eta1)
     ntt(s[i]!)
   }
   // step 20: dk ← ByteEncode12(ŝ)
-  for (let i = 0; i < k; i++) encodePoly12(dk, i * 384, s[i]!)
+  for (let i = 0; i < k; i++) byteEncode12(dk, i * 384, s[i]!)
   return 1
 }
 
-/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Algorithm 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
+/** K-PKE.Encrypt(ek, m, r) (FIPS 203 Alg. 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
  *  (public, from the ek cache) and ρ = ek[384k:] at rho[rhoOff..+32). m = m[mOff..+32), r = r[rOff..+32).
- *  ek must already have passed the §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */
+ *  ek must already have passed the FIPS 203 §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */
 export function kpkeEncrypt(
   t: readonly Int16Array[],
   rho: Uint8Array,
@@ -122,10 +121,7 @@ export function kpkeEncrypt(
   mOff: number,
   r: Uint8Array,
   rOff: number,
-  k: number,
-  eta1: number,
-  du: number,
-  dv: number,
+  { k, eta1, eta2, du, dv }: MlKemParams,
   ct: Uint8Array,
 ): void {
   const y = S_VS,
@@ -136,25 +132,25 @@ export function kpkeEncrypt(
   loadWords(S_RHO, rho, rhoOff)
   // steps 9-17: y, e1, e2 from PRF(r, N)
   loadWords(S_SIGMA, r, rOff)
-  for (let i = 0; i < k; i++) prfCbd(y[i]!, S_SIGMA, i, eta1)
-  for (let i = 0; i < k; i++) prfCbd(e1[i]!, S_SIGMA, k + i, 2)
-  prfCbd(e2, S_SIGMA, 2 * k, 2)
+  for (let i = 0; i < k; i++) samplePolyCbdPrf(y[i]!, S_SIGMA, i, eta1)
+  for (let i = 0; i < k; i++) samplePolyCbdPrf(e1[i]!, S_SIGMA, k + i, eta2)
+  samplePolyCbdPrf(e2, S_SIGMA, 2 * k, eta2)
   for (let i = 0; i < k; i++) ntt(y[i]!)
   // steps 19 + 22: u ← NTT^-1(Âᵀ ∘ ŷ) + e1, c1 ← ByteEncode_du(Compress_du(u)) (the sum fused into the encoder)
   matrixTimesVector(u, y, k, true)
   for (let i = 0; i < k; i++) {
     invNtt(u[i]!)
-    compressEncodeSum(ct, i * (du << 5), u[i]!, e1[i]!, du)
+    byteEncodeCompressSum(ct, i * (du << 5), u[i]!, e1[i]!, du)
   }
   // steps 20-21 + 23: μ ← Decompress1(ByteDecode1(m)) added to e2; v ← NTT^-1(t̂ᵀ ∘ ŷ) + (e2 + μ),
   // c2 ← ByteEncode_dv(Compress_dv(v))
   innerProduct(v, t, y, k)
   invNtt(v)
-  addMessage(e2, m, mOff)
-  compressEncodeSum(ct, k * (du << 5), v, e2, dv)
+  addByteDecodeDecompress1(e2, m, mOff)
+  byteEncodeCompressSum(ct, k * (du << 5), v, e2, dv)
 }
 
-/** K-PKE.Decrypt(dk, c) (FIPS 203 Algorithm 15). Writes m (32 bytes) to mOut at 0.
+/** K-PKE.Decrypt(dk, c) (FIPS 203 Alg. 15). Writes m (32 bytes) to mOut at 0.
  *  Compress_1 is multiply-shift, so the message bits never select a branch or index. */
 export function kpkeDecrypt(dk: Uint8Array, c: Uint8Array, k: number, du: number, dv: number, mOut: Uint8Array): void {
   const u = S_VU,
@@ -163,14 +159,14 @@ export function kpkeDecrypt(dk: Uint8Array, c: Uint8Array, k: number, du: number
     w = S_PM
   // steps 3-4: u' ← Decompress_du(ByteDecode_du(c1)), v' ← Decompress_dv(ByteDecode_dv(c2))
   for (let i = 0; i < k; i++) {
-    decodePoly(u[i]!, c, i * (du << 5), du)
+    byteDecodeDecompress(u[i]!, c, i * (du << 5), du)
     ntt(u[i]!)
   }
-  decodePoly(v, c, k * (du << 5), dv)
+  byteDecodeDecompress(v, c, k * (du << 5), dv)
   // step 5: ŝ ← ByteDecode12(dk)
-  for (let i = 0; i < k; i++) decodePoly(s[i]!, dk, i * 384, 12)
+  for (let i = 0; i < k; i++) byteDecodeDecompress(s[i]!, dk, i * 384, 12)
   // steps 6-7: w ← v' − NTT^-1(ŝᵀ ∘ NTT(u')), m ← ByteEncode1(Compress1(w)) (the difference fused into the encoder)
   innerProduct(w, s, u, k)
   invNtt(w)
-  encodeMessage(mOut, 0, v, w)
+  byteEncodeCompress1Diff(mOut, 0, v, w)
 }

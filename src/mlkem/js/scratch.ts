@@ -1,5 +1,5 @@
 // All scratch of the TypeScript core (Keccak state, PRF output, K-PKE polynomials and byte buffers, c', K̄,
-// the §7.3 hash) lives in views of one ArrayBuffer, the arena, so that wiping it is one native copy from a
+// the FIPS 203 §7.3 hash) lives in views of one ArrayBuffer, the arena, so that wiping it is one native copy from a
 // zero buffer. (In Fastly's StarlingMonkey, TypedArray.prototype.fill is self-hosted JS: an interpreted
 // store per element, ≈ 1 ms for the ≈ 11 KB of scratch; TypedArray.prototype.set is a memcpy, ≈ 1 µs.)
 // Only the module top level allocates; the public caches (cache.ts) are not part of the arena.
@@ -23,7 +23,7 @@ function reserve(bytes: number, align: number): number {
 
 /** A zeroed scratch Uint8Array / Int16Array / Int32Array of n elements inside the arena. */
 export const scratchU8 = (n: number) => new Uint8Array(ARENA, reserve(n, 1), n)
-export const scratchI16 = (n: number) => new Int16Array(ARENA, reserve(2 * n, 4), n) // 4-aligned: poly.ts reads pairs as words
+export const scratchI16 = (n: number) => new Int16Array(ARENA, reserve(2 * n, 4), n) // 4-aligned: ntt.ts reads pairs as words
 export const scratchI32 = (n: number) => new Int32Array(ARENA, reserve(4 * n, 4), n)
 
 /** Zero every scratch array (one memcpy from ZERO). */

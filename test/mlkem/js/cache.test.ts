@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { sha3_256, sha3_512, shake256 } from '@noble/hashes/sha3.js'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { PARAMETER_SET_IDS, PARAMETER_SETS } from '../../../src/mlkem/api.ts'
-import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/api.ts'
 import { CACHE_SLOTS, cacheEntries, clearCaches, findEk, MAX_PINNED } from '../../../src/mlkem/js/cache.ts'
+import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/core.ts'
 import { ARENA_BYTES } from '../../../src/mlkem/js/scratch.ts'
 import { toHex } from '../../support/accumulated.ts'
 import { loadBuild } from '../helpers.ts'
@@ -95,7 +95,7 @@ describe('primeMlKemPublicKey rejects what is no valid public key, and caches no
     expect(() => primeMlKemPublicKey('abc' as unknown as Uint8Array)).toThrow(TypeError)
     for (const n of [0, 799, 801, 1183, 1185, 1567, 1569, 2400]) expect(() => primeMlKemPublicKey(new Uint8Array(n))).toThrow(RangeError)
   })
-  it.each(PARAMETER_SET_IDS)('%s: a key failing the §7.2 modulus check', (set) => {
+  it.each(PARAMETER_SET_IDS)('%s: a key failing the FIPS 203 §7.2 modulus check', (set) => {
     const { publicKey } = wasm[set].keygen(randomBytes(64))
     const bad = Uint8Array.from(publicKey)
     bad[0] = 0xff

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
-import { createJsMlKem } from '../../../src/mlkem/js/api.ts'
+import { createJsMlKem } from '../../../src/mlkem/js/core.ts'
 import { toHex } from '../../support/accumulated.ts'
 import { BUILD_KINDS, loadBuild } from '../helpers.ts'
 

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { PARAMETER_SET_IDS, PARAMETER_SETS } from '../../../src/mlkem/api.ts'
-import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/api.ts'
 import { clearCaches } from '../../../src/mlkem/js/cache.ts'
+import { createJsMlKem, primeMlKemPublicKey } from '../../../src/mlkem/js/core.ts'
 import { ARENA_BYTES } from '../../../src/mlkem/js/scratch.ts'
 import { toHex } from '../../support/accumulated.ts'
 import { loadBuild } from '../helpers.ts'
@@ -29,7 +29,7 @@ describe.each(PARAMETER_SET_IDS)('%s', (set) => {
     for (let i = 0; i < 60; i++) {
       const seed = randomBytes(64)
       const { publicKey, secretKey } = wasm[set].keygen(seed)
-      if (i % 3 === 0) clearCaches() // cold: H(ek) computed, the §7.2 check run
+      if (i % 3 === 0) clearCaches() // cold: H(ek) computed, the FIPS 203 §7.2 check run
       const dk = kem.expandDecapsulationKey(seed, publicKey)
       expect(toHex(dk)).toBe(toHex(secretKey))
       expect(toHex(kem.expandDecapsulationKey(seed, publicKey))).toBe(toHex(secretKey)) // warm: ek cached
@@ -86,7 +86,7 @@ describe.each(PARAMETER_SET_IDS)('%s', (set) => {
     expect(toHex(kem.decapsulate(cipherText, dk))).not.toBe(toHex(sharedSecret))
   })
 
-  it('runs the §7.2 modulus check on publicKey', () => {
+  it('runs the FIPS 203 §7.2 modulus check on publicKey', () => {
     const seed = randomBytes(64)
     const { publicKey } = kem.keygen(seed)
     const ek = Uint8Array.from(publicKey)
@@ -95,7 +95,7 @@ describe.each(PARAMETER_SET_IDS)('%s', (set) => {
     clearCaches()
     expect(() => kem.expandDecapsulationKey(seed, ek)).toThrow(/§7\.2/)
     expect(() => kem.expandDecapsulationKey(seed, ek)).toThrow(/§7\.2/) // not cached as valid
-    expectScratchWiped(`${set} §7.2`)
+    expectScratchWiped(`${set} FIPS 203 §7.2`)
   })
 
   it('validates types and lengths like the other operations', () => {

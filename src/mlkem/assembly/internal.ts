@@ -1,31 +1,22 @@
-// ML-KEM (FIPS 203 §6, §7): KeyGen_internal, Encaps_internal, Decaps_internal and the §7.2 / §7.3
-// input checks, for all three parameter sets in one module (the rank k selects the set at run time).
+// The module's entry: ML-KEM.KeyGen_internal, Encaps_internal, Decaps_internal (FIPS 203 Alg. 16-18) and
+// the FIPS 203 §7.2 / FIPS 203 §7.3 input checks, for all three parameter sets in one module. The parameters (k, η1,
+// η2, du, dv) are arguments: the JS side's table (src/mlkem/api.ts) is the only place they are written down.
 //
-// Calling convention (the JS wrapper in src/mlkem.ts follows it):
-//   write inputs to the I/O region (offsets below, relative to ioBase()), call an op with k ∈ {2,3,4},
-//   copy outputs out, then call wipe(). Every op also wipes all scratch memory before returning.
-import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, IO_END, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2, S_MAT, S_XOFIN } from "./layout";
+// Calling convention (the adapter src/mlkem/wasm-core.ts follows it):
+//   write inputs to the I/O region (offsets below, relative to ioBase()), call an op with the parameter
+//   set's values, copy outputs out, then call wipe(). Every op also wipes all scratch memory before returning.
+import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2, S_MAT, S_XOFIN } from "./layout";
 import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from "./keccak";
-import { initTables, encodedBelowQ } from "./poly";
+import { hashX2 } from "./keccak-x2-sponge";
+import { initTables } from "./ntt";
+import { initGammaTables } from "./ntt-simd";
+import { initRejectionTable } from "./sampling";
+import { encodedBelowQ } from "./encoding";
 import { kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from "./kpke";
-
-import { initSimdTables, hashX2, hashEkWithMatrix } from "./simd";
+import { hashEkWithMatrix } from "./kpke-simd";
 
 initTables();
-if (ASC_FEATURE_SIMD) initSimdTables();
-
-// ---- Parameter sets (FIPS 203 §8, Table 2), derived from k: η1 = 3 for k = 2 else 2;
-//      (du, dv) = (11, 5) for k = 4 else (10, 4); η2 = 2 always.
-// @ts-ignore: decorator
-@inline function eta1Of(k: i32): i32 { return k == 2 ? 3 : 2; }
-// @ts-ignore: decorator
-@inline function duOf(k: i32): i32 { return k == 4 ? 11 : 10; }
-// @ts-ignore: decorator
-@inline function dvOf(k: i32): i32 { return k == 4 ? 5 : 4; }
-/** Byte lengths (FIPS 203 §8 Table 3). */
-export function ekLength(k: i32): i32 { return 384 * k + 32; }
-export function dkLength(k: i32): i32 { return 768 * k + 96; }
-export function ctLength(k: i32): i32 { return (duOf(k) * k + dvOf(k)) << 5; }
+if (ASC_FEATURE_SIMD) { initRejectionTable(); initGammaTables(); }
 
 // ---- I/O region offsets (exported so the wrapper needs no hard-coded addresses).
 export function ioBase(): usize { return BASE; }
@@ -41,7 +32,7 @@ function wipeScratch(): void { memory.fill(BASE + S_KECCAK, 0, S_END - S_KECCAK)
 /** Zero everything: I/O buffers and scratch. Call after copying outputs out. */
 export function wipe(): void { memory.fill(BASE, 0, S_END); }
 
-/** §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value
+/** FIPS 203 §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value
  *  of the first 384k bytes of ek (at IO_EK) is < q. Returns 1 if the key passes. ek is public. */
 export function checkEncapsulationKey(k: i32): i32 {
   let ok = 1;
@@ -60,7 +51,7 @@ function ctEqualMask(a: usize, b: usize, n: i32): i32 {
   return ((d | -d) >> 31) ^ -1;
 }
 
-/** §7.3 hash check on dk (at IO_DK): H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes.
+/** FIPS 203 §7.3 hash check on dk (at IO_DK): H(ek_PKE inside dk) equals the stored h. Returns 1 if it passes.
  *  (Lengths are checked by the JS wrapper.) The comparison is constant time; scratch is wiped. */
 export function checkDecapsulationKey(k: i32): i32 {
   const dk = BASE + IO_DK, h = BASE + S_GOUT;
@@ -70,22 +61,22 @@ export function checkDecapsulationKey(k: i32): i32 {
   return ok;
 }
 
-/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16). Input d‖z at IO_SEED; writes ek to IO_EK and
+/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16). Input d‖z at IO_SEED; writes ek to IO_EK and
  *  dk = dk_PKE ‖ ek ‖ H(ek) ‖ z to IO_DK. */
-export function keygen(k: i32): void {
+export function keyGenInternal(k: i32, eta1: i32): void {
   const ek = BASE + IO_EK, dk = BASE + IO_DK;
-  kpkeKeyGen(BASE + IO_SEED, k, eta1Of(k), ek, dk, dk + 768 * k + 32); // step 1 (SIMD: + H(ek))
-  const ekLen = ekLength(k);
+  kpkeKeyGen(BASE + IO_SEED, k, eta1, ek, dk, dk + 768 * k + 32); // step 1 (SIMD: + H(ek))
+  const ekLen = 384 * k + 32;
   memory.copy(dk + 384 * k, ek, ekLen);                       // step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
   if (!ASC_FEATURE_SIMD) hashOnce(RATE_256, DS_SHA3, ek, ekLen, dk + 768 * k + 32, 32);
   memory.copy(dk + 768 * k + 64, BASE + IO_SEED + 32, 32);
   wipeScratch();
 }
 
-/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17) with the §7.2 check. Inputs ek at IO_EK and
+/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) with the FIPS 203 §7.2 check. Inputs ek at IO_EK and
  *  m at IO_MSG; writes c to IO_CT and K to IO_SS. Returns 0, or 1 if ek fails the modulus check
  *  (nothing is written then). */
-export function encaps(k: i32): i32 {
+export function encapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): i32 {
   if (!checkEncapsulationKey(k)) return 1;                    // ek is public: branching is fine
   const ek = BASE + IO_EK, gin = BASE + S_GIN, gout = BASE + S_GOUT;
   // step 1: (K, r) ← G(m ‖ H(ek))
@@ -94,29 +85,29 @@ export function encaps(k: i32): i32 {
   if (ASC_FEATURE_SIMD) {
     // H(ek) on one lane of the 2-way Keccak while the other samples the first entries of Âᵀ (public)
     memory.copy(BASE + S_XOFIN, ek + 384 * k, 32);
-    sampled = hashEkWithMatrix(ek, ekLength(k), gin + 32, k);
+    sampled = hashEkWithMatrix(ek, 384 * k + 32, gin + 32, k);
   } else {
-    hashOnce(RATE_256, DS_SHA3, ek, ekLength(k), gin + 32, 32);
+    hashOnce(RATE_256, DS_SHA3, ek, 384 * k + 32, gin + 32, 32);
   }
   hashOnce(RATE_SHA3_512, DS_SHA3, gin, 64, gout, 64);
   // step 2: c ← K-PKE.Encrypt(ek, m, r)
-  kpkeEncrypt(ek, BASE + IO_MSG, gout + 32, k, eta1Of(k), duOf(k), dvOf(k), BASE + IO_CT, sampled);
+  kpkeEncrypt(ek, BASE + IO_MSG, gout + 32, k, eta1, eta2, du, dv, BASE + IO_CT, sampled);
   memory.copy(BASE + IO_SS, gout, 32);
   wipeScratch();
   return 0;
 }
 
-/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) with the §7.3 hash check. Inputs dk at IO_DK,
+/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) with the FIPS 203 §7.3 hash check. Inputs dk at IO_DK,
  *  c at IO_CT; writes K to IO_SS. Returns 0, or 1 if dk fails the hash check (nothing written).
  *  Implicit rejection: K̄ = J(z‖c) is always computed and the output chosen by a mask derived from a
  *  constant-time comparison of c and c' — no branch on the (secret) comparison result. */
-export function decaps(k: i32): i32 {
+export function decapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): i32 {
   const dk = BASE + IO_DK, c = BASE + IO_CT, gin = BASE + S_GIN, gout = BASE + S_GOUT;
   const kbar = BASE + S_KBAR, c2 = BASE + S_CT2;
-  const du = duOf(k), dv = dvOf(k), ctLen = ctLength(k);
+  const ctLen = (du * k + dv) << 5;
   const ekPke = dk + 384 * k, h = dk + 768 * k + 32, z = dk + 768 * k + 64;
   if (ASC_FEATURE_SIMD) {
-    // §7.3 check H(ek) = h and step 9 K̄ ← J(z‖c) are independent: both on the 2-way Keccak.
+    // FIPS 203 §7.3 check H(ek) = h and step 9 K̄ ← J(z‖c) are independent: both on the 2-way Keccak.
     // z‖c is assembled in S_MAT (free until K-PKE.Encrypt samples the matrix; wiped at the end).
     const zc = BASE + S_MAT;
     memory.copy(zc, z, 32);
@@ -141,7 +132,7 @@ export function decaps(k: i32): i32 {
     spongeSqueeze(kbar, 32);
   }
   // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
-  kpkeEncrypt(ekPke, gin, gout + 32, k, eta1Of(k), du, dv, c2, 0);
+  kpkeEncrypt(ekPke, gin, gout + 32, k, eta1, eta2, du, dv, c2, 0);
   // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
   const eq = ctEqualMask(c, c2, ctLen);
   const ss = BASE + IO_SS;

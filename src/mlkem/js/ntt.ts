@@ -1,36 +1,34 @@
-// Polynomial arithmetic of FIPS 203 §4.3 (NTT), §4.2.2 (sampling) and §4.2.1 (encoding/compression),
-// in TypeScript for interpreters. Mirrors ../assembly/poly.ts function by function (same names, same
-// reductions and constants), so the two can be checked against each other.
+// NTT-domain arithmetic of FIPS 203 §4.3 in TypeScript for interpreters: the reductions, the ζ and γ
+// tables, NTT (FIPS 203 Alg. 9), NTT⁻¹ (FIPS 203 Alg. 10) and MultiplyNTTs (FIPS 203 Alg. 11, from
+// BaseCaseMultiply, FIPS 203 Alg. 12). Same reductions and constants as ../assembly/ntt.ts, so the two
+// cores compute byte-identical results (checked by the differential tests); the loop structure differs.
 //
 // Written for an engine without a JIT (Fastly's StarlingMonkey): local variables are cheap, array
 // accesses and calls are not. So the reductions of the wasm core's @inline helpers (barrettReduce,
 // montgomeryReduce, mulZeta, freeze) are written out at each use, and each coefficient is loaded
-// once and stored once per pass.
+// once and stored once per pass. Deliberately unrolled: the NTT passes and MultiplyNTTs repeat one
+// butterfly or product per coefficient group instead of looping over a helper.
 //
 // Coefficients are Int16Array(256) (stores truncate to 16 bits, as the wasm core's i16 stores do).
 // No division or remainder on any data: reductions are Barrett / Montgomery multiply-and-shift. Every
 // product below is an exact integer in a double (< 2^53, bound in the comment), so `x * y` then a
 // 32-bit operator (`>>`, `<<`, `|`) equals the wasm core's i32 arithmetic.
 
-import { ST, ZERO_STATE } from './keccak.ts'
-import { keccakF1600 } from './keccak-f1600.ts'
-import { scratchI32 } from './scratch.ts'
-
 /** The ML-KEM modulus q = 3329 = 2^8·13 + 1 (FIPS 203 §2.4). */
 export const Q = 3329
 /** q^-1 mod 2^16, for Montgomery reduction with R = 2^16 (3329 · 62209 ≡ 1 mod 2^16). */
-const QINV = 62209
+export const QINV = 62209
 /** round(2^26 / q), for Barrett reduction. */
-const BARRETT_V = 20159
+export const BARRETT_V = 20159
 /** R^2 mod q = 2^32 mod q; montgomeryReduce(x · R2) = x · R mod q. */
 export const R2_MOD_Q = 1353
-/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (Alg 10 step 14), times R (see ../assembly/poly.ts). */
+/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg. 10 step 14), times R (see ../assembly/ntt.ts). */
 const INVNTT_SCALE = 512
 
-// ---- Tables, computed once at module load from the FIPS 203 definitions (§4.3, Appendix A); public:
-//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, Alg 9/10)
+// ---- Tables, computed once at module load from the FIPS 203 definitions (FIPS 203 §4.3, Appendix A); public:
+//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, FIPS 203 Alg. 9/10)
 //  ZETA_P[i] = round(ZETA[i] · 2^15 / q)                    (Barrett-multiplication companion, see mulZeta)
-//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, Alg 11, in Montgomery form)
+//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, FIPS 203 Alg. 11, in Montgomery form)
 export const ZETA = new Int32Array(128)
 export const ZETA_P = new Int32Array(128)
 export const GAMMA_R = new Int32Array(128)
@@ -99,10 +97,11 @@ export function initTables(): void {
 // than local arithmetic in the interpreter). mulZeta (Barrett multiplication by ζ with its companion zp)
 // is written out: t = a·ζ − ⌊(a·zp + 2^14) / 2^15⌋·q.
 
-/** NTT layers 128, 64, 32, 16 (Alg 9, i = 1 .. 15): each group of 16 coefficients j + 16m (m = 0..15,
+/** NTT layers 128, 64, 32, 16 (FIPS 203 Alg. 9, i = 1 .. 15): each group of 16 coefficients j + 16m (m = 0..15,
  *  j = 0..15) uses the same fifteen ζ, loaded once. From inputs |a| ≤ q every layer adds at most q:
  *  |a| ≤ 5q after this pass, so a·zp < 2^31. */
 function nttTop4(f: Int16Array): void {
+  // Deliberately unrolled: four butterfly layers on 16 locals, the same pattern per layer (loads and calls cost far more than arithmetic in an interpreter).
   const z1 = ZETA[1]!,
     p1 = ZETA_P[1]!,
     z2 = ZETA[2]!,
@@ -270,10 +269,11 @@ function nttTop4(f: Int16Array): void {
   }
 }
 
-/** NTT layers 8, 4, 2 (Alg 9, i = 16 .. 127) and the final Barrett reduction: block G (16 coefficients
+/** NTT layers 8, 4, 2 (FIPS 203 Alg. 9, i = 16 .. 127) and the final Barrett reduction: block G (16 coefficients
  *  from s = 16G) in two groups of 8 (s + j + 2m, j = 0, 1) uses ζ[16 + G], ζ[32 + 2G], ζ[33 + 2G] and
  *  ζ[64 + 4G .. 67 + 4G]. |a| ≤ 8q < 2^15 before the reduction (a·zp < 2^30), |a| ≤ q/2 + 1 after. */
 function nttBottom3(f: Int16Array): void {
+  // Deliberately unrolled: three butterfly layers on 8 locals per group, written out for the interpreter.
   for (let s = 0, G = 0; s < 256; s += 16, G++) {
     const z1 = ZETA[16 + G]!,
       p1 = ZETA_P[16 + G]!
@@ -349,19 +349,20 @@ function nttBottom3(f: Int16Array): void {
   }
 }
 
-/** NTT (FIPS 203 Algorithm 9), in place, in two passes (nttTop4, nttBottom3). Constant time: loop bounds
+/** NTT (FIPS 203 Alg. 9), in place, in two passes (nttTop4, nttBottom3). Constant time: loop bounds
  *  and table indices depend only on the layer. */
 export function ntt(f: Int16Array): void {
   nttTop4(f)
   nttBottom3(f)
 }
 
-/** NTT^-1 layers 2, 4, 8 (Alg 10, i = 127 .. 16): block G (16 coefficients from s = 16G) in two groups of 8
+/** NTT^-1 layers 2, 4, 8 (FIPS 203 Alg. 10, i = 127 .. 16): block G (16 coefficients from s = 16G) in two groups of 8
  *  (s + j + 2m, j = 0, 1) uses ζ[127 − 4G .. 124 − 4G], ζ[63 − 2G], ζ[62 − 2G] and ζ[31 − G]; a pair
  *  (lo, hi) becomes (lo + hi, ζ·(hi − lo)). The four last-layer sums are Barrett-reduced: from inputs
  *  |x| ≤ q they reach at most 8q (< 2^15; mulZeta inputs ≤ 8q keep a·zp < 2^31), and every output
  *  leaves with |x| ≤ q. */
 function invNttBottom3(f: Int16Array): void {
+  // Deliberately unrolled: the mirror image of nttBottom3, written out for the interpreter.
   for (let s = 0, G = 0; s < 256; s += 16, G++) {
     const ia = 127 - 4 * G,
       ib = 63 - 2 * G,
@@ -440,11 +441,12 @@ function invNttBottom3(f: Int16Array): void {
   }
 }
 
-/** NTT^-1 layers 16, 32, 64 (Alg 10, i = 15 .. 2) and the len-128 layer (i = 1) fused with the final scale
+/** NTT^-1 layers 16, 32, 64 (FIPS 203 Alg. 10, i = 15 .. 2) and the len-128 layer (i = 1) fused with the final scale
  *  ·128^-1·2^16 (inputs carry 2^-16 from Montgomery-reduced MultiplyNTTs sums): each group of 16
  *  coefficients j + 16m uses the same ζ, loaded once. From |x| ≤ q the layer-64 sums reach 8q and are
  *  Barrett-reduced, so the last layer gets |x| ≤ q (sums and differences ≤ 2q). */
 function invNttTop4(f: Int16Array): void {
+  // Deliberately unrolled: the mirror image of nttTop4, written out for the interpreter.
   const z2 = ZETA[2]!,
     p2 = ZETA_P[2]!,
     z3 = ZETA[3]!,
@@ -629,15 +631,15 @@ function invNttTop4(f: Int16Array): void {
   }
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), in place, in two passes (invNttBottom3, invNttTop4). Constant time:
+/** NTT^-1 (FIPS 203 Alg. 10), in place, in two passes (invNttBottom3, invNttTop4). Constant time:
  *  data-independent control flow and indices. */
 export function invNtt(f: Int16Array): void {
   invNttBottom3(f)
   invNttTop4(f)
 }
 
-/** r = MontgomeryReduce(Σ_j a[j] ∘ b[j]), j < k: MultiplyNTTs (FIPS 203 Algorithm 11) from BaseCaseMultiply
- *  (Algorithm 12) on each pair, (a0 + a1X)(b0 + b1X) mod (X² − γ_i), summed over the k products. For
+/** r = MontgomeryReduce(Σ_j a[j] ∘ b[j]), j < k: MultiplyNTTs (FIPS 203 Alg. 11) from BaseCaseMultiply
+ *  (FIPS 203 Alg. 12) on each pair, (a0 + a1X)(b0 + b1X) mod (X² − γ_i), summed over the k products. For
  *  each pair the k products are summed in locals and reduced once, so no accumulator array is loaded,
  *  stored or cleared (array accesses cost ~10 interpreter instructions each); the γ-terms are summed
  *  before their Montgomery reduction too: Σ_j a0·b0 + MontgomeryReduce(Σ_j a1·b1)·γR, one reduction
@@ -645,7 +647,8 @@ export function invNtt(f: Int16Array): void {
  *  and every b[j] an NTT output (Barrett-reduced: |b| ≤ q/2 + 1), so |Σ a1·b1| ≤ 4·q·(q/2+1) < 2^25
  *  (times QINV < 2^41: exact) and both lazy sums stay below q·2^15, the Montgomery input bound. Result
  *  carries 2^-16. */
-export function multiplyNttsReduce(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
+export function multiplyNttsSum(r: Int16Array, a: readonly Int16Array[], b: readonly Int16Array[], k: number): void {
+  // Deliberately unrolled: the k ≤ 4 products of each coefficient pair are summed in locals, one block per j.
   const gamma = GAMMA_R
   // each coefficient pair (c, c+1) is one 32-bit load from an Int32Array view of the same memory
   // (little-endian: low half = coefficient c), split with shifts: half the typed-array loads
@@ -715,319 +718,6 @@ function wordsOf(p: Int16Array): Int32Array {
     WORDS.set(p, w)
   }
   return w
-}
-
-/** SampleNTT (FIPS 203 Algorithm 7): rejection-sample from SHAKE128(ρ‖col‖row), squeezing further
- *  168-byte blocks until 256 coefficients < q are found ("unluckysample"). The 34-byte input and its
- *  padding are written straight into the state (one block). Branches depend only on the public ρ. */
-export function sampleNtt(out: Int16Array, rho: Int32Array, col: number, row: number): void {
-  const st = ST
-  st.set(ZERO_STATE)
-  for (let i = 0; i < 8; i++) st[i] = rho[i]!
-  st[8] = col | (row << 8) | (0x1f << 16) // bytes 32, 33, then the SHAKE domain/pad byte 0x1f
-  st[41] = 0x80 << 24 // last pad bit at byte 167 = RATE_SHAKE128 − 1
-  keccakF1600(st)
-  let j = rejectSample(out, 0)
-  while (j < 256) {
-    keccakF1600(st)
-    j = rejectSample(out, j)
-  }
-}
-
-/** Algorithm 7 steps 4-16 on the 168-byte SHAKE128 block in the state: 12 bytes (3 words, 8 candidates)
- *  at a time, appending values < q to out from index j; returns the new count (stops at 256). */
-export function rejectSample(out: Int16Array, j: number): number {
-  const st = ST
-  for (let w = 0; w < 42 && j < 256; w += 3) {
-    const w0 = st[w]!,
-      w1 = st[w + 1]!,
-      w2 = st[w + 2]!
-    let d = w0 & 0xfff
-    if (d < Q) out[j++] = d
-    d = (w0 >>> 12) & 0xfff
-    if (d < Q && j < 256) out[j++] = d
-    d = ((w0 >>> 24) | (w1 << 8)) & 0xfff
-    if (d < Q && j < 256) out[j++] = d
-    d = (w1 >>> 4) & 0xfff
-    if (d < Q && j < 256) out[j++] = d
-    d = (w1 >>> 16) & 0xfff
-    if (d < Q && j < 256) out[j++] = d
-    d = ((w1 >>> 28) | (w2 << 4)) & 0xfff
-    if (d < Q && j < 256) out[j++] = d
-    d = (w2 >>> 8) & 0xfff
-    if (d < Q && j < 256) out[j++] = d
-    d = w2 >>> 20
-    if (d < Q && j < 256) out[j++] = d
-  }
-  return j
-}
-
-/** η = 3 PRF output: 192 bytes as 48 words (S_PRFOUT). Wiped by the ops in index.ts. */
-export const PRF_BUF = scratchI32(48)
-
-/** PRF_η(σ, N) = SHAKE256(σ‖N, 64η) (§4.1, eq. 4.3) followed by SamplePolyCBD_η (Algorithm 8). σ is 8
- *  words; σ‖N and the padding fit one block and are written straight into the state. */
-export function prfCbd(out: Int16Array, sigma: Int32Array, n: number, eta: number): void {
-  const st = ST
-  st.set(ZERO_STATE)
-  for (let i = 0; i < 8; i++) st[i] = sigma[i]!
-  st[8] = n | (0x1f << 8)
-  st[33] = 0x80 << 24 // byte 135 = RATE_256 − 1
-  keccakF1600(st)
-  if (eta === 2) {
-    cbd(out, st, 2)
-    return
-  }
-  const buf = PRF_BUF
-  for (let i = 0; i < 34; i++) buf[i] = st[i]!
-  keccakF1600(st)
-  for (let i = 0; i < 14; i++) buf[34 + i] = st[i]!
-  cbd(out, buf, 3)
-}
-
-/** SamplePolyCBD_η (Algorithm 8) of the 64η bytes in the words w: bit arithmetic only (masks, adds,
- *  shifts), no secret-dependent branch or index. */
-export function cbd(out: Int16Array, w: Int32Array, eta: number): void {
-  if (eta === 2) {
-    for (let i = 0, o = 0; i < 32; i++, o += 8) {
-      const x = w[i]!
-      const t = (x & 0x55555555) + ((x >>> 1) & 0x55555555) // 2-bit sums per coefficient (< 2^32)
-      out[o] = (t & 3) - ((t >>> 2) & 3)
-      out[o + 1] = ((t >>> 4) & 3) - ((t >>> 6) & 3)
-      out[o + 2] = ((t >>> 8) & 3) - ((t >>> 10) & 3)
-      out[o + 3] = ((t >>> 12) & 3) - ((t >>> 14) & 3)
-      out[o + 4] = ((t >>> 16) & 3) - ((t >>> 18) & 3)
-      out[o + 5] = ((t >>> 20) & 3) - ((t >>> 22) & 3)
-      out[o + 6] = ((t >>> 24) & 3) - ((t >>> 26) & 3)
-      out[o + 7] = ((t >>> 28) & 3) - ((t >>> 30) & 3)
-    }
-    return
-  }
-  // η = 3: 3 bytes per 4 coefficients; 3 words = 4 such groups
-  for (let i = 0, o = 0; i < 48; i += 3) {
-    const w0 = w[i]!,
-      w1 = w[i + 1]!,
-      w2 = w[i + 2]!
-    for (let g = 0; g < 4; g++, o += 4) {
-      const c =
-        g === 0
-          ? w0 & 0xffffff
-          : g === 1
-            ? ((w0 >>> 24) | (w1 << 8)) & 0xffffff
-            : g === 2
-              ? ((w1 >>> 16) | (w2 << 16)) & 0xffffff
-              : w2 >>> 8
-      const t = (c & 0x249249) + ((c >>> 1) & 0x249249) + ((c >>> 2) & 0x249249) // 3-bit sums
-      out[o] = (t & 7) - ((t >>> 3) & 7)
-      out[o + 1] = ((t >>> 6) & 7) - ((t >>> 9) & 7)
-      out[o + 2] = ((t >>> 12) & 7) - ((t >>> 15) & 7)
-      out[o + 3] = ((t >>> 18) & 7) - ((t >>> 21) & 7)
-    }
-  }
-}
-
-/** Compress_d(x) = round(2^d/q · x) mod 2^d (eq. 4.7) for x ∈ [0,q), as (x·C + B) >>> S with the wasm
- *  SIMD core's constants (exhaustively checked in test/mlkem/js): products < 2^32, no division. */
-function compress(x: number, d: number): number {
-  switch (d) {
-    case 1:
-      return ((x * 315 + 262021) >>> 19) & 1
-    case 4:
-      return ((x * 315 + 32701) >>> 16) & 15
-    case 5:
-      return ((x * 315 + 16321) >>> 15) & 31
-    case 10:
-      return ((x * 161271 + 261911) >>> 19) & 0x3ff
-    default:
-      return ((x * 161271 + 130860) >>> 18) & 0x7ff // d = 11
-  }
-}
-
-/** ByteEncode12(f) (Algorithm 5) of a polynomial with |f| < 2^15 to out at o: each value made canonical
- *  (Barrett, then + q if negative) and packed, two values in three bytes (dk_PKE ← ByteEncode12(ŝ)). */
-export function encodePoly12(out: Uint8Array, o: number, f: Int16Array): void {
-  for (let i = 0; i < 256; i += 2, o += 3) {
-    let r = f[i]!
-    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-    const x0 = r + ((r >> 31) & Q)
-    r = f[i + 1]!
-    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-    const x1 = r + ((r >> 31) & Q)
-    out[o] = x0
-    out[o + 1] = (x0 >>> 8) | (x1 << 4)
-    out[o + 2] = x1 >>> 4
-  }
-}
-
-/** K-PKE.KeyGen steps 18-19 for one row: ByteEncode12(t̂) with t̂ = (Â∘ŝ) + ê, where t holds Â∘ŝ carrying
- *  2^-16 (from multiplyNttsReduce): MontgomeryReduce(t · R² mod q) removes it (|t·R2| < q·1353 < q·2^15),
- *  + ê (|ê| ≤ q/2 + 1), then canonical and packed, in one pass. */
-export function encodeTHat(out: Uint8Array, o: number, t: Int16Array, e: Int16Array): void {
-  for (let i = 0; i < 256; i += 2, o += 3) {
-    let r = t[i]! * R2_MOD_Q
-    r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i]!
-    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-    const x0 = r + ((r >> 31) & Q)
-    r = t[i + 1]! * R2_MOD_Q
-    r = ((r - (((r * QINV) << 16) >> 16) * Q) >> 16) + e[i + 1]!
-    r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-    const x1 = r + ((r >> 31) & Q)
-    out[o] = x0
-    out[o + 1] = (x0 >>> 8) | (x1 << 4)
-    out[o + 2] = x1 >>> 4
-  }
-}
-
-/** ByteEncode_d(Compress_d(f + g)) (Algorithm 5, eq. 4.7) to out at o, d ∈ {4, 5, 10, 11}: K-PKE.Encrypt
- *  steps 19 + 22 (u = NTT^-1(…) + e1) and 21 + 23 (v = NTT^-1(…) + (e2 + μ)) fused, so the sum is never
- *  stored. |f| ≤ q (NTT^-1 output), |g| ≤ 1665 + 2: the sum is Barrett-reduced, made canonical (+ q if
- *  negative), then compressed with the constants of compress(). Bit-packing loops depend only on d. */
-export function compressEncodeSum(out: Uint8Array, o: number, f: Int16Array, g: Int16Array, d: number): void {
-  if (d === 10) {
-    for (let i = 0; i < 256; i += 4, o += 5) {
-      let r = f[i]! + g[i]!
-      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-      r += (r >> 31) & Q
-      const x0 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 1]! + g[i + 1]!
-      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-      r += (r >> 31) & Q
-      const x1 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 2]! + g[i + 2]!
-      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-      r += (r >> 31) & Q
-      const x2 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      r = f[i + 3]! + g[i + 3]!
-      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-      r += (r >> 31) & Q
-      const x3 = ((r * 161271 + 261911) >>> 19) & 0x3ff
-      out[o] = x0
-      out[o + 1] = (x0 >>> 8) | (x1 << 2)
-      out[o + 2] = (x1 >>> 6) | (x2 << 4)
-      out[o + 3] = (x2 >>> 4) | (x3 << 6)
-      out[o + 4] = x3 >>> 2
-    }
-    return
-  }
-  if (d === 4) {
-    for (let i = 0; i < 256; i += 2, o++) {
-      let r = f[i]! + g[i]!
-      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-      r += (r >> 31) & Q
-      const x0 = ((r * 315 + 32701) >>> 16) & 15
-      r = f[i + 1]! + g[i + 1]!
-      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-      r += (r >> 31) & Q
-      const x1 = ((r * 315 + 32701) >>> 16) & 15
-      out[o] = x0 | (x1 << 4)
-    }
-    return
-  }
-  // d = 5, 11: generic little-endian bit packer (acc < 2^19)
-  let acc = 0,
-    bits = 0
-  for (let i = 0; i < 256; i++) {
-    acc |= compress(freeze(f[i]! + g[i]!), d) << bits
-    bits += d
-    while (bits >= 8) {
-      out[o++] = acc
-      acc >>>= 8
-      bits -= 8
-    }
-  }
-}
-
-/** K-PKE.Decrypt steps 6-7 fused: m ← ByteEncode1(Compress1(v − w)) to out at o (32 bytes), |v| ≤ q,
- *  |w| ≤ q. Compress_1 is multiply-shift: the (secret) message bits never select a branch or index. */
-export function encodeMessage(out: Uint8Array, o: number, v: Int16Array, w: Int16Array): void {
-  for (let i = 0; i < 256; i += 8, o++) {
-    let byte = 0
-    for (let b = 0; b < 8; b++) {
-      let r = v[i + b]! - w[i + b]!
-      r -= ((r * BARRETT_V + 33554432) >> 26) * Q
-      r += (r >> 31) & Q
-      byte |= (((r * 315 + 262021) >>> 19) & 1) << b
-    }
-    out[o] = byte
-  }
-}
-
-/** g ← g + Decompress1(ByteDecode1(m)) (K-PKE.Encrypt step 20, μ added to e2 in place): each bit selects
- *  0 or ⌈q/2⌉ = 1665 by a mask, no branch. */
-export function addMessage(g: Int16Array, m: Uint8Array, p: number): void {
-  for (let i = 0; i < 256; i += 8, p++) {
-    const b = m[p]!
-    for (let j = 0; j < 8; j++) g[i + j]! += -((b >>> j) & 1) & 1665
-  }
-}
-
-/** Decompress_d(ByteDecode_d(B)) (Algorithm 6, eq. 4.8) of inp at p: y ↦ (y·q + 2^(d−1)) >> d. For d = 12,
- *  ByteDecode_12 reduces modulo q (conditional subtract via mask). */
-export function decodePoly(f: Int16Array, inp: Uint8Array, p: number, d: number): void {
-  if (d === 12) {
-    for (let i = 0; i < 256; i += 2, p += 3) {
-      const b1 = inp[p + 1]!
-      let y0 = inp[p]! | ((b1 & 15) << 8),
-        y1 = (b1 >>> 4) | (inp[p + 2]! << 4)
-      y0 -= Q
-      y0 += (y0 >> 31) & Q
-      y1 -= Q
-      y1 += (y1 >> 31) & Q
-      f[i] = y0
-      f[i + 1] = y1
-    }
-    return
-  }
-  if (d === 10) {
-    for (let i = 0; i < 256; i += 4, p += 5) {
-      const b1 = inp[p + 1]!,
-        b2 = inp[p + 2]!,
-        b3 = inp[p + 3]!
-      f[i] = ((inp[p]! | ((b1 & 3) << 8)) * Q + 512) >> 10
-      f[i + 1] = (((b1 >>> 2) | ((b2 & 15) << 6)) * Q + 512) >> 10
-      f[i + 2] = (((b2 >>> 4) | ((b3 & 63) << 4)) * Q + 512) >> 10
-      f[i + 3] = (((b3 >>> 6) | (inp[p + 4]! << 2)) * Q + 512) >> 10
-    }
-    return
-  }
-  if (d === 4) {
-    for (let i = 0; i < 256; i += 2, p++) {
-      const b = inp[p]!
-      f[i] = ((b & 15) * Q + 8) >> 4
-      f[i + 1] = ((b >>> 4) * Q + 8) >> 4
-    }
-    return
-  }
-  if (d === 1) {
-    for (let i = 0; i < 256; i += 8, p++) {
-      const b = inp[p]!
-      for (let j = 0; j < 8; j++) f[i + j] = -((b >>> j) & 1) & 1665 // (y·q + 1) >> 1, no branch
-    }
-    return
-  }
-  // d = 5, 11: generic little-endian bit unpacker (acc < 2^19)
-  const mask = (1 << d) - 1
-  let acc = 0,
-    bits = 0
-  for (let i = 0; i < 256; i++) {
-    while (bits < d) {
-      acc |= inp[p++]! << bits
-      bits += 8
-    }
-    f[i] = ((acc & mask) * Q + (1 << (d - 1))) >> d
-    acc >>>= d
-    bits -= d
-  }
-}
-
-/** §7.2 modulus check for one 384-byte ByteEncode_12 block at p: returns 1 if all 256 values are < q. */
-export function encodedBelowQ(inp: Uint8Array, p: number): number {
-  let bad = 0
-  for (const end = p + 384; p < end; p += 3) {
-    const b1 = inp[p + 1]!
-    bad |= (Q - 1 - (inp[p]! | ((b1 & 15) << 8))) | (Q - 1 - ((b1 >>> 4) | (inp[p + 2]! << 4)))
-  }
-  return (~bad >>> 31) & 1
 }
 
 initTables()

@@ -1,25 +1,17 @@
-// ML-KEM (FIPS 203 §6, §7): KeyGen_internal, Encaps_internal, Decaps_internal and the §7.2 / §7.3 input
-// checks, for all three parameter sets (the rank k selects the set at run time). TypeScript for
-// interpreters; mirrors ../assembly/index.ts (scalar build): same functions, same step comments.
-// Instead of a linear-memory I/O region the ops take and fill caller-owned byte arrays (api.ts); every op
-// wipes all scratch before returning.
+// ML-KEM (FIPS 203 §6, FIPS 203 §7): ML-KEM.KeyGen_internal, Encaps_internal, Decaps_internal (FIPS 203 Alg. 16-18)
+// and the FIPS 203 §7.2 / §7.3 input checks, for all three parameter sets (the MlKemParams of ../api.ts, the
+// one parameter table, select the set at run time). TypeScript for interpreters; mirrors
+// ../assembly/internal.ts: same algorithms, same step comments. Instead of a linear-memory I/O region the ops
+// take and fill caller-owned byte arrays (the MlKemCore of ../api.ts); every op wipes all scratch before
+// returning.
 
 import { constantTimeEqualMask } from '../../crypto/bytes.ts'
+import type { MlKemParams } from '../api.ts'
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
+import { encodedBelowQ } from './encoding.ts'
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, spongeAbsorb, spongeFinish, spongeInit, spongeSqueeze } from './keccak.ts'
 import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen, kpkeKeyGenDk, S_GIN, S_GOUT } from './kpke.ts'
-import { encodedBelowQ } from './poly.ts'
 import { scratchU8, wipeArena } from './scratch.ts'
-
-// ---- Parameter sets (FIPS 203 §8, Table 2), derived from k: η1 = 3 for k = 2 else 2;
-//      (du, dv) = (11, 5) for k = 4 else (10, 4); η2 = 2 always.
-const eta1Of = (k: number) => (k === 2 ? 3 : 2)
-const duOf = (k: number) => (k === 4 ? 11 : 10)
-const dvOf = (k: number) => (k === 4 ? 5 : 4)
-/** Byte lengths (FIPS 203 §8 Table 3). */
-export const ekLength = (k: number) => 384 * k + 32
-export const dkLength = (k: number) => 768 * k + 96
-export const ctLength = (k: number) => (duOf(k) * k + dvOf(k)) << 5
 
 // ---- Scratch of this file, in the arena (scratch.ts).
 const S_KBAR = scratchU8(32) // K̄ = J(z‖c)
@@ -30,65 +22,64 @@ export function wipeScratch(): void {
   wipeArena()
 }
 
-/** §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
+/** FIPS 203 §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
  *  the first 384k bytes of ek is < q. Returns 1 if the key passes. ek is public; a key already in the
  *  public cache (cache.ts) reuses its result, and only a passing key enters the cache (with its H(ek)). */
-export function checkEncapsulationKey(k: number, ek: Uint8Array): number {
+export function checkEncapsulationKey({ k }: MlKemParams, ek: Uint8Array): number {
   let ok = 1
   for (let i = 0; i < k; i++) ok &= encodedBelowQ(ek, i * 384)
   return ok
 }
 
-/** §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h (H(ek) from the public cache when this ek
+/** FIPS 203 §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h (H(ek) from the public cache when this ek
  *  was seen before). Returns the embedded ek's cache entry if it passes, else undefined. (Lengths are
  *  checked by the wrapper.) The comparison is constant time. */
-function checkedEkEntry(k: number, dk: Uint8Array): EkEntry | undefined {
-  const e = ekEntry(dk, 384 * k, ekLength(k))
+function checkedEkEntry({ k, lengths }: MlKemParams, dk: Uint8Array): EkEntry | undefined {
+  const e = ekEntry(dk, 384 * k, lengths.publicKey)
   return constantTimeEqualMask(e.hash, 0, dk, 768 * k + 32, 32) & 1 ? e : undefined
 }
 
-/** §7.3 hash check on dk (see checkedEkEntry): returns 1 if it passes. Scratch is wiped. */
-export function checkDecapsulationKey(k: number, dk: Uint8Array): number {
-  const ok = checkedEkEntry(k, dk) ? 1 : 0
+/** FIPS 203 §7.3 hash check on dk (see checkedEkEntry): returns 1 if it passes. Scratch is wiped. */
+export function checkDecapsulationKey(p: MlKemParams, dk: Uint8Array): number {
+  const ok = checkedEkEntry(p, dk) ? 1 : 0
   wipeScratch()
   return ok
 }
 
-/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16). seed = d‖z; writes ek and dk = dk_PKE ‖ ek ‖ H(ek) ‖ z.
+/** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16). seed = d‖z; writes ek and dk = dk_PKE ‖ ek ‖ H(ek) ‖ z.
  *  Â (from ρ) and H(ek) come from the public caches when this key's public part was seen (or primed). */
-export function keygen(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void {
+export function keyGenInternal({ k, eta1, lengths }: MlKemParams, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void {
   try {
-    kpkeKeyGen(seed, k, eta1Of(k), ek, dk) // step 1
-    const ekLen = ekLength(k)
+    kpkeKeyGen(seed, k, eta1, ek, dk) // step 1
     dk.set(ek, 384 * k) // step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
-    dk.set(ekEntry(ek, 0, ekLen).hash, 768 * k + 32)
+    dk.set(ekEntry(ek, 0, lengths.publicKey).hash, 768 * k + 32)
     for (let i = 0, o = 768 * k + 64; i < 32; i++) dk[o + i] = seed[32 + i]!
   } finally {
     wipeScratch()
   }
 }
 
-/** The cache entry of ek (with H(ek)) if ek passes the §7.2 modulus check, else undefined. The check runs
+/** The cache entry of ek (with H(ek)) if ek passes the FIPS 203 §7.2 modulus check, else undefined. The check runs
  *  first for a key not in the cache, so that a failing key never enters it (ek is public: branching is
  *  fine); a cached key reuses its result. */
-function checkedEkEntryOfEk(k: number, ek: Uint8Array): EkEntry | undefined {
-  const ekLen = ekLength(k)
+function checkedEkEntryOfEk(p: MlKemParams, ek: Uint8Array): EkEntry | undefined {
+  const ekLen = p.lengths.publicKey
   const e = findEk(ek, 0, ekLen)
-  if (e) return ekValid(e, k) ? e : undefined
-  if (!checkEncapsulationKey(k, ek)) return undefined
+  if (e) return ekValid(e, p.k) ? e : undefined
+  if (!checkEncapsulationKey(p, ek)) return undefined
   const fresh = ekEntry(ek, 0, ekLen)
   fresh.valid = 1
   return fresh
 }
 
 /**
- * KeyGen with a known encapsulation key: dk of ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16) for
+ * KeyGen with a known encapsulation key: dk of ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16) for
  * seed = d‖z when its ek is already at hand (e.g. built into a package), without re-creating ek.
- * Computes only what dk needs: (ρ, σ) ← G(d‖k) (Alg 13 step 1), ŝ from σ (steps 8-11, 16), and
- * dk ← ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (Alg 13 step 20, Alg 16 step 3), H(ek) from the public cache
+ * Computes only what dk needs: (ρ, σ) ← G(d‖k) (FIPS 203 Alg. 13 step 1), ŝ from σ (steps 8-11, 16), and
+ * dk ← ByteEncode12(ŝ) ‖ ek ‖ H(ek) ‖ z (FIPS 203 Alg. 13 step 20, FIPS 203 Alg. 16 step 3), H(ek) from the public cache
  * when ek is there (primed).
  *
- * What is checked: ek passes the §7.2 modulus check, and the ρ derived from d equals ek's ρ (a cheap
+ * What is checked: ek passes the FIPS 203 §7.2 modulus check, and the ρ derived from d equals ek's ρ (a cheap
  * binding of ek to the seed). What is NOT: t̂ = Â∘ŝ + ê is never recomputed, so an ek whose t̂ part was
  * altered (or taken from another key pair and given this seed's ρ) yields a dk embedding that wrong ek:
  * no error here, but every decapsulation with it then fails implicitly (the re-encryption under the wrong
@@ -96,15 +87,16 @@ function checkedEkEntryOfEk(k: number, ek: Uint8Array): EkEntry | undefined {
  * value derived from the same secret tags the built-in public keys, src/service/keys.ts). When ek is not
  * trusted that way, use keygen and compare.
  *
- * Writes dk (768k + 96 bytes). Returns 0; 1 if ek fails the §7.2 check; 2 if ρ differs (dk untouched
+ * Writes dk (768k + 96 bytes). Returns 0; 1 if ek fails the FIPS 203 §7.2 check; 2 if ρ differs (dk untouched
  * then). Scratch is wiped.
  */
-export function expandDecapsulationKey(k: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): number {
+export function expandDecapsulationKey(p: MlKemParams, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): number {
+  const { k } = p
   try {
-    const e = checkedEkEntryOfEk(k, ek)
+    const e = checkedEkEntryOfEk(p, ek)
     if (!e) return 1
-    if (!kpkeKeyGenDk(seed, k, eta1Of(k), ek, dk)) return 2 // Alg 16 step 1, dk_PKE only
-    // Alg 16 step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
+    if (!kpkeKeyGenDk(seed, k, p.eta1, ek, dk)) return 2 // FIPS 203 Alg. 16 step 1, dk_PKE only
+    // FIPS 203 Alg. 16 step 3: dk ← dk_PKE ‖ ek ‖ H(ek) ‖ z
     dk.set(ek, 384 * k)
     dk.set(e.hash, 768 * k + 32)
     for (let i = 0, o = 768 * k + 64; i < 32; i++) dk[o + i] = seed[32 + i]!
@@ -114,10 +106,11 @@ export function expandDecapsulationKey(k: number, seed: Uint8Array, ek: Uint8Arr
   }
 }
 
-/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Algorithm 17) with the §7.2 check. Writes c to ct and K to ss.
+/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) with the FIPS 203 §7.2 check. Writes c to ct and K to ss.
  *  Returns 0, or 1 if ek fails the modulus check (nothing is written then). */
-export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number {
-  const e = checkedEkEntryOfEk(k, ek)
+export function encapsInternal(p: MlKemParams, ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): number {
+  const { k } = p
+  const e = checkedEkEntryOfEk(p, ek)
   if (!e) return 1
   const gin = S_GIN,
     gout = S_GOUT
@@ -129,7 +122,7 @@ export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array,
     }
     hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
     // step 2: c ← K-PKE.Encrypt(ek, m, r), t̂ = ByteDecode12(ek) from the cache entry, ρ = ek[384k:]
-    kpkeEncrypt(ekTHat(e, k), ek, 384 * k, m, 0, gout, 32, k, eta1Of(k), duOf(k), dvOf(k), ct)
+    kpkeEncrypt(ekTHat(e, k), ek, 384 * k, m, 0, gout, 32, p, ct)
     for (let i = 0; i < 32; i++) ss[i] = gout[i]!
     return 0
   } finally {
@@ -137,24 +130,23 @@ export function encaps(k: number, ek: Uint8Array, m: Uint8Array, ct: Uint8Array,
   }
 }
 
-/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Algorithm 18) with the §7.3 hash check. Writes K to ss.
+/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) with the FIPS 203 §7.3 hash check. Writes K to ss.
  *  Returns 0, or 1 if dk fails the hash check (nothing written). Implicit rejection: K̄ = J(z‖c) is always
  *  computed and the output chosen by a mask from a constant-time comparison of c and c' — no branch on
  *  the (secret) comparison result. */
-export function decaps(k: number, dk: Uint8Array, c: Uint8Array, ss: Uint8Array): number {
+export function decapsInternal(p: MlKemParams, dk: Uint8Array, c: Uint8Array, ss: Uint8Array): number {
   const gin = S_GIN,
     gout = S_GOUT,
     kbar = S_KBAR,
     c2 = S_CT2
-  const du = duOf(k),
-    dv = dvOf(k),
-    ctLen = ctLength(k)
+  const { k, du, dv } = p
+  const ctLen = p.lengths.cipherText
   const ekPke = 384 * k,
     h = 768 * k + 32,
     z = 768 * k + 64
   try {
-    // the §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
-    const e = checkedEkEntry(k, dk)
+    // the FIPS 203 §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
+    const e = checkedEkEntry(p, dk)
     if (!e) return 1 // the wrapper throws: a malformed key
     // step 7: m' ← K-PKE.Decrypt(dk_PKE, c)
     kpkeDecrypt(dk, c, k, du, dv, gin)
@@ -168,7 +160,7 @@ export function decaps(k: number, dk: Uint8Array, c: Uint8Array, ss: Uint8Array)
     spongeFinish(DS_SHAKE)
     spongeSqueeze(kbar, 0, 32)
     // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
-    kpkeEncrypt(ekTHat(e, k), dk, ekPke + 384 * k, gin, 0, gout, 32, k, eta1Of(k), du, dv, c2)
+    kpkeEncrypt(ekTHat(e, k), dk, ekPke + 384 * k, gin, 0, gout, 32, p, c2)
     // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
     const eq = constantTimeEqualMask(c, 0, c2, 0, ctLen)
     for (let i = 0; i < 32; i++) ss[i] = (gout[i]! & eq) | (kbar[i]! & ~eq)

@@ -1,30 +1,32 @@
-// Polynomial arithmetic of FIPS 203 §4.3 (NTT), §4.2.2 (sampling) and §4.2.1 (encoding/compression).
+// NTT-domain arithmetic of FIPS 203 §4.3: the reductions, the ζ and γ tables (FIPS 203 Appendix A), NTT
+// (FIPS 203 Alg. 9), NTT⁻¹ (FIPS 203 Alg. 10), MultiplyNTTs (FIPS 203 Alg. 11, from BaseCaseMultiply,
+// FIPS 203 Alg. 12) and coefficient-wise add / subtract. Scalar code; the simd128 forms are in ntt-simd.ts.
 // Coefficients are i16 in linear memory (256 per polynomial, 512 bytes). No division or remainder
 // instruction is used anywhere: reductions are Barrett / Montgomery multiply-and-shift.
-import { keccakF1600 } from "./keccak-round";
-import { spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze, RATE_SHAKE128, RATE_256, DS_SHAKE } from "./keccak";
-import { BASE, S_KECCAK, S_PRFIN, S_PRFOUT } from "./layout";
 
 /** The ML-KEM modulus q = 3329 = 2^8·13 + 1 (FIPS 203 §2.4). */
 export const Q: i32 = 3329;
+
 /** q^-1 mod 2^16, for Montgomery reduction with R = 2^16 (3329 · 62209 ≡ 1 mod 2^16). */
 const QINV: i32 = 62209;
+
 /** round(2^26 / q), for Barrett reduction. */
 const BARRETT_V: i32 = 20159;
+
 /** R^2 mod q = 2^32 mod q; montgomeryReduce(x · R2) = x · R mod q. */
 export const R2_MOD_Q: i32 = 1353;
-/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg 10 step 14 multiplies by 128^-1 = 3303),
- *  times R to cancel the R^-1 that Montgomery-reduced MultiplyNTTs sums carry. */
-const INVNTT_SCALE: i32 = 512;
-/** ceil(2^36 / q): floor(y / q) = (y · M36) >> 36 exactly for 0 ≤ y < 2^23 (checked exhaustively in test/mlkem/constants.test.ts). */
-const M36: u64 = 20642679;
-/** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for the twiddle precomputation's y = z·2^15 + 1664, z < q (checked in test/mlkem/constants.test.ts). */
-const M40: u64 = 330282857;
 
-// ---- Tables, computed once at instantiation from the FIPS 203 definitions (§4.3, Appendix A):
-//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, Alg 9/10)
+/** 2^16 · 128^-1 mod q: the final NTT^-1 scale (FIPS 203 Alg. 10 step 14 multiplies by 128^-1 = 3303),
+ *  times R to cancel the R^-1 that Montgomery-reduced MultiplyNTTs sums carry. */
+export const INVNTT_SCALE: i32 = 512;
+
+/** ceil(2^40 / q): floor(y / q) = (y · M40) >> 40 exactly for the twiddle precomputation's y = z·2^15 + 1664, z < q (checked in test/mlkem/constants.test.ts). */
+export const M40: u64 = 330282857;
+
+// ---- Tables, computed once at instantiation from the FIPS 203 definitions (FIPS 203 §4.3, Appendix A):
+//  ZETA[i]   = 17^BitRev7(i) mod q                         (NTT twiddles, FIPS 203 Alg. 9/10)
 //  ZETA_P[i] = round(ZETA[i] · 2^15 / q)                    (Barrett-multiplication companion, see mulZeta)
-//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, Alg 11, in Montgomery form)
+//  GAMMA_R[i]= 17^(2·BitRev7(i)+1) · 2^16 mod q             (BaseCaseMultiply γ, FIPS 203 Alg. 11, in Montgomery form)
 export const ZETA: usize = memory.data(256, 16);
 export const ZETA_P: usize = memory.data(256, 16);
 export const GAMMA_R: usize = memory.data(256, 16);
@@ -82,7 +84,7 @@ export function initTables(): void {
 
 /** Barrett companion round(z·2^15/q) of a canonical constant z (multiply-shift, exact: see M40). */
 // @ts-ignore: decorator
-@inline function zetaP(z: i32): i32 { return <i32>((((<u64>z) << 15) + 1664) * M40 >> 40); }
+@inline export function zetaP(z: i32): i32 { return <i32>((((<u64>z) << 15) + 1664) * M40 >> 40); }
 
 /** Two Cooley–Tukey layers at once (lengths len and len/2) for NTT: each group of 4 coefficients
  *  (j, j+len/2, j+len, j+3len/2) is loaded once, gets the layer-len butterflies with ζ[k+b] and the
@@ -107,7 +109,7 @@ export function initTables(): void {
   }
 }
 
-/** NTT (FIPS 203 Algorithm 9), in place. Cooley–Tukey butterflies with Barrett multiplication by ζ,
+/** NTT (FIPS 203 Alg. 9), in place. Cooley–Tukey butterflies with Barrett multiplication by ζ,
  *  two layers per pass (128/64, 32/16, 8/4), then the len-2 layer fused with the final Barrett
  *  reduction. Inputs |f| ≤ q grow by ≤ q per layer (≤ 8q < 2^15 before the reduction).
  *  Constant time: loop bounds and table indices depend only on the layer, never on data. */
@@ -150,7 +152,7 @@ export function ntt(f: usize): void {
   }
 }
 
-/** NTT^-1 (FIPS 203 Algorithm 10), in place. Gentleman–Sande butterflies, two layers per pass
+/** NTT^-1 (FIPS 203 Alg. 10), in place. Gentleman–Sande butterflies, two layers per pass
  *  (2/4, 8/16, 32/64), then the len-128 layer fused with the final scale: ·128^-1 folded with ·2^16
  *  (INVNTT_SCALE) because inputs come from Montgomery-reduced MultiplyNTTs sums (which carry 2^-16);
  *  the difference branch uses the premultiplied constant ζ[1]·INVNTT_SCALE mod q.
@@ -170,11 +172,11 @@ export function invNtt(f: usize): void {
   }
 }
 
-/** acc += a ∘ b, the NTT-domain product of MultiplyNTTs (FIPS 203 Algorithm 11) built from
- *  BaseCaseMultiply (Algorithm 12) on each pair: (a0 + a1X)(b0 + b1X) mod (X² − γ_i).
- *  Lazy: sums stay in i32 (|acc| < k·2q² < q·2^15) and are Montgomery-reduced once by accReduce.
+/** acc += a ∘ b, the NTT-domain product of MultiplyNTTs (FIPS 203 Alg. 11) built from
+ *  BaseCaseMultiply (FIPS 203 Alg. 12) on each pair: (a0 + a1X)(b0 + b1X) mod (X² − γ_i).
+ *  Lazy: sums stay in i32 (|acc| < k·2q² < q·2^15) and are Montgomery-reduced once by montgomeryReduceAcc.
  *  Constant time: straight-line multiply/add. */
-export function baseMulAcc(acc: usize, a: usize, b: usize): void {
+export function multiplyNttsAcc(acc: usize, a: usize, b: usize): void {
   for (let i = 0; i < 128; i++) {
     const g = <i32>load<u16>(GAMMA_R + (i << 1));
     const pa = a + (i << 2), pb = b + (i << 2), pc = acc + (i << 3);
@@ -186,7 +188,7 @@ export function baseMulAcc(acc: usize, a: usize, b: usize): void {
 }
 
 /** r = MontgomeryReduce(acc) (coefficients carry 2^-16), and clear acc for the next sum. */
-export function accReduce(r: usize, acc: usize): void {
+export function montgomeryReduceAcc(r: usize, acc: usize): void {
   for (let i = 0; i < 256; i++) {
     store<i16>(r + (i << 1), montgomeryReduce(load<i32>(acc + (i << 2))));
     store<i32>(acc + (i << 2), 0);
@@ -206,153 +208,4 @@ export function polySubFrom(r: usize, a: usize): void {
 /** r = r · 2^16 mod q (converts a Montgomery-reduced product back to the plain domain). */
 export function polyToMont(r: usize): void {
   for (let j = 0; j < 512; j += 2) store<i16>(r + j, montgomeryReduce(<i32>load<i16>(r + j) * R2_MOD_Q));
-}
-
-/** SampleNTT (FIPS 203 Algorithm 7): rejection-sample Â[i][j] from SHAKE128(seed34), squeezing further
- *  168-byte blocks until 256 coefficients < q are found (any number of blocks: "unluckysample").
- *  The branches depend only on the public seed ρ. The rate block is parsed in place in the state. */
-export function sampleNtt(out: usize, seed34: usize): void {
-  const st = BASE + S_KECCAK;
-  spongeInit(RATE_SHAKE128);
-  spongeAbsorb(seed34, 34);
-  spongeFinish(DS_SHAKE);
-  let j = rejectSample(out, 0, st);
-  while (j < 256) {
-    keccakF1600(st);
-    j = rejectSample(out, j, st);
-  }
-}
-
-/** Algorithm 7 steps 4-16 on one 168-byte SHAKE128 block at blk: append coefficients < q to out from
- *  index j; returns the new count (stops at 256). Branches depend on public data (ρ) only. */
-export function rejectSample(out: usize, j: i32, blk: usize): i32 {
-  for (let p = 0; p < RATE_SHAKE128 && j < 256; p += 3) {
-    const w = load<u32>(blk + p);
-    const d1 = <i32>(w & 0xfff), d2 = <i32>((w >> 12) & 0xfff);
-    if (d1 < Q) { store<i16>(out + (j << 1), d1); j++; }
-    if (d2 < Q && j < 256) { store<i16>(out + (j << 1), d2); j++; }
-  }
-  return j;
-}
-
-/** PRF_η(σ, N) = SHAKE256(σ‖N, 64η) (FIPS 203 §4.1, eq. 4.3) followed by SamplePolyCBD_η
- *  (Algorithm 8). σ is at S_PRFIN[0..32). CBD uses only bit arithmetic (masks, adds, shifts):
- *  no secret-dependent branch or index. */
-export function prfCbd(out: usize, sigma: usize, n: i32, eta: i32): void {
-  // The 33-byte input σ ‖ N fits one SHAKE256 block: write it and the padding (0x1f at byte 33, 0x80 at
-  // byte 135) straight into the state and permute; η = 2 reads its 128 bytes from the state, η = 3
-  // (192 bytes) copies the first 136 and squeezes a second block.
-  const st = BASE + S_KECCAK, buf = BASE + S_PRFOUT;
-  memory.fill(st, 0, 200);
-  for (let l = 0; l < 32; l += 8) store<u64>(st + l, load<u64>(sigma + l));
-  store<u64>(st + 32, <u64>n | (<u64>DS_SHAKE << 8));
-  store<u64>(st + 128, <u64>0x80 << 56);
-  keccakF1600(st);
-  if (eta == 2) { cbd(out, st, 2); return; }
-  for (let l = 0; l < RATE_256; l += 8) store<u64>(buf + l, load<u64>(st + l));
-  keccakF1600(st);
-  for (let l = 0; l < 56; l += 8) store<u64>(buf + RATE_256 + l, load<u64>(st + l));
-  cbd(out, buf, eta);
-}
-
-/** SamplePolyCBD_η (Algorithm 8) of the 64η bytes at buf into out: bit arithmetic only (masks, adds,
- *  shifts), no secret-dependent branch or index. */
-export function cbd(out: usize, buf: usize, eta: i32): void {
-  if (eta == 2) {
-    for (let i = 0; i < 32; i++) {
-      const w = load<u32>(buf + (i << 2));
-      const t = (w & 0x55555555) + ((w >> 1) & 0x55555555); // 2-bit sums x, y per coefficient
-      for (let j = 0; j < 8; j++) {
-        const s = t >> (j << 2);
-        store<i16>(out + (((i << 3) + j) << 1), <i32>(s & 3) - <i32>((s >> 2) & 3));
-      }
-    }
-  } else {
-    for (let i = 0; i < 64; i++) {
-      const w = load<u32>(buf + i * 3) & 0xffffff;
-      const t = (w & 0x249249) + ((w >> 1) & 0x249249) + ((w >> 2) & 0x249249); // 3-bit sums
-      for (let j = 0; j < 4; j++) {
-        const s = t >> (j * 6);
-        store<i16>(out + (((i << 2) + j) << 1), <i32>(s & 7) - <i32>((s >> 3) & 7));
-      }
-    }
-  }
-}
-
-/** Compress_d(x) = round(2^d/q · x) mod 2^d (FIPS 203 eq. 4.7) for x ∈ [0,q), by exact
- *  multiply-shift division (no branch, no division instruction). */
-// @ts-ignore: decorator
-@inline function compress(x: i32, d: i32): i32 {
-  return <i32>((((<u64>x << d) + 1664) * M36) >> 36) & ((1 << d) - 1);
-}
-
-/** ByteEncode_d(Compress_d(f)) (Algorithms 5 and eq. 4.7); d = 12 encodes the canonical f without
- *  compression. Bit-packing loops depend only on the public d. */
-export function encodePoly(out: usize, f: usize, d: i32): void {
-  if (d == 12 || d == 10) {
-    // 4 coefficients per step → 6 bytes (d = 12) or 5 bytes (d = 10, Compress_10 = (x·161271 +
-    // 261911) >> 19, exhaustively checked against round(2^10·x/q) for all x < q); i32 arithmetic only.
-    for (let i = 0, o = out; i < 512; i += 8, o += d >> 1) {
-      let x0 = freeze(load<i16>(f + i)), x1 = freeze(load<i16>(f + i, 2));
-      let x2 = freeze(load<i16>(f + i, 4)), x3 = freeze(load<i16>(f + i, 6));
-      if (d == 12) {
-        const w = <u64>(x0 | (x1 << 12)) | (<u64>(x2 | (x3 << 12)) << 24);
-        store<u32>(o, <u32>w); store<u16>(o, <u16>(w >> 32), 4);
-      } else {
-        x0 = <i32>(<u32>(x0 * 161271 + 261911) >> 19) & 0x3ff; x1 = <i32>(<u32>(x1 * 161271 + 261911) >> 19) & 0x3ff;
-        x2 = <i32>(<u32>(x2 * 161271 + 261911) >> 19) & 0x3ff; x3 = <i32>(<u32>(x3 * 161271 + 261911) >> 19) & 0x3ff;
-        const w = <u64>(x0 | (x1 << 10) | (x2 << 20)) | (<u64>x3 << 30);
-        store<u32>(o, <u32>w); store<u8>(o, <u8>(w >> 32), 4);
-      }
-    }
-    return;
-  }
-  let acc: u64 = 0, bits = 0, o = out;
-  for (let i = 0; i < 256; i++) {
-    let x = freeze(load<i16>(f + (i << 1)));
-    if (d < 12) x = compress(x, d);
-    acc |= <u64>x << bits;
-    bits += d;
-    if (bits >= 32) { store<u32>(o, <u32>acc); o += 4; acc >>= 32; bits -= 32; } // 32·d bits in total
-  }
-}
-
-/** Decompress_d(ByteDecode_d(B)) (Algorithm 6, eq. 4.8): y ↦ round(q/2^d · y) = (y·q + 2^(d−1)) >> d.
- *  For d = 12, ByteDecode_12 reduces modulo q (conditional subtract via mask). */
-export function decodePoly(f: usize, inp: usize, d: i32): void {
-  if (d == 12 || d == 10) {
-    // 4 coefficients per unaligned 8-byte window (6 or 5 bytes used; ≤ 3 bytes past the input read)
-    const m: u64 = (1 << d) - 1;
-    for (let i = 0, p = inp; i < 512; i += 8, p += d >> 1) {
-      const w = load<u64>(p);
-      let y0 = <i32>(w & m), y1 = <i32>((w >> d) & m), y2 = <i32>((w >> (2 * d)) & m), y3 = <i32>((w >> (3 * d)) & m);
-      if (d == 12) {
-        y0 -= Q; y0 += (y0 >> 31) & Q; y1 -= Q; y1 += (y1 >> 31) & Q;
-        y2 -= Q; y2 += (y2 >> 31) & Q; y3 -= Q; y3 += (y3 >> 31) & Q;
-      } else {
-        y0 = (y0 * Q + 512) >> 10; y1 = (y1 * Q + 512) >> 10; y2 = (y2 * Q + 512) >> 10; y3 = (y3 * Q + 512) >> 10;
-      }
-      store<i16>(f + i, y0); store<i16>(f + i, y1, 2); store<i16>(f + i, y2, 4); store<i16>(f + i, y3, 6);
-    }
-    return;
-  }
-  const mask: u64 = (1 << d) - 1;
-  for (let i = 0, bit = 0; i < 256; i++, bit += d) {
-    // unaligned 8-byte window containing bits [bit, bit+d) (may read ≤ 7 bytes past the input; masked)
-    let y = <i32>((load<u64>(inp + (bit >> 3)) >> (bit & 7)) & mask);
-    if (d < 12) y = (y * Q + (1 << (d - 1))) >> d;
-    else { y -= Q; y += (y >> 31) & Q; }
-    store<i16>(f + (i << 1), y);
-  }
-}
-
-/** §7.2 modulus check for one 384-byte ByteEncode_12 block: returns 1 if all 256 values are < q. */
-export function encodedBelowQ(inp: usize): i32 {
-  let bad = 0;
-  for (let i = 0; i < 384; i += 6) { // 4 values per unaligned 8-byte window (reads 2 bytes past the block)
-    const w = load<u64>(inp + i);
-    const a = <i32>w & 0xfff, b = <i32>(w >> 12) & 0xfff, c = <i32>(w >> 24) & 0xfff, d = <i32>(w >> 36) & 0xfff;
-    bad |= (Q - 1 - a) | (Q - 1 - b) | (Q - 1 - c) | (Q - 1 - d);
-  }
-  return (~bad >>> 31) & 1;
 }
