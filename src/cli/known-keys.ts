@@ -37,7 +37,9 @@ export function loadKnownKeys(path: string): KnownKeys {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new KnownKeysError(`cannot read the known-keys file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new KnownKeysError(
+      `cannot read the known-keys file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
   }
   const malformed = (why: string) =>
     new KnownKeysError(`the known-keys file ${path} is malformed (${why}); fix or remove it (it holds the server keys pinned so far)`)

@@ -250,7 +250,8 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const name = ctx.positionals[0]!
       const ifMatchText = ctx.values['if-match'] as string | undefined
-      if (ifMatchText === undefined) throw new UsageError("give --if-match N (the version to delete) or --if-match '*' (whatever is current)")
+      if (ifMatchText === undefined)
+        throw new UsageError("give --if-match N (the version to delete) or --if-match '*' (whatever is current)")
       const ifMatch = ifMatchText === '*' ? '*' : parseVersion(ifMatchText, '--if-match')
       await withAdmin(ctx, (adm) => adm.deleteConfig(name, { ifMatch }))
       ctx.emit({ name, deleted: true }, () => `${name}: deleted`)
@@ -392,10 +393,7 @@ function resolveSource(values: Context['values'], io: CliIo): Source {
   const envSet = ENV_CREDENTIALS.filter((name) => io.env[name])
   if (fileFlag !== undefined) {
     const fileWhat = values.credentials !== undefined ? '--credentials' : 'PQ_EDGE_CREDENTIALS'
-    const mixed = [
-      ...(values.url !== undefined ? ['--url'] : io.env.PQ_EDGE_URL ? ['PQ_EDGE_URL'] : []),
-      ...envSet,
-    ]
+    const mixed = [...(values.url !== undefined ? ['--url'] : io.env.PQ_EDGE_URL ? ['PQ_EDGE_URL'] : []), ...envSet]
     if (mixed.length)
       throw new UsageError(
         `${fileWhat} takes the URL and all credentials from ${fileFlag}; do not also set ${mixed.join(', ')} (URL and credentials must come from one source)`,

@@ -33,8 +33,8 @@ import {
   MODE_KEM,
   type Mode,
   openConfigValue,
-  type Principal,
   PROTOCOL_VERSION,
+  type Principal,
   ProtocolError,
   SESSION_AEADS,
   type SessionResponse,
@@ -287,7 +287,8 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
         if (session.principal !== principal)
           throw new PqEdgeError('invalid_response', `POST /v2/sessions: a ${session.principal} session, not ${principal}`)
         live.expires = Date.parse(session.expiresAt)
-        if (Number.isNaN(live.expires)) throw new PqEdgeError('invalid_response', 'POST /v2/sessions: expiresAt is not an RFC 3339 timestamp')
+        if (Number.isNaN(live.expires))
+          throw new PqEdgeError('invalid_response', 'POST /v2/sessions: expiresAt is not an RFC 3339 timestamp')
         const delivered = await parseKeys(session.keys, 'POST /v2/sessions: keys')
         const next = rotatedKey(delivered, key)
         if (next) {
@@ -378,7 +379,8 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
     const usable = async (): Promise<Live> => {
       if (closed) throw new PqEdgeError('session_closed', closedMessage)
       if (current && Date.now() < current.expires - EXPIRY_MARGIN_MS) return current
-      if (current && !reestablish) throw new PqEdgeError('expired_session', `the session expired at ${current.session.expiresAt}; connect again`)
+      if (current && !reestablish)
+        throw new PqEdgeError('expired_session', `the session expired at ${current.session.expiresAt}; connect again`)
       if (!current && used && !reestablish) throw new PqEdgeError('expired_session', 'the session is gone; connect again')
       return replace(current)
     }
@@ -530,7 +532,9 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
             live,
             'PUT',
             path,
-            baseVersion === 0 ? { ifNoneMatch: '*', body: utf8(JSON.stringify(body)) } : { ifMatch: `"${baseVersion}"`, body: utf8(JSON.stringify(body)) },
+            baseVersion === 0
+              ? { ifNoneMatch: '*', body: utf8(JSON.stringify(body)) }
+              : { ifMatch: `"${baseVersion}"`, body: utf8(JSON.stringify(body)) },
           )
         })
         if (res.status !== 200 && res.status !== 201) throw await errorFrom(res)
@@ -634,7 +638,8 @@ function normaliseTrust(options: { pin?: Pin | undefined; trustKeysFromServer?: 
   }
   if (typeof pin !== 'object' || pin === null || (pin.kid === undefined && pin.publicKey === undefined))
     throw new PqEdgeError('invalid_argument', 'pin must be { kid } and/or { publicKey }')
-  if (pin.kid !== undefined && (typeof pin.kid !== 'string' || !pin.kid)) throw new PqEdgeError('invalid_argument', 'pin.kid must be a non-empty string')
+  if (pin.kid !== undefined && (typeof pin.kid !== 'string' || !pin.kid))
+    throw new PqEdgeError('invalid_argument', 'pin.kid must be a non-empty string')
   let publicKey: Uint8Array | undefined
   if (typeof pin.publicKey === 'string') {
     try {
@@ -643,7 +648,8 @@ function normaliseTrust(options: { pin?: Pin | undefined; trustKeysFromServer?: 
       throw new PqEdgeError('invalid_argument', (error as Error).message)
     }
   } else if (pin.publicKey instanceof Uint8Array) publicKey = new Uint8Array(pin.publicKey)
-  else if (pin.publicKey !== undefined) throw new PqEdgeError('invalid_argument', 'pin.publicKey must be a Uint8Array or a base64url string')
+  else if (pin.publicKey !== undefined)
+    throw new PqEdgeError('invalid_argument', 'pin.publicKey must be a Uint8Array or a base64url string')
   return { ...(pin.kid !== undefined ? { kid: pin.kid } : {}), ...(publicKey ? { publicKey } : {}) }
 }
 
@@ -697,7 +703,8 @@ function chooseAead(keySet: KeySet, wanted: SessionAead | undefined): SessionAea
     return wanted
   }
   const aead = keySet.aeads.find((a) => supported.includes(a))
-  if (aead === undefined) throw new PqEdgeError('no_usable_key', `the server accepts no AEAD this client supports (${keySet.aeads.join(', ')})`)
+  if (aead === undefined)
+    throw new PqEdgeError('no_usable_key', `the server accepts no AEAD this client supports (${keySet.aeads.join(', ')})`)
   return aead as SessionAead
 }
 
@@ -714,9 +721,13 @@ function httpFor(baseUrl: string, fetchFn: FetchLike | undefined): Http {
       const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
       const reason =
         typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error)?.message
-      throw new PqEdgeError('network_error', `${init?.method ?? 'GET'} ${prefix}${path.replace(/\?.*$/, '')}: ${reason ?? 'fetch failed'}`, {
-        cause: error,
-      })
+      throw new PqEdgeError(
+        'network_error',
+        `${init?.method ?? 'GET'} ${prefix}${path.replace(/\?.*$/, '')}: ${reason ?? 'fetch failed'}`,
+        {
+          cause: error,
+        },
+      )
     }
   }
 }
@@ -782,7 +793,15 @@ async function parseKeys(list: unknown, what: string): Promise<ServerKey[]> {
     }
     if ((await keyId(MODE_KEM[mode], publicKey)) !== k.kid) bad(`${where}: kid ${k.kid} is not the key id of its public key`)
     const time = (v: unknown) => (typeof v === 'string' ? v : null)
-    keys.push({ kid: k.kid, mode, kemId: MODE_KEM[mode], publicKey, notBefore: time(k.notBefore), notAfter: time(k.notAfter), status: k.status })
+    keys.push({
+      kid: k.kid,
+      mode,
+      kemId: MODE_KEM[mode],
+      publicKey,
+      notBefore: time(k.notBefore),
+      notAfter: time(k.notAfter),
+      status: k.status,
+    })
   }
   return keys
 }
@@ -806,7 +825,12 @@ function parseSessionResponse(body: unknown): SessionResponse {
   if (
     !Array.isArray(body.keys) ||
     !body.keys.every(
-      (k) => isRecord(k) && typeof k.kid === 'string' && Number.isInteger(k.kemId) && typeof k.publicKey === 'string' && typeof k.status === 'string',
+      (k) =>
+        isRecord(k) &&
+        typeof k.kid === 'string' &&
+        Number.isInteger(k.kemId) &&
+        typeof k.publicKey === 'string' &&
+        typeof k.status === 'string',
     )
   )
     bad(`${what}: keys must be an array of { kid, kemId, publicKey, status }`)
@@ -825,7 +849,8 @@ function parseConfigResponse(body: unknown, name: string): { version: number; en
 function parseList(body: unknown): Array<{ name: string; version: number }> {
   if (!isRecord(body) || !Array.isArray(body.items)) bad('GET /v2/config: expected { items: [...] }')
   return body.items.map((item, i) => {
-    if (!isRecord(item) || typeof item.name !== 'string' || !isVersion(item.version)) bad(`GET /v2/config: items[${i}] must be { name, version }`)
+    if (!isRecord(item) || typeof item.name !== 'string' || !isVersion(item.version))
+      bad(`GET /v2/config: items[${i}] must be { name, version }`)
     return { name: item.name, version: item.version }
   })
 }
@@ -835,7 +860,8 @@ function parseRewrapPage(body: unknown): Omit<RewrapReport, 'pages'> & { next: s
   if (!isRecord(body)) bad(`${what}: expected an object`)
   const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string')
   if (typeof body.kek !== 'string') bad(`${what}: kek must be a string`)
-  if (!isCount(body.updated) || !isCount(body.unchanged) || !isCount(body.vanished)) bad(`${what}: updated, unchanged, vanished must be counts`)
+  if (!isCount(body.updated) || !isCount(body.unchanged) || !isCount(body.vanished))
+    bad(`${what}: updated, unchanged, vanished must be counts`)
   if (!strings(body.conflicts) || !strings(body.unreadable)) bad(`${what}: conflicts and unreadable must be arrays of names`)
   if (body.next !== null && (typeof body.next !== 'string' || !body.next)) bad(`${what}: next must be a cursor or null`)
   return {

@@ -80,11 +80,17 @@ describe('connect and getConfig', () => {
   it('surfaces problem+json errors with code, status and detail; never echoes a secret', async () => {
     const { server, adm } = await setup()
     await adm.putConfig('other/secret', 'x')
-    const bad = await failure(connect(BASE, { credentials: { ...credentials, clientSecret: 'pqe_client_NOPE' }, fetch: server.fetch, ...trust }))
+    const bad = await failure(
+      connect(BASE, { credentials: { ...credentials, clientSecret: 'pqe_client_NOPE' }, fetch: server.fetch, ...trust }),
+    )
     expect(bad).toMatchObject({ code: 'invalid_credentials', status: 401 })
     expect(bad.message).not.toContain('NOPE')
     const session = await connect(BASE, { credentials, fetch: server.fetch, ...trust })
-    expect(await failure(session.getConfig('other/secret'))).toMatchObject({ code: 'scope_denied', status: 403, detail: 'not allowed other/secret' })
+    expect(await failure(session.getConfig('other/secret'))).toMatchObject({
+      code: 'scope_denied',
+      status: 403,
+      detail: 'not allowed other/secret',
+    })
     expect(await failure(session.getConfig('app/missing'))).toMatchObject({ code: 'not_found', status: 404 })
     expect(await failure(session.getConfig('../etc/passwd'))).toMatchObject({ code: 'invalid_name', status: undefined })
   })
@@ -176,11 +182,20 @@ describe('verify by default', () => {
     })
     for (const url of ['http://pq-edge.example', 'http://10.0.0.1:8787', 'http://[::ffff:127.0.0.1]', 'http://localhost.example.com']) {
       expect(await failure(connect(url, { credentials, fetch, ...trust })), url).toMatchObject({ code: 'insecure_transport' })
-      expect(thrown(() => admin(url, { adminToken, fetch, ...trust })), url).toMatchObject({ code: 'insecure_transport' })
+      expect(
+        thrown(() => admin(url, { adminToken, fetch, ...trust })),
+        url,
+      ).toMatchObject({ code: 'insecure_transport' })
       expect(await failure(getKeys(url, { fetch })), url).toMatchObject({ code: 'insecure_transport' })
     }
     expect(fetch).not.toHaveBeenCalled()
-    for (const url of ['http://127.0.0.1:8787', 'http://127.1.2.3', 'http://localhost:8787', 'http://[::1]:8787', 'https://pq-edge.example']) {
+    for (const url of [
+      'http://127.0.0.1:8787',
+      'http://127.1.2.3',
+      'http://localhost:8787',
+      'http://[::1]:8787',
+      'https://pq-edge.example',
+    ]) {
       expect(await failure(getKeys(url, { fetch })), url).toMatchObject({ code: 'network_error' })
     }
     expect(fetch).toHaveBeenCalledTimes(5)
@@ -194,13 +209,16 @@ describe('verify by default', () => {
     const key = server.keys[0]!
     expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { kid: key.kid } })).kid).toBe(key.kid)
     expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { publicKey: key.publicKey } })).kid).toBe(key.kid)
-    expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { publicKey: b64u(key.publicKey), kid: key.kid } })).kid).toBe(key.kid)
+    expect((await connect(BASE, { credentials, fetch: server.fetch, pin: { publicKey: b64u(key.publicKey), kid: key.kid } })).kid).toBe(
+      key.kid,
+    )
   })
 
   it('a substituted GET /v2/keys (MITM) does not offer the pinned key: pin_mismatch, before any credentials are sent', async () => {
     const { server } = await setup()
     const mitm = await createProtocolDouble()
-    const fetch = async (input: string, init?: RequestInit) => (input.endsWith('/v2/keys') ? mitm.fetch(input, init) : server.fetch(input, init))
+    const fetch = async (input: string, init?: RequestInit) =>
+      input.endsWith('/v2/keys') ? mitm.fetch(input, init) : server.fetch(input, init)
     for (const pin of [{ kid: server.keys[0]!.kid }, { publicKey: server.keys[0]!.publicKey }]) {
       const e = await failure(connect(BASE, { credentials, fetch, pin }))
       expect(e.code).toBe('pin_mismatch')

@@ -12,8 +12,8 @@ import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
 import { hpke, KDF } from '../../src/hpke/node.ts'
 import {
-  acceptSession as accept,
   AUTH_SCHEME,
+  acceptSession as accept,
   type Credentials,
   isFresh,
   keyId,
@@ -259,7 +259,8 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
   }
 
   async function readConfig(name: string, session: DoubleSession): Promise<Response> {
-    if (!session.scopes.some((s) => (s.endsWith('/') ? name.startsWith(s) : name === s))) return problem(403, 'scope_denied', `not allowed ${name}`)
+    if (!session.scopes.some((s) => (s.endsWith('/') ? name.startsWith(s) : name === s)))
+      return problem(403, 'scope_denied', `not allowed ${name}`)
     const record = records.get(name)
     if (!record?.value) return problem(404, 'not_found', 'no such config name')
     const sealed = await sealConfigValue({
@@ -290,7 +291,9 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
 }
 
 /** Serves a fetch handler on 127.0.0.1 (an ephemeral port) for tests that spawn the CLI. */
-export async function listen(handler: (req: Request) => Promise<Response>): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function listen(
+  handler: (req: Request) => Promise<Response>,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
