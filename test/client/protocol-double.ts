@@ -151,7 +151,7 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
     }
     if (session.principal !== 'admin') return problem(403, 'scope_denied', 'admin only')
     if (path === '/v2/admin/rewrap' && req.method === 'POST') {
-      const names = [...records.keys()].sort()
+      const names = [...records].filter(([, r]) => r.value).map(([n]) => n)
       const start = Number(url.searchParams.get('cursor') ?? '0')
       const size = options.rewrapPage ?? 2
       const next = start + size < names.length ? String(start + size) : null
