@@ -32,6 +32,10 @@ export const ErrorCode = {
   scopeDenied: 'scope_denied',
   versionMismatch: 'version_mismatch',
   preconditionRequired: 'precondition_required',
+  /** 400 at establishment, 401 on a request: the timestamp is outside the freshness window. */
+  staleRequest: 'stale_request',
+  /** 401: the session's principal or credential is no longer configured. */
+  sessionRevoked: 'session_revoked',
   /** 500: a configuration variable is missing or malformed; the detail names it, never its value. */
   serviceMisconfigured: 'service_misconfigured',
 } as const
@@ -69,6 +73,8 @@ const TITLES: Record<ErrorCode, string> = {
   scope_denied: 'Scope Denied',
   version_mismatch: 'Version Mismatch',
   precondition_required: 'Precondition Required',
+  stale_request: 'Stale Request',
+  session_revoked: 'Session Revoked',
   service_misconfigured: 'Service Misconfigured',
 }
 

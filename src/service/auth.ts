@@ -10,6 +10,8 @@
 // |                      | requests all get 401.                                                  |
 // | `CLIENTS`            | JSON array, one entry per client (unset: no clients):                  |
 // |                      | `[{"id":"edge-app","secretSha256":"<64 hex>","scopes":["app/","shared/flags"]}]` |
+// |                      | optional `classicalSecretSha256` (64 hex): the client may use classical mode  |
+// |                      | (pq-preferred only) with that other secret, and only with it                  |
 //
 // - `id`: 1-64 characters, letters, digits, `.`, `_`, `-`, starting with a letter or digit; unique.
 // - `secretSha256`: the SHA-256 (hex) of the client's secret. The secret itself is never configured.
@@ -18,14 +20,17 @@
 //   exact name: `shared/flags` covers only `shared/flags`. There is no wildcard; the admin token is
 //   what reaches everything. Names follow the config name rules (src/service/names.ts), so a prefix
 //   cannot be escaped with `..` or `//`.
-// - Presenting them: the admin sends `Authorization: Bearer <admin token>`; a client sends
-//   `Authorization: Basic base64(<id>:<secret>)` (RFC 7617).
+// - At most MAX_SCOPES scopes of at most MAX_SCOPE_LENGTH characters each, so every ticket fits.
+// - Presenting them (protocol v2): only sealed inside a session establishment (POST /v2/sessions), as
+//   {"principal":"client","id","secret"} or {"principal":"admin","secret"}; no credential ever travels
+//   in a header. A client's main secret works in hybrid and pq mode only; its classical secret (if
+//   configured) in classical mode only; the admin never in classical mode.
 // - `npx pq-edge keygen` (generateSecrets below) prints a fresh set: the plaintext token and client
 //   secret to hand out once, and the values to configure. Set them with `wrangler secret put NAME`
 //   (production) or in `.dev.vars` (local). Tokens begin `pqe_admin_` / `pqe_client_` so secret
 //   scanners and people recognise them.
 // ------------------------------------------------------------------------------------------------
-import { b64u, constantTimeEqual, fromHex, fromUtf8, sha256, toHex } from '../crypto/bytes.ts'
+import { b64u, constantTimeEqual, fromHex, sha256, toHex } from '../crypto/bytes.ts'
 import { ConfigError } from './config-error.ts'
 import { isValidConfigName } from './names.ts'
 
@@ -47,8 +52,14 @@ const SHA256_HEX_PATTERN = /^[0-9a-fA-F]{64}$/
 export interface ClientCredential {
   id: string
   secretSha256: Uint8Array
+  /** Set for a client allowed classical mode: the digest of its separate classical secret. */
+  classicalSecretSha256: Uint8Array | null
   scopes: readonly string[]
 }
+
+/** Bounds on a client's scopes, checked when CLIENTS is parsed, so a ticket always fits MAX_TICKET_LENGTH. */
+export const MAX_SCOPES = 16
+export const MAX_SCOPE_LENGTH = 200
 
 export interface AuthConfig {
   /** Null when ADMIN_TOKEN_SHA256 is unset: no admin token is accepted. */
@@ -86,7 +97,7 @@ function parseDigest(variable: string, where: string, value: unknown, plaintextP
   return fromHex(trimmed)
 }
 
-const CLIENT_FIELDS = ['id', 'secretSha256', 'scopes']
+const CLIENT_FIELDS = ['id', 'secretSha256', 'scopes', 'classicalSecretSha256']
 /** Field names are echoed in errors only when they look like field names, never like a value. */
 const ECHOABLE_FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/
 
@@ -115,7 +126,7 @@ function parseClients(json: string): Map<string, ClientCredential> {
       const named = ECHOABLE_FIELD.test(key) ? `"${key}"` : 'a field'
       throw new ConfigError('CLIENTS', `${where} has an unknown field ${named}; allowed: ${CLIENT_FIELDS.join(', ')}.`)
     }
-    const { id, secretSha256, scopes } = fields
+    const { id, secretSha256, scopes, classicalSecretSha256 } = fields
     if (typeof id !== 'string' || !CLIENT_ID_PATTERN.test(id)) {
       throw new ConfigError('CLIENTS', `${where}.id must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`)
     }
@@ -123,15 +134,25 @@ function parseClients(json: string): Map<string, ClientCredential> {
     clients.set(id, {
       id,
       secretSha256: parseDigest('CLIENTS', `${where}.secretSha256`, secretSha256, CLIENT_SECRET_PREFIX),
+      classicalSecretSha256:
+        classicalSecretSha256 === undefined
+          ? null
+          : parseDigest('CLIENTS', `${where}.classicalSecretSha256`, classicalSecretSha256, CLIENT_SECRET_PREFIX),
       scopes: parseScopes(`${where}.scopes`, scopes),
     })
+    const client = clients.get(id)!
+    if (client.classicalSecretSha256 && equalDigests(client.classicalSecretSha256, client.secretSha256))
+      throw new ConfigError('CLIENTS', `${where}.classicalSecretSha256 must be the digest of a different secret than secretSha256.`)
   })
   return clients
 }
 
 function parseScopes(where: string, scopes: unknown): string[] {
   if (!Array.isArray(scopes) || scopes.length === 0) throw new ConfigError('CLIENTS', `${where} must be a non-empty array of scopes.`)
+  if (scopes.length > MAX_SCOPES) throw new ConfigError('CLIENTS', `${where} has more than ${MAX_SCOPES} scopes.`)
   scopes.forEach((scope: unknown, index) => {
+    if (typeof scope === 'string' && scope.length > MAX_SCOPE_LENGTH)
+      throw new ConfigError('CLIENTS', `${where}[${index}] is longer than ${MAX_SCOPE_LENGTH} characters.`)
     if (typeof scope !== 'string' || !isValidScope(scope)) {
       throw new ConfigError('CLIENTS', `${where}[${index}] must be a config name (exact) or a config name followed by "/" (prefix).`)
     }
@@ -175,46 +196,37 @@ export async function verifyAdmin(config: AuthConfig, token: string | null | und
   return matches && config.adminTokenSha256 ? { ok: true, principal: { kind: 'admin' } } : INVALID
 }
 
+/**
+ * A client's credentials. `classical: true` checks the client's classical secret (classical mode) and
+ * nothing else; otherwise its main secret (hybrid and pq) and nothing else: a secret is never accepted
+ * in the other kind of mode.
+ */
 export async function verifyClient(
   config: AuthConfig,
   id: string | null | undefined,
   secret: string | null | undefined,
+  options: { classical?: boolean } = {},
 ): Promise<AuthResult> {
   if (!id && !secret) return MISSING
   if (!id || !secret || id.length > MAX_CREDENTIAL_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH) return INVALID
   // Client ids are not secret, but an unknown one still costs a hash and a compare, so timing does
   // not tell which ids exist.
   const client = config.clients.get(id)
-  const matches = equalDigests(await sha256(secret), client?.secretSha256 ?? NO_DIGEST)
-  return matches && client ? { ok: true, principal: { kind: 'client', id: client.id, scopes: client.scopes } } : INVALID
+  const digest = client ? (options.classical ? client.classicalSecretSha256 : client.secretSha256) : null
+  const matches = equalDigests(await sha256(secret), digest ?? NO_DIGEST)
+  return matches && client && digest ? { ok: true, principal: { kind: 'client', id: client.id, scopes: client.scopes } } : INVALID
 }
 
-/** Authenticates an `Authorization` header: `Bearer <admin token>` or `Basic base64(id:secret)`. */
-export async function authenticate(config: AuthConfig, authorization: string | null | undefined): Promise<AuthResult> {
-  if (!authorization) return MISSING
-  const separator = authorization.indexOf(' ')
-  if (separator < 0) return INVALID
-  const scheme = authorization.slice(0, separator).toLowerCase()
-  const credentials = authorization.slice(separator + 1).trim()
-  if (scheme === 'bearer') return credentials ? verifyAdmin(config, credentials) : INVALID // a header was sent
-  if (scheme === 'basic') {
-    const decoded = decodeBasic(credentials)
-    return decoded ? verifyClient(config, decoded.id, decoded.secret) : INVALID
-  }
-  return INVALID
-}
-
-function decodeBasic(credentials: string): { id: string; secret: string } | null {
-  if (credentials.length > 2 * MAX_CREDENTIAL_LENGTH) return null
-  let text: string
-  try {
-    const bytes = Uint8Array.from(atob(credentials), (c) => c.charCodeAt(0))
-    text = fromUtf8(bytes)
-  } catch {
-    return null
-  }
-  const colon = text.indexOf(':')
-  return colon < 0 ? null : { id: text.slice(0, colon), secret: text.slice(colon + 1) }
+/** The credential digest a session of `mode` must have been opened with, for the principal it names; null when none is configured. */
+export function credentialDigest(
+  config: AuthConfig,
+  principal: { principal: 'admin' } | { principal: 'client'; id: string },
+  mode: 'hybrid' | 'pq' | 'classical',
+): Uint8Array | null {
+  if (principal.principal === 'admin') return mode === 'classical' ? null : config.adminTokenSha256
+  const client = config.clients.get(principal.id)
+  if (!client) return null
+  return mode === 'classical' ? client.classicalSecretSha256 : client.secretSha256
 }
 
 // ---- Authorization -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 import { b64u, sha256, utf8 } from '../crypto/bytes.ts'
 import type { Backends } from '../crypto/types.ts'
 import { createHpke, type Hpke } from '../hpke/hpke.ts'
-import { SESSION_AEADS } from '../protocol/v1.ts'
+import { keyListDigest, PROTOCOL_VERSION, type PublishedKey, SESSION_AEADS } from '../protocol/v2.ts'
 import { type AuthConfig, parseAuthConfig } from './auth.ts'
 import { ConfigError } from './config-error.ts'
 import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, type ServerKey } from './keys.ts'
@@ -34,8 +34,11 @@ export interface ServiceContext {
   /** Current keys, then retiring ones; all three modes each (the policy decides which are accepted). */
   keys: readonly ServerKey[]
   keyByKid: ReadonlyMap<string, ServerKey>
-  /** GET /v1/keys, rendered once: the body and its ETag. */
+  /** GET /v2/keys, rendered once: the body and its ETag. */
   keysDocument: { body: string; etag: string }
+  /** The keys list of GET /v2/keys (also in every establishment response) and its digest KL. */
+  publishedKeys: PublishedKey[]
+  keyList: Uint8Array
   tickets: Tickets
   vault: Vault
   /**
@@ -107,7 +110,7 @@ export async function createServiceContext(
   }
 
   const keys = [...current.keys, ...(previous?.keys ?? [])]
-  const tickets = await Tickets.create(backends.aes256Gcm, current.ticketKey, previous?.ticketKey ?? null)
+  const tickets = Tickets.create(backends.chacha20poly1305, backends.hmacSha256, current.ticketKey, previous?.ticketKey ?? null)
   const vault = new Vault(
     backends.aes256Gcm,
     { id: current.kekId, key: await backends.aes256Gcm.importKey(current.kek) },
@@ -119,22 +122,18 @@ export async function createServiceContext(
   }
 
   const accepted = acceptedModes(policy)
-  const body = JSON.stringify({
-    version: 1,
-    policy,
-    aeads: [...SESSION_AEADS],
-    keys: keys
-      .filter((k) => accepted.includes(k.mode))
-      .map((k) => ({
-        kid: k.kid,
-        mode: k.mode,
-        kemId: k.kemId,
-        publicKey: b64u(k.publicKey),
-        notBefore: null,
-        notAfter: null,
-        status: k.status,
-      })),
-  })
+  const publishedKeys: PublishedKey[] = keys
+    .filter((k) => accepted.includes(k.mode))
+    .map((k) => ({
+      kid: k.kid,
+      mode: k.mode,
+      kemId: k.kemId,
+      publicKey: b64u(k.publicKey),
+      notBefore: null,
+      notAfter: null,
+      status: k.status,
+    }))
+  const body = JSON.stringify({ version: PROTOCOL_VERSION, policy, aeads: [...SESSION_AEADS], keys: publishedKeys })
   const etag = `"${b64u((await sha256(utf8(body))).subarray(0, 16))}"`
 
   return {
@@ -143,6 +142,8 @@ export async function createServiceContext(
     keys,
     keyByKid: new Map(keys.map((k) => [k.kid, k])),
     keysDocument: { body, etag },
+    publishedKeys,
+    keyList: await keyListDigest(publishedKeys),
     tickets,
     vault,
     openStore: deps.openStore,

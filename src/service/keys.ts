@@ -3,7 +3,7 @@
 //   PRK        = HKDF-Extract(salt = "pq-edge/v1", IKM = SERVER_SECRET)
 //   ikm(mode)  = HKDF-Expand(PRK, "static key " || mode, 32)       mode ∈ hybrid, pq, classical
 //   (sk, pk)   = DeriveKeyPair(ikm(mode)) of that mode's KEM (RFC 9180 §7.1.3, draft-ietf-hpke-pq §3/§4)
-//   K_ticket   = HKDF-Expand(PRK, "ticket key", 32)                (§5.4)
+//   K_ticket   = HKDF-Expand(PRK, "pq-edge/v2 ticket key", 32)     (§3; per-ticket keys from it, tickets.ts)
 //   KEK        = HKDF-Expand(PRK, "vault kek", 32)                 (config records at rest, §6.4)
 //   KEK id     = b64u(HKDF-Expand(PRK, "vault kek id", 9))
 //   check      = b64u(HKDF-Expand(PRK, "public keys check" || SHA-256(pk_hybrid || pk_pq || pk_classical), 16))
@@ -23,7 +23,7 @@ import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Backends } from '../crypto/types.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
-import { KDF_HKDF_SHA256, keyId, MODE_KEM, type Mode } from '../protocol/v1.ts'
+import { KDF_HKDF_SHA256, keyId, LABEL, MODE_KEM, type Mode } from '../protocol/v2.ts'
 import { ConfigError } from './config-error.ts'
 
 export const SERVER_SECRET_BYTES = 32
@@ -175,7 +175,7 @@ export async function deriveSecretKeys(
     }
     return {
       keys,
-      ticketKey: await hkdf.expand(prk, utf8('ticket key'), 32),
+      ticketKey: await hkdf.expand(prk, utf8(LABEL.ticketKey), 32),
       kek: await hkdf.expand(prk, utf8('vault kek'), 32),
       kekId: b64u(await hkdf.expand(prk, utf8('vault kek id'), 9)),
     }

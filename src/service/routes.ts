@@ -1,24 +1,40 @@
-// The service endpoints of docs/PROTOCOL.md: /v1/keys, /v1/sessions, /v1/config, /v1/admin/rewrap
-// and /metrics. Mounted by src/app.ts; every route first resolves the ServiceContext (a bad variable
-// rejects with ConfigError: 500 service_misconfigured). Routes return their success response; every
-// refusal is a thrown ProblemError, which the app renders as problem+json with a stable code. A
-// rejected request stores nothing; no secret, token, ticket or value ever reaches a log line or an
-// error body.
-import { sValidator } from '@hono/standard-validator'
+// The service endpoints of docs/PROTOCOL.md (protocol v2): /v2/keys, /v2/sessions, /v2/config,
+// /v2/admin/rewrap and /metrics. Mounted by src/app.ts; every route first resolves the ServiceContext
+// (a bad variable rejects with ConfigError: 500 service_misconfigured). Routes return their success
+// response; every refusal is a thrown ProblemError, which the app renders as problem+json with a stable
+// code. A rejected request stores nothing; no secret, token, ticket or value ever reaches a log line or
+// an error body.
+//
+// Every request but GET /v2/keys, POST /v2/sessions and /health is authenticated by a session: the
+// ticket, a timestamp and a MAC under K_auth (§4), checked cheapest first, and nothing about the vault
+// is looked at before the MAC passes. Then the session is checked against the current configuration
+// (revocation): principal and credential still configured, mode still accepted, scopes intersected.
 import type { Context, Hono, MiddlewareHandler } from 'hono'
-import * as v from 'valibot'
-import { b64u, EncodingError, fromB64u, utf8 } from '../crypto/bytes.ts'
+import { EncodingError, fromB64u, fromUtf8 } from '../crypto/bytes.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import { ErrorCode, ProblemError } from '../problem.ts'
-import { acceptSession, configAad, ProtocolError, putAad, SESSION_AEADS } from '../protocol/v1.ts'
-import { authenticate, scopeCovers, verifyClient } from './auth.ts'
+import {
+  acceptSession,
+  FRESHNESS_WINDOW_SECONDS,
+  isFresh,
+  MAC_BYTES,
+  MAX_SEALED_BYTES,
+  type Mode,
+  openConfigPut,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  SESSION_AEADS,
+  sealConfigValue,
+  verifyRequestMac,
+} from '../protocol/v2.ts'
+import { credentialDigest, scopeCovers, verifyAdmin, verifyClient } from './auth.ts'
 import type { ServiceContext } from './context.ts'
 import { suiteFor } from './keys.ts'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import { isValidConfigName, MAX_CONFIG_NAME_LENGTH } from './names.ts'
 import { decideMode, MODE_ALGORITHM } from './policy.ts'
-import { updateAll } from './store.ts'
-import { MAX_TICKET_LENGTH, type TicketSession } from './tickets.ts'
+import { updatePage } from './store.ts'
+import { fingerprint, MAX_TICKET_LENGTH, type TicketSession } from './tickets.ts'
 import { RecordUnreadableError } from './vault.ts'
 
 export type ServiceEnv = { Variables: { service: ServiceContext } }
@@ -26,134 +42,160 @@ export type ServiceEnv = { Variables: { service: ServiceContext } }
 /** The service context for a request's platform `env`; rejects with ConfigError on a bad variable. */
 export type ServiceContextFor = (env: unknown) => Promise<ServiceContext>
 
-const REALM = 'realm="pq-edge"'
-const ADMIN_CHALLENGE = { 'www-authenticate': `Bearer ${REALM}` }
-const TICKET_CHALLENGE = { 'www-authenticate': `PQEdge-Ticket ${REALM}` }
-const SESSION_CHALLENGE = { 'www-authenticate': `PQEdge-Session ${REALM}` }
-const CONFIG_PREFIX = '/v1/config/'
+const SESSION_CHALLENGE = { 'www-authenticate': 'PQEdge-Session realm="pq-edge"' }
+const CONFIG_PREFIX = '/v2/config/'
+const KID_PATTERN = /^[A-Za-z0-9_-]{16}$/
+const TIMESTAMP_PATTERN = /^(0|[1-9]\d{0,15})$/
+const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,400}$/
 
-// ---------- request validation (valibot; issue messages are the problem codes) ----------
+const since = (start: number) => performance.now() - start
+const nowSeconds = (s: ServiceContext) => Math.floor(s.now() / 1000)
 
-const REQUEST_CODES = new Set<string>([
-  ErrorCode.invalidJson,
-  ErrorCode.invalidEncoding,
-  ErrorCode.unsupportedVersion,
-  ErrorCode.unsupportedSuite,
-  ErrorCode.unknownKey,
-])
+// ---------- request bodies ----------
 
-const isB64u = (text: string) => {
-  try {
-    fromB64u(text, 'field')
-    return true
-  } catch {
-    return false
-  }
-}
-const binary = v.pipe(v.string(ErrorCode.invalidJson), v.check(isB64u, ErrorCode.invalidEncoding))
-const aead = v.pipe(
-  v.number(ErrorCode.invalidJson),
-  v.check((n) => (SESSION_AEADS as readonly number[]).includes(n), ErrorCode.unsupportedSuite),
-)
-// A kid is 16 base64url characters; anything else names no key.
-const kid = v.pipe(v.string(ErrorCode.invalidJson), v.regex(/^[A-Za-z0-9_-]{16}$/, ErrorCode.unknownKey))
-
-const SessionRequestSchema = v.object(
-  {
-    version: v.pipe(v.number(ErrorCode.invalidJson), v.value(1, ErrorCode.unsupportedVersion)),
-    kid,
-    aead,
-    enc: binary,
-    ephemeralPublicKey: binary,
-    sealed: binary,
-  },
-  ErrorCode.invalidJson,
-)
-
-const ConfigPutSchema = v.object({ kid, aead, enc: binary, ciphertext: binary }, ErrorCode.invalidJson)
-
-/** The first issue's code (entries are checked in document order), or invalid_json. */
-function validationHook(result: { success: boolean; error?: readonly { message: string }[] }): void {
-  if (result.success) return
-  const issue = result.error?.[0]
-  const code = issue && REQUEST_CODES.has(issue.message) ? (issue.message as ErrorCode) : ErrorCode.invalidJson
-  const detail: Record<string, string> = {
-    invalid_json: 'The body must be a JSON object of the documented shape (docs/PROTOCOL.md).',
-    invalid_encoding: 'A binary field is not base64url without padding.',
-    unsupported_version: 'Only protocol version 1 is supported.',
-    unsupported_suite: `aead must be one of ${SESSION_AEADS.join(', ')}.`,
-    unknown_key: 'kid names no current or retiring key.',
-  }
-  throw new ProblemError(400, code, detail[code])
-}
-
-/** Rejects a body that is not JSON (wrong media type or malformed) before validation. */
-const requireJson: MiddlewareHandler = async (c, next) => {
+function requireJsonType(c: Context): void {
   const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   if (mediaType !== 'application/json') throw new ProblemError(400, ErrorCode.invalidJson, 'The body must be application/json.')
+}
+
+function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  let value: unknown
   try {
-    await c.req.json()
+    value = JSON.parse(fromUtf8(bytes))
   } catch {
     throw new ProblemError(400, ErrorCode.invalidJson, 'The body is not valid JSON.')
   }
-  await next()
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ProblemError(400, ErrorCode.invalidJson, 'The body must be a JSON object of the documented shape (docs/PROTOCOL.md).')
+  return value as Record<string, unknown>
 }
 
-function decode(text: string, what: string, length?: number): Uint8Array {
+const shape = (detail: string) => new ProblemError(400, ErrorCode.invalidJson, detail)
+
+function decode(text: unknown, what: string, length?: number): Uint8Array {
   try {
     return fromB64u(text, what, length)
   } catch (error) {
-    if (error instanceof EncodingError) throw new ProblemError(400, error.code, error.message)
+    if (error instanceof EncodingError) throw new ProblemError(400, error.code, `${what}: ${error.message}`)
     throw error
   }
 }
 
-// ---------- authentication ----------
-
-/** Opens `Authorization: PQEdge-Ticket <ticket>`; null when the header is not that scheme. */
-async function ticketFrom(s: ServiceContext, authorization: string | undefined) {
-  const match = /^PQEdge-Ticket +(\S+)\s*$/i.exec(authorization ?? '')
-  if (!match) return null
-  return s.tickets.open(match[1]!.slice(0, MAX_TICKET_LENGTH + 1), s.now())
+/** `kid` (a string), `aead` (a number) and the key it names, checked against the policy: 400 / 403. */
+function keyAndSuite(s: ServiceContext, body: Record<string, unknown>) {
+  const key = typeof body.kid === 'string' && KID_PATTERN.test(body.kid) ? s.keyByKid.get(body.kid) : undefined
+  if (!key) throw new ProblemError(400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
+  const decision = decideMode(s.policy, key.mode)
+  if (!decision.accepted)
+    throw new ProblemError(
+      403,
+      ErrorCode.modeNotAllowed,
+      `PQ_POLICY ${s.policy} does not accept mode ${key.mode}; accepted: ${decision.allowed.join(', ')}.`,
+    )
+  return { key, suite: suiteFor(s.hpke, key.mode, body.aead as number) }
 }
 
-/** Passes the admin; throws 403 for a valid client (ticket or Basic), 401 for anything else. */
-const requireAdmin: MiddlewareHandler<ServiceEnv> = async (c, next) => {
+function checkAead(body: Record<string, unknown>): void {
+  if (typeof body.aead !== 'number') throw shape('aead must be a number.')
+  if (!(SESSION_AEADS as readonly number[]).includes(body.aead))
+    throw new ProblemError(400, ErrorCode.unsupportedSuite, `aead must be one of ${SESSION_AEADS.join(', ')}.`)
+}
+
+// ---------- authenticated requests (§4) ----------
+
+export interface AuthenticatedSession {
+  ticket: TicketSession
+  /** For a client: its current scopes that the ticket was issued with (ticket ∩ current). */
+  scopes: readonly string[]
+}
+
+const invalidTicket = (detail = 'Send Authorization: PQEdge-Session <ticket>, PQEdge-Timestamp and PQEdge-MAC (docs/PROTOCOL.md §4).') =>
+  new ProblemError(401, ErrorCode.invalidTicket, detail, { headers: SESSION_CHALLENGE })
+
+/** §4, in order: headers, ticket, expiry, timestamp, MAC, then revocation against the current config. */
+async function authenticateRequest(c: Context<ServiceEnv>, body: Uint8Array | null): Promise<AuthenticatedSession> {
   const s = c.var.service
-  const authorization = c.req.header('authorization')
-  const ticket = await ticketFrom(s, authorization)
-  if (ticket) {
-    if (ticket.ok)
-      throw new ProblemError(403, ErrorCode.scopeDenied, 'This operation needs the admin token; a client session may only read config.')
-    throw new ProblemError(401, ticket.code, ticket.code === 'expired_ticket' ? 'The ticket has expired.' : 'The ticket is not valid.', {
-      headers: ADMIN_CHALLENGE,
-    })
+  const match = /^PQEdge-Session +([A-Za-z0-9_-]+)\s*$/i.exec((c.req.header('authorization') ?? '').slice(0, MAX_TICKET_LENGTH + 64))
+  const timestampText = c.req.header('pqedge-timestamp')?.trim()
+  const macText = c.req.header('pqedge-mac')?.trim()
+  if (!match || !timestampText || !TIMESTAMP_PATTERN.test(timestampText) || !macText || macText.length !== 43) throw invalidTicket()
+  let mac: Uint8Array
+  try {
+    mac = fromB64u(macText, 'mac', MAC_BYTES)
+  } catch {
+    throw invalidTicket()
   }
-  const result = await authenticate(s.auth, authorization)
-  if (!result.ok)
-    throw new ProblemError(401, ErrorCode.invalidCredentials, 'Send Authorization: Bearer <admin token>.', { headers: ADMIN_CHALLENGE })
-  if (result.principal.kind !== 'admin') throw new ProblemError(403, ErrorCode.scopeDenied, 'This operation needs the admin token.')
-  await next()
-}
-
-/** The session of `Authorization: PQEdge-Ticket`; throws 401 without a valid one. */
-async function requireTicket(c: Context<ServiceEnv>): Promise<TicketSession> {
-  const opened = await ticketFrom(c.var.service, c.req.header('authorization'))
-  if (!opened)
-    throw new ProblemError(401, ErrorCode.invalidTicket, 'Send Authorization: PQEdge-Ticket <ticket> from POST /v1/sessions.', {
-      headers: TICKET_CHALLENGE,
-    })
-  if (!opened.ok)
+  const opened = await s.tickets.open(match[1]!, s.now())
+  if (!opened.ok) {
+    if (opened.code === 'expired_ticket')
+      throw new ProblemError(401, ErrorCode.expiredTicket, 'The session has expired; establish a new one.', { headers: SESSION_CHALLENGE })
+    throw invalidTicket('The ticket is not valid.')
+  }
+  const ticket = opened.session
+  const timestamp = Number(timestampText)
+  if (!isFresh(timestamp, s.now()))
     throw new ProblemError(
       401,
-      opened.code,
-      opened.code === 'expired_ticket' ? 'The ticket has expired; establish a new session.' : 'The ticket is not valid.',
-      { headers: TICKET_CHALLENGE },
+      ErrorCode.staleRequest,
+      `PQEdge-Timestamp must be within ${FRESHNESS_WINDOW_SECONDS} s of the server's clock.`,
+      { headers: SESSION_CHALLENGE },
     )
-  return opened.session
+  const url = new URL(c.req.url)
+  const valid = await verifyRequestMac(
+    s.backends.hmacSha256,
+    ticket.authKey,
+    {
+      method: c.req.method,
+      pathAndQuery: url.pathname + url.search,
+      timestamp,
+      ifMatch: c.req.header('if-match') ?? null,
+      ifNoneMatch: c.req.header('if-none-match') ?? null,
+      body,
+    },
+    mac,
+  )
+  ticket.authKey.fill(0)
+  if (!valid) throw invalidTicket('The request MAC does not verify.')
+
+  // Revocation: every use checks the current configuration.
+  const digest = credentialDigest(
+    s.auth,
+    ticket.principal === 'admin' ? { principal: 'admin' } : { principal: 'client', id: ticket.clientId! },
+    ticket.mode,
+  )
+  if (!digest || (await fingerprint(digest)) !== ticket.credential)
+    throw new ProblemError(
+      401,
+      ErrorCode.sessionRevoked,
+      'The session was revoked (its principal or credential changed); establish a new one.',
+      {
+        headers: SESSION_CHALLENGE,
+      },
+    )
+  const decision = decideMode(s.policy, ticket.mode)
+  if (!decision.accepted)
+    throw new ProblemError(403, ErrorCode.modeNotAllowed, `PQ_POLICY ${s.policy} no longer accepts this session's mode ${ticket.mode}.`)
+  let scopes: readonly string[] = []
+  if (ticket.principal === 'client') {
+    const current = s.auth.clients.get(ticket.clientId!)!.scopes
+    const issued = new Set(ticket.scopes)
+    const fingerprints = await Promise.all(current.map((scope) => fingerprint(scope)))
+    scopes = current.filter((_, i) => issued.has(fingerprints[i]!))
+  }
+  return { ticket, scopes }
 }
 
-/** The config name from the raw path (never percent-decoded: the grammar has no `%`); throws 400. */
+/** The body bytes (bodyLimit applies) for the MAC; empty when there is none. */
+async function bodyBytes(c: Context): Promise<Uint8Array> {
+  return new Uint8Array(await c.req.arrayBuffer())
+}
+
+function requireAdmin(session: AuthenticatedSession): void {
+  if (session.ticket.principal !== 'admin')
+    throw new ProblemError(403, ErrorCode.scopeDenied, 'This operation needs an admin session; a client session may only read config.')
+}
+
+/** The config name from the raw path (never percent-decoded: the grammar has no `%`, no `.`/`..` segments); throws 400. */
 function configName(c: Context): string {
   const name = new URL(c.req.url).pathname.slice(CONFIG_PREFIX.length)
   if (!isValidConfigName(name)) {
@@ -183,9 +225,8 @@ const versionMismatch = (currentVersion: number | null) =>
     { extensions: { currentVersion } },
   )
 
-const since = (start: number) => performance.now() - start
-
 class CredentialsRejected extends Error {}
+class ClassicalAdmin extends Error {}
 
 // ---------- routes ----------
 
@@ -200,7 +241,7 @@ export function registerServiceRoutes(
     await next()
   }
 
-  app.get('/v1/keys', service, (c) => {
+  app.get('/v2/keys', service, (c) => {
     const { body, etag } = c.var.service.keysDocument
     const headers = { etag, 'cache-control': 'public, max-age=300' }
     const ifNoneMatch = c.req.header('if-none-match')
@@ -210,65 +251,112 @@ export function registerServiceRoutes(
     return c.body(body, 200, { ...headers, 'content-type': 'application/json' })
   })
 
-  app.post('/v1/sessions', service, requireJson, sValidator('json', SessionRequestSchema, validationHook), async (c) => {
+  app.post('/v2/sessions', service, async (c) => {
     const s = c.var.service
-    const request = c.req.valid('json')
-    const key = s.keyByKid.get(request.kid)
-    if (!key) throw new ProblemError(400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
-    const labels = { mode: key.mode, algorithm: MODE_ALGORITHM[key.mode] }
-    const decision = decideMode(s.policy, key.mode)
-    if (!decision.accepted) {
-      s.metrics.keyExchange({ ...labels, result: 'rejected' })
-      throw new ProblemError(
-        403,
-        ErrorCode.modeNotAllowed,
-        `PQ_POLICY ${s.policy} does not accept mode ${key.mode}; accepted: ${decision.allowed.join(', ')}.`,
-      )
+    // 1. Shape, version, suite, timestamp: no crypto yet.
+    requireJsonType(c)
+    const body = parseJsonObject(await bodyBytes(c))
+    if (typeof body.version !== 'number') throw shape('version must be a number.')
+    if (body.version !== PROTOCOL_VERSION)
+      throw new ProblemError(400, ErrorCode.unsupportedVersion, 'Only protocol version 2 is supported.')
+    for (const field of ['kid', 'enc', 'ephemeralPublicKey', 'sealed'])
+      if (typeof body[field] !== 'string') throw shape(`${field} must be a string.`)
+    checkAead(body)
+    if (typeof body.timestamp !== 'number' || !Number.isSafeInteger(body.timestamp) || body.timestamp < 0)
+      throw shape('timestamp must be an integer number of Unix seconds.')
+    // 2. Freshness.
+    const timestamp = body.timestamp
+    if (!isFresh(timestamp, s.now()))
+      throw new ProblemError(400, ErrorCode.staleRequest, `timestamp must be within ${FRESHNESS_WINDOW_SECONDS} s of the server's clock.`)
+    // 3. kid known, its mode accepted.
+    let chosen: ReturnType<typeof keyAndSuite>
+    try {
+      chosen = keyAndSuite(s, body)
+    } catch (error) {
+      const key = s.keyByKid.get(body.kid as string)
+      if (key && error instanceof ProblemError && error.code === ErrorCode.modeNotAllowed)
+        s.metrics.keyExchange({ mode: key.mode, algorithm: MODE_ALGORITHM[key.mode], result: 'rejected' })
+      throw error
     }
-    const suite = suiteFor(s.hpke, key.mode, request.aead)
-    const enc = decode(request.enc, 'enc', suite.info.kem.Nenc)
-    const ephemeralPublicKey = decode(request.ephemeralPublicKey, 'ephemeralPublicKey', suite.info.kem.Npk)
-    const sealed = decode(request.sealed, 'sealed')
-    if (sealed.length < suite.info.aead.Nt)
-      throw new ProblemError(400, ErrorCode.invalidLength, `sealed must be at least ${suite.info.aead.Nt} bytes.`)
+    const { key, suite } = chosen
+    const mode: Mode = key.mode
+    const labels = { mode, algorithm: MODE_ALGORITHM[mode] }
+    // 4. Every binary field at exactly its suite's size.
+    const enc = decode(body.enc, 'enc', suite.info.kem.Nenc)
+    const ephemeralPublicKey = decode(body.ephemeralPublicKey, 'ephemeralPublicKey', suite.info.kem.Npk)
+    if ((body.sealed as string).length > Math.ceil((MAX_SEALED_BYTES * 4) / 3))
+      throw new ProblemError(400, ErrorCode.invalidLength, `sealed must be at most ${MAX_SEALED_BYTES} bytes.`)
+    const sealed = decode(body.sealed, 'sealed')
+    if (sealed.length < suite.info.aead.Nt || sealed.length > MAX_SEALED_BYTES)
+      throw new ProblemError(400, ErrorCode.invalidLength, `sealed must be ${suite.info.aead.Nt} to ${MAX_SEALED_BYTES} bytes.`)
 
-    // Built-in public keys that do not match reject with ConfigError: 500 service_misconfigured.
+    // 5.–12. The public-key work. Built-in public keys that do not match reject with ConfigError.
     const recipientKey = await key.recipientKey()
-    const expiresAt = new Date(Math.floor(s.now() / 1000) * 1000 + s.sessionTtlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const exp = nowSeconds(s) + s.sessionTtlSeconds
+    const expiresAt = new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
     const start = performance.now()
     try {
-      const { response, session } = await acceptSession({
+      const { response, principal } = await acceptSession({
         suite,
         recipientKey,
         hmac: s.backends.hmacSha256,
         kid: key.kid,
+        timestamp,
         enc,
         ephemeralPublicKey,
         sealed,
+        keys: s.publishedKeys,
+        keyList: s.keyList,
         expiresAt,
         authenticate: async (credentials) => {
-          const result = await verifyClient(s.auth, credentials.clientId, credentials.clientSecret)
+          if (credentials.principal === 'admin') {
+            if (mode === 'classical') throw new ClassicalAdmin()
+            const result = await verifyAdmin(s.auth, credentials.secret)
+            if (!result.ok) throw new CredentialsRejected()
+            return { principal: 'admin' as const, clientId: null, scopes: [] as string[], digest: s.auth.adminTokenSha256! }
+          }
+          const result = await verifyClient(s.auth, credentials.id, credentials.secret, { classical: mode === 'classical' })
           if (!result.ok || result.principal.kind !== 'client') throw new CredentialsRejected()
-          return { clientId: result.principal.id, scopes: [...result.principal.scopes] }
+          const digest = credentialDigest(s.auth, { principal: 'client', id: result.principal.id }, mode)!
+          return { principal: 'client' as const, clientId: result.principal.id, scopes: [...result.principal.scopes], digest }
         },
-        issueTicket: (session) => s.tickets.seal(session),
+        issueTicket: async (session, principal) =>
+          s.tickets.seal({
+            sessionId: session.sessionId,
+            principal: principal.principal,
+            clientId: principal.clientId,
+            credential: await fingerprint(principal.digest),
+            scopes: await Promise.all(principal.scopes.map((scope) => fingerprint(scope))),
+            mode,
+            exp,
+            authKey: session.authKey,
+            ephemeralPublicKey: session.ephemeralPublicKey,
+            aeadId: session.aeadId,
+          }),
       })
-      session.sessionKey.fill(0)
       s.metrics.operationDuration({ algorithm: labels.algorithm, operation: 'session_accept' }, since(start))
       s.metrics.keyExchange({ ...labels, result: 'success' })
-      if (decision.fallback) s.metrics.classicalFallback('client_selected_classical_key', { clientId: session.clientId })
+      if (mode === 'classical') s.metrics.classicalFallback('classical_session', { clientId: principal.clientId ?? 'admin' })
       return c.json(response, 201, { 'cache-control': 'no-store' })
     } catch (error) {
+      if (error instanceof ClassicalAdmin) {
+        s.metrics.keyExchange({ ...labels, result: 'rejected' })
+        throw new ProblemError(403, ErrorCode.modeNotAllowed, 'Admin sessions are never classical: use a hybrid or pq key.')
+      }
       if (error instanceof CredentialsRejected) {
         s.metrics.keyExchange({ ...labels, result: 'rejected' })
-        throw new ProblemError(401, ErrorCode.invalidCredentials, 'The sealed client credentials are not valid.', {
+        throw new ProblemError(401, ErrorCode.invalidCredentials, 'The sealed credentials are not valid for this mode.', {
           headers: SESSION_CHALLENGE,
         })
       }
       s.metrics.keyExchange({ ...labels, result: 'failure' })
       if (error instanceof ProtocolError) {
         if (error.code === 'invalid_json')
-          throw new ProblemError(400, ErrorCode.invalidJson, 'The sealed credentials must be {"clientId": string, "clientSecret": string}.')
+          throw new ProblemError(
+            400,
+            ErrorCode.invalidJson,
+            'The sealed credentials must be {"principal":"client","id","secret"} or {"principal":"admin","secret"}.',
+          )
         throw new ProblemError(400, ErrorCode.decryptionFailed, 'The request does not open with this key.')
       }
       // The server's encapsulation to pkE refused it (ML-KEM modulus check, low-order X25519 point).
@@ -278,13 +366,16 @@ export function registerServiceRoutes(
     }
   })
 
-  app.get('/v1/config', service, requireAdmin, async (c) => {
+  app.get('/v2/config', service, async (c) => {
+    requireAdmin(await authenticateRequest(c, null))
     return c.json({ items: await c.var.service.openStore().list() }, 200, { 'cache-control': 'no-store' })
   })
 
-  app.get('/v1/config/:name{.+}', service, async (c) => {
+  app.get('/v2/config/:name{.+}', service, async (c) => {
     const s = c.var.service
-    const session = await requireTicket(c)
+    const session = await authenticateRequest(c, null)
+    if (session.ticket.principal !== 'client')
+      throw new ProblemError(403, ErrorCode.scopeDenied, 'Config values are read with a client session; the admin writes them.')
     const name = configName(c)
     if (!scopeCovers(session.scopes, name)) throw new ProblemError(403, ErrorCode.scopeDenied, 'This session may not read that name.')
     const record = await s.openStore().get(name)
@@ -299,108 +390,131 @@ export function registerServiceRoutes(
       }
       throw error
     }
-    const aeadImpl = session.aeadId === 0x0002 ? s.backends.aes256Gcm : s.backends.chacha20poly1305
-    const nonce = crypto.getRandomValues(new Uint8Array(12))
+    const { ticket } = session
     try {
-      const key = await aeadImpl.importKey(session.sessionKey)
-      const ciphertext = await key.seal(nonce, configAad(name, record.version, session.sessionId), value)
-      return c.json({ name, version: record.version, nonce: b64u(nonce), ciphertext: b64u(ciphertext) }, 200, {
-        etag: `"${record.version}"`,
-        'cache-control': 'no-store',
+      const start = performance.now()
+      const sealed = await sealConfigValue({
+        suite: suiteFor(s.hpke, ticket.mode, ticket.aeadId),
+        ephemeralPublicKey: ticket.ephemeralPublicKey,
+        name,
+        version: record.version,
+        sessionId: ticket.sessionId,
+        value,
       })
+      s.metrics.operationDuration({ algorithm: MODE_ALGORITHM[ticket.mode], operation: 'config_read_seal' }, since(start))
+      return c.json({ name, version: record.version, ...sealed }, 200, { etag: `"${record.version}"`, 'cache-control': 'no-store' })
+    } catch (error) {
+      if (error instanceof HpkeError) throw new ProblemError(401, ErrorCode.invalidTicket, 'The ticket is not valid.')
+      throw error
     } finally {
       value.fill(0)
-      session.sessionKey.fill(0)
     }
   })
 
-  app.put(
-    '/v1/config/:name{.+}',
-    service,
-    // Authentication, name and preconditions before the body is looked at.
-    requireAdmin,
-    async (c, next) => {
-      configName(c) // throws 400 for a bad name
-      const ifMatch = ifMatchVersion(c)
-      const ifNoneMatch = c.req.header('if-none-match')
-      if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
-        throw new ProblemError(400, ErrorCode.badRequest, 'If-None-Match on PUT must be "*" (create).')
-      if (ifMatch !== null && ifNoneMatch !== undefined)
-        throw new ProblemError(400, ErrorCode.badRequest, 'Send exactly one of If-Match and If-None-Match: *.')
-      if (ifMatch === null && ifNoneMatch === undefined) {
-        throw new ProblemError(
-          428,
-          ErrorCode.preconditionRequired,
-          'Send If-None-Match: * to create, or If-Match: "<version>" to replace that version.',
-        )
-      }
-      await next()
-    },
-    requireJson,
-    sValidator('json', ConfigPutSchema, validationHook),
-    async (c) => {
-      const s = c.var.service
-      const name = configName(c)
-      const ifMatch = ifMatchVersion(c)
-      const baseVersion = ifMatch ?? 0
-      const request = c.req.valid('json')
-      const key = s.keyByKid.get(request.kid)
-      if (!key) throw new ProblemError(400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
-      if (!decideMode(s.policy, key.mode).accepted)
-        throw new ProblemError(403, ErrorCode.modeNotAllowed, `PQ_POLICY ${s.policy} does not accept mode ${key.mode}.`)
-      const suite = suiteFor(s.hpke, key.mode, request.aead)
-      const enc = decode(request.enc, 'enc', suite.info.kem.Nenc)
-      const ciphertext = decode(request.ciphertext, 'ciphertext')
-      if (ciphertext.length < suite.info.aead.Nt)
-        throw new ProblemError(400, ErrorCode.invalidLength, `ciphertext must be at least ${suite.info.aead.Nt} bytes.`)
-
-      const recipientKey = await key.recipientKey()
-      const start = performance.now()
-      let value: Uint8Array
-      try {
-        value = await suite.Open(enc, recipientKey, ciphertext, { info: utf8('pq-edge/v1 config put'), aad: putAad(name, baseVersion) })
-      } catch (error) {
-        if (error instanceof HpkeError)
-          throw new ProblemError(400, ErrorCode.decryptionFailed, 'The value does not open with this key, name and base version.')
-        throw error
-      }
-      s.metrics.operationDuration({ algorithm: MODE_ALGORITHM[key.mode], operation: 'config_put_open' }, since(start))
-      try {
-        const result = await s.openStore().put(name, await s.vault.seal(name, value), ifMatch)
-        if (!result.ok) throw versionMismatch(result.currentVersion)
-        return c.json({ name, version: result.version }, ifMatch === null ? 201 : 200, { etag: `"${result.version}"` })
-      } finally {
-        value.fill(0)
-      }
-    },
-  )
-
-  app.delete('/v1/config/:name{.+}', service, requireAdmin, async (c) => {
+  app.put('/v2/config/:name{.+}', service, async (c) => {
+    const s = c.var.service
+    const raw = await bodyBytes(c)
+    requireAdmin(await authenticateRequest(c, raw))
     const name = configName(c)
     const ifMatch = ifMatchVersion(c)
-    const result = await c.var.service.openStore().delete(name, ifMatch ?? undefined)
+    const ifNoneMatch = c.req.header('if-none-match')
+    if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
+      throw new ProblemError(400, ErrorCode.badRequest, 'If-None-Match on PUT must be "*" (create).')
+    if (ifMatch !== null && ifNoneMatch !== undefined)
+      throw new ProblemError(400, ErrorCode.badRequest, 'Send exactly one of If-Match and If-None-Match: *.')
+    if (ifMatch === null && ifNoneMatch === undefined)
+      throw new ProblemError(
+        428,
+        ErrorCode.preconditionRequired,
+        'Send If-None-Match: * to create, or If-Match: "<version>" to replace that version.',
+      )
+    const baseVersion = ifMatch ?? 0
+
+    requireJsonType(c)
+    const body = parseJsonObject(raw)
+    for (const field of ['kid', 'enc', 'ciphertext']) if (typeof body[field] !== 'string') throw shape(`${field} must be a string.`)
+    checkAead(body)
+    const { key, suite } = keyAndSuite(s, body)
+    const enc = decode(body.enc, 'enc', suite.info.kem.Nenc)
+    const ciphertext = decode(body.ciphertext, 'ciphertext')
+    if (ciphertext.length < suite.info.aead.Nt)
+      throw new ProblemError(400, ErrorCode.invalidLength, `ciphertext must be at least ${suite.info.aead.Nt} bytes.`)
+
+    const recipientKey = await key.recipientKey()
+    const start = performance.now()
+    let value: Uint8Array
+    try {
+      value = await openConfigPut({ suite, recipientKey, name, baseVersion, enc, ciphertext })
+    } catch (error) {
+      if (error instanceof ProtocolError)
+        throw new ProblemError(400, ErrorCode.decryptionFailed, 'The value does not open with this key, name and base version.')
+      throw error
+    }
+    s.metrics.operationDuration({ algorithm: MODE_ALGORITHM[key.mode], operation: 'config_put_open' }, since(start))
+    try {
+      const result = await s.openStore().put(name, await s.vault.seal(name, value), ifMatch)
+      if (!result.ok) throw versionMismatch(result.currentVersion)
+      // Counted once stored: the value crossed the wire under X25519 alone.
+      if (key.mode === 'classical') s.metrics.classicalFallback('classical_put', { clientId: 'admin' })
+      return c.json({ name, version: result.version }, ifMatch === null ? 201 : 200, { etag: `"${result.version}"` })
+    } finally {
+      value.fill(0)
+    }
+  })
+
+  app.delete('/v2/config/:name{.+}', service, async (c) => {
+    requireAdmin(await authenticateRequest(c, null))
+    const name = configName(c)
+    const ifMatch = ifMatchVersion(c)
+    if (ifMatch === null)
+      throw new ProblemError(428, ErrorCode.preconditionRequired, 'Send If-Match: "<version>": a DELETE names the version it removes.')
+    const result = await c.var.service.openStore().delete(name, ifMatch)
     if (result.ok) return c.body(null, 204)
     if (result.reason === 'not_found') throw new ProblemError(404, ErrorCode.notFound, 'No such config name.')
     throw versionMismatch(result.currentVersion)
   })
 
-  app.post('/v1/admin/rewrap', service, requireAdmin, async (c) => {
-    const { vault } = c.var.service
-    const store = c.var.service.openStore()
-    const unreadable: string[] = []
-    const report = await updateAll(store, async (name, record) => {
+  app.post('/v2/admin/rewrap', service, async (c) => {
+    const raw = await bodyBytes(c)
+    requireAdmin(await authenticateRequest(c, raw))
+    const cursorText = c.req.query('cursor')
+    let after: string | null = null
+    if (cursorText !== undefined) {
       try {
-        return await vault.rewrap(name, record.data)
-      } catch (error) {
-        if (!(error instanceof RecordUnreadableError)) throw error
-        unreadable.push(name)
-        return null
+        if (!CURSOR_PATTERN.test(cursorText)) throw new Error()
+        after = fromUtf8(fromB64u(cursorText, 'cursor'))
+        if (!isValidConfigName(after)) throw new Error()
+      } catch {
+        throw new ProblemError(400, ErrorCode.badRequest, 'cursor must be a value of "next" from an earlier rewrap response.')
       }
+    }
+    const { vault } = c.var.service
+    const unreadable: string[] = []
+    const report = await updatePage(
+      c.var.service.openStore(),
+      async (name, record) => {
+        try {
+          return await vault.rewrap(name, record.data)
+        } catch (error) {
+          if (!(error instanceof RecordUnreadableError)) throw error
+          unreadable.push(name)
+          return null
+        }
+      },
+      { after },
+    )
+    const next = report.next === null ? null : encodeCursor(report.next)
+    return c.json({ kek: vault.current.id, ...report, unchanged: report.unchanged - unreadable.length, unreadable, next }, 200, {
+      'cache-control': 'no-store',
     })
-    return c.json({ kek: vault.current.id, ...report, unchanged: report.unchanged - unreadable.length, unreadable }, 200)
   })
 
-  app.get('/metrics', service, requireAdmin, async (c) => {
+  app.get('/metrics', service, async (c) => {
+    requireAdmin(await authenticateRequest(c, null))
     return c.body(c.var.service.metrics.renderPrometheus(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' })
   })
+}
+
+function encodeCursor(name: string): string {
+  return btoa(name).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }

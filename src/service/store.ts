@@ -98,6 +98,30 @@ export async function updateAll(
   return report
 }
 
+/** Records one rewrap call handles at most; the response's `next` cursor continues after the last. */
+export const UPDATE_PAGE_SIZE = 50
+
+/**
+ * updateAll, one page at a time: the records named after `after` (in name order), at most `limit`;
+ * `next` is the last name handled when more remain, else null. A page is idempotent, so a repeated
+ * or replayed call does no harm.
+ */
+export async function updatePage(
+  store: ConfigStore,
+  transform: (name: string, record: VersionedRecord) => Promise<JsonValue | null>,
+  page: { after: string | null; limit?: number },
+): Promise<UpdateAllReport & { next: string | null }> {
+  const limit = page.limit ?? UPDATE_PAGE_SIZE
+  const report: UpdateAllReport = { updated: 0, unchanged: 0, vanished: 0, conflicts: [] }
+  const names = (await store.list()).map((e) => e.name).filter((name) => page.after === null || name > page.after)
+  for (const name of names.slice(0, limit)) {
+    const outcome = await updateOne(store, name, transform)
+    if (outcome === 'conflict') report.conflicts.push(name)
+    else report[outcome]++
+  }
+  return { ...report, next: names.length > limit ? names[limit - 1]! : null }
+}
+
 async function updateOne(
   store: ConfigStore,
   name: string,

@@ -1,70 +1,108 @@
-// Session tickets (docs/PROTOCOL.md §5.4): the server keeps no session state; the ticket carries
-// the session, sealed under K_ticket (derived from SERVER_SECRET, src/service/keys.ts):
+// Session tickets (docs/PROTOCOL.md §3): the server keeps no session state; the ticket carries the
+// session, sealed under a key of its own derived from K_ticket (from SERVER_SECRET, src/service/keys.ts):
 //
-//   ticket = b64u(0x01 || nonce || AES-256-GCM(K_ticket, nonce, aad = "pq-edge/v1 ticket", payload))
+//   K_t    = HKDF-Expand(K_ticket, "pq-edge/v2 ticket " ‖ sessionId, 32)
+//   ticket = b64u(0x02 ‖ sessionId ‖ ChaCha20-Poly1305(K_t, nonce = 12 zero bytes, aad = "pq-edge/v2 ticket", payload))
 //
-// payload = UTF-8 JSON {"sid","cid","scopes","exp","aead","key"} (exp in Unix seconds; sid and key
-// base64url). During rotation a ticket sealed under the previous secret's K_ticket still opens.
+// One key per ticket (sessionId is 16 random bytes), so a nonce never repeats under a key; ChaCha20-
+// Poly1305 is constant time in every runtime (no AES table lookups). The payload (UTF-8 JSON) holds the
+// principal, the client id, the fingerprint of the credential digest that authenticated the session,
+// the scopes as 8-byte SHA-256 fingerprints (so 16 scopes of 200 characters and an X-Wing pkE fit in
+// MAX_TICKET_LENGTH), the mode, exp (Unix s), K_auth, pkE and the AEAD. It holds no key that decrypts a
+// config value: values are sealed to pkE, whose private half only the client ever had. During rotation a
+// ticket sealed under the previous secret's K_ticket still opens.
 
-import { b64u, concat, fromB64u, fromUtf8, utf8 } from '../crypto/bytes.ts'
-import type { Aead, AeadKey } from '../crypto/types.ts'
+import { b64u, concat, fromB64u, fromUtf8, sha256, utf8 } from '../crypto/bytes.ts'
+import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
+import type { Aead, HmacSha256 } from '../crypto/types.ts'
+import { LABEL, MAX_TICKET_LENGTH, type Mode, SECRET_BYTES, SESSION_ID_BYTES } from '../protocol/v2.ts'
 
-const TICKET_VERSION = 0x01
-const NONCE_BYTES = 12
+export { MAX_TICKET_LENGTH }
+
+const TICKET_VERSION = 0x02
 const TAG_BYTES = 16
-const TICKET_AAD = utf8('pq-edge/v1 ticket')
-/** Longest ticket accepted, in characters: real ones are a few hundred; anything longer is not ours. */
-export const MAX_TICKET_LENGTH = 2048
+const ZERO_NONCE = new Uint8Array(12)
+const TICKET_AAD = utf8(LABEL.ticket)
+const SCOPE_FINGERPRINT_BYTES = 8
+const MODES: readonly Mode[] = ['hybrid', 'pq', 'classical']
 
 export interface TicketSession {
   sessionId: Uint8Array
-  clientId: string
+  principal: 'client' | 'admin'
+  /** The client's id; null for the admin. */
+  clientId: string | null
+  /** b64u(SHA256(the configured credential digest)[0:8]): a rotated or removed secret no longer matches. */
+  credential: string
+  /** b64u(SHA256(scope)[0:8]) of each scope the session was issued with. */
   scopes: string[]
-  /** RFC 3339, second precision (the response's expiresAt). */
-  expiresAt: string
+  mode: Mode
+  /** Unix seconds: the session is usable strictly before it. */
+  exp: number
+  authKey: Uint8Array
+  ephemeralPublicKey: Uint8Array
   aeadId: number
-  sessionKey: Uint8Array
 }
 
 export type OpenedTicket = { ok: true; session: TicketSession } | { ok: false; code: 'invalid_ticket' | 'expired_ticket' }
 
 const INVALID = { ok: false, code: 'invalid_ticket' } as const
 
+/** b64u(SHA256(x)[0:8]): the fingerprint of a credential digest or a scope. */
+export async function fingerprint(x: Uint8Array | string): Promise<string> {
+  return b64u((await sha256(x)).subarray(0, SCOPE_FINGERPRINT_BYTES))
+}
+
 export class Tickets {
   // Plain fields (no parameter properties): scripts run this under Node's type stripping.
-  private readonly keys: AeadKey[]
-  private constructor(keys: AeadKey[]) {
+  private readonly chacha: Aead
+  private readonly hkdf: HkdfSha256
+  private readonly keys: Uint8Array[]
+  private constructor(chacha: Aead, hkdf: HkdfSha256, keys: Uint8Array[]) {
+    this.chacha = chacha
+    this.hkdf = hkdf
     this.keys = keys
   }
 
-  /** `current` seals; it and `previous` (rotation) open. */
-  static async create(aes256Gcm: Aead, current: Uint8Array, previous: Uint8Array | null): Promise<Tickets> {
-    const keys = [await aes256Gcm.importKey(current)]
-    if (previous) keys.push(await aes256Gcm.importKey(previous))
-    return new Tickets(keys)
+  /** `current` (K_ticket) seals; it and `previous` (rotation) open. The keys are copied. */
+  static create(chacha20poly1305: Aead, hmac: HmacSha256, current: Uint8Array, previous: Uint8Array | null): Tickets {
+    return new Tickets(chacha20poly1305, createHkdfSha256(hmac), [current.slice(), ...(previous ? [previous.slice()] : [])])
   }
 
-  /** `nonce` is for test vectors only. */
-  async seal(session: TicketSession, nonce?: Uint8Array): Promise<string> {
-    const n = nonce ?? crypto.getRandomValues(new Uint8Array(NONCE_BYTES))
+  private async ticketKey(kTicket: Uint8Array, sessionId: Uint8Array) {
+    const k = await this.hkdf.expand(kTicket, concat(utf8(`${LABEL.ticket} `), sessionId), SECRET_BYTES)
+    try {
+      return await this.chacha.importKey(k)
+    } finally {
+      k.fill(0)
+    }
+  }
+
+  async seal(session: TicketSession): Promise<string> {
     const payload = utf8(
       JSON.stringify({
-        sid: b64u(session.sessionId),
+        p: session.principal,
         cid: session.clientId,
+        cred: session.credential,
         scopes: session.scopes,
-        exp: Date.parse(session.expiresAt) / 1000,
+        mode: session.mode,
+        exp: session.exp,
+        auth: b64u(session.authKey),
+        pkE: b64u(session.ephemeralPublicKey),
         aead: session.aeadId,
-        key: b64u(session.sessionKey),
       }),
     )
     try {
-      return b64u(concat(new Uint8Array([TICKET_VERSION]), n, await this.keys[0]!.seal(n, TICKET_AAD, payload)))
+      const key = await this.ticketKey(this.keys[0]!, session.sessionId)
+      const ticket = b64u(concat(new Uint8Array([TICKET_VERSION]), session.sessionId, await key.seal(ZERO_NONCE, TICKET_AAD, payload)))
+      // CLIENTS is bounded (auth.ts) so that this never happens; never issue what would be refused.
+      if (ticket.length > MAX_TICKET_LENGTH) throw new Error('ticket over MAX_TICKET_LENGTH')
+      return ticket
     } finally {
       payload.fill(0)
     }
   }
 
-  /** Checks the format, version byte, tag (under each key) and expiry; `nowMs` is the current time. */
+  /** Checks the size, format, version byte, tag (under each key) and expiry; `nowMs` is the current time. */
   async open(ticket: string, nowMs: number): Promise<OpenedTicket> {
     if (ticket.length > MAX_TICKET_LENGTH) return INVALID
     let bytes: Uint8Array
@@ -73,13 +111,13 @@ export class Tickets {
     } catch {
       return INVALID
     }
-    if (bytes.length < 1 + NONCE_BYTES + TAG_BYTES || bytes[0] !== TICKET_VERSION) return INVALID
-    const nonce = bytes.subarray(1, 1 + NONCE_BYTES)
-    const sealed = bytes.subarray(1 + NONCE_BYTES)
+    if (bytes.length < 1 + SESSION_ID_BYTES + TAG_BYTES || bytes[0] !== TICKET_VERSION) return INVALID
+    const sessionId = bytes.slice(1, 1 + SESSION_ID_BYTES)
+    const sealed = bytes.subarray(1 + SESSION_ID_BYTES)
     let payload: Uint8Array | undefined
-    for (const key of this.keys) {
+    for (const kTicket of this.keys) {
       try {
-        payload = await key.open(nonce, TICKET_AAD, sealed)
+        payload = await (await this.ticketKey(kTicket, sessionId)).open(ZERO_NONCE, TICKET_AAD, sealed)
         break
       } catch {
         // try the next (previous secret's) key
@@ -87,27 +125,38 @@ export class Tickets {
     }
     if (!payload) return INVALID
     let session: TicketSession
-    let exp: number
     try {
       const p = JSON.parse(fromUtf8(payload)) as Record<string, unknown>
-      if (typeof p.cid !== 'string' || !Array.isArray(p.scopes) || !p.scopes.every((s) => typeof s === 'string')) return INVALID
-      if (typeof p.exp !== 'number' || !Number.isSafeInteger(p.exp) || typeof p.aead !== 'number') return INVALID
-      exp = p.exp
+      const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((s) => typeof s === 'string')
+      if (
+        (p.p !== 'client' && p.p !== 'admin') ||
+        (p.p === 'client' ? typeof p.cid !== 'string' : p.cid !== null) ||
+        typeof p.cred !== 'string' ||
+        !strings(p.scopes) ||
+        !MODES.includes(p.mode as Mode) ||
+        typeof p.exp !== 'number' ||
+        !Number.isSafeInteger(p.exp) ||
+        typeof p.aead !== 'number'
+      )
+        return INVALID
       session = {
-        sessionId: fromB64u(p.sid, 'sid', 16),
-        clientId: p.cid,
-        scopes: p.scopes as string[],
-        expiresAt: new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        sessionId,
+        principal: p.p,
+        clientId: p.cid as string | null,
+        credential: p.cred,
+        scopes: p.scopes,
+        mode: p.mode as Mode,
+        exp: p.exp,
+        authKey: fromB64u(p.auth, 'auth', SECRET_BYTES),
+        ephemeralPublicKey: fromB64u(p.pkE, 'pkE'),
         aeadId: p.aead,
-        sessionKey: fromB64u(p.key, 'key', 32),
       }
     } catch {
       return INVALID
     } finally {
       payload.fill(0)
     }
-    // Expired at expiresAt exactly: the session is usable strictly before it.
-    if (nowMs >= exp * 1000) return { ok: false, code: 'expired_ticket' }
+    if (nowMs >= session.exp * 1000) return { ok: false, code: 'expired_ticket' }
     return { ok: true, session }
   }
 }

@@ -22,7 +22,7 @@ import { lazyBackends } from '../../src/crypto/select.ts'
 import { hpke } from '../../src/hpke/node.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
 import { type ServiceUnderTest, serviceContract } from '../service/contract.ts'
-import { TEST_ADMIN_TOKEN, TEST_BINDINGS, TEST_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from '../service/secrets.ts'
+import { TEST_ADMIN, TEST_BINDINGS, TEST_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from '../service/secrets.ts'
 import { type Caller, createServiceClient, expectProblem, type KeysDocument } from '../support/service-client.ts'
 
 const SECRET_STORE = 'pq-edge-secrets'
@@ -94,7 +94,7 @@ function deploy(options: DeploymentOptions = {}) {
 
 const getBackends = lazyBackends(mlkem)
 const backends = async () => (await getBackends()).backends
-const clientFor = (call: Caller) => createServiceClient({ call, hpke, backends, adminToken: TEST_ADMIN_TOKEN, client: TEST_CLIENT })
+const clientFor = (call: Caller) => createServiceClient({ call, hpke, backends, admin: TEST_ADMIN, client: TEST_CLIENT })
 
 /** The variables the Config Store holds; every other one is in the Secret Store. */
 const SETTINGS = new Set(['PQ_POLICY', 'SESSION_TTL_SECONDS'])
@@ -169,7 +169,7 @@ describe('Fastly only: the engine, the built-in keys, the stores', () => {
     })
   })
 
-  it('GET /v1/keys serves the public keys the keys file built in, for SERVER_SECRET and, rotating, for the next secret', async () => {
+  it('GET /v2/keys serves the public keys the keys file built in, for SERVER_SECRET and, rotating, for the next secret', async () => {
     for (const key of published.keys) expect(key.publicKey).toBe(keysFile.secrets[0]!.keys.find((k) => k.mode === key.mode)!.publicKey)
     const rotating = deploy({
       settings: { PQ_POLICY: 'hybrid-required' },
@@ -203,7 +203,7 @@ describe('Fastly only: misconfiguration of the stores and the built-in keys, 500
     ['an artifact built with no keys file', { wasm: 'keyless' }, 'SERVER_SECRET', [TEST_SERVER_SECRET]],
   ] as [string, DeploymentOptions, string, string[]][])('%s', async (_, options, variable, values) => {
     const d = deploy({ ...options, wasm: options.wasm === 'keyless' ? keylessWasm : undefined })
-    const body = await expectProblem(await d.call('/v1/keys'), 500, 'service_misconfigured')
+    const body = await expectProblem(await d.call('/v2/keys'), 500, 'service_misconfigured')
     expect(body.detail).toContain(variable)
     for (const value of [...values, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT]) {
       expect(JSON.stringify(body)).not.toContain(value)

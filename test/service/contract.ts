@@ -1,30 +1,31 @@
-// The service contract, written once: what GET /v1/keys, POST /v1/sessions, the config vault, the admin
-// endpoints, SERVER_SECRET rotation and misconfiguration answer, request by request, whatever the
-// platform. serviceContract(sut) registers the tests against a service under test; it is instantiated
-// inside workerd against the real Workers entry (test/service/workerd/contract.test.ts) and in Node
-// against the real Fastly artifact under the harness host (test/fastly/service.test.ts). What only one
-// platform has (its metrics sinks, Fastly's built-in keys and stores, Durable Object internals) stays in
-// that platform's own tests. The client half is the protocol's own (test/support/service-client.ts), so
-// key confirmation and config decryption are checked client-side.
+// The service contract (protocol v2), written once: what GET /v2/keys, POST /v2/sessions, the config
+// vault, the admin endpoints, SERVER_SECRET rotation and misconfiguration answer, request by request,
+// whatever the platform — and the five attacks v2 exists to stop (test/service/attacks.ts). It is
+// instantiated inside workerd against the real Workers entry (test/service/workerd/contract.test.ts)
+// and in Node against the real Fastly artifact under the harness host (test/fastly/service.test.ts).
+// What only one platform has (its metrics sinks, Fastly's built-in keys and stores, Durable Object
+// internals) stays in that platform's own tests. The client half is the protocol's own
+// (test/support/service-client.ts), so key confirmation, request MACs and config decryption with skE
+// are checked client-side.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../src/app.ts'
 import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
 import type { Backends } from '../../src/crypto/types.ts'
-import { AEAD, createHpke, type Hpke } from '../../src/hpke/hpke.ts'
-import type { Mode } from '../../src/protocol/v1.ts'
-import { deriveSecretKeys, parseServerSecret } from '../../src/service/keys.ts'
-import { Tickets } from '../../src/service/tickets.ts'
+import { AEAD, type Hpke } from '../../src/hpke/hpke.ts'
+import type { Mode } from '../../src/protocol/v2.ts'
 import {
   type Caller,
   createServiceClient,
   expectProblem,
   json,
   type KeysDocument,
+  nowSeconds,
   type PublishedKey,
-  ticketAuth,
   uniqueName,
 } from '../support/service-client.ts'
-import { TEST_ADMIN_TOKEN, TEST_CLIENT, TEST_OTHER_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from './secrets.ts'
+import { attackContract } from './attacks.ts'
+import { validateAgainstOpenApi } from './openapi.ts'
+import { TEST_ADMIN, TEST_CLIENT, TEST_OTHER_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from './secrets.ts'
 
 /** A vault of its own (opaque): deployments given the same one share it, and no other test writes to it. */
 export interface Vault {
@@ -71,7 +72,7 @@ export function serviceContract(sut: ServiceUnderTest): void {
       call: typeof d === 'function' ? d : d.call,
       hpke: sut.hpke,
       backends: sut.backends,
-      adminToken: TEST_ADMIN_TOKEN,
+      admin: TEST_ADMIN,
       client: TEST_CLIENT,
     })
   const isolated = (vars?: DeploymentOptions['vars']) => sut.deploy({ vars, vault: sut.newVault() })
@@ -86,44 +87,39 @@ export function serviceContract(sut: ServiceUnderTest): void {
   beforeAll(async () => {
     published = await clientFor(sut.deploy()).getKeys()
   })
-
-  /** The server's ticket key, derived here from the test secret, to forge tickets as only the server could. */
-  async function serverTickets() {
-    const b = await sut.backends()
-    const keys = await deriveSecretKeys(b, createHpke(b), parseServerSecret('SERVER_SECRET', TEST_SERVER_SECRET), 'current')
-    return Tickets.create(b.aes256Gcm, keys.ticketKey, null)
-  }
-  const expiry = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z')
   const exchanges = (d: Deployment) =>
     d.observed
       ?.events()
       .filter((e) => e.metric === 'wasm_pqc_key_exchange_total')
       .map((e) => [(e.labels as Record<string, string>).mode, (e.labels as Record<string, string>).result])
 
-  describe('GET /v1/keys', () => {
-    it('lists the accepted modes with kids, and is cacheable (ETag, 304)', async () => {
+  attackContract(sut, { clientFor, isolated, keyOf })
+
+  describe('GET /v2/keys', () => {
+    it('lists the accepted modes with kids, and is cacheable (ETag, 304); /v1 is gone', async () => {
       const { call } = sut.deploy()
-      const res = await call('/v1/keys')
+      const res = await call('/v2/keys')
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toBe('application/json')
       expect(res.headers.get('cache-control')).toBe('public, max-age=300')
       const etag = res.headers.get('etag')!
       expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/)
-      const body = (await res.json()) as KeysDocument
-      expect(body).toMatchObject({ version: 1, policy: 'pq-preferred', aeads: [3, 2] })
+      const body = (await res.clone().json()) as KeysDocument
+      await validateAgainstOpenApi('get', '/v2/keys', res)
+      expect(body).toMatchObject({ version: 2, policy: 'pq-preferred', aeads: [3, 2] })
       expect(body.keys.map((k) => [k.mode, k.kemId, fromB64u(k.publicKey, 'pk').length, k.status])).toEqual([
         ['hybrid', 0x647a, 1216, 'current'],
         ['pq', 0x0041, 1184, 'current'],
         ['classical', 0x0020, 32, 'current'],
       ])
       for (const k of body.keys) expect(k.kid).toMatch(/^[A-Za-z0-9_-]{16}$/)
-      // Stable across requests: the keys derive from (or were built in for) SERVER_SECRET.
       expect(body).toEqual(published)
 
-      const again = await call('/v1/keys', { headers: { 'if-none-match': etag } })
+      const again = await call('/v2/keys', { headers: { 'if-none-match': etag } })
       expect(again.status).toBe(304)
       expect(again.headers.get('etag')).toBe(etag)
-      expect((await call('/v1/keys', { headers: { 'if-none-match': '"other"' } })).status).toBe(200)
+      expect((await call('/v2/keys', { headers: { 'if-none-match': '"other"' } })).status).toBe(200)
+      for (const path of ['/v1/keys', '/v1/sessions', '/v1/config/app/x']) await expectProblem(await call(path), 404, 'not_found')
     })
 
     it('each policy lists its modes, with the same keys; no PQ_POLICY means hybrid-required', async () => {
@@ -139,53 +135,38 @@ export function serviceContract(sut: ServiceUnderTest): void {
     })
   })
 
-  describe('POST /v1/sessions: establishment per mode and policy', () => {
+  describe('POST /v2/sessions: establishment per mode and policy', () => {
     it.each([
       ['hybrid', AEAD.ChaCha20Poly1305],
       ['hybrid', AEAD.Aes256Gcm],
       ['pq', AEAD.ChaCha20Poly1305],
-      ['classical', AEAD.Aes256Gcm],
-    ] as const)(
-      'pq-preferred: %s (aead %i) establishes, the client verifies key confirmation, the ticket reads config',
-      async (mode, aead) => {
-        const d = isolated()
-        const client = clientFor(d)
-        const name = uniqueName()
-        expect((await client.adminPut(name, `read over ${mode}`, { key: keyOf('hybrid') })).status).toBe(201)
-        const session = await client.establish({ key: keyOf(mode), aead })
-        expect(session).toMatchObject({ aeadId: aead, scopes: ['app/'] })
-        expect(session.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
-        expect(Date.parse(session.expiresAt) - Date.now()).toBeGreaterThan(800_000)
-        expect(await client.readConfig(session, name)).toMatchObject({ name, version: 1, value: `read over ${mode}` })
+    ] as const)('pq-preferred: %s (aead %i) establishes, key confirmation verified, a read opens with skE', async (mode, aead) => {
+      const d = isolated()
+      const client = clientFor(d)
+      const name = uniqueName()
+      const put = await client.adminPut(name, `read over ${mode}`, { key: keyOf('hybrid') })
+      expect(put.status).toBe(201)
+      await validateAgainstOpenApi('put', '/v2/config/{name}', put)
+      const res = await client.send(d.call, '/v2/sessions', json((await client.sessionRequest({ key: keyOf(mode), aead })).pending.request))
+      expect(res.status).toBe(201)
+      await validateAgainstOpenApi('post', '/v2/sessions', res)
+      const session = await client.establish({ key: keyOf(mode), aead })
+      expect(session).toMatchObject({ aeadId: aead, scopes: ['app/'], principal: 'client', mode })
+      expect(session.keys).toEqual(published.keys)
+      expect(session.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+      expect(Date.parse(session.expiresAt) - Date.now()).toBeGreaterThan(800_000)
+      expect(await client.readConfig(session, name)).toMatchObject({ name, version: 1, value: `read over ${mode}` })
+      const read = await client.request(session, 'GET', `/v2/config/${name}`)
+      await validateAgainstOpenApi('get', '/v2/config/{name}', read)
 
-        if (d.observed) {
-          expect(d.observed.events().filter((e) => e.metric === 'wasm_pqc_key_exchange_total')).toEqual([
-            expect.objectContaining({
-              labels: { mode, algorithm: { hybrid: 'X-Wing', pq: 'ML-KEM-768', classical: 'DHKEM(X25519)' }[mode], result: 'success' },
-              value: 1,
-            }),
-          ])
-          // The classical fallback is a security event: counted and logged at warn level, with the client.
-          const fallbacks = d.observed.events().filter((e) => e.event === 'classical_fallback')
-          if (mode === 'classical') {
-            expect(fallbacks).toEqual([
-              expect.objectContaining({
-                level: 'warn',
-                clientId: 'edge-app',
-                metric: 'wasm_pqc_classical_fallback_total',
-                labels: { reason: 'client_selected_classical_key' },
-                value: 1,
-              }),
-            ])
-          } else {
-            expect(fallbacks).toEqual([])
-          }
-          // Nothing secret is logged.
-          const logged = d.observed.logText()
-          for (const secret of [TEST_CLIENT.clientSecret, session.ticket, b64u(session.sessionKey)]) expect(logged).not.toContain(secret)
-        }
-      },
-    )
+      if (d.observed) {
+        expect(exchanges(d)).toContainEqual([mode, 'success'])
+        expect(d.observed.events().filter((e) => e.event === 'classical_fallback')).toEqual([])
+        const logged = d.observed.logText()
+        for (const secret of [TEST_CLIENT.secret, TEST_ADMIN.secret, session.ticket, b64u(session.authKey)])
+          expect(logged).not.toContain(secret)
+      }
+    })
 
     it.each([
       ['hybrid-required', 'hybrid', ['pq', 'classical']],
@@ -195,9 +176,8 @@ export function serviceContract(sut: ServiceUnderTest): void {
       const client = clientFor(d)
       await client.establish({ key: keyOf(accepted) })
       for (const mode of refused) {
-        // The kid from the pq-preferred listing: same secret, same keys.
         const { pending } = await client.sessionRequest({ key: keyOf(mode) })
-        const body = await expectProblem(await d.call('/v1/sessions', json(pending.request)), 403, 'mode_not_allowed')
+        const body = await expectProblem(await d.call('/v2/sessions', json(pending.request)), 403, 'mode_not_allowed')
         expect(body.detail).toContain(policy)
       }
       if (d.observed) {
@@ -215,7 +195,7 @@ export function serviceContract(sut: ServiceUnderTest): void {
     })
   })
 
-  describe('POST /v1/sessions: every rejection is problem+json with its code, and stores nothing', () => {
+  describe('POST /v2/sessions: every rejection is problem+json with its code, and stores nothing', () => {
     let d: Deployment
     let client: ReturnType<typeof clientFor>
     beforeAll(() => {
@@ -237,7 +217,6 @@ export function serviceContract(sut: ServiceUnderTest): void {
       ['a kid of the wrong shape', 400, 'unknown_key', changed((r) => ({ ...r, kid: 'short' }))],
       ['enc with padding', 400, 'invalid_encoding', changed((r) => ({ ...r, enc: `${r.enc}=` }))],
       ['enc with a "+"', 400, 'invalid_encoding', changed((r) => ({ ...r, enc: r.enc.replace(/./, '+') }))],
-      ['enc with a leading space', 400, 'invalid_encoding', changed((r) => ({ ...r, enc: ` ${r.sealed}` }))],
       ['sealed of one character', 400, 'invalid_encoding', changed((r) => ({ ...r, sealed: 'A' }))],
       ['enc of the wrong length', 400, 'invalid_length', changed((r) => ({ ...r, enc: b64u(new Uint8Array(1088)) }))],
       [
@@ -247,16 +226,26 @@ export function serviceContract(sut: ServiceUnderTest): void {
         changed((r) => ({ ...r, ephemeralPublicKey: b64u(new Uint8Array(32)) })),
       ],
       ['sealed shorter than a tag', 400, 'invalid_length', changed((r) => ({ ...r, sealed: b64u(new Uint8Array(15)) }))],
+      ['sealed over 512 bytes', 400, 'invalid_length', changed((r) => ({ ...r, sealed: b64u(new Uint8Array(513)) }))],
       ['tampered sealed', 400, 'decryption_failed', changed((r) => ({ ...r, sealed: altered(r.sealed) }))],
       ['tampered enc', 400, 'decryption_failed', changed((r) => ({ ...r, enc: altered(r.enc, 1100) }))],
-      // pkE is bound by the AAD: swapping it for another valid key fails to open.
+      [
+        'another timestamp inside the window (bound by the AAD)',
+        400,
+        'decryption_failed',
+        changed((r) => ({ ...r, timestamp: r.timestamp - 1 })),
+      ],
       [
         'another ephemeralPublicKey',
         400,
         'decryption_failed',
         changed(async (r) => ({ ...r, ephemeralPublicKey: (await valid()).ephemeralPublicKey })),
       ],
-      ['version 2', 400, 'unsupported_version', changed((r) => ({ ...r, version: 2 }))],
+      ['a timestamp 121 s old', 400, 'stale_request', changed((r) => ({ ...r, timestamp: nowSeconds() - 121 }))],
+      ['a timestamp 121 s ahead', 400, 'stale_request', changed((r) => ({ ...r, timestamp: nowSeconds() + 121 }))],
+      ['a fractional timestamp', 400, 'invalid_json', changed((r) => ({ ...r, timestamp: r.timestamp + 0.5 }))],
+      ['a string timestamp', 400, 'invalid_json', changed((r) => ({ ...r, timestamp: String(r.timestamp) }))],
+      ['version 1', 400, 'unsupported_version', changed((r) => ({ ...r, version: 1 }))],
       ['an AEAD not offered', 400, 'unsupported_suite', changed((r) => ({ ...r, aead: 1 }))],
       [
         'a non-JSON media type',
@@ -264,35 +253,33 @@ export function serviceContract(sut: ServiceUnderTest): void {
         'invalid_json',
         async () => ({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(await valid()) }),
       ],
-      ['malformed JSON', 400, 'invalid_json', async () => json('{"version": 1,')],
+      ['malformed JSON', 400, 'invalid_json', async () => json('{"version": 2,')],
       ['the wrong shape', 400, 'invalid_json', async () => json([1, 2])],
       ['a missing field', 400, 'invalid_json', changed(({ sealed: _, ...missing }) => missing)],
       ['a field of the wrong type', 400, 'invalid_json', changed((r) => ({ ...r, aead: '3' }))],
       ['a body over 65536 bytes', 413, 'payload_too_large', changed((r) => ({ ...r, padding: 'x'.repeat(MAX_BODY_BYTES) }))],
-      [
-        'a body over 65536 bytes, streamed (no Content-Length)',
-        413,
-        'payload_too_large',
-        async () => json({ ...(await valid()), padding: 'x'.repeat(MAX_BODY_BYTES) }, { 'transfer-encoding': 'chunked' }),
-      ],
     ] as [string, number, string, () => Promise<RequestInit>][])('%s: %i %s', async (_, status, code, init) => {
       const before = await d.snapshot()
-      await expectProblem(await d.call('/v1/sessions', await init()), status, code)
+      const res = await d.call('/v2/sessions', await init())
+      await expectProblem(res.clone(), status, code)
+      if (status !== 413) await validateAgainstOpenApi('post', '/v2/sessions', res)
       expect(await d.snapshot()).toBe(before)
     })
 
-    it('wrong secret or unknown client: 401 invalid_credentials with WWW-Authenticate, nothing echoed, counted as rejected', async () => {
+    it('wrong secret, unknown client, a client id with the admin secret: 401 invalid_credentials, nothing echoed, counted as rejected', async () => {
       const counted = exchanges(d)?.length ?? 0
       for (const credentials of [
-        { ...TEST_CLIENT, clientSecret: 'pqe_client_wrong' },
-        { clientId: 'nobody', clientSecret: TEST_CLIENT.clientSecret },
-      ]) {
+        { ...TEST_CLIENT, secret: 'pqe_client_wrong' },
+        { ...TEST_CLIENT, id: 'nobody' },
+        { principal: 'admin', secret: 'pqe_admin_wrong' },
+        { principal: 'client', id: 'edge-app', secret: TEST_ADMIN.secret },
+      ] as const) {
         const { pending } = await client.sessionRequest({ key: keyOf('hybrid'), credentials })
         const before = await d.snapshot()
-        const res = await d.call('/v1/sessions', json(pending.request))
+        const res = await d.call('/v2/sessions', json(pending.request))
         expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Session /)
         const body = await expectProblem(res, 401, 'invalid_credentials')
-        expect(JSON.stringify(body)).not.toContain('pqe_client')
+        expect(JSON.stringify(body)).not.toContain('pqe_')
         expect(await d.snapshot()).toBe(before)
       }
       if (d.observed) {
@@ -300,14 +287,16 @@ export function serviceContract(sut: ServiceUnderTest): void {
         expect(exchanges(d)!.slice(counted)).toEqual([
           ['hybrid', 'rejected'],
           ['hybrid', 'rejected'],
+          ['hybrid', 'rejected'],
+          ['hybrid', 'rejected'],
         ])
       }
     })
 
     it.each([
-      ['GET', '/v1/sessions', 405, 'method_not_allowed', 'POST'],
-      ['DELETE', '/v1/keys', 405, 'method_not_allowed', 'GET, HEAD'],
-      ['GET', '/v1/no/such/route', 404, 'not_found', null],
+      ['GET', '/v2/sessions', 405, 'method_not_allowed', 'POST'],
+      ['DELETE', '/v2/keys', 405, 'method_not_allowed', 'GET, HEAD'],
+      ['GET', '/v2/no/such/route', 404, 'not_found', null],
     ] as const)('%s %s: %i %s', async (method, path, status, code, allow) => {
       const res = await d.call(path, { method })
       if (allow) expect(res.headers.get('allow')).toBe(allow)
@@ -315,21 +304,17 @@ export function serviceContract(sut: ServiceUnderTest): void {
     })
   })
 
-  describe('config vault: round trips', () => {
-    const put = (call: Caller, name: string, body: unknown, headers: Record<string, string>) =>
-      call(`/v1/config/${name}`, { ...json(body, headers), method: 'PUT' })
-
-    it('PUT create (If-None-Match: *), 428 without precondition, 412 over an existing or stale version, replace with If-Match, list, DELETE', async () => {
+  describe('config vault: round trips (admin inside a session)', () => {
+    it('PUT create (If-None-Match: *), 428 without precondition, 412 over an existing or stale version, replace with If-Match, list, DELETE with If-Match', async () => {
       const d = isolated()
-      const { call } = d
       const client = clientFor(d)
-      const { admin } = client
       const hybrid = keyOf('hybrid')
       const name = 'app/db-url'
       const empty = await d.snapshot()
+      const sealedBody = async (base: number) => JSON.stringify(await client.sealedPut(name, 'x', base, { key: hybrid }))
 
       const noPrecondition = await expectProblem(
-        await put(call, name, await client.sealedPut(name, 'x', 0, { key: hybrid }), admin),
+        await client.admin('PUT', `/v2/config/${name}`, { body: await sealedBody(0) }),
         428,
         'precondition_required',
       )
@@ -344,14 +329,11 @@ export function serviceContract(sut: ServiceUnderTest): void {
       expect(await client.readConfig(session, name)).toMatchObject({ name, version: 1, value: 'postgres://v1' })
       const one = await d.snapshot()
 
-      const createAgain = await expectProblem(
-        await put(call, name, await client.sealedPut(name, 'x', 0, { key: hybrid }), { ...admin, 'if-none-match': '*' }),
-        412,
-        'version_mismatch',
-      )
-      expect(createAgain.currentVersion).toBe(1)
+      const createAgain = await client.admin('PUT', `/v2/config/${name}`, { headers: { 'if-none-match': '*' }, body: await sealedBody(0) })
+      expect((await expectProblem(createAgain.clone(), 412, 'version_mismatch')).currentVersion).toBe(1)
+      await validateAgainstOpenApi('put', '/v2/config/{name}', createAgain)
       const stale = await expectProblem(
-        await put(call, name, await client.sealedPut(name, 'x', 5, { key: hybrid }), { ...admin, 'if-match': '"5"' }),
+        await client.admin('PUT', `/v2/config/${name}`, { headers: { 'if-match': '"5"' }, body: await sealedBody(5) }),
         412,
         'version_mismatch',
       )
@@ -363,6 +345,8 @@ export function serviceContract(sut: ServiceUnderTest): void {
       expect(await replaced.json()).toEqual({ name, version: 2 })
       expect((await client.adminPut('app/flags', 'on', { key: hybrid })).status).toBe(201)
 
+      const listed = await client.admin('GET', '/v2/config')
+      await validateAgainstOpenApi('get', '/v2/config', listed)
       expect(await client.list()).toEqual([
         { name: 'app/db-url', version: 2 },
         { name: 'app/flags', version: 1 },
@@ -372,29 +356,23 @@ export function serviceContract(sut: ServiceUnderTest): void {
       // The session established before the replace reads the new version.
       expect(await client.readConfig(session, name)).toMatchObject({ version: 2, value: 'postgres://v2' })
 
-      await expectProblem(
-        await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"1"' } }),
-        412,
-        'version_mismatch',
-      )
-      expect((await call(`/v1/config/${name}`, { method: 'DELETE', headers: { ...admin, 'if-match': '"2"' } })).status).toBe(204)
-      await expectProblem(await call(`/v1/config/${name}`, { headers: ticketAuth(session.ticket) }), 404, 'not_found')
-      await expectProblem(await call(`/v1/config/${name}`, { method: 'DELETE', headers: admin }), 404, 'not_found')
-      // Created again, its versions continue (old If-Match values never match); DELETE without If-Match.
+      await expectProblem(await client.admin('DELETE', `/v2/config/${name}`, { headers: { 'if-match': '"1"' } }), 412, 'version_mismatch')
+      await expectProblem(await client.admin('DELETE', `/v2/config/${name}`), 428, 'precondition_required')
+      const deleted = await client.admin('DELETE', `/v2/config/${name}`, { headers: { 'if-match': '"2"' } })
+      expect(deleted.status).toBe(204)
+      await expectProblem(await client.request(session, 'GET', `/v2/config/${name}`), 404, 'not_found')
+      await expectProblem(await client.admin('DELETE', `/v2/config/${name}`, { headers: { 'if-match': '"2"' } }), 404, 'not_found')
+      // Created again, its versions continue (old If-Match values never match).
       expect(await (await client.adminPut(name, 'postgres://v3', { key: hybrid })).json()).toEqual({ name, version: 3 })
-      for (const n of [name, 'app/flags']) expect((await call(`/v1/config/${n}`, { method: 'DELETE', headers: admin })).status).toBe(204)
+      for (const [n, v] of [
+        [name, 3],
+        ['app/flags', 1],
+      ] as const)
+        expect((await client.admin('DELETE', `/v2/config/${n}`, { headers: { 'if-match': `"${v}"` } })).status).toBe(204)
       expect(await client.list()).toEqual([])
     })
 
-    it.each(['pq', 'classical'] as const)('a value sealed to the %s key is accepted too (pq-preferred), read over pq', async (mode) => {
-      const client = clientFor(sut.deploy())
-      const name = uniqueName()
-      expect((await client.adminPut(name, `via ${mode}`, { key: keyOf(mode) })).status).toBe(201)
-      expect(await client.stored(name)).toEqual({ name, version: 1 })
-      expect((await client.readConfig(await client.establish({ key: keyOf('pq') }), name)).value).toBe(`via ${mode}`)
-    })
-
-    it('an AES-256-GCM session gets the value under AES-256-GCM', async () => {
+    it('an AES-256-GCM session gets the value sealed with AES-256-GCM to its pkE', async () => {
       const client = clientFor(sut.deploy())
       const name = uniqueName()
       await client.adminPut(name, 'aes', { key: keyOf('hybrid') })
@@ -402,66 +380,56 @@ export function serviceContract(sut: ServiceUnderTest): void {
     })
   })
 
-  describe('PUT /v1/config/{name}: rejections store nothing', () => {
-    const put = (call: Caller, name: string, body: unknown, headers: Record<string, string>) =>
-      call(`/v1/config/${name}`, { ...json(body, headers), method: 'PUT' })
-
+  describe('PUT /v2/config/{name}: rejections store nothing', () => {
     it('If-Match on a missing record: 412 version_mismatch, currentVersion null', async () => {
       const d = isolated()
       const client = clientFor(d)
-      const before = await d.snapshot()
       const missing = uniqueName()
-      const body = await expectProblem(
-        await put(d.call, missing, await client.sealedPut(missing, 'x', 1, { key: keyOf('hybrid') }), {
-          ...client.admin,
-          'if-match': '"1"',
-        }),
+      const body = JSON.stringify(await client.sealedPut(missing, 'x', 1, { key: keyOf('hybrid') }))
+      const before = await d.snapshot()
+      const problem = await expectProblem(
+        await client.admin('PUT', `/v2/config/${missing}`, { headers: { 'if-match': '"1"' }, body }),
         412,
         'version_mismatch',
       )
-      expect(body.currentVersion).toBeNull()
+      expect(problem.currentVersion).toBeNull()
       expect(await d.snapshot()).toBe(before)
     })
 
-    it('no or a wrong admin token: 401 invalid_credentials with WWW-Authenticate: Bearer', async () => {
-      const d = isolated()
-      const name = uniqueName()
-      const body = await clientFor(d).sealedPut(name, 'x', 0, { key: keyOf('hybrid') })
-      const before = await d.snapshot()
-      for (const headers of [
-        {},
-        { authorization: 'Bearer pqe_admin_wrong' },
-        { authorization: 'Basic Zm9vOmJhcg==' },
-        { authorization: 'Token x' },
-      ] as Record<string, string>[]) {
-        const res = await put(d.call, name, body, { ...headers, 'if-none-match': '*' })
-        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /)
-        await expectProblem(res, 401, 'invalid_credentials')
-      }
-      expect(await d.snapshot()).toBe(before)
-    })
-
-    it('a valid client (session ticket, or Basic) is authenticated but not allowed: 403 scope_denied', async () => {
+    it('no session, a bearer token, Basic, or a client session: 401 invalid_ticket / 403 scope_denied', async () => {
       const d = isolated()
       const client = clientFor(d)
       const name = uniqueName()
-      const body = await client.sealedPut(name, 'x', 0, { key: keyOf('hybrid') })
-      const { ticket } = await client.establish({ key: keyOf('hybrid') })
+      const body = JSON.stringify(await client.sealedPut(name, 'x', 0, { key: keyOf('hybrid') }))
+      const session = await client.establish({ key: keyOf('hybrid') })
       const before = await d.snapshot()
-      await expectProblem(await put(d.call, name, body, { ...ticketAuth(ticket), 'if-none-match': '*' }), 403, 'scope_denied')
-      const basic = `Basic ${btoa(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`)}`
-      await expectProblem(await put(d.call, name, body, { authorization: basic, 'if-none-match': '*' }), 403, 'scope_denied')
+      for (const authorization of [undefined, `Bearer ${TEST_ADMIN.secret}`, `Basic ${btoa(`${TEST_CLIENT.id}:${TEST_CLIENT.secret}`)}`]) {
+        const res = await d.call(`/v2/config/${name}`, {
+          ...json(body, { 'if-none-match': '*', ...(authorization ? { authorization } : {}) }),
+          method: 'PUT',
+        })
+        expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Session /)
+        await expectProblem(res, 401, 'invalid_ticket')
+      }
+      await expectProblem(
+        await client.request(session, 'PUT', `/v2/config/${name}`, { headers: { 'if-none-match': '*' }, body }),
+        403,
+        'scope_denied',
+      )
       expect(await d.snapshot()).toBe(before)
     })
 
     it('names outside the pattern: 400 invalid_name', async () => {
       const d = isolated()
       const client = clientFor(d)
-      // (`app/../x` never arrives as such: URLs normalise dot segments before the request is sent.)
       const before = await d.snapshot()
-      const sealed = await client.sealedPut('app/x', 'x', 0, { key: keyOf('hybrid') })
-      for (const name of ['app//x', '.hidden', 'app/.x', 'app/x%2Fy', 'app/sp%20ace', 'app/x/', '-x', 'app/ü', `app/${'a'.repeat(200)}`]) {
-        await expectProblem(await put(d.call, name, sealed, { ...client.admin, 'if-none-match': '*' }), 400, 'invalid_name')
+      const body = JSON.stringify(await client.sealedPut('app/x', 'x', 0, { key: keyOf('hybrid') }))
+      for (const name of ['app//x', '.hidden', 'app/.x', 'app/x%2Fy', 'app/sp%20ace', 'app/x/', '-x', `app/${'a'.repeat(200)}`]) {
+        await expectProblem(
+          await client.admin('PUT', `/v2/config/${name}`, { headers: { 'if-none-match': '*' }, body }),
+          400,
+          'invalid_name',
+        )
       }
       expect(await d.snapshot()).toBe(before)
     })
@@ -472,8 +440,10 @@ export function serviceContract(sut: ServiceUnderTest): void {
       const hybrid = keyOf('hybrid')
       const name = uniqueName()
       const empty = await d.snapshot()
+      const put = async (sealed: unknown, headers: Record<string, string>) =>
+        client.admin('PUT', `/v2/config/${name}`, { headers, body: JSON.stringify(sealed) })
       await expectProblem(
-        await put(d.call, name, await client.sealedPut(uniqueName(), 'x', 0, { key: hybrid }), { ...client.admin, 'if-none-match': '*' }),
+        await put(await client.sealedPut(uniqueName(), 'x', 0, { key: hybrid }), { 'if-none-match': '*' }),
         400,
         'decryption_failed',
       )
@@ -484,7 +454,7 @@ export function serviceContract(sut: ServiceUnderTest): void {
         await client.sealedPut(name, 'x', 0, { key: hybrid }),
         await client.sealedPut(uniqueName(), 'x', 1, { key: hybrid }),
       ])
-        await expectProblem(await put(d.call, name, sealed, { ...client.admin, 'if-match': '"1"' }), 400, 'decryption_failed')
+        await expectProblem(await put(sealed, { 'if-match': '"1"' }), 400, 'decryption_failed')
       expect(await d.snapshot()).toBe(one)
     })
 
@@ -498,22 +468,41 @@ export function serviceContract(sut: ServiceUnderTest): void {
       if (what === 'replace') expect((await client.adminPut(name, 'one', { key: keyOf('hybrid') })).status).toBe(201)
       const before = await d.snapshot()
       const good = await client.sealedPut(name, 'two', what === 'replace' ? 1 : 0, { key: keyOf('hybrid') })
-      const h = { ...client.admin, [precondition]: value }
-      const cases: [RequestInit, number, string][] = [
-        [{ method: 'PUT', headers: { ...h, 'content-type': 'application/json' }, body: '{nope' }, 400, 'invalid_json'],
-        [{ method: 'PUT', headers: { ...h, 'content-type': 'text/plain' }, body: JSON.stringify(good) }, 400, 'invalid_json'],
-        [{ ...json({ ...good, ciphertext: undefined }, h), method: 'PUT' }, 400, 'invalid_json'],
-        [{ ...json({ ...good, enc: `${good.enc}==` }, h), method: 'PUT' }, 400, 'invalid_encoding'],
-        [{ ...json({ ...good, enc: b64u(new Uint8Array(32)) }, h), method: 'PUT' }, 400, 'invalid_length'],
-        [{ ...json({ ...good, kid: 'BBBBBBBBBBBBBBBB' }, h), method: 'PUT' }, 400, 'unknown_key'],
-        [{ ...json({ ...good, aead: 1 }, h), method: 'PUT' }, 400, 'unsupported_suite'],
-        [{ ...json(good, { ...client.admin, 'if-match': '1' }), method: 'PUT' }, 400, 'bad_request'],
-        [{ ...json({ ...good, ciphertext: b64u(new Uint8Array(MAX_BODY_BYTES)) }, h), method: 'PUT' }, 413, 'payload_too_large'],
+      const h = { [precondition]: value }
+      const path = `/v2/config/${name}`
+      const cases: [() => Promise<Response>, number, string][] = [
+        [() => client.admin('PUT', path, { headers: h, body: '{nope' }), 400, 'invalid_json'],
+        [
+          () => client.admin('PUT', path, { headers: { ...h, 'content-type': 'text/plain' }, body: JSON.stringify(good) }),
+          400,
+          'invalid_json',
+        ],
+        [() => client.admin('PUT', path, { headers: h, body: JSON.stringify({ ...good, ciphertext: undefined }) }), 400, 'invalid_json'],
+        [() => client.admin('PUT', path, { headers: h, body: JSON.stringify({ ...good, enc: `${good.enc}==` }) }), 400, 'invalid_encoding'],
+        [
+          () => client.admin('PUT', path, { headers: h, body: JSON.stringify({ ...good, enc: b64u(new Uint8Array(32)) }) }),
+          400,
+          'invalid_length',
+        ],
+        [() => client.admin('PUT', path, { headers: h, body: JSON.stringify({ ...good, kid: 'BBBBBBBBBBBBBBBB' }) }), 400, 'unknown_key'],
+        [() => client.admin('PUT', path, { headers: h, body: JSON.stringify({ ...good, aead: 1 }) }), 400, 'unsupported_suite'],
+        [() => client.admin('PUT', path, { headers: { 'if-match': '1' }, body: JSON.stringify(good) }), 400, 'bad_request'],
+        [
+          () => client.admin('PUT', path, { headers: { 'if-match': '"1"', 'if-none-match': '*' }, body: JSON.stringify(good) }),
+          400,
+          'bad_request',
+        ],
+        [
+          () =>
+            client.admin('PUT', path, { headers: h, body: JSON.stringify({ ...good, ciphertext: b64u(new Uint8Array(MAX_BODY_BYTES)) }) }),
+          413,
+          'payload_too_large',
+        ],
       ]
-      for (const [init, status, code] of cases) await expectProblem(await d.call(`/v1/config/${name}`, init), status, code)
+      for (const [send, status, code] of cases) await expectProblem(await send(), status, code)
       expect(await d.snapshot()).toBe(before)
       // The same body, well-formed, is accepted: the cases above failed for what they changed.
-      expect((await d.call(`/v1/config/${name}`, { ...json(good, h), method: 'PUT' })).status).toBe(what === 'replace' ? 200 : 201)
+      expect((await client.admin('PUT', path, { headers: h, body: JSON.stringify(good) })).status).toBe(what === 'replace' ? 200 : 201)
     })
 
     it('PUT under a policy that refuses the key: 403 mode_not_allowed', async () => {
@@ -524,85 +513,78 @@ export function serviceContract(sut: ServiceUnderTest): void {
     })
   })
 
-  describe('GET /v1/config/{name}: tickets and scopes', () => {
-    it('no ticket, another scheme, a forged or altered ticket: 401 invalid_ticket with WWW-Authenticate: PQEdge-Ticket', async () => {
+  describe('GET /v2/config/{name}: sessions, MACs and scopes', () => {
+    it('no or malformed headers, a forged or altered ticket, a bad MAC: 401 invalid_ticket with WWW-Authenticate: PQEdge-Session', async () => {
       const d = sut.deploy()
       const client = clientFor(d)
       const name = uniqueName()
       await client.adminPut(name, 'x', { key: keyOf('hybrid') })
-      const { ticket } = await client.establish({ key: keyOf('hybrid') })
-      const bytes = fromB64u(ticket, 'ticket')
+      const session = await client.establish({ key: keyOf('hybrid') })
+      const good = (await client.signed(session, 'GET', `/v2/config/${name}`)).headers as Record<string, string>
+      const bytes = fromB64u(session.ticket, 'ticket')
       const altered = (i: number) => {
         const copy = bytes.slice()
         copy[i]! ^= 1
-        return b64u(copy)
+        return `PQEdge-Session ${b64u(copy)}`
       }
-      const forged = b64u(crypto.getRandomValues(new Uint8Array(bytes.length)))
       for (const headers of [
         {},
-        client.admin,
-        ticketAuth(forged),
-        ticketAuth(altered(0)),
-        ticketAuth(altered(5)),
-        ticketAuth(altered(bytes.length - 1)),
-        ticketAuth(`${ticket}=`),
-        ticketAuth('x'.repeat(5000)),
+        { authorization: good.authorization },
+        { ...good, 'pqedge-mac': b64u(new Uint8Array(32)) },
+        { ...good, 'pqedge-mac': 'x' },
+        { ...good, 'pqedge-timestamp': 'soon' },
+        { ...good, authorization: `Bearer ${TEST_ADMIN.secret}` },
+        { ...good, authorization: `PQEdge-Session ${b64u(crypto.getRandomValues(new Uint8Array(bytes.length)))}` },
+        { ...good, authorization: altered(0) },
+        { ...good, authorization: altered(5) },
+        { ...good, authorization: altered(bytes.length - 1) },
+        { ...good, authorization: `PQEdge-Session ${'x'.repeat(5000)}` },
       ] as Record<string, string>[]) {
-        const res = await d.call(`/v1/config/${name}`, { headers })
-        expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Ticket /)
+        const res = await d.call(`/v2/config/${name}`, { headers })
+        expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Session /)
         await expectProblem(res, 401, 'invalid_ticket')
       }
+      // The MAC covers the path: the same headers on another name are refused.
+      await expectProblem(await d.call(`/v2/config/${uniqueName()}`, { headers: good }), 401, 'invalid_ticket')
+      expect((await d.call(`/v2/config/${name}`, { headers: good })).status).toBe(200)
     })
 
-    it('an expired ticket: 401 expired_ticket; the same forging path with a future expiry reads', async () => {
-      const d = sut.deploy()
-      const name = uniqueName()
-      await clientFor(d).adminPut(name, 'x', { key: keyOf('hybrid') })
-      const tickets = await serverTickets()
-      const base = { sessionId: new Uint8Array(16), clientId: 'edge-app', scopes: ['app/'], aeadId: 3, sessionKey: new Uint8Array(32) }
-      const expired = await tickets.seal({ ...base, expiresAt: expiry(-1000) })
-      await expectProblem(await d.call(`/v1/config/${name}`, { headers: ticketAuth(expired) }), 401, 'expired_ticket')
-      // What failed above was the expiry, not the key.
-      const live = await tickets.seal({ ...base, expiresAt: expiry(60_000) })
-      expect((await d.call(`/v1/config/${name}`, { headers: ticketAuth(live) })).status).toBe(200)
-    })
-
-    it('outside the session scopes: 403 scope_denied; an invalid name: 400 invalid_name; a narrow client reads its one name', async () => {
+    it('outside the session scopes: 403 scope_denied; an invalid name: 400 invalid_name; admin sessions do not read; a narrow client reads its one name', async () => {
       const d = isolated()
       const client = clientFor(d)
       expect((await client.adminPut('shared/flags', 'beta=on', { key: keyOf('hybrid') })).status).toBe(201)
-      const { ticket } = await client.establish({ key: keyOf('hybrid') })
-      await expectProblem(await d.call('/v1/config/other/x', { headers: ticketAuth(ticket) }), 403, 'scope_denied')
-      await expectProblem(await d.call('/v1/config/app/.x', { headers: ticketAuth(ticket) }), 400, 'invalid_name')
+      const session = await client.establish({ key: keyOf('hybrid') })
+      await expectProblem(await client.request(session, 'GET', '/v2/config/other/x'), 403, 'scope_denied')
+      await expectProblem(await client.request(session, 'GET', '/v2/config/app/.x'), 400, 'invalid_name')
+      await expectProblem(await client.admin('GET', '/v2/config/shared/flags'), 403, 'scope_denied')
       const narrow = await client.establish({ key: keyOf('hybrid'), credentials: TEST_OTHER_CLIENT })
       expect(narrow.scopes).toEqual(['shared/flags'])
       expect((await client.readConfig(narrow, 'shared/flags')).value).toBe('beta=on')
       for (const name of [uniqueName(), 'shared/flags-x', 'app/db'])
-        await expectProblem(await d.call(`/v1/config/${name}`, { headers: ticketAuth(narrow.ticket) }), 403, 'scope_denied')
+        await expectProblem(await client.request(narrow, 'GET', `/v2/config/${name}`), 403, 'scope_denied')
     })
   })
 
   describe('admin endpoints', () => {
-    it('401 without or with a wrong token (WWW-Authenticate: Bearer), 403 for an authenticated client, 200 for the admin', async () => {
+    it('401 without a session (WWW-Authenticate: PQEdge-Session), 403 for a client session, 200 for an admin session', async () => {
       const d = sut.deploy()
       const client = clientFor(d)
-      const { ticket } = await client.establish({ key: keyOf('hybrid') })
-      const basic = { authorization: `Basic ${btoa(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`)}` }
+      const session = await client.establish({ key: keyOf('hybrid') })
       for (const [path, method] of [
-        ['/v1/config', 'GET'],
-        ['/v1/admin/rewrap', 'POST'],
+        ['/v2/config', 'GET'],
+        ['/v2/admin/rewrap', 'POST'],
         ['/metrics', 'GET'],
       ] as const) {
-        const res = await d.call(path, { method })
-        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /)
-        await expectProblem(res, 401, 'invalid_credentials')
-        await expectProblem(await d.call(path, { method, headers: ticketAuth(ticket) }), 403, 'scope_denied')
+        const res = await d.call(path, { method, headers: { authorization: `Bearer ${TEST_ADMIN.secret}` } })
+        expect(res.headers.get('www-authenticate')).toMatch(/^PQEdge-Session /)
+        await expectProblem(res, 401, 'invalid_ticket')
+        await expectProblem(await client.request(session, method, path), 403, 'scope_denied')
       }
-      await expectProblem(await d.call('/metrics', { headers: { authorization: 'Bearer pqe_admin_wrong' } }), 401, 'invalid_credentials')
-      await expectProblem(await d.call('/v1/config', { headers: basic }), 403, 'scope_denied')
+      // Admin sessions are never classical.
+      const { pending } = await client.sessionRequest({ key: keyOf('classical'), credentials: TEST_ADMIN })
+      await expectProblem(await d.call('/v2/sessions', json(pending.request)), 403, 'mode_not_allowed')
 
-      // GET /metrics (admin): Prometheus text with every metric family declared.
-      const metrics = await d.call('/metrics', { headers: client.admin })
+      const metrics = await client.admin('GET', '/metrics')
       expect(metrics.status).toBe(200)
       expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
       const text = await metrics.text()
@@ -610,15 +592,13 @@ export function serviceContract(sut: ServiceUnderTest): void {
         'wasm_pqc_key_exchange_total counter',
         'wasm_pqc_classical_fallback_total counter',
         'wasm_pqc_operation_duration_ms histogram',
-      ]) {
+      ])
         expect(text).toContain(`# TYPE ${name}`)
-      }
     })
   })
 
   describe('SERVER_SECRET rotation', () => {
-    it('old records, keys and tickets work while rotating; rewrap moves records to the new secret', async () => {
-      // The old deployment, the rotating one and the finished one, over a vault of their own: rewrap touches every record.
+    it('old records, keys and tickets work while rotating; rewrap (paged) moves records to the new secret', async () => {
       const vault = sut.newVault()
       const vars = { PQ_POLICY: 'hybrid-required' }
       const old = sut.deploy({ vault, vars })
@@ -644,34 +624,25 @@ export function serviceContract(sut: ServiceUnderTest): void {
         ['hybrid', 'retiring'],
       ])
       expect(keys[1]!.kid).toBe(oldKey.kid)
-      expect(keys[0]!.kid).not.toBe(oldKey.kid)
       const newKey = keys[0]!
 
-      // Readable during rotation: with the ticket issued under the old secret, and with a new session.
       expect((await rotatingClient.readConfig(oldSession, name)).value).toBe('written under the old secret')
       const newSession = await rotatingClient.establish({ key: newKey })
       expect((await rotatingClient.readConfig(newSession, name)).value).toBe('written under the old secret')
-      // A client still holding the retiring key establishes a session.
       await rotatingClient.establish({ key: oldKey })
 
-      // Without the previous secret, the record does not open yet: 500 internal_error, its name not in the body.
-      const unreadable = await expectProblem(
-        await finished.call(`/v1/config/${name}`, { headers: ticketAuth(newSession.ticket) }),
-        500,
-        'internal_error',
-      )
+      const unreadable = await expectProblem(await finishedClient.request(newSession, 'GET', `/v2/config/${name}`), 500, 'internal_error')
       expect(JSON.stringify(unreadable)).not.toContain(name)
-      // ... and the ticket of the old secret no longer opens there.
-      await expectProblem(await finished.call(`/v1/config/${name}`, { headers: ticketAuth(oldSession.ticket) }), 401, 'invalid_ticket')
+      await expectProblem(await finishedClient.request(oldSession, 'GET', `/v2/config/${name}`), 401, 'invalid_ticket')
 
-      const rewrap = await rotating.call('/v1/admin/rewrap', { method: 'POST', headers: rotatingClient.admin })
+      const rewrap = await rotatingClient.admin('POST', '/v2/admin/rewrap')
       expect(rewrap.status).toBe(200)
-      expect(await rewrap.json()).toMatchObject({ updated: 1, unchanged: 0, vanished: 0, conflicts: [], unreadable: [] })
-      // A second run has nothing left to do.
-      const second = await rotating.call('/v1/admin/rewrap', { method: 'POST', headers: rotatingClient.admin })
-      expect(await second.json()).toMatchObject({ updated: 0, unchanged: 1, unreadable: [] })
+      await validateAgainstOpenApi('post', '/v2/admin/rewrap', rewrap.clone())
+      expect(await rewrap.json()).toMatchObject({ updated: 1, unchanged: 0, vanished: 0, conflicts: [], unreadable: [], next: null })
+      const second = await rotatingClient.admin('POST', '/v2/admin/rewrap')
+      expect(await second.json()).toMatchObject({ updated: 0, unchanged: 1, unreadable: [], next: null })
+      await expectProblem(await rotatingClient.admin('POST', '/v2/admin/rewrap?cursor=%%%'), 400, 'bad_request')
 
-      // Now the old secret can go: the finished deployment reads it (the version moved with the rewrap).
       expect(await finishedClient.readConfig(newSession, name)).toMatchObject({ value: 'written under the old secret', version: 2 })
       const finishedSession = await finishedClient.establish({ key: newKey })
       expect(await finishedClient.readConfig(finishedSession, name)).toMatchObject({ value: 'written under the old secret', version: 2 })
@@ -686,24 +657,27 @@ export function serviceContract(sut: ServiceUnderTest): void {
       ['ADMIN_TOKEN_SHA256', 'a plaintext', { ADMIN_TOKEN_SHA256: 'pqe_admin_plaintext-value' }],
       ['CLIENTS', 'with a plaintext secret', { CLIENTS: '[{"id": "x", "secret": "leaky-value"}]' }],
       ['CLIENTS', 'not JSON', { CLIENTS: 'not json leaky-value' }],
+      [
+        'CLIENTS',
+        'with 17 scopes',
+        { CLIENTS: JSON.stringify([{ id: 'x', secretSha256: 'a'.repeat(64), scopes: Array.from({ length: 17 }, (_, i) => `s${i}/`) }]) },
+      ],
       ['PQ_POLICY', 'unknown', { PQ_POLICY: 'quantum-maybe' }],
       ['SESSION_TTL_SECONDS', 'over 900', { SESSION_TTL_SECONDS: '3600' }],
     ] as const)('%s %s', async (variable, _, vars) => {
       const d = sut.deploy({ vars })
       const values = (Object.values(vars) as (string | undefined)[]).filter((v): v is string => v !== undefined)
-      for (const path of ['/v1/keys', '/v1/config']) {
-        const body = await expectProblem(await d.call(path, { headers: clientFor(d).admin }), 500, 'service_misconfigured')
+      for (const path of ['/v2/keys', '/v2/config']) {
+        const body = await expectProblem(await d.call(path), 500, 'service_misconfigured')
         expect(body.detail).toContain(variable)
         for (const value of [...values, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT]) expect(JSON.stringify(body)).not.toContain(value)
       }
       if (d.observed) {
-        // The operator sees which variable in the service's log, never the value.
         const log = d.observed.logText()
         for (const value of [...values, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT]) expect(log).not.toContain(value)
         expect(log).toContain('"event":"service_misconfigured"')
         expect(log).toContain(`"variable":"${variable}"`)
       }
-      // /health does not depend on the service configuration.
       expect((await d.call('/health')).status).toBe(200)
     })
   })

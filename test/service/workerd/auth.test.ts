@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { sha256, toHex } from '../../../src/crypto/bytes.ts'
 import {
   type AuthConfig,
-  authenticate,
   authorizeAdmin,
   authorizeRead,
+  credentialDigest,
   equalDigests,
   generateSecrets,
   type Principal,
@@ -28,8 +28,6 @@ async function testConfig(): Promise<AuthConfig> {
     CLIENTS: JSON.stringify([{ id: 'edge-app', secretSha256: await hex(CLIENT_SECRET), scopes: ['app/', 'shared/flags'] }]),
   })
 }
-
-const basic = (id: string, secret: string) => `Basic ${btoa(`${id}:${secret}`)}`
 
 describe('digests', () => {
   it('sha256 is the standard SHA-256', async () => {
@@ -103,32 +101,42 @@ describe('verifyClient', () => {
   })
 })
 
-describe('authenticate (Authorization header)', () => {
-  it('Bearer is the admin, Basic is a client; scheme names are case-insensitive', async () => {
-    const config = await testConfig()
-    expect(await authenticate(config, `Bearer ${ADMIN_TOKEN}`)).toMatchObject({ ok: true, principal: { kind: 'admin' } })
-    expect(await authenticate(config, `bearer ${ADMIN_TOKEN}`)).toMatchObject({ ok: true })
-    expect(await authenticate(config, basic('edge-app', CLIENT_SECRET))).toMatchObject({
-      ok: true,
-      principal: { kind: 'client', id: 'edge-app' },
+describe('classical separation and CLIENTS bounds (protocol v2)', () => {
+  const CLASSICAL_SECRET = 'pqe_client_classical-secret'
+  async function classicalConfig(): Promise<AuthConfig> {
+    return parseAuthConfig({
+      ADMIN_TOKEN_SHA256: await hex(ADMIN_TOKEN),
+      CLIENTS: JSON.stringify([
+        { id: 'edge-app', secretSha256: await hex(CLIENT_SECRET), classicalSecretSha256: await hex(CLASSICAL_SECRET), scopes: ['app/'] },
+        { id: 'plain', secretSha256: await hex('pqe_client_plain'), scopes: ['app/'] },
+      ]),
     })
+  }
+
+  it('the main secret works only outside classical mode, the classical secret only in it; unmarked clients have none', async () => {
+    const config = await classicalConfig()
+    expect(await verifyClient(config, 'edge-app', CLIENT_SECRET)).toMatchObject({ ok: true })
+    expect(await verifyClient(config, 'edge-app', CLASSICAL_SECRET)).toMatchObject({ ok: false, reason: 'invalid_credentials' })
+    expect(await verifyClient(config, 'edge-app', CLASSICAL_SECRET, { classical: true })).toMatchObject({ ok: true })
+    expect(await verifyClient(config, 'edge-app', CLIENT_SECRET, { classical: true })).toMatchObject({ ok: false })
+    expect(await verifyClient(config, 'plain', 'pqe_client_plain', { classical: true })).toMatchObject({ ok: false })
+    expect(credentialDigest(config, { principal: 'admin' }, 'classical')).toBeNull()
+    expect(credentialDigest(config, { principal: 'client', id: 'plain' }, 'classical')).toBeNull()
+    expect(credentialDigest(config, { principal: 'client', id: 'gone' }, 'hybrid')).toBeNull()
   })
 
-  it('no header is missing_credentials; anything unverifiable is invalid_credentials', async () => {
-    const config = await testConfig()
-    expect(await authenticate(config, null)).toMatchObject({ status: 401, reason: 'missing_credentials' })
-    for (const header of [
-      'Bearer',
-      'Bearer ',
-      `Token ${ADMIN_TOKEN}`,
-      `Basic ${ADMIN_TOKEN}`, // not base64 of id:secret
-      'Basic !!!not-base64',
-      `Basic ${btoa('edge-app')}`, // no colon
-      basic('edge-app', 'wrong'),
-      `Bearer ${CLIENT_SECRET}`, // a client secret is not an admin token
-    ]) {
-      expect(await authenticate(config, header), header).toEqual({ ok: false, status: 401, reason: 'invalid_credentials' })
-    }
+  it('CLIENTS: at most 16 scopes of at most 200 characters; a classical secret must differ from the main one', async () => {
+    const entry = async (extra: Record<string, unknown>) =>
+      JSON.stringify([{ id: 'x', secretSha256: await hex(CLIENT_SECRET), scopes: ['app/'], ...extra }])
+    const sixteen = Array.from({ length: 16 }, (_, i) => `s${i}/${'a'.repeat(190)}`)
+    expect(parseAuthConfig({ CLIENTS: await entry({ scopes: sixteen }) }).clients.get('x')!.scopes).toHaveLength(16)
+    for (const bad of [
+      { scopes: [...sixteen, 'one/more'] },
+      { scopes: [`a/${'b'.repeat(198)}/`] },
+      { classicalSecretSha256: await hex(CLIENT_SECRET) },
+      { classicalSecretSha256: 'pqe_client_plaintext' },
+    ])
+      await expect(async () => parseAuthConfig({ CLIENTS: await entry(bad) })).rejects.toThrow(ConfigError)
   })
 })
 
@@ -158,7 +166,7 @@ describe('scopes and authorization', () => {
 
   it('401 and 403 are distinct: an authenticated client outside its scope or asking for admin gets 403', async () => {
     const config = await testConfig()
-    const auth = await authenticate(config, basic('edge-app', CLIENT_SECRET))
+    const auth = await verifyClient(config, 'edge-app', CLIENT_SECRET)
     if (!auth.ok) throw new Error('expected the client to authenticate')
     const client: Principal = auth.principal
     const admin: Principal = { kind: 'admin' }

@@ -10,7 +10,7 @@ import worker from '../../../src/runtime/cloudflare.ts'
 import { DurableObjectConfigStore } from '../../../src/runtime/cloudflare-store.ts'
 import { type Caller, createServiceClient } from '../../support/service-client.ts'
 import type { Deployment, ServiceUnderTest, Vault } from '../contract.ts'
-import { TEST_ADMIN_TOKEN, TEST_CLIENT } from '../secrets.ts'
+import { TEST_ADMIN, TEST_CLIENT } from '../secrets.ts'
 
 const BASE = 'https://pq-edge.test'
 // The generated Env (worker-configuration.d.ts) has no index signature; variants add arbitrary overrides.
@@ -31,7 +31,7 @@ function callWith(overrides: Record<string, unknown>): Caller {
 
 const getBackends = lazyBackends(mlkem)
 const backends = async () => (await getBackends()).backends
-export const client = createServiceClient({ call, hpke, backends, adminToken: TEST_ADMIN_TOKEN, client: TEST_CLIENT })
+export const client = createServiceClient({ call, hpke, backends, admin: TEST_ADMIN, client: TEST_CLIENT })
 
 /** Every record of a vault object as stored (names, versions, the sealed data). */
 async function storedRecords(objectName: string): Promise<string> {
