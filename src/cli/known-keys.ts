@@ -50,10 +50,11 @@ export function loadKnownKeys(path: string): KnownKeys {
     throw malformed('not JSON')
   }
   if (!isRecord(parsed)) throw malformed('not an object')
-  const out: KnownKeys = {}
+  // Null prototypes: an origin or mode named "__proto__" is an entry like any other, never a prototype.
+  const out: KnownKeys = Object.create(null)
   for (const [origin, modes] of Object.entries(parsed)) {
     if (!isRecord(modes)) throw malformed(`"${origin}" is not an object`)
-    const entry: Partial<Record<Mode, KnownKey>> = {}
+    const entry: Partial<Record<Mode, KnownKey>> = Object.create(null)
     for (const [mode, key] of Object.entries(modes)) {
       if (!MODES.includes(mode as Mode)) throw malformed(`"${origin}" has an unknown mode "${mode}"`)
       if (!isRecord(key) || typeof key.kid !== 'string' || typeof key.publicKey !== 'string' || !B64U.test(key.publicKey))
@@ -73,7 +74,7 @@ export function lookup(known: KnownKeys, origin: string, mode: Mode): KnownKey |
 /** Re-reads the file, sets one entry and writes it back atomically, owner-only. */
 export function remember(path: string, origin: string, pin: PinnedKey): void {
   const known = loadKnownKeys(path)
-  const entry = Object.hasOwn(known, origin) ? known[origin]! : {}
+  const entry = Object.hasOwn(known, origin) ? known[origin]! : Object.create(null)
   entry[pin.mode] = { kid: pin.kid, publicKey: pin.publicKey }
   known[origin] = entry
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
