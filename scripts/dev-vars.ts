@@ -3,8 +3,8 @@
 // id and secret) to `.dev.credentials.json` for the CLI and SDK examples, together with the URL they
 // are for (`baseUrl`): the CLI takes URL and credentials from one source, this file being one
 // (`--credentials FILE`, or ./.dev.credentials.json by default), so a token is never sent to a URL
-// that came from somewhere else. Never overwrites an existing file. Both files are owner-only (0600) and git-ignored. Production secrets are set with
-// `wrangler secret put` instead (README, "Secrets").
+// that came from somewhere else. Never overwrites an existing file. Both files are owner-only (0600)
+// and git-ignored. Production secrets are set with `wrangler secret put` instead (README, "Configuration").
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { generateSecrets } from '../src/service/auth.ts'

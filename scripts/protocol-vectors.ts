@@ -4,7 +4,7 @@
 // to pkE, a config PUT sealed to pkS and a vault record at rest. `node scripts/protocol-vectors.ts`
 // prints the block; test/protocol/vectors-doc.test.ts checks that the document holds exactly it.
 
-import { b64u, concat, fromB64u, lp, utf8 } from '../src/crypto/bytes.ts'
+import { b64u, concat, fromB64u, lp, sha256, utf8 } from '../src/crypto/bytes.ts'
 import { createHkdfSha256 } from '../src/crypto/hkdf.ts'
 import { nobleChacha20Poly1305 } from '../src/crypto/noble.ts'
 import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../src/crypto/webcrypto.ts'
@@ -55,7 +55,7 @@ export async function protocolVectors(): Promise<string> {
   const timestamp = 1_796_400_000
   const expiresAt = '2026-12-04T12:15:00Z'
   const credentials: Credentials = { principal: 'client', id: 'edge-app', secret: 'pqe_client_vector' }
-  const configuredSecretSha256 = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(credentials.secret)))
+  const configuredSecretSha256 = await sha256(credentials.secret)
 
   // Server static key (§1) and ticket key (§3).
   const prk = await rootKey(hkdf, serverSecret)

@@ -14,7 +14,7 @@ import { codeForStatus, ErrorCode, ProblemError } from './problem.ts'
 import { ConfigError } from './service/config-error.ts'
 import { registerServiceRoutes, type ServiceContextFor, type ServiceEnv } from './service/routes.ts'
 
-/** Largest request body accepted by any route, in bytes (README, "Limits"). Larger bodies get 413. */
+/** Largest request body accepted by any route, in bytes (docs/PROTOCOL.md §7, payload_too_large). Larger bodies get 413. */
 export const MAX_BODY_BYTES = 64 * 1024
 
 export interface RuntimeInfo {

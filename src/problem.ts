@@ -79,7 +79,7 @@ const TITLES: Record<ErrorCode, string> = {
 }
 
 export function problemBody(status: number, code: ErrorCode, detail?: string, extensions?: Record<string, unknown>): Problem {
-  // `type` is a relative URI naming the code; docs list every code (README, "Errors").
+  // `type` is a relative URI naming the code; docs/PROTOCOL.md §7 lists every code.
   return { ...extensions, type: `/problems/${code}`, title: TITLES[code], status, code, ...(detail ? { detail } : {}) }
 }
 

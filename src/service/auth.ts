@@ -2,7 +2,7 @@
 // (403 when it may not). Credentials are configured as SHA-256 hashes only, so a leaked config or
 // log never reveals a usable token; every comparison is constant time over 32-byte digests.
 //
-// ---- Secrets format (README, "Secrets") -------------------------------------------------------
+// ---- Secrets format (README, "Configuration") -------------------------------------------------------
 // | name                 | format                                                                 |
 // |----------------------|------------------------------------------------------------------------|
 // | `SERVER_SECRET`      | 32 random bytes, base64url without padding (43 characters)             |

@@ -56,6 +56,8 @@ describe('Fastly engine suite (StarlingMonkey)', () => {
         expect(timing.modes[mode].coldMs).toBeGreaterThan(0)
         expect(timing.modes[mode].requests).toBeGreaterThan(0)
       }
+      expect(timing.read.coldMs).toBeGreaterThan(0)
+      expect(timing.read.requests).toBeGreaterThan(0)
     }
     expect(e.nobleOverFastly.hybrid).toBeGreaterThan(0)
     // The build-time (wasmtime) and in-request (V8) runs of the calibration workload both measured something.

@@ -266,6 +266,25 @@ export function serviceContract(sut: ServiceUnderTest): void {
       expect(await d.snapshot()).toBe(before)
     })
 
+    it('a well-sized ephemeralPublicKey that is not a valid key (ML-KEM modulus check): 400 invalid_encoding, nothing stored', async () => {
+      const { beginSession } = await import('../../src/protocol/v2.ts')
+      for (const mode of ['pq', 'hybrid'] as const) {
+        const key = keyOf(mode)
+        const suite = client.suiteFor(mode)
+        const bad = new Uint8Array(suite.info.kem.Npk).fill(0xff)
+        const pending = await beginSession({
+          suite,
+          kid: key.kid,
+          serverPublicKey: fromB64u(key.publicKey, 'pk'),
+          credentials: TEST_CLIENT,
+          ephemeral: { publicKey: bad, privateKey: new Uint8Array(32) },
+        })
+        const before = await d.snapshot()
+        await expectProblem(await d.call('/v2/sessions', json(pending.request)), 400, 'invalid_encoding')
+        expect(await d.snapshot()).toBe(before)
+      }
+    })
+
     it('wrong secret, unknown client, a client id with the admin secret: 401 invalid_credentials, nothing echoed, counted as rejected', async () => {
       const counted = exchanges(d)?.length ?? 0
       for (const credentials of [

@@ -104,10 +104,12 @@ export interface ModeTiming {
 export interface CompositionTiming {
   composition: string
   backends: Record<string, string>
-  /** Fresh app, first request (GET /v1/keys): backend selection + service context (key derivation). */
+  /** Fresh app, first request (GET /v2/keys): backend selection + service context (key derivation). */
   coldContextMs: number
-  /** POST /v1/sessions per mode, cold and warm. */
+  /** POST /v2/sessions per mode, cold and warm. */
   modes: Record<'hybrid' | 'pq' | 'classical', ModeTiming>
+  /** GET /v2/config/{name} in a hybrid session (MAC, revocation, vault open, HPKE seal to pkE), cold and warm. */
+  read: ModeTiming
 }
 
 /**

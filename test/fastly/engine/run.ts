@@ -2,17 +2,17 @@
 // (scripts/fastly/engine.ts: bundled with the conformance vectors as its input, read from test/vectors by
 // load-vectors.ts, written only to a temporary directory; js-compute-runtime executes the suite at its top
 // level, inside the real engine), takes its report, then sends the built
-// artifact its one request (through scripts/fastly/harness.ts), which times POST /v1/sessions on the
+// artifact its one request (through scripts/fastly/harness.ts), which times POST /v2/sessions on the
 // real app in the engine. Exits non-zero on any failure: a failed js-compute build, a missing report, a
 // mismatch, a count other than the number of vectors handed in, or an establishment that fails.
-// Prints the per-suite counts and the per-mode POST /v1/sessions cost table.
+// Prints the per-suite counts and the per-mode POST /v2/sessions cost table.
 //
 //   node test/fastly/engine/run.ts (npm run test:fastly-engine) [--only=hmac,xwing,hpke,mlkem,establishment] [--mlkem-only=<name part>] [--corrupt=<what>] [--enforce-budget] [--json]
 //
 // --corrupt (or PQ_EDGE_SELFTEST_CORRUPT) alters one expectation (mlkem: an ML-KEM-768 keyGen ek byte;
 // mlkem-reject: a valid encapsulation marked as one to reject; xwing: a shared secret byte; hpke: a
 // ciphertext byte; establishment: the client secret), to prove the build then fails.
-// --enforce-budget also fails when hybrid POST /v1/sessions costs more than 25 ms in the engine or noble
+// --enforce-budget also fails when hybrid POST /v2/sessions costs more than 25 ms in the engine or noble
 // is less than 6× slower (the Fastly issue's targets; off by default: a busy machine inflates Date.now timings).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -74,7 +74,7 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
     let establishmentOutput = ''
     if (status === 0 && report?.ok && input.parts.includes('establishment')) {
       // Request/Response do not exist at build time: the artifact times the establishment when asked.
-      log(`engine suite: timing POST /v1/sessions in the built artifact (one request through scripts/fastly/harness.ts)`)
+      log(`engine suite: timing POST /v2/sessions in the built artifact (one request through scripts/fastly/harness.ts)`)
       const res = runFastlyRequest(wasm, { method: 'GET', url: `http://localhost${ESTABLISHMENT_PATH}` })
       establishmentOutput = `${res.stdout}\n${res.stderr}`
       let body: { ok?: boolean; error?: string; establishment?: SuiteReport['establishment'] } = {}
@@ -102,7 +102,7 @@ export async function runSelftest(options: SelftestOptions = {}): Promise<Selfte
           if (!problems.some((p) => p.startsWith('establishment:'))) problems.push('no establishment timing reported')
         } else if (options.enforceBudget) {
           if (!(e.fastly.modes.hybrid.coldMs <= BUDGET.hybridMs))
-            problems.push(`hybrid POST /v1/sessions costs ${e.fastly.modes.hybrid.coldMs} ms > ${BUDGET.hybridMs} ms`)
+            problems.push(`hybrid POST /v2/sessions costs ${e.fastly.modes.hybrid.coldMs} ms > ${BUDGET.hybridMs} ms`)
           if (!((e.nobleOverFastly.hybrid ?? 0) >= BUDGET.nobleOverFastly))
             problems.push(`noble/fastly hybrid ratio ${e.nobleOverFastly.hybrid} < ${BUDGET.nobleOverFastly}`)
         }
@@ -144,7 +144,7 @@ export function formatResult(result: SelftestResult): string {
     if (e) {
       lines.push(
         '',
-        'POST /v1/sessions inside StarlingMonkey (the built artifact serving one request through the test harness), ms per request',
+        'POST /v2/sessions inside StarlingMonkey (the built artifact serving one request through the test harness), ms per request',
       )
       lines.push(
         'cold = a fresh app per request (a new Fastly sandbox: every request by default); warm = context in place (a reusable sandbox), median of batch means [min]',
@@ -160,7 +160,10 @@ export function formatResult(result: SelftestResult): string {
         )
       }
       lines.push(
-        `${pad('cold GET /v1/keys', 18)}${pad(num(e.fastly.coldContextMs), 13)}${pad('', 20)}${pad(num(e.noble.coldContextMs), 12)}${pad('', 20)}${e.nobleOverFastly.coldContext}×`,
+        `${pad('GET /v2/config', 18)}${pad(num(e.fastly.read.coldMs), 13)}${pad(`${num(e.fastly.read.medianMs)} [${num(e.fastly.read.minMs)}] ×${e.fastly.read.requests}`, 20)}${pad(num(e.noble.read.coldMs), 12)}${pad(`${num(e.noble.read.medianMs)} [${num(e.noble.read.minMs)}] ×${e.noble.read.requests}`, 20)}(hybrid session)`,
+      )
+      lines.push(
+        `${pad('cold GET /v2/keys', 18)}${pad(num(e.fastly.coldContextMs), 13)}${pad('', 20)}${pad(num(e.noble.coldContextMs), 12)}${pad('', 20)}${e.nobleOverFastly.coldContext}×`,
       )
       const cal = e.calibration
       const est = (ms: number) => num(ms * cal.wasmtimeOverHarness)
@@ -168,7 +171,7 @@ export function formatResult(result: SelftestResult): string {
         `calibration: the same workload took ${cal.buildTimeMs} ms at build time (wasmtime, as on Fastly) and ${num(cal.harnessMs)} ms in the harness (V8): ×${cal.wasmtimeOverHarness}`,
       )
       lines.push(
-        `estimated under wasmtime, Fastly backends, cold: ${(['hybrid', 'pq', 'classical'] as const).map((m) => `${m} ${est(e.fastly.modes[m].coldMs)} ms`).join(', ')} (limit ${FASTLY_CPU_MS_PER_REQUEST} ms CPU per request)`,
+        `estimated under wasmtime, Fastly backends, cold: ${(['hybrid', 'pq', 'classical'] as const).map((m) => `${m} ${est(e.fastly.modes[m].coldMs)} ms`).join(', ')}, config read ${est(e.fastly.read.coldMs)} ms (limit ${FASTLY_CPU_MS_PER_REQUEST} ms CPU per request)`,
       )
       const hybrid = e.fastly.modes.hybrid.coldMs
       const ratio = e.nobleOverFastly.hybrid ?? 0

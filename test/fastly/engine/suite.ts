@@ -5,7 +5,7 @@
 // level checks, with the Fastly backend set (the TypeScript ML-KEM core and whatever selectFastlyBackends()
 // probes), the ML-KEM, X-Wing and HPKE vectors, prints one report line (printReport: ENGINE_REPORT_MARK + JSON) and throws
 // on any mismatch, which makes js-compute-runtime exit non-zero: the build fails. The built artifact
-// then answers one request, ESTABLISHMENT_PATH, by timing full POST /v1/sessions establishments in
+// then answers one request, ESTABLISHMENT_PATH, by timing full POST /v2/sessions establishments in
 // every mode on the real app, with those backends and with all-noble ones (see below for why there).
 
 import rawInput, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-engine:input'
@@ -33,7 +33,9 @@ const input = rawInput as SuiteInput
 /** TEST-ONLY server secret (32 bytes, base64url): "TEST-ONLY pq-edge engine suite!!". Never use it anywhere else. */
 const TEST_ONLY_SERVER_SECRET = 'VEVTVC1PTkxZIHBxLWVkZ2UgZW5naW5lIHN1aXRlISE'
 /** TEST-ONLY client credentials. */
-const TEST_ONLY_CLIENT = { clientId: 'engine-suite', clientSecret: 'pqe_client_TEST-ONLY-engine-suite-not-secret' }
+const TEST_ONLY_CLIENT = { principal: 'client', id: 'engine-suite', secret: 'pqe_client_TEST-ONLY-engine-suite-not-secret' } as const
+const TEST_ONLY_CLASSICAL = { ...TEST_ONLY_CLIENT, secret: 'pqe_client_TEST-ONLY-engine-suite-classical' } as const
+const TEST_ONLY_ADMIN = { principal: 'admin', secret: 'pqe_admin_TEST-ONLY-engine-suite-not-secret' } as const
 
 const failures: string[] = []
 const partMs: Record<string, number> = { input: inputParsedAt - startedAt }
@@ -108,8 +110,14 @@ await part('mlkem', async () => {
 const testVars: ServiceVars = {
   SERVER_SECRET: TEST_ONLY_SERVER_SECRET,
   CLIENTS: JSON.stringify([
-    { id: TEST_ONLY_CLIENT.clientId, secretSha256: toHex(await sha256(utf8(TEST_ONLY_CLIENT.clientSecret))), scopes: ['app/'] },
+    {
+      id: TEST_ONLY_CLIENT.id,
+      secretSha256: toHex(await sha256(utf8(TEST_ONLY_CLIENT.secret))),
+      classicalSecretSha256: toHex(await sha256(utf8(TEST_ONLY_CLASSICAL.secret))),
+      scopes: ['app/'],
+    },
   ]),
+  ADMIN_TOKEN_SHA256: toHex(await sha256(utf8(TEST_ONLY_ADMIN.secret))),
   // pq-preferred accepts all three modes (classical as a logged fallback), so each can be timed.
   PQ_POLICY: 'pq-preferred',
 }
@@ -120,6 +128,8 @@ primeKnownPublicKeys(testKnownPublicKeys)
 
 /** A fresh app per call (a fresh sandbox), over one backend selection. */
 function fastlyAppComposition(name: string, select: () => Promise<SelectedBackends>, description: Record<string, string>): Composition {
+  // One deployment's vault, shared by its fresh apps (sandboxes), so a cold read finds the record.
+  const store = new MemoryConfigStore()
   return {
     name,
     backends: description,
@@ -129,7 +139,6 @@ function fastlyAppComposition(name: string, select: () => Promise<SelectedBacken
       primeKnownPublicKeys(testKnownPublicKeys)
     },
     createApp() {
-      const store = new MemoryConfigStore()
       let selected: Promise<SelectedBackends> | undefined
       return createFastlyApp(
         // Metrics log lines (the classical fallback's warning) are dropped: they are not what is measured.
@@ -164,10 +173,13 @@ async function establishment(): Promise<NonNullable<SuiteReport['establishment']
   const client = {
     hpke: createHpke(fastly.backends),
     hmac: fastly.backends.hmacSha256,
-    credentials:
+    credentials: (mode: string) =>
       input.corrupt === 'establishment'
-        ? { ...TEST_ONLY_CLIENT, clientSecret: `${TEST_ONLY_CLIENT.clientSecret}-corrupted` }
-        : TEST_ONLY_CLIENT,
+        ? { ...TEST_ONLY_CLIENT, secret: `${TEST_ONLY_CLIENT.secret}-corrupted` }
+        : mode === 'classical'
+          ? TEST_ONLY_CLASSICAL
+          : TEST_ONLY_CLIENT,
+    admin: TEST_ONLY_ADMIN,
   }
   // A fresh sandbox selects its backends anew (the probes run per app); noble has nothing to probe.
   const fastlyComposition = fastlyAppComposition('Fastly app, Fastly backends', selectFastlyBackends, { ...fastly.describe })

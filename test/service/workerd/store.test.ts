@@ -1,7 +1,14 @@
 import { env, evictDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { DurableObjectConfigStore } from '../../../src/runtime/cloudflare-store.ts'
-import { type ConfigStore, type JsonValue, MAX_UPDATE_ATTEMPTS, updateAll } from '../../../src/service/store.ts'
+import {
+  type ConfigStore,
+  type JsonValue,
+  MAX_UPDATE_ATTEMPTS,
+  UPDATE_PAGE_SIZE,
+  updateAll,
+  updatePage,
+} from '../../../src/service/store.ts'
 import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 
 const vaultEnv = env // Cloudflare.Env, generated from wrangler.jsonc (worker-configuration.d.ts)
@@ -224,5 +231,30 @@ describe('the race test discriminates', () => {
     }
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => racyPut('app/race', { writer: i }, null)))
     expect(results.filter((r) => r.ok).length).toBeGreaterThan(1)
+  })
+})
+
+describe('updatePage (paged rewrap: POST /v2/admin/rewrap?cursor=…)', () => {
+  it('handles at most UPDATE_PAGE_SIZE records per call, in name order, and its cursor reaches every record exactly once', async () => {
+    const store = new MemoryConfigStore()
+    const names = Array.from({ length: 2 * UPDATE_PAGE_SIZE + 7 }, (_, i) => `app/r${String(i).padStart(3, '0')}`)
+    for (const name of names) await store.put(name, { keyId: 'k1' }, null)
+    const seen: string[] = []
+    const transform = async (name: string, record: { data: JsonValue }) => {
+      seen.push(name)
+      const data = record.data as { keyId: string }
+      return data.keyId === 'k2' ? null : { ...data, keyId: 'k2' }
+    }
+    let after: string | null = null
+    const pages: number[] = []
+    do {
+      const page: Awaited<ReturnType<typeof updatePage>> = await updatePage(store, transform, { after })
+      pages.push(page.updated)
+      after = page.next
+    } while (after !== null)
+    expect(pages).toEqual([UPDATE_PAGE_SIZE, UPDATE_PAGE_SIZE, 7])
+    expect(seen).toEqual(names)
+    // A repeated (or replayed) page changes nothing more.
+    expect(await updatePage(store, transform, { after: null })).toMatchObject({ updated: 0, unchanged: UPDATE_PAGE_SIZE })
   })
 })
