@@ -314,6 +314,19 @@ describe('admin', () => {
     expect(await failure(adm.listConfig())).toMatchObject({ code: 'session_closed' })
   })
 
+  it('the admin session renews before expiry, and once on a 401 expired_ticket', async () => {
+    const short = await setup({ lifetime: 2 }) // inside the 5 s margin: every call renews
+    await short.adm.listConfig()
+    await short.adm.listConfig()
+    expect(short.server.seen.filter((r) => r.path === '/v2/sessions')).toHaveLength(2)
+    const { server, adm } = await setup()
+    await adm.listConfig()
+    for (const s of server.sessions.values()) s.expires = 0 // server-side expiry
+    expect(await adm.putConfig('app/x', 'v')).toEqual({ name: 'app/x', version: 1 })
+    expect(server.seen.filter((r) => r.path === '/v2/sessions')).toHaveLength(2)
+    expect(server.seen.filter((r) => r.path === '/v2/config/app/x' && r.method === 'PUT')).toHaveLength(2)
+  })
+
   it('a wrong admin token is invalid_credentials; the token never appears in errors or headers', async () => {
     const server = await createProtocolDouble()
     const adm = admin(BASE, { adminToken: 'pqe_admin_WRONG', fetch: server.fetch, ...trust })
