@@ -355,7 +355,6 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
     let current: Live | undefined
     let pending: Promise<Live> | null = null
     let closed = false
-    let used = false
 
     const replace = (stale: Live | undefined): Promise<Live> => {
       if (current !== stale && current) return Promise.resolve(current) // another call already renewed it
@@ -368,7 +367,6 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
           }
           if (stale) wipe(stale)
           current = next
-          used = true
           return next
         } finally {
           pending = null
@@ -381,7 +379,6 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
       if (current && Date.now() < current.expires - EXPIRY_MARGIN_MS) return current
       if (current && !reestablish)
         throw new PqEdgeError('expired_session', `the session expired at ${current.session.expiresAt}; connect again`)
-      if (!current && used && !reestablish) throw new PqEdgeError('expired_session', 'the session is gone; connect again')
       return replace(current)
     }
 
