@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { fromB64u } from '../src/crypto/bytes.ts'
+import { b64u, fromB64u, sha256, toHex } from '../src/crypto/bytes.ts'
 import { AEAD, hpke, KDF } from '../src/hpke/node.ts'
-import { beginSession, MODE_KEM, type Mode } from '../src/protocol/v1.ts'
+import { beginSession, type Credentials, MODE_KEM, type Mode } from '../src/protocol/v2.ts'
 import { generateSecrets } from '../src/service/auth.ts'
 import { freePort, startProcess, waitForHttp } from './local-server.ts'
 
@@ -47,12 +47,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
 async function main(): Promise<void> {
   const secrets = await generateSecrets({ clientId: 'bench', scopes: ['bench/'] })
+  // Classical mode takes a client's separate classical secret (PROTOCOL §6.3): add one to the throwaway client.
+  const classicalSecret = `pqe_client_${b64u(crypto.getRandomValues(new Uint8Array(32)))}`
+  const clients = JSON.parse(secrets.vars.CLIENTS) as Record<string, unknown>[]
+  clients[0]!.classicalSecretSha256 = toHex(await sha256(classicalSecret))
   const [port, inspector] = [await freePort(), await freePort()]
   const persist = mkdtempSync(join(tmpdir(), 'pq-edge-bench-http-'))
   const vars = {
     SERVER_SECRET: secrets.vars.SERVER_SECRET,
     ADMIN_TOKEN_SHA256: secrets.vars.ADMIN_TOKEN_SHA256,
-    CLIENTS: secrets.vars.CLIENTS,
+    CLIENTS: JSON.stringify(clients),
     PQ_POLICY: 'pq-preferred', // the only policy that admits an X25519-only client, for comparison
   }
   const args = ['dev', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persist]
@@ -61,12 +65,13 @@ async function main(): Promise<void> {
   const server = startProcess(`${ROOT}node_modules/.bin/wrangler`, args, ROOT)
   try {
     const base = `http://127.0.0.1:${port}`
-    const keysResponse = await waitForHttp(`${base}/v1/keys`, 60_000)
-    if (!keysResponse?.ok) throw new Error(`GET /v1/keys failed (${keysResponse?.status}):\n${server.output()}`)
+    const keysResponse = await waitForHttp(`${base}/v2/keys`, 60_000)
+    if (!keysResponse?.ok) throw new Error(`GET /v2/keys failed (${keysResponse?.status}):\n${server.output()}`)
     const { keys } = (await keysResponse.json()) as { keys: KeyEntry[] }
 
+    // A body carries its timestamp (PROTOCOL §5.1: fresh for ±120 s), so each round gets new ones.
     const bodies = {} as Record<Mode, string>
-    for (const mode of MODES) {
+    const prepare = async (mode: Mode) => {
       const key = keys.find((k) => k.mode === mode && k.status === 'current')
       if (!key) throw new Error(`the server offers no current ${mode} key`)
       const suite = hpke.suite({
@@ -75,22 +80,27 @@ async function main(): Promise<void> {
         aead: AEAD.ChaCha20Poly1305,
         allowClassical: mode === 'classical',
       })
-      const credentials = { clientId: secrets.plaintext.client.id, clientSecret: secrets.plaintext.client.secret }
+      const credentials: Credentials = {
+        principal: 'client',
+        id: secrets.plaintext.client.id,
+        secret: mode === 'classical' ? classicalSecret : secrets.plaintext.client.secret,
+      }
       const { request } = await beginSession({ suite, kid: key.kid, serverPublicKey: fromB64u(key.publicKey, 'publicKey'), credentials })
       bodies[mode] = JSON.stringify(request)
       // One checked request first: the body must establish a session, or the rates mean nothing.
-      const check = await fetch(`${base}/v1/sessions`, {
+      const check = await fetch(`${base}/v2/sessions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: bodies[mode],
       })
-      if (check.status !== 201) throw new Error(`${mode}: POST /v1/sessions answered ${check.status}: ${await check.text()}`)
+      if (check.status !== 201) throw new Error(`${mode}: POST /v2/sessions answered ${check.status}: ${await check.text()}`)
     }
 
     const rates: Record<Mode, number[]> = { hybrid: [], pq: [], classical: [] }
     for (let round = 1; round <= ROUNDS; round++) {
       for (const mode of MODES) {
-        const result = await runAutocannon(`${base}/v1/sessions`, bodies[mode])
+        await prepare(mode)
+        const result = await runAutocannon(`${base}/v2/sessions`, bodies[mode])
         const failed = result.non2xx + result.errors + result.timeouts
         if (failed) throw new Error(`${mode}: ${failed} of ${result.requests.total} requests failed`)
         const rate = result.requests.total / (result.duration || 1)
@@ -111,7 +121,7 @@ async function main(): Promise<void> {
     }
     if (process.argv.includes('--json')) console.log(JSON.stringify(summary, null, 2))
     else {
-      console.log(`POST /v1/sessions through workerd (wrangler dev, loopback), ${CONNECTIONS} connections, median of ${ROUNDS} rounds`)
+      console.log(`POST /v2/sessions through workerd (wrangler dev, loopback), ${CONNECTIONS} connections, median of ${ROUNDS} rounds`)
       console.log(`hybrid (X-Wing)           ${hybrid.toFixed(0).padStart(6)} establishments/s`)
       console.log(`X25519-only (DHKEM)       ${classical.toFixed(0).padStart(6)} establishments/s`)
       console.log(`hybrid / X25519-only      ${(100 * summary.ratio).toFixed(0).padStart(5)} %   (goal: at least 70 %)`)

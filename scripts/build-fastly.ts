@@ -6,7 +6,7 @@
 //
 // Public keys: fastly-keys.json (`npm run fastly:keys`, or the file named by PQ_EDGE_FASTLY_KEYS) is
 // built into the bundle as PQ_EDGE_KNOWN_PUBLIC_KEYS (see src/runtime/fastly.ts for why). Without it
-// the package builds, but its /v1/* endpoints answer 500 service_misconfigured saying so.
+// the package builds, but its /v2/* endpoints answer 500 service_misconfigured saying so.
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

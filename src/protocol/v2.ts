@@ -401,7 +401,7 @@ export async function beginSession(p: {
 
 const MODE_OF_KEM = new Map<number, Mode>(Object.entries(MODE_KEM).map(([m, id]) => [id, m as Mode]))
 
-/** Verifies key confirmation and returns the session (skE kept); throws ProtocolError otherwise. Wipes ssS, ssE, PRK, K_confirm. */
+/** Verifies key confirmation and returns the session (skE kept); throws ProtocolError otherwise (and wipes skE). Wipes ssS, ssE, PRK, K_confirm. */
 export async function finishSession(p: {
   suite: Suite
   hmac: HmacSha256
@@ -421,6 +421,7 @@ export async function finishSession(p: {
     keyList = await keyListDigest(response.keys)
   } catch {
     pending.ssS.fill(0)
+    pending.ephemeral.privateKey.fill(0)
     throw new ProtocolError('confirmation_failed', 'the session response is malformed')
   }
   let ssE: Uint8Array | undefined
@@ -461,7 +462,8 @@ export async function finishSession(p: {
       keys: response.keys,
     }
   } catch (error) {
-    if (!(error instanceof ProtocolError)) pending.ephemeral.privateKey.fill(0)
+    // An abandoned session keeps nothing: skE goes too.
+    pending.ephemeral.privateKey.fill(0)
     throw error
   } finally {
     ssE?.fill(0)

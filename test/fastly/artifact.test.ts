@@ -104,7 +104,7 @@ describe('Fastly artifact (bin/main.wasm under the harness host)', () => {
 
   // The service is wired in, but this host links no Secret Store (and a CI build has no fastly-keys.json):
   // the service refuses to start, saying what is missing (service.test.ts covers a configured one).
-  it.each(['/v1/keys', '/v1/config/app/x', '/metrics'])('%s: 500 service_misconfigured when nothing is configured', (path) => {
+  it.each(['/v2/keys', '/v2/config/app/x', '/metrics'])('%s: 500 service_misconfigured when nothing is configured', (path) => {
     const res = send({ method: 'GET', path })
     expect(res.status).toBe(500)
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json\b/)

@@ -1,6 +1,6 @@
 // The engine-side conformance suite (test/fastly/engine/: run.ts, the in-engine suite.ts): the ML-KEM,
 // X-Wing and HPKE vectors checked inside StarlingMonkey at js-compute build time with the Fastly backend
-// set, and POST /v1/sessions timed in the built artifact. Every vector handed in must be reported
+// set, and POST /v2/sessions timed in the built artifact. Every vector handed in must be reported
 // checked, none failed, and the timings reported; a deliberately corrupted vector must fail the build.
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -21,7 +21,7 @@ const cli = (args: string[]) =>
   )
 
 describe('Fastly engine suite (StarlingMonkey)', () => {
-  it('checks every vector handed in, none fails, and reports POST /v1/sessions timings per mode', async () => {
+  it('checks every vector handed in, none fails, and reports POST /v2/sessions timings per mode', async () => {
     const result: SelftestResult = await runSelftest({ log: quiet })
     const { expected, report } = result
     // What was handed in: ML-KEM-768 in full, the samples of 512/1024, all X-Wing and implemented HPKE vectors.
