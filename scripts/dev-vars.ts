@@ -1,8 +1,10 @@
 // Creates `.dev.vars` with a fresh development key set when it is missing, so `npm start` works on a
 // fresh clone with no account, and writes the matching plaintext credentials (admin token, client
-// id and secret) to `.dev.credentials.json` for the CLI and SDK examples. Never overwrites an
-// existing file. Both files are owner-only (0600) and git-ignored. Production secrets are set with
-// `wrangler secret put` instead (README, "Configuration").
+// id and secret) to `.dev.credentials.json` for the CLI and SDK examples, together with the URL they
+// are for (`baseUrl`): the CLI takes URL and credentials from one source, this file being one
+// (`--credentials FILE`, or ./.dev.credentials.json by default), so a token is never sent to a URL
+// that came from somewhere else. Never overwrites an existing file. Both files are owner-only (0600)
+// and git-ignored. Production secrets are set with `wrangler secret put` instead (README, "Configuration").
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { generateSecrets } from '../src/service/auth.ts'

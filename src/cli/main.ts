@@ -1,19 +1,31 @@
-// The `pq-edge` command line: key set generation, key listing, session establishment and the config
-// vault, over pq-edge/client. `main` takes its environment explicitly (argv, env, cwd, output) so
-// tests can run it in-process as well as through dist/cli/pq-edge.js.
+// The `pq-edge` command line: key set generation, key listing, session establishment, the config
+// vault and re-wrapping, over pq-edge/client (protocol v2). `main` takes its environment explicitly
+// (argv, env, cwd, output) so tests can run it in-process as well as through dist/cli/pq-edge.js.
+//
+// Where it connects and with what: ONE source, never mixed (so a URL from one place never receives
+// secrets from another): `--credentials FILE` (or $PQ_EDGE_CREDENTIALS): baseUrl, adminToken,
+// clientId, clientSecret all from the file; or `--url URL` (or $PQ_EDGE_URL) with the credentials
+// from $PQ_EDGE_ADMIN_TOKEN, $PQ_EDGE_CLIENT_ID, $PQ_EDGE_CLIENT_SECRET; with neither, the file
+// ./.dev.credentials.json that `npm start` writes, if present.
+//
+// Which server key it trusts: the known-keys file (./known-keys.ts), as ssh: the first session with
+// an origin pins the key it used (noted on stderr); a different key later is refused loudly (exit 5);
+// an authenticated rotation (the new key delivered inside a session established with the pinned one)
+// moves the pin. `--pin-kid KID` pins for one command instead.
 //
 // Exit codes: 0 ok; 1 unexpected (a 5xx, a malformed response); 2 usage error; 3 the server refused
-// the request (4xx: its code and detail are printed); 4 network/connection error; 5 crypto failure
-// (key confirmation, a pinned key not offered, a value that does not decrypt, no usable key);
-// 6 `audit --fail-on LEVEL` found something at or above LEVEL.
-// Errors are one line on stderr; PQ_EDGE_DEBUG=1 adds the stack.
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+// the request (4xx: its code and detail are printed); 4 network/connection error; 5 crypto or trust
+// failure (key confirmation, a changed server key, a value that does not open, no usable key, plain
+// http: to a non-loopback host); 6 `audit --fail-on LEVEL` found something at or above LEVEL.
+// Errors are one line on stderr (a changed key: a few, loudly); PQ_EDGE_DEBUG=1 adds the stack.
+import { closeSync, existsSync, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { isAbsolute, join } from 'node:path'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { AuditUsageError, runAudit } from '../audit/cli.ts'
-import { admin, connect, getKeys, type Mode, PqEdgeError } from '../client/node.ts'
+import { type AdminClient, admin, connect, getKeys, type Mode, type PinnedKey, PqEdgeError, type Session } from '../client/node.ts'
 import { b64u, fromUtf8 } from '../crypto/bytes.ts'
 import { generateSecrets } from '../service/auth.ts'
+import { type KnownKey, KnownKeysError, knownKeysPath, loadKnownKeys, lookup, originOf, remember } from './known-keys.ts'
 
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, refused: 3, network: 4, crypto: 5, auditFindings: 6 } as const
 
@@ -33,10 +45,14 @@ const CREDENTIALS_FILE = '.dev.credentials.json'
 
 class UsageError extends Error {}
 
+/** The server no longer offers the key pinned in the known-keys file: refused, loudly. */
+class PinChangedError extends Error {}
+
 type Options = NonNullable<ParseArgsConfig['options']>
 
 const GLOBAL: Options = {
   url: { type: 'string' },
+  credentials: { type: 'string' },
   'pin-kid': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -57,19 +73,25 @@ interface Context {
   positionals: string[]
   io: CliIo
   json: boolean
-  url(): string
+  source(): Source
   out(line: string): void
   emit(json: unknown, text: () => string): void
 }
 
 const GLOBAL_HELP = `Global options:
-  --url URL        the pq-edge server (default: $PQ_EDGE_URL, then baseUrl in ./${CREDENTIALS_FILE}, then ${DEFAULT_URL})
-  --pin-kid KID    refuse to talk to any server key but this one (establish, config get, config put)
+  --credentials F  take the server URL and all credentials from the JSON file F
+                   ({ baseUrl, adminToken, clientId, clientSecret }; default: $PQ_EDGE_CREDENTIALS)
+  --url URL        the server (default: $PQ_EDGE_URL), credentials then from PQ_EDGE_ADMIN_TOKEN (admin
+                   commands), PQ_EDGE_CLIENT_ID and PQ_EDGE_CLIENT_SECRET (establish, config get)
+                   With neither: ./${CREDENTIALS_FILE} (written by npm start), else ${DEFAULT_URL}.
+                   URL and credentials always come from one source; mixing them is a usage error.
+                   https: only, or http: to loopback (127.0.0.0/8, ::1, localhost).
+  --pin-kid KID    trust only this server key for this command (instead of the known-keys file)
   --json           machine-readable output on stdout
   -h, --help       help for the command
-Credentials: PQ_EDGE_ADMIN_TOKEN (admin commands), PQ_EDGE_CLIENT_ID and PQ_EDGE_CLIENT_SECRET (establish,
-config get), or adminToken / clientId / clientSecret in ./${CREDENTIALS_FILE} (written by npm start).
-Exit codes: 0 ok, 1 unexpected, 2 usage, 3 refused by the server (4xx), 4 network, 5 crypto failure,
+Server keys are pinned on first use in $PQ_EDGE_KNOWN_KEYS (default ~/.config/pq-edge/known_keys.json);
+a changed key is refused (exit 5); a rotation delivered inside an authenticated session moves the pin.
+Exit codes: 0 ok, 1 unexpected, 2 usage, 3 refused by the server (4xx), 4 network, 5 crypto/trust failure,
 6 audit findings at or above --fail-on.`
 
 const COMMANDS: Record<string, Command> = {
@@ -127,17 +149,23 @@ const COMMANDS: Record<string, Command> = {
   },
   keys: {
     usage: 'pq-edge keys [--url URL] [--json]',
-    summary: "list the server's public keys (GET /v1/keys); each kid is checked against its key",
+    summary:
+      "list the server's public keys (GET /v2/keys, unauthenticated: compare with your known-keys file); each kid is checked against its key",
     options: {},
     positionals: 0,
     async run(ctx) {
-      const keySet = await getKeys(ctx.url())
-      const keys = keySet.keys.map((k) => ({ ...k, publicKey: b64u(k.publicKey) }))
+      const { url } = ctx.source()
+      const keySet = await getKeys(url)
+      const path = knownKeysPath(ctx.io.env)
+      const known = loadKnownKeys(path)
+      const pinned = (k: { kid: string; mode: Mode; publicKey: Uint8Array }) =>
+        lookup(known, originOf(url), k.mode)?.publicKey === b64u(k.publicKey)
+      const keys = keySet.keys.map((k) => ({ ...k, publicKey: b64u(k.publicKey), pinned: pinned(k) }))
       ctx.emit({ ...keySet, keys }, () =>
         [
           `policy ${keySet.policy}, AEADs ${keySet.aeads.join(', ')}`,
           table(
-            ['KID', 'MODE', 'KEM', 'STATUS', 'NOT BEFORE', 'NOT AFTER'],
+            ['KID', 'MODE', 'KEM', 'STATUS', 'NOT BEFORE', 'NOT AFTER', 'PINNED'],
             keySet.keys.map((k) => [
               k.kid,
               k.mode,
@@ -145,6 +173,7 @@ const COMMANDS: Record<string, Command> = {
               k.status,
               k.notBefore ?? '-',
               k.notAfter ?? '-',
+              pinned(k) ? 'yes' : '-',
             ]),
           ),
         ].join('\n'),
@@ -157,8 +186,8 @@ const COMMANDS: Record<string, Command> = {
     options: { mode: { type: 'string' } },
     positionals: 0,
     async run(ctx) {
-      const session = await openSession(ctx)
-      try {
+      const mode = modeOption(ctx)
+      await withSession(ctx, mode, async (session) => {
         const info = {
           sessionId: session.id,
           expiresAt: session.expiresAt.toISOString().replace('.000Z', 'Z'),
@@ -175,9 +204,7 @@ const COMMANDS: Record<string, Command> = {
             `server key ${info.kid} (${info.mode}), AEAD ${info.aead === 3 ? 'ChaCha20-Poly1305' : 'AES-256-GCM'}; key confirmation verified`,
           ].join('\n'),
         )
-      } finally {
-        session.close()
-      }
+      })
     },
   },
   'config put': {
@@ -199,31 +226,28 @@ const COMMANDS: Record<string, Command> = {
       let bytes: Uint8Array | string
       if (value !== undefined) bytes = value
       else if (file === '-') bytes = await (ctx.io.stdin ?? readStdin)()
-      else bytes = readInput(join(ctx.io.cwd, file!))
-      const result = await adminClient(ctx).putConfig(name, bytes, ifMatch === undefined ? {} : { ifMatch })
+      else bytes = readInput(resolvePath(ctx.io.cwd, file!))
+      const result = await withAdmin(ctx, (adm) => adm.putConfig(name, bytes, ifMatch === undefined ? {} : { ifMatch }))
       ctx.emit(result, () => `${result.name}: version ${result.version}`)
     },
   },
   'config get': {
     usage: 'pq-edge config get <name> [--out F] [--pin-kid KID] [--json]',
-    summary: 'read and decrypt a value through a session (client credentials); the value goes to stdout, or to F',
+    summary: 'read and open a value through a session (client credentials); the value goes to stdout, or to F (mode 0600)',
     options: { out: { type: 'string' } },
     positionals: 1,
     async run(ctx) {
-      const session = await openSession(ctx)
-      try {
+      await withSession(ctx, undefined, async (session) => {
         const config = await session.getConfig(ctx.positionals[0]!)
         const out = ctx.values.out as string | undefined
-        if (out !== undefined) writeFileSync(join(ctx.io.cwd, out), config.value, { mode: 0o600 })
+        if (out !== undefined) writePrivate(resolvePath(ctx.io.cwd, out), config.value)
         if (ctx.json) {
           const text = utf8OrNull(config.value)
           const shown = out !== undefined ? { out } : text !== null ? { value: text } : { valueBase64url: b64u(config.value) }
           ctx.out(JSON.stringify({ name: config.name, version: config.version, ...shown }))
         } else if (out !== undefined) ctx.out(`${config.name}: version ${config.version} written to ${out}`)
         else ctx.io.stdout(config.value)
-      } finally {
-        session.close()
-      }
+      })
     },
   },
   'config list': {
@@ -232,7 +256,7 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: 0,
     async run(ctx) {
-      const items = await adminClient(ctx).listConfig()
+      const items = await withAdmin(ctx, (adm) => adm.listConfig())
       ctx.emit({ items }, () =>
         items.length
           ? table(
@@ -244,15 +268,41 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'config delete': {
-    usage: 'pq-edge config delete <name> [--if-match N] [--json]',
-    summary: 'delete a config name (admin); with --if-match, only if N is its current version',
+    usage: "pq-edge config delete <name> --if-match N|'*' [--json]",
+    summary: "delete a config name (admin), only if N is its current version ('*': whatever is current, read first)",
     options: { 'if-match': { type: 'string' } },
     positionals: 1,
     async run(ctx) {
       const name = ctx.positionals[0]!
       const ifMatchText = ctx.values['if-match'] as string | undefined
-      await adminClient(ctx).deleteConfig(name, ifMatchText === undefined ? {} : { ifMatch: parseVersion(ifMatchText, '--if-match') })
+      if (ifMatchText === undefined)
+        throw new UsageError("give --if-match N (the version to delete) or --if-match '*' (whatever is current)")
+      const ifMatch = ifMatchText === '*' ? '*' : parseVersion(ifMatchText, '--if-match')
+      await withAdmin(ctx, (adm) => adm.deleteConfig(name, { ifMatch }))
       ctx.emit({ name, deleted: true }, () => `${name}: deleted`)
+    },
+  },
+  rewrap: {
+    usage: 'pq-edge rewrap [--json]',
+    summary: 're-wrap every stored record under the current vault key (admin), page by page, with progress on stderr',
+    options: {},
+    positionals: 0,
+    async run(ctx) {
+      const report = await withAdmin(ctx, (adm) =>
+        adm.rewrap({
+          onPage: (_page, t) =>
+            ctx.io.stderr(
+              `pq-edge: rewrap page ${t.pages}: ${t.updated + t.unchanged + t.vanished + t.conflicts.length + t.unreadable.length} records so far (updated ${t.updated}, unchanged ${t.unchanged})`,
+            ),
+        }),
+      )
+      ctx.emit(report, () =>
+        [
+          `rewrapped under ${report.kek} in ${report.pages} page(s): updated ${report.updated}, unchanged ${report.unchanged}, vanished ${report.vanished}`,
+          ...(report.conflicts.length ? [`conflicts (written meanwhile; run again): ${report.conflicts.join(' ')}`] : []),
+          ...(report.unreadable.length ? [`UNREADABLE (under no configured secret): ${report.unreadable.join(' ')}`] : []),
+        ].join('\n'),
+      )
     },
   },
 }
@@ -307,7 +357,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       positionals: parsed.positionals,
       io,
       json,
-      url: () => resolveUrl(parsed.values.url as string | undefined, io),
+      source: () => resolveSource(parsed.values, io),
       out: (line) => io.stdout(`${line}\n`),
       emit(value, text) {
         io.stdout(`${json ? JSON.stringify(value) : text()}\n`)
@@ -324,15 +374,18 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 
 function describe(error: unknown): [number, string] {
   if (error instanceof UsageError) return [EXIT.usage, `usage error: ${error.message}`]
+  if (error instanceof PinChangedError) return [EXIT.crypto, error.message]
+  if (error instanceof KnownKeysError) return [EXIT.usage, error.message]
   if (error instanceof PqEdgeError) {
     if (error.status !== undefined && error.status >= 400 && error.status < 500) return [EXIT.refused, error.message]
     switch (error.code) {
       case 'network_error':
-        return [EXIT.network, `${error.message} (is the server running? check --url)`]
+        return [EXIT.network, `${error.message} (is the server running? check the URL)`]
       case 'confirmation_failed':
       case 'pin_mismatch':
       case 'decryption_failed':
       case 'no_usable_key':
+      case 'insecure_transport':
         return [EXIT.crypto, error.message]
       case 'invalid_name':
       case 'invalid_argument':
@@ -344,66 +397,218 @@ function describe(error: unknown): [number, string] {
   return [EXIT.unexpected, `unexpected error: ${error instanceof Error ? error.message : String(error)} (PQ_EDGE_DEBUG=1 for details)`]
 }
 
-// ---------- configuration ----------
+// ---------- where to connect, with what ----------
 
-interface DevCredentials {
-  baseUrl?: string
+interface Source {
+  url: string
+  /** Where url and credentials came from, for messages. */
+  from: string
   adminToken?: string
   clientId?: string
   clientSecret?: string
 }
 
-function devCredentials(io: CliIo): DevCredentials {
+const ENV_CREDENTIALS = ['PQ_EDGE_ADMIN_TOKEN', 'PQ_EDGE_CLIENT_ID', 'PQ_EDGE_CLIENT_SECRET'] as const
+
+/** URL and credentials from exactly one source (see the header comment); mixing is a usage error. */
+function resolveSource(values: Context['values'], io: CliIo): Source {
+  const fileFlag = (values.credentials as string | undefined) ?? (io.env.PQ_EDGE_CREDENTIALS || undefined)
+  const urlFlag = (values.url as string | undefined) ?? (io.env.PQ_EDGE_URL || undefined)
+  const envSet = ENV_CREDENTIALS.filter((name) => io.env[name])
+  if (fileFlag !== undefined) {
+    const fileWhat = values.credentials !== undefined ? '--credentials' : 'PQ_EDGE_CREDENTIALS'
+    const mixed = [...(values.url !== undefined ? ['--url'] : io.env.PQ_EDGE_URL ? ['PQ_EDGE_URL'] : []), ...envSet]
+    if (mixed.length)
+      throw new UsageError(
+        `${fileWhat} takes the URL and all credentials from ${fileFlag}; do not also set ${mixed.join(', ')} (URL and credentials must come from one source)`,
+      )
+    return credentialsFile(resolvePath(io.cwd, fileFlag))
+  }
+  if (urlFlag !== undefined) {
+    const str = (name: (typeof ENV_CREDENTIALS)[number]) => (io.env[name] ? io.env[name] : undefined)
+    const adminToken = str('PQ_EDGE_ADMIN_TOKEN')
+    const clientId = str('PQ_EDGE_CLIENT_ID')
+    const clientSecret = str('PQ_EDGE_CLIENT_SECRET')
+    return {
+      url: urlFlag,
+      from: values.url !== undefined ? '--url and the PQ_EDGE_* environment' : 'the PQ_EDGE_* environment',
+      ...(adminToken ? { adminToken } : {}),
+      ...(clientId ? { clientId } : {}),
+      ...(clientSecret ? { clientSecret } : {}),
+    }
+  }
+  if (envSet.length)
+    throw new UsageError(
+      `${envSet.join(', ')} ${envSet.length === 1 ? 'is' : 'are'} set but no server URL: set PQ_EDGE_URL or --url as well (URL and credentials must come from one source)`,
+    )
+  const local = join(io.cwd, CREDENTIALS_FILE)
+  if (existsSync(local)) return credentialsFile(local)
+  return { url: DEFAULT_URL, from: `the default URL ${DEFAULT_URL} (no credentials)` }
+}
+
+function credentialsFile(path: string): Source {
   let text: string
   try {
-    text = readFileSync(join(io.cwd, CREDENTIALS_FILE), 'utf8')
-  } catch {
-    return {}
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read the credentials file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
+  let p: Record<string, unknown>
   try {
     const parsed = JSON.parse(text) as unknown
-    if (typeof parsed !== 'object' || parsed === null) throw new Error()
-    const p = parsed as Record<string, unknown>
-    const str = (k: string) => (typeof p[k] === 'string' && p[k] ? { [k]: p[k] as string } : {})
-    return { ...str('baseUrl'), ...str('adminToken'), ...str('clientId'), ...str('clientSecret') }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error()
+    p = parsed as Record<string, unknown>
   } catch {
-    throw new UsageError(`./${CREDENTIALS_FILE} is not a JSON object of { baseUrl, adminToken, clientId, clientSecret }`)
+    throw new UsageError(`${path} is not a JSON object of { baseUrl, adminToken, clientId, clientSecret }`)
+  }
+  if (typeof p.baseUrl !== 'string' || !p.baseUrl) throw new UsageError(`${path} has no baseUrl: the server the credentials are for`)
+  const str = (k: string) => (typeof p[k] === 'string' && p[k] ? { [k]: p[k] as string } : {})
+  return { url: p.baseUrl, from: path, ...str('adminToken'), ...str('clientId'), ...str('clientSecret') }
+}
+
+// ---------- which server key to trust ----------
+
+interface Trusting {
+  options: { pin: { kid: string; publicKey?: string }; mode: Mode } | { trustKeysFromServer: true; mode?: Mode }
+  onPinChange?: (next: PinnedKey, previous: PinnedKey) => void
+  /** After a session: pins the key it used when this was a first use. */
+  established(pin: PinnedKey | undefined): void
+}
+
+/** The pin for this origin and mode: --pin-kid, else the known-keys file, else trust on first use. */
+function trusting(ctx: Context, url: string, mode: Mode | undefined): Trusting {
+  const kid = ctx.values['pin-kid'] as string | undefined
+  if (kid !== undefined) return { options: { pin: { kid }, mode: mode ?? 'hybrid' }, established() {} }
+  const path = knownKeysPath(ctx.io.env)
+  const origin = originOf(url)
+  const wanted = mode ?? 'hybrid'
+  const entry = lookup(loadKnownKeys(path), origin, wanted)
+  if (entry) {
+    return {
+      options: { pin: { kid: entry.kid, publicKey: entry.publicKey }, mode: wanted },
+      onPinChange(next, previous) {
+        remember(path, origin, next)
+        ctx.io.stderr(
+          `pq-edge: ${origin} rotated its ${next.mode} key ${previous.kid} -> ${next.kid} (delivered inside a session established with the pinned key); ${path} now pins ${next.kid}`,
+        )
+      },
+      established() {},
+    }
+  }
+  return {
+    options: { trustKeysFromServer: true, ...(mode ? { mode } : {}) },
+    established(pin) {
+      if (!pin) return
+      remember(path, origin, pin)
+      ctx.io.stderr(
+        `pq-edge: first connection to ${origin}: pinned its ${pin.mode} server key ${pin.kid} in ${path}; a different key will be refused`,
+      )
+    },
   }
 }
 
-function resolveUrl(flag: string | undefined, io: CliIo): string {
-  return flag ?? (io.env.PQ_EDGE_URL || undefined) ?? devCredentials(io).baseUrl ?? DEFAULT_URL
+/** pin_mismatch against a known-keys pin: the loud refusal, naming the file and the entry to remove. */
+function pinChanged(ctx: Context, url: string, mode: Mode | undefined, error: PqEdgeError): never {
+  const path = knownKeysPath(ctx.io.env)
+  const origin = originOf(url)
+  const wanted = mode ?? 'hybrid'
+  const entry: KnownKey | undefined = lookup(loadKnownKeys(path), origin, wanted)
+  throw new PinChangedError(
+    [
+      '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+      `@    WARNING: THE SERVER KEY OF ${origin} HAS CHANGED`,
+      '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+      `The ${wanted} key pinned for ${origin} (kid ${entry?.kid ?? '?'}) is not what the server offers now: ${error.detail ?? error.code}.`,
+      'Someone could be intercepting the connection (a man in the middle), or the server key was replaced without a rotation.',
+      'Nothing secret was sent. A legitimate rotation moves the pin by itself; this was not one.',
+      `If you know the server key was replaced, delete the entry "${origin}" -> "${wanted}" from ${path} and run the command again.`,
+    ].join('\n'),
+  )
 }
 
-function pinOf(ctx: Context) {
-  const kid = ctx.values['pin-kid'] as string | undefined
-  return kid === undefined ? {} : { pin: { kid } }
+/** Runs `use` on a client session (client credentials), pinning as above; closes the session. */
+async function withSession<T>(ctx: Context, mode: Mode | undefined, use: (session: Session) => Promise<T>): Promise<T> {
+  const source = ctx.source()
+  if (!source.clientId || !source.clientSecret)
+    throw new UsageError(
+      `no client credentials in ${source.from}: use --credentials FILE (or ./${CREDENTIALS_FILE}) with clientId and clientSecret, or --url with PQ_EDGE_CLIENT_ID and PQ_EDGE_CLIENT_SECRET`,
+    )
+  const trust = trusting(ctx, source.url, mode)
+  let session: Session
+  try {
+    session = await connect(source.url, {
+      credentials: { clientId: source.clientId, clientSecret: source.clientSecret },
+      reestablish: false,
+      ...trust.options,
+      ...(trust.onPinChange ? { onPinChange: trust.onPinChange } : {}),
+    })
+  } catch (error) {
+    if (error instanceof PqEdgeError && error.code === 'pin_mismatch' && 'pin' in trust.options && ctx.values['pin-kid'] === undefined)
+      pinChanged(ctx, source.url, mode, error)
+    throw error
+  }
+  try {
+    trust.established(session.pin)
+    return await use(session)
+  } finally {
+    session.close()
+  }
 }
 
-async function openSession(ctx: Context) {
-  const file = devCredentials(ctx.io)
-  const clientId = ctx.io.env.PQ_EDGE_CLIENT_ID || file.clientId
-  const clientSecret = ctx.io.env.PQ_EDGE_CLIENT_SECRET || file.clientSecret
-  if (!clientId || !clientSecret)
-    throw new UsageError(`no client credentials: set PQ_EDGE_CLIENT_ID and PQ_EDGE_CLIENT_SECRET, or run where ./${CREDENTIALS_FILE} is`)
-  const mode = ctx.values.mode as string | undefined
-  if (mode !== undefined && mode !== 'hybrid' && mode !== 'pq' && mode !== 'classical')
-    throw new UsageError('--mode must be hybrid, pq or classical')
-  return connect(ctx.url(), {
-    credentials: { clientId, clientSecret },
-    reestablish: false,
-    ...pinOf(ctx),
-    ...(mode ? { mode: mode as Mode } : {}),
+/** Runs `use` on an admin client (an admin session established on first use), pinning as above; closes it. */
+async function withAdmin<T>(ctx: Context, use: (adm: AdminClient) => Promise<T>): Promise<T> {
+  const source = ctx.source()
+  if (!source.adminToken)
+    throw new UsageError(
+      `no admin token in ${source.from}: use --credentials FILE (or ./${CREDENTIALS_FILE}) with adminToken, or --url with PQ_EDGE_ADMIN_TOKEN`,
+    )
+  const trust = trusting(ctx, source.url, undefined)
+  const adm = admin(source.url, {
+    adminToken: source.adminToken,
+    ...trust.options,
+    ...(trust.onPinChange ? { onPinChange: trust.onPinChange } : {}),
   })
-}
-
-function adminClient(ctx: Context) {
-  const token = ctx.io.env.PQ_EDGE_ADMIN_TOKEN || devCredentials(ctx.io).adminToken
-  if (!token) throw new UsageError(`no admin token: set PQ_EDGE_ADMIN_TOKEN, or run where ./${CREDENTIALS_FILE} is`)
-  return admin(ctx.url(), { token, ...pinOf(ctx) })
+  try {
+    return await use(adm)
+  } catch (error) {
+    if (error instanceof PqEdgeError && error.code === 'pin_mismatch' && 'pin' in trust.options && ctx.values['pin-kid'] === undefined)
+      pinChanged(ctx, source.url, undefined, error)
+    throw error
+  } finally {
+    trust.established(adm.pin)
+    adm.close()
+  }
 }
 
 // ---------- helpers ----------
+
+function modeOption(ctx: Context): Mode | undefined {
+  const mode = ctx.values.mode as string | undefined
+  if (mode !== undefined && mode !== 'hybrid' && mode !== 'pq' && mode !== 'classical')
+    throw new UsageError('--mode must be hybrid, pq or classical')
+  return mode as Mode | undefined
+}
+
+function resolvePath(cwd: string, path: string): string {
+  return isAbsolute(path) ? path : join(cwd, path)
+}
+
+/** Writes a secret value owner-only: 0600 whether the file is new or already existed (then before any byte is written). */
+function writePrivate(path: string, bytes: Uint8Array): void {
+  let fd: number
+  try {
+    fd = openSync(path, 'w', 0o600)
+  } catch (error) {
+    throw new UsageError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  try {
+    fchmodSync(fd, 0o600)
+    let at = 0
+    while (at < bytes.length) at += writeSync(fd, bytes, at)
+  } finally {
+    closeSync(fd)
+  }
+}
 
 function parseVersion(text: string, flag: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text)))

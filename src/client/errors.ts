@@ -1,13 +1,17 @@
 // The one error class pq-edge/client throws. Branch on `code`: either the server's stable problem
-// code (docs/PROTOCOL.md §7, with `status`) or one of the local codes below (no `status`). Messages
+// code (docs/PROTOCOL.md §7, v2, with `status`) or one of the local codes below (no `status`). Messages
 // name the failed step and never contain credentials, tokens, tickets, keys or plaintext.
 
 /** Codes raised by the client itself, before or after talking to the server. */
 export type LocalErrorCode =
-  /** The response to POST /v1/sessions failed key confirmation: no session was created. */
+  /** The response to POST /v2/sessions failed key confirmation: no session was created. */
   | 'confirmation_failed'
   /** A pinned key (kid or public key) is not among the keys the server offers. */
   | 'pin_mismatch'
+  /** Neither a pin nor the explicit `trustKeysFromServer: true` was given: the SDK will not trust GET /v2/keys silently. */
+  | 'pin_required'
+  /** An `http:` URL to a host that is not loopback (127.0.0.0/8, ::1, localhost): refused before any request. */
+  | 'insecure_transport'
   /** The server offers no current key for the requested mode, or no AEAD the client supports. */
   | 'no_usable_key'
   /** fetch() failed: DNS, connection refused, TLS, reset. */

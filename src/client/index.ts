@@ -7,6 +7,7 @@ import { createClient, type PqEdgeClient } from './client.ts'
 export type {
   AdminClient,
   AdminOptions,
+  ClientCredentials,
   ClientDeps,
   ConfigValue,
   ConnectOptions,
@@ -15,11 +16,14 @@ export type {
   LocalErrorCode,
   Mode,
   Pin,
+  PinnedKey,
   PqEdgeClient,
   PutOptions,
+  RewrapReport,
   ServerKey,
   Session,
   SessionAead,
+  Trust,
 } from './client.ts'
 
 export function bindClient(mlkem: MlKemSource, init: () => Promise<void>): PqEdgeClient {

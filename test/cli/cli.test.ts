@@ -1,9 +1,11 @@
 // The `pq-edge` CLI as users run it: built by scripts/build-lib.ts to dist/cli/pq-edge.js and spawned
-// in a fresh Node process, against the protocol test double (./protocol-double.ts) served over HTTP.
-// Checks output (--json and text), exit codes and that errors are one line on stderr.
+// in a fresh Node process, against the protocol v2 test double (../client/protocol-double.ts) served
+// over HTTP on loopback: output (--json and text), exit codes, errors on stderr, the one-source rule for
+// URL and credentials, and the known-keys file (trust on first use, a changed key refused, the pin
+// moved by an authenticated rotation). The CLI against the real app: ../client/real-app.test.ts.
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,7 +30,11 @@ function run(args: string[], options: { env?: Record<string, string>; cwd?: stri
       process.execPath,
       [CLI, ...args],
       // A clean environment: nothing from the developer's shell (PQ_EDGE_*) leaks into a test.
-      { cwd: options.cwd ?? emptyDir, env: { PATH: process.env.PATH ?? '', ...options.env }, encoding: 'utf8' },
+      {
+        cwd: options.cwd ?? emptyDir,
+        env: { PATH: process.env.PATH ?? '', PQ_EDGE_KNOWN_KEYS: knownKeys, HOME: emptyDir, ...options.env },
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     )
     if (options.input !== undefined) child.stdin!.end(options.input)
@@ -40,6 +46,8 @@ let http: Awaited<ReturnType<typeof listen>>
 let tampered: Awaited<ReturnType<typeof listen>>
 let emptyDir: string
 let env: Record<string, string>
+/** The known-keys file of most tests (shared: the first test pins the double's key). */
+let knownKeys: string
 
 beforeAll(async () => {
   await new Promise<void>((resolve, reject) =>
@@ -56,6 +64,7 @@ beforeAll(async () => {
   })
   tampered = await listen(bad.handle)
   emptyDir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
+  knownKeys = join(emptyDir, 'known_keys.json')
   env = { PQ_EDGE_URL: http.url, PQ_EDGE_ADMIN_TOKEN: token, ...client }
 }, 180_000)
 
@@ -96,6 +105,7 @@ describe('usage', () => {
       ['config', 'put', 'app/x', '--value', 'v'],
       ['config', 'put', 'app/x', '--create'],
       ['config', 'put', 'app/x', '--value', 'v', '--if-match', 'two'],
+      ['config', 'delete', 'app/x'],
     ]) {
       const r = await run(args, { env })
       expect(r.code, args.join(' ')).toBe(2)
@@ -108,6 +118,38 @@ describe('usage', () => {
     const r = await run(['config', 'list'], { env: { PQ_EDGE_URL: http.url } })
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('PQ_EDGE_ADMIN_TOKEN')
+  })
+
+  it('URL and credentials come from one source: mixing them, or credentials without a URL, is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
+    writeFileSync(join(dir, 'creds.json'), JSON.stringify({ baseUrl: http.url, adminToken: token }))
+    for (const [args, extra, says] of [
+      [['config', 'list', '--credentials', 'creds.json'], { PQ_EDGE_ADMIN_TOKEN: token }, 'PQ_EDGE_ADMIN_TOKEN'],
+      [['config', 'list', '--credentials', 'creds.json', '--url', http.url], {}, '--url'],
+      [['config', 'list'], { PQ_EDGE_CREDENTIALS: 'creds.json', PQ_EDGE_URL: http.url }, 'PQ_EDGE_URL'],
+      [['config', 'list'], { PQ_EDGE_ADMIN_TOKEN: token }, 'no server URL'],
+      [['establish'], client, 'no server URL'],
+    ] as const) {
+      const r = await run([...args], { cwd: dir, env: { PQ_EDGE_KNOWN_KEYS: join(dir, 'known.json'), ...extra } })
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toContain(says)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    }
+    // The file alone, by flag or environment, is one source.
+    const own = { PQ_EDGE_KNOWN_KEYS: join(dir, 'known.json') }
+    expect((await run(['config', 'list', '--credentials', 'creds.json'], { cwd: dir, env: own })).code).toBe(0)
+    expect((await run(['config', 'list'], { cwd: dir, env: { ...own, PQ_EDGE_CREDENTIALS: join(dir, 'creds.json') } })).code).toBe(0)
+  })
+
+  it('plain http: to a host that is not loopback is refused before any request (exit 5, insecure_transport)', async () => {
+    for (const args of [
+      ['keys', '--url', 'http://pq-edge.example'],
+      ['config', 'list', '--url', 'http://192.0.2.1:8787'],
+    ]) {
+      const r = await run(args, { env: { PQ_EDGE_ADMIN_TOKEN: token } })
+      expect(r.code, args.join(' ')).toBe(5)
+      expect(r.stderr).toContain('insecure_transport')
+    }
   })
 })
 
@@ -139,6 +181,20 @@ describe('keygen', () => {
 })
 
 describe('against a server', () => {
+  it('trust on first use: the first session pins the key it used (noted on stderr), later ones use the pin', async () => {
+    const first = await run(['establish', '--json'], { env })
+    expect(first.code).toBe(0)
+    expect(first.stderr).toContain(`pinned its hybrid server key ${server.keys[0]!.kid} in ${knownKeys}`)
+    const file = JSON.parse(readFileSync(knownKeys, 'utf8'))
+    expect(file).toEqual({ [http.url]: { hybrid: { kid: server.keys[0]!.kid, publicKey: b64u(server.keys[0]!.publicKey) } } })
+    expect(statSync(knownKeys).mode & 0o777).toBe(0o600)
+    const again = await run(['establish', '--json'], { env })
+    expect(again).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(again.stdout).kid).toBe(server.keys[0]!.kid)
+    const keys = JSON.parse((await run(['keys', '--json'], { env })).stdout)
+    expect(keys.keys[0]).toMatchObject({ kid: server.keys[0]!.kid, pinned: true })
+  })
+
   it('keys: table and --json', async () => {
     const json = await run(['keys', '--json'], { env })
     expect(json.code).toBe(0)
@@ -161,12 +217,11 @@ describe('against a server', () => {
     expect(pinned.stderr).toContain('pin_mismatch')
   })
 
-  it('config put / get / list / delete with version preconditions', async () => {
+  it('config put / get / list / delete with version preconditions; --out is 0600 even over an existing file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
     const created = await run(['config', 'put', 'app/db', '--value', 'postgres://one', '--create', '--json'], { env })
     expect(created).toMatchObject({ code: 0 })
     expect(JSON.parse(created.stdout)).toEqual({ name: 'app/db', version: 1 })
-    // Creating again, or replacing a stale version: the server's 412, exit 3, code and detail printed.
     const again = await run(['config', 'put', 'app/db', '--value', 'x', '--create'], { env })
     expect(again.code).toBe(3)
     expect(again.stderr).toMatch(/^pq-edge: version_mismatch \(HTTP 412\)/)
@@ -186,9 +241,13 @@ describe('against a server', () => {
       version: 3,
       value: 'postgres://three',
     })
+    writeFileSync(join(dir, 'db.txt'), 'old', { mode: 0o644 })
+    chmodSync(join(dir, 'db.txt'), 0o644)
     expect((await run(['config', 'get', 'app/db', '--out', 'db.txt'], { env, cwd: dir })).code).toBe(0)
     expect(readFileSync(join(dir, 'db.txt'), 'utf8')).toBe('postgres://three')
-    expect(statSync(join(dir, 'db.txt')).mode & 0o077).toBe(0)
+    expect(statSync(join(dir, 'db.txt')).mode & 0o777).toBe(0o600)
+    expect((await run(['config', 'get', 'app/db', '--out', 'new.txt'], { env, cwd: dir })).code).toBe(0)
+    expect(statSync(join(dir, 'new.txt')).mode & 0o777).toBe(0o600)
 
     const list = await run(['config', 'list', '--json'], { env })
     expect(JSON.parse(list.stdout)).toEqual({ items: [{ name: 'app/db', version: 3 }] })
@@ -199,6 +258,18 @@ describe('against a server', () => {
     const missing = await run(['config', 'get', 'app/db'], { env })
     expect(missing.code).toBe(3)
     expect(missing.stderr).toContain('not_found (HTTP 404)')
+    await run(['config', 'put', 'app/db', '--value', 'again', '--create'], { env })
+    expect((await run(['config', 'delete', 'app/db', '--if-match', '*'], { env })).code).toBe(0)
+  })
+
+  it('rewrap follows the cursor to the end, with progress on stderr', async () => {
+    for (const n of ['r1', 'r2', 'r3']) await run(['config', 'put', `app/${n}`, '--value', n, '--create'], { env })
+    const r = await run(['rewrap', '--json'], { env })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ updated: 3, pages: 2, conflicts: [], unreadable: [] })
+    expect(r.stderr).toContain('rewrap page 1: 2 records so far')
+    expect(r.stderr).toContain('rewrap page 2: 3 records so far')
+    for (const n of ['r1', 'r2', 'r3']) await run(['config', 'delete', `app/${n}`, '--if-match', '1'], { env })
   })
 
   it('server refusals exit 3 with the problem code; secrets are not printed', async () => {
@@ -214,7 +285,7 @@ describe('against a server', () => {
     expect(creds.stderr).not.toContain('SECRETVALUE')
   })
 
-  it('a network failure exits 4; a failed key confirmation exits 5', async () => {
+  it('a network failure exits 4; a failed key confirmation exits 5 and pins nothing', async () => {
     const down = await run(['keys', '--url', 'http://127.0.0.1:1'])
     expect(down.code).toBe(4)
     expect(down.stderr).toContain('network_error')
@@ -223,9 +294,10 @@ describe('against a server', () => {
     expect(bad.code).toBe(5)
     expect(bad.stderr).toContain('confirmation_failed')
     expect(bad.stdout).toBe('')
+    expect(JSON.parse(readFileSync(knownKeys, 'utf8'))[tampered.url]).toBeUndefined()
   })
 
-  it('reads baseUrl and credentials from ./.dev.credentials.json when the environment has none', async () => {
+  it('reads baseUrl and credentials together from ./.dev.credentials.json when nothing else is given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
     writeFileSync(
       join(dir, '.dev.credentials.json'),
@@ -238,7 +310,82 @@ describe('against a server', () => {
     )
     expect((await run(['config', 'put', 'app/file', '--value', 'from-file', '--create'], { cwd: dir })).code).toBe(0)
     expect((await run(['config', 'get', 'app/file'], { cwd: dir })).stdout).toBe('from-file')
-    // The environment wins over the file.
-    expect((await run(['keys'], { cwd: dir, env: { PQ_EDGE_URL: 'http://127.0.0.1:1' } })).code).toBe(4)
+    // A URL given explicitly is a source of its own: the file is not read (its token is not sent there).
+    const elsewhere = await run(['config', 'list'], { cwd: dir, env: { PQ_EDGE_URL: 'http://127.0.0.1:1' } })
+    expect(elsewhere.code).toBe(2)
+    expect(elsewhere.stderr).toContain('no admin token')
+  })
+})
+
+describe('known keys', () => {
+  it('a changed server key is refused loudly (exit 5), naming the file and the entry to delete; nothing is sent', async () => {
+    const other = await createProtocolDouble()
+    const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
+    const file = join(dir, 'known.json')
+    writeFileSync(file, JSON.stringify({ [http.url]: { hybrid: { kid: other.keys[0]!.kid, publicKey: b64u(other.keys[0]!.publicKey) } } }))
+    const before = server.seen.filter((r) => r.path === '/v2/sessions').length
+    for (const args of [['establish'], ['config', 'get', 'app/x'], ['config', 'list']]) {
+      const r = await run(args, { env: { ...env, PQ_EDGE_KNOWN_KEYS: file } })
+      expect(r.code, args.join(' ')).toBe(5)
+      expect(r.stderr).toContain('WARNING: THE SERVER KEY OF')
+      expect(r.stderr).toContain('man in the middle')
+      expect(r.stderr).toContain(`delete the entry "${http.url}" -> "hybrid" from ${file}`)
+    }
+    expect(server.seen.filter((r) => r.path === '/v2/sessions').length).toBe(before)
+    // The file is left as it was: refusing never re-pins.
+    expect(JSON.parse(readFileSync(file, 'utf8'))[http.url].hybrid.kid).toBe(other.keys[0]!.kid)
+  })
+
+  it('a substituted GET /v2/keys (MITM) is refused against the pin', async () => {
+    const honest = await createProtocolDouble()
+    const mitm = await createProtocolDouble()
+    const proxy = await listen((req) => (new URL(req.url).pathname === '/v2/keys' ? mitm.handle(req) : honest.handle(req)))
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
+      const file = join(dir, 'known.json')
+      const key = honest.keys[0]!
+      writeFileSync(file, JSON.stringify({ [proxy.url]: { hybrid: { kid: key.kid, publicKey: b64u(key.publicKey) } } }))
+      const r = await run(['establish'], { env: { ...client, PQ_EDGE_URL: proxy.url, PQ_EDGE_KNOWN_KEYS: file } })
+      expect(r.code).toBe(5)
+      expect(r.stderr).toContain('HAS CHANGED')
+      expect(honest.seen.filter((s) => s.path === '/v2/sessions')).toHaveLength(0)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('an authenticated rotation moves the pin: established with the pinned retiring key, the file now pins the new one', async () => {
+    const rotating = await createProtocolDouble()
+    const served = await listen(rotating.handle)
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
+      const file = join(dir, 'known.json')
+      const local = { ...client, PQ_EDGE_ADMIN_TOKEN: token, PQ_EDGE_URL: served.url, PQ_EDGE_KNOWN_KEYS: file }
+      expect((await run(['establish'], { env: local })).code).toBe(0) // first use
+      const old = rotating.keys[0]!
+      await rotating.rotate('hybrid')
+      const fresh = rotating.keys[0]!
+      const r = await run(['establish', '--json'], { env: local })
+      expect(r.code).toBe(0)
+      expect(JSON.parse(r.stdout).kid).toBe(old.kid) // established with the pinned key…
+      expect(r.stderr).toContain(`rotated its hybrid key ${old.kid} -> ${fresh.kid}`)
+      expect(JSON.parse(readFileSync(file, 'utf8'))[served.url].hybrid).toEqual({ kid: fresh.kid, publicKey: b64u(fresh.publicKey) })
+      // …and once the old key is gone, the moved pin is what works (admin too).
+      rotating.keys.splice(rotating.keys.indexOf(old), 1)
+      expect(JSON.parse((await run(['establish', '--json'], { env: local })).stdout).kid).toBe(fresh.kid)
+      expect((await run(['config', 'list'], { env: local })).code).toBe(0)
+    } finally {
+      await served.close()
+    }
+  })
+
+  it('a malformed known-keys file is an error, never silently replaced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cli-'))
+    const file = join(dir, 'known.json')
+    writeFileSync(file, '{"oops"')
+    const r = await run(['establish'], { env: { ...env, PQ_EDGE_KNOWN_KEYS: file } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('malformed')
+    expect(readFileSync(file, 'utf8')).toBe('{"oops"')
   })
 })

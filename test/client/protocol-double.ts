@@ -1,27 +1,30 @@
-// A protocol test double: a small in-memory server for docs/PROTOCOL.md v1 (§4-§7), written over the
-// server half in src/protocol/v1.ts (acceptSession, configAad) and the real HPKE. It is NOT the
-// service (src/app.ts) and not a platform mock: it exists so the client SDK and CLI can be tested
-// against the documented wire format while the real endpoints are being written, and so tests can
-// make a server misbehave (altered confirmation, wrong key) in ways the real one never would.
-// Tickets are random strings kept in a Map (the real server's are sealed and stateless, §5.4).
+// A protocol test double: a small in-memory server for protocol v2 (docs/PROTOCOL.md),
+// written over the server half in src/protocol/v2.ts (acceptSession, verifyRequestMac,
+// sealConfigValue, openConfigPut) and the real HPKE. It is NOT the service (src/app.ts; the SDK and
+// CLI are tested against that in real-app.test.ts): it exists so tests can make a server misbehave
+// (altered confirmation, a substituted key list, a rotation at a chosen moment, many rewrap pages)
+// in ways the real one never would. Tickets are random strings kept in a Map (the real server's are
+// sealed and stateless).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
-import { nobleChacha20Poly1305 } from '../../src/crypto/noble.ts'
-import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
-import type { RecipientKey } from '../../src/hpke/hpke.ts'
+import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
+import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
+import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
 import { hpke, KDF } from '../../src/hpke/node.ts'
 import {
-  type AcceptedSession,
-  acceptSession,
-  configAad,
+  AUTH_SCHEME,
+  acceptSession as accept,
+  type Credentials,
+  isFresh,
   keyId,
-  LABEL,
   MODE_KEM,
   type Mode,
-  putAad,
+  openConfigPut,
+  type PublishedKey,
   type SessionResponse,
-} from '../../src/protocol/v1.ts'
+  sealConfigValue,
+  verifyRequestMac,
+} from '../../src/protocol/v2.ts'
 
 export interface DoubleOptions {
   modes?: Mode[]
@@ -32,6 +35,8 @@ export interface DoubleOptions {
   lifetime?: number
   /** Lets a test alter the session response after the server computed it. */
   tamperSession?: (response: SessionResponse) => SessionResponse
+  /** Records per rewrap page (default 2). */
+  rewrapPage?: number
 }
 
 interface StaticKey {
@@ -42,16 +47,27 @@ interface StaticKey {
   status: 'current' | 'retiring'
 }
 
+interface DoubleSession {
+  principal: 'client' | 'admin'
+  scopes: string[]
+  authKey: Uint8Array
+  ephemeralPublicKey: Uint8Array
+  sessionId: Uint8Array
+  suite: Suite
+  expires: number
+}
+
 export interface ProtocolDouble {
   fetch: (input: string, init?: RequestInit) => Promise<Response>
   handle: (req: Request) => Promise<Response>
   keys: StaticKey[]
-  sessions: Map<string, AcceptedSession & { expires: number }>
+  sessions: Map<string, DoubleSession>
   records: Map<string, { version: number; value: Uint8Array | null }>
-  /** Every request the double saw (method, path, headers), for assertions. */
+  /** Every request the double saw (method, path with query, headers), for assertions. */
   seen: Array<{ method: string; path: string; headers: Headers }>
   /** Generates a new current key for `mode` and marks the old one retiring. */
   rotate(mode: Mode): Promise<void>
+  published(): PublishedKey[]
   options: DoubleOptions
 }
 
@@ -63,14 +79,15 @@ const problem = (status: number, code: string, detail: string, extra: Record<str
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
 
-async function makeKey(mode: Mode): Promise<StaticKey> {
-  const suite = hpke.suite({ kem: MODE_KEM[mode], kdf: KDF.HkdfSha256, aead: 3, allowClassical: true })
-  const pair = await suite.GenerateKeyPair()
+const suiteOf = (mode: Mode, aead: number) => hpke.suite({ kem: MODE_KEM[mode], kdf: KDF.HkdfSha256, aead, allowClassical: true })
+
+export async function makeKey(mode: Mode): Promise<StaticKey> {
+  const pair = await suiteOf(mode, 3).GenerateKeyPair()
   return {
     kid: await keyId(MODE_KEM[mode], pair.publicKey),
     mode,
     publicKey: pair.publicKey,
-    recipient: await suite.importRecipientKey(pair.privateKey),
+    recipient: await suiteOf(mode, 3).importRecipientKey(pair.privateKey),
     status: 'current',
   }
 }
@@ -85,55 +102,95 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
   const records: ProtocolDouble['records'] = new Map()
   const seen: ProtocolDouble['seen'] = []
 
+  const published = (): PublishedKey[] =>
+    keys.map((k) => ({
+      kid: k.kid,
+      mode: k.mode,
+      kemId: MODE_KEM[k.mode],
+      publicKey: b64u(k.publicKey),
+      notBefore: '2026-11-27T00:00:00Z',
+      notAfter: null,
+      status: k.status,
+    }))
+
   async function handle(req: Request): Promise<Response> {
     const url = new URL(req.url)
     const path = url.pathname
-    seen.push({ method: req.method, path, headers: req.headers })
-    if (req.method === 'GET' && path === '/v1/keys') {
+    const pathAndQuery = path + url.search
+    seen.push({ method: req.method, path: pathAndQuery, headers: req.headers })
+    if (req.method === 'GET' && path === '/v2/keys')
+      return json(200, { version: 2, policy: options.policy ?? 'hybrid-required', aeads: [3, 2], keys: published() })
+    if (req.method === 'POST' && path === '/v2/sessions') return establish(await req.json())
+    if (!/^\/v2\/(config(\/.+)?|admin\/rewrap)$/.test(path)) return problem(404, 'not_found', `No route for ${req.method} ${path}.`)
+
+    // Authenticated requests: ticket, timestamp, MAC.
+    const auth = req.headers.get('authorization') ?? ''
+    const ticket = auth.startsWith(`${AUTH_SCHEME} `) ? auth.slice(AUTH_SCHEME.length + 1) : ''
+    const session = sessions.get(ticket)
+    const timestamp = Number(req.headers.get('pqedge-timestamp'))
+    const mac = req.headers.get('pqedge-mac') ?? ''
+    if (!session || !/^[A-Za-z0-9_-]{43}$/.test(mac)) return problem(401, 'invalid_ticket', 'no valid ticket')
+    if (Date.now() >= session.expires) return problem(401, 'expired_ticket', 'the ticket is past expiresAt')
+    if (!isFresh(timestamp, Date.now())) return problem(401, 'stale_request', 'timestamp outside the window')
+    const body = new Uint8Array(await req.arrayBuffer())
+    const signed = {
+      method: req.method,
+      pathAndQuery,
+      timestamp,
+      ifMatch: req.headers.get('if-match'),
+      ifNoneMatch: req.headers.get('if-none-match'),
+      body,
+    }
+    if (!(await verifyRequestMac(webCryptoHmacSha256, session.authKey, signed, fromB64u(mac, 'mac'))))
+      return problem(401, 'invalid_ticket', 'the MAC does not verify')
+
+    const name = /^\/v2\/config\/(.+)$/.exec(path)?.[1]
+    if (req.method === 'GET' && name) {
+      if (session.principal !== 'client') return problem(403, 'scope_denied', 'admin sessions do not read values')
+      return readConfig(name, session)
+    }
+    if (session.principal !== 'admin') return problem(403, 'scope_denied', 'admin only')
+    if (path === '/v2/admin/rewrap' && req.method === 'POST') {
+      const names = [...records].filter(([, r]) => r.value).map(([n]) => n)
+      const start = Number(url.searchParams.get('cursor') ?? '0')
+      const size = options.rewrapPage ?? 2
+      const next = start + size < names.length ? String(start + size) : null
       return json(200, {
-        version: 1,
-        policy: options.policy ?? 'hybrid-required',
-        aeads: [3, 2],
-        keys: keys.map((k) => ({
-          kid: k.kid,
-          mode: k.mode,
-          kemId: MODE_KEM[k.mode],
-          publicKey: b64u(k.publicKey),
-          notBefore: '2026-11-27T00:00:00Z',
-          notAfter: null,
-          status: k.status,
-        })),
+        kek: 'k1',
+        updated: names.slice(start, start + size).length,
+        unchanged: 0,
+        vanished: 0,
+        conflicts: [],
+        unreadable: [],
+        next,
       })
     }
-    if (req.method === 'POST' && path === '/v1/sessions') return establish(await req.json())
-    const match = /^\/v1\/config(?:\/(.+))?$/.exec(path)
-    if (!match) return problem(404, 'not_found', `No route for ${req.method} ${path}.`)
-    const name = match[1]
-    const auth = req.headers.get('authorization') ?? ''
-    if (req.method === 'GET' && name && auth.startsWith('PQEdge-Ticket ')) return readConfig(name, auth.slice('PQEdge-Ticket '.length))
-    if (auth !== `Bearer ${adminToken}`) return problem(401, 'invalid_credentials', 'missing or wrong admin token')
-    if (req.method === 'GET' && !name) {
+    if (req.method === 'GET' && path === '/v2/config') {
       return json(200, { items: [...records].filter(([, r]) => r.value).map(([n, r]) => ({ name: n, version: r.version })) })
     }
     if (!name) return problem(404, 'not_found', 'no route')
     const record = records.get(name)
     const live = record?.value ? record : undefined
+    const ifMatch = req.headers.get('if-match')
     if (req.method === 'PUT') {
       const ifNoneMatch = req.headers.get('if-none-match')
-      const ifMatch = req.headers.get('if-match')
-      if ((ifNoneMatch === null) === (ifMatch === null)) return problem(428, 'precondition_required', 'send If-Match or If-None-Match: *')
-      const base = ifNoneMatch === '*' ? 0 : Number(/^"(\d+)"$/.exec(ifMatch ?? '')?.[1] ?? NaN)
+      if (ifNoneMatch === null && ifMatch === null) return problem(428, 'precondition_required', 'send If-Match or If-None-Match: *')
+      if (ifNoneMatch !== null && ifMatch !== null) return problem(400, 'bad_request', 'both preconditions')
+      const base = ifNoneMatch === '*' ? 0 : Number(/^"(\d+)"$/.exec(ifMatch ?? '')?.[1] ?? Number.NaN)
       if ((base === 0 && live) || (base !== 0 && live?.version !== base))
         return problem(412, 'version_mismatch', 'stale precondition', { currentVersion: live?.version ?? 0 })
-      const body = (await req.json()) as { kid: string; aead: number; enc: string; ciphertext: string }
-      const key = keys.find((k) => k.kid === body.kid)
+      const put = JSON.parse(new TextDecoder().decode(body)) as { kid: string; aead: number; enc: string; ciphertext: string }
+      const key = keys.find((k) => k.kid === put.kid)
       if (!key) return problem(400, 'unknown_key', 'no such kid')
-      const suite = hpke.suite({ kem: MODE_KEM[key.mode], kdf: KDF.HkdfSha256, aead: body.aead, allowClassical: true })
       let value: Uint8Array
       try {
-        value = await suite.Open(fromB64u(body.enc, 'enc'), key.recipient, fromB64u(body.ciphertext, 'ciphertext'), {
-          info: utf8(LABEL.configPut),
-          aad: putAad(name, base),
+        value = await openConfigPut({
+          suite: suiteOf(key.mode, put.aead),
+          recipientKey: key.recipient,
+          name,
+          baseVersion: base,
+          enc: fromB64u(put.enc, 'enc'),
+          ciphertext: fromB64u(put.ciphertext, 'ciphertext'),
         })
       } catch {
         return problem(400, 'decryption_failed', 'the envelope does not open')
@@ -143,10 +200,9 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
       return json(base === 0 ? 201 : 200, { name, version }, { etag: `"${version}"` })
     }
     if (req.method === 'DELETE') {
+      if (ifMatch === null) return problem(428, 'precondition_required', 'send If-Match')
       if (!live) return problem(404, 'not_found', 'no such config name')
-      const ifMatch = req.headers.get('if-match')
-      if (ifMatch !== null && ifMatch !== `"${live.version}"`)
-        return problem(412, 'version_mismatch', 'stale precondition', { currentVersion: live.version })
+      if (ifMatch !== `"${live.version}"`) return problem(412, 'version_mismatch', 'stale precondition', { currentVersion: live.version })
       records.set(name, { version: live.version, value: null })
       return new Response(null, { status: 204 })
     }
@@ -156,55 +212,66 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
   async function establish(body: {
     kid: string
     aead: number
+    timestamp: number
     enc: string
     ephemeralPublicKey: string
     sealed: string
   }): Promise<Response> {
+    if (!isFresh(body.timestamp, Date.now())) return problem(400, 'stale_request', 'timestamp outside the window')
     const key = keys.find((k) => k.kid === body.kid)
     if (!key) return problem(400, 'unknown_key', 'kid names no current or retiring key')
-    const suite = hpke.suite({ kem: MODE_KEM[key.mode], kdf: KDF.HkdfSha256, aead: body.aead, allowClassical: true })
+    const suite = suiteOf(key.mode, body.aead)
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + (options.lifetime ?? 600) * 1000).toISOString().replace('.000Z', 'Z')
     try {
-      const { response, session } = await acceptSession({
-        suite,
-        recipientKey: key.recipient,
-        hmac: webCryptoHmacSha256,
-        kid: key.kid,
-        enc: fromB64u(body.enc, 'enc'),
-        ephemeralPublicKey: fromB64u(body.ephemeralPublicKey, 'ephemeralPublicKey'),
-        sealed: fromB64u(body.sealed, 'sealed'),
-        authenticate: async (c) => {
-          const client = clients.find((x) => x.id === c.clientId && x.secret === c.clientSecret)
-          if (!client) throw Object.assign(new Error('bad credentials'), { status: 401 })
-          return { clientId: client.id, scopes: client.scopes }
-        },
-        issueTicket: async () => b64u(crypto.getRandomValues(new Uint8Array(24))),
-        expiresAt,
-      })
-      sessions.set(session.ticket, { ...session, expires: Date.parse(expiresAt) })
+      const { response, session, principal } = await acceptSession(suite, key, body, expiresAt)
+      const ticket = response.ticket
+      sessions.set(ticket, { ...principal, ...session, suite, expires: Date.parse(expiresAt) })
       return json(201, options.tamperSession ? options.tamperSession(response) : response)
     } catch (error) {
-      if ((error as { status?: number }).status === 401) return problem(401, 'invalid_credentials', 'wrong client credentials')
+      if ((error as { status?: number }).status === 401) return problem(401, 'invalid_credentials', 'wrong credentials')
       return problem(400, 'decryption_failed', 'the request does not open with this key')
     }
   }
 
-  async function readConfig(name: string, ticket: string): Promise<Response> {
-    const session = sessions.get(ticket)
-    if (!session) return problem(401, 'invalid_ticket', 'the ticket does not open')
-    if (Date.now() >= session.expires) return problem(401, 'expired_ticket', 'the ticket is past expiresAt')
+  async function acceptSession(suite: Suite, key: StaticKey, body: Parameters<typeof establish>[0], expiresAt: string) {
+    return accept({
+      suite,
+      recipientKey: key.recipient,
+      hmac: webCryptoHmacSha256,
+      kid: key.kid,
+      timestamp: body.timestamp,
+      enc: fromB64u(body.enc, 'enc'),
+      ephemeralPublicKey: fromB64u(body.ephemeralPublicKey, 'ephemeralPublicKey'),
+      sealed: fromB64u(body.sealed, 'sealed'),
+      keys: published(),
+      expiresAt,
+      authenticate: async (c: Credentials) => {
+        if (c.principal === 'admin') {
+          if (c.secret !== adminToken) throw Object.assign(new Error('bad credentials'), { status: 401 })
+          return { principal: 'admin' as const, scopes: [] as string[] }
+        }
+        const client = clients.find((x) => x.id === c.id && x.secret === c.secret)
+        if (!client) throw Object.assign(new Error('bad credentials'), { status: 401 })
+        return { principal: 'client' as const, scopes: client.scopes }
+      },
+      issueTicket: async () => b64u(crypto.getRandomValues(new Uint8Array(24))),
+    })
+  }
+
+  async function readConfig(name: string, session: DoubleSession): Promise<Response> {
     if (!session.scopes.some((s) => (s.endsWith('/') ? name.startsWith(s) : name === s)))
       return problem(403, 'scope_denied', `not allowed ${name}`)
     const record = records.get(name)
     if (!record?.value) return problem(404, 'not_found', 'no such config name')
-    const nonce = crypto.getRandomValues(new Uint8Array(12))
-    const aead = session.aeadId === 2 ? webCryptoAes256Gcm : nobleChacha20Poly1305
-    const ciphertext = await (await aead.importKey(session.sessionKey)).seal(
-      nonce,
-      configAad(name, record.version, session.sessionId),
-      record.value,
-    )
-    return json(200, { name, version: record.version, nonce: b64u(nonce), ciphertext: b64u(ciphertext) })
+    const sealed = await sealConfigValue({
+      suite: session.suite,
+      ephemeralPublicKey: session.ephemeralPublicKey,
+      name,
+      version: record.version,
+      sessionId: session.sessionId,
+      value: record.value,
+    })
+    return json(200, { name, version: record.version, ...sealed })
   }
 
   return {
@@ -215,6 +282,7 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
     records,
     seen,
     options,
+    published,
     async rotate(mode) {
       for (const k of keys) if (k.mode === mode) k.status = 'retiring'
       keys.unshift(await makeKey(mode))
