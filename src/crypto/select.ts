@@ -3,7 +3,15 @@
 // WebCrypto X25519; js-compute, one run of `node scripts/fastly/bench.ts crypto 15`, medians:
 // publicKey 1.8 vs 5.5 ms, sharedSecret 4.5 vs 10 ms). Fastly's set is in interpreter.ts.
 import { nobleAes128Gcm, nobleAes256Gcm, nobleChacha20Poly1305, nobleHmacSha256, nobleSha3, nobleX25519 } from './noble.ts'
-import { type Fallbacks, fallbackBackends, lazySelection, type MlKemSource, type SelectedBackends, selectWith } from './select-core.ts'
+import {
+  type Fallbacks,
+  fallbackBackends,
+  lazySelection,
+  type MlKemSource,
+  type Preferred,
+  type SelectedBackends,
+  selectWith,
+} from './select-core.ts'
 import type { Backends } from './types.ts'
 import { jsX25519 } from './x25519-js.ts'
 
@@ -12,6 +20,7 @@ export {
   type Fallbacks,
   type MlKemSource,
   mlKem768FromSync,
+  type Preferred,
   type SelectedBackends,
 } from './select-core.ts'
 export type { BackendDescription, Backends } from './types.ts'
@@ -27,8 +36,8 @@ export const GENERAL_FALLBACKS: Fallbacks = {
 
 const NOBLE: Fallbacks = { ...GENERAL_FALLBACKS, x25519: nobleX25519 }
 
-export function selectBackends(mlkem: MlKemSource): Promise<SelectedBackends> {
-  return selectWith(mlkem, GENERAL_FALLBACKS)
+export function selectBackends(mlkem: MlKemSource, preferred?: Preferred): Promise<SelectedBackends> {
+  return selectWith(mlkem, GENERAL_FALLBACKS, preferred)
 }
 
 /** All-noble backends with the given ML-KEM (for tests and comparisons). */
@@ -37,6 +46,6 @@ export function nobleBackends(mlkem: MlKemSource): Backends {
 }
 
 /** Memoises one selection per isolate; the first call runs the probes. */
-export function lazyBackends(mlkem: MlKemSource): () => Promise<SelectedBackends> {
-  return lazySelection(() => selectBackends(mlkem))
+export function lazyBackends(mlkem: MlKemSource, preferred?: Preferred): () => Promise<SelectedBackends> {
+  return lazySelection(() => selectBackends(mlkem, preferred))
 }
