@@ -93,11 +93,15 @@ export interface Preferred {
 
 /**
  * The X-Wing operations served by a runtime's native X-Wing when its probe passes; the others stay
- * with pq-edge's X-Wing. Chosen by measurement: `npm run bench` (bench/xwing.workerd.ts, workerd
- * 1.20261117, batches of ≥ 20 ms interleaved, medians of ratios; docs/BENCHMARKS.md has the table).
- * Filled in below from that run.
+ * with pq-edge's X-Wing. Chosen by measurement: `node scripts/bench.ts --xwing-workerd-only`
+ * (bench/xwing.workerd.ts, workerd 1.20261117, workerd CPU time per batch, contenders alternating;
+ * pq-edge ÷ native per round, median, two runs 2026-12-04 on a loaded 2-core machine):
+ * keygen (random) 0.85 / 0.80 → pq-edge; encaps 1.15 / 1.39 → native; decapsulation with the key
+ * imported once 1.00 / 1.02, importSecretKey 1.86 / 1.03, decaps from the 32-byte key 1.31 / 0.99 →
+ * native (never slower, and a server's key import, which the service does per isolate, is faster).
+ * docs/BENCHMARKS.md has the table.
  */
-export const NATIVE_XWING_OPERATIONS = { keygen: true, encaps: true, decaps: true } as const
+export const NATIVE_XWING_OPERATIONS = { keygen: false, encaps: true, decaps: true } as const
 
 function nativeXWing(native: Required<XWingNative>): XWingNative {
   const chosen: XWingNative = { name: native.name }
