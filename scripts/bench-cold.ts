@@ -5,7 +5,9 @@
 //   empty    an empty worker's first request;
 //   mlkem    the ML-KEM module (src/mlkem/workerd.ts) and its first keygen;
 //   xwing    pq-edge/xwing for workerd and its first keygen + encapsulate;
-//   health   the Cloudflare upload (wrangler deploy --dry-run) answering GET /health;
+//   404      the Cloudflare upload (wrangler deploy --dry-run) answering an unknown path: its modules
+//            evaluated, no crypto selected;
+//   health   the same upload answering GET /health (probes, backend selection);
 //   session  the same upload answering a first POST /v1/sessions (hybrid, the client's default AEAD).
 // Timed by the workerd process's CPU time (scripts/workerd-cpu.ts; the machine may be busy, and
 // workerd's own clock moves in 1 ms steps), and by wall time for reference; scenarios interleaved
@@ -116,13 +118,13 @@ try {
   }
 
   let fresh = 0
-  async function run(name: string, path: string, body?: string): Promise<{ cpu: number; wall: number }> {
+  async function run(name: string, path: string, body?: string, expected?: number): Promise<{ cpu: number; wall: number }> {
     const url = new URL(`/run/${name}/${process.pid}-${fresh++}?path=${encodeURIComponent(path)}`, base)
     const [c0, t0] = [cpuNs(workerd), performance.now()]
     const res = await fetch(url, body ? { method: 'POST', body } : {})
     const text = await res.text()
     const [c1, t1] = [cpuNs(workerd), performance.now()]
-    if (res.status >= 300) throw new Error(`${name} ${path}: ${res.status} ${text.slice(0, 300)}`)
+    if (expected ? res.status !== expected : res.status >= 300) throw new Error(`${name} ${path}: ${res.status} ${text.slice(0, 300)}`)
     return { cpu: (c1 - c0) / 1e6, wall: t1 - t0 }
   }
 
@@ -142,6 +144,7 @@ try {
     ['empty worker, first request', () => run('empty', '/')],
     ['ML-KEM module + first keygen', () => run('mlkem', '/')],
     ['X-Wing first keygen + encaps', () => run('xwing', '/')],
+    ['app, modules only (GET /nope: 404)', () => run('app', '/nope', undefined, 404)],
     ['app GET /health', () => run('app', '/health')],
     ['app first POST /v1/sessions', async () => run('app', '/v1/sessions', await sessionBody())],
   ]

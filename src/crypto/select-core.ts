@@ -95,19 +95,23 @@ export interface Preferred {
  * The X-Wing operations served by a runtime's native X-Wing when its probe passes; the others stay
  * with pq-edge's X-Wing. Chosen by measurement: `node scripts/bench.ts --xwing-workerd-only`
  * (bench/xwing.workerd.ts, workerd 1.20261117, workerd CPU time per batch, contenders alternating;
- * pq-edge ÷ native per round, median, two runs 2026-12-04 on a loaded 2-core machine):
- * keygen (random) 0.85 / 0.80 → pq-edge; encaps 1.15 / 1.39 → native; decapsulation with the key
- * imported once 1.00 / 1.02, importSecretKey 1.86 / 1.03, decaps from the 32-byte key 1.31 / 0.99 →
- * native (never slower, and a server's key import, which the service does per isolate, is faster).
- * docs/BENCHMARKS.md has the table.
+ * pq-edge ÷ native per round, median; three runs 2026-12-04 on a shared 2-core machine, load 11, 11, 2):
+ *   keygen (random)              0.85 0.80 0.73  → pq-edge
+ *   encaps                       1.15 1.39 1.34  → native
+ *   decaps from the 32-byte key  1.31 0.99 1.21  → native
+ *   decaps, key imported once    1.00 1.02 0.90  → pq-edge (the service's per-request operation;
+ *                                                  the import itself is native-faster, 1.86 1.03 1.70,
+ *                                                  but happens once per isolate and key)
+ * docs/BENCHMARKS.md has the table and the method.
  */
-export const NATIVE_XWING_OPERATIONS = { keygen: false, encaps: true, decaps: true } as const
+export const NATIVE_XWING_OPERATIONS = { keygen: false, encaps: true, decaps: true, importedKey: false } as const
 
 function nativeXWing(native: Required<XWingNative>): XWingNative {
   const chosen: XWingNative = { name: native.name }
   if (NATIVE_XWING_OPERATIONS.keygen) chosen.keygen = native.keygen
   if (NATIVE_XWING_OPERATIONS.encaps) chosen.encapsulate = native.encapsulate
-  if (NATIVE_XWING_OPERATIONS.decaps) chosen.importSecretKey = native.importSecretKey
+  if (NATIVE_XWING_OPERATIONS.decaps) chosen.decapsulate = native.decapsulate
+  if (NATIVE_XWING_OPERATIONS.importedKey) chosen.importSecretKey = native.importSecretKey
   return chosen
 }
 
@@ -141,7 +145,8 @@ export function describeBackends(b: Backends): BackendDescription {
     sha3: b.sha3Name,
     xwingKeygen: b.xwing?.keygen ? b.xwing.name : 'pq-edge',
     xwingEncaps: b.xwing?.encapsulate ? b.xwing.name : 'pq-edge',
-    xwingDecaps: b.xwing?.importSecretKey ? b.xwing.name : 'pq-edge',
+    xwingDecaps: b.xwing?.decapsulate ? b.xwing.name : 'pq-edge',
+    xwingImportedKey: b.xwing?.importSecretKey ? b.xwing.name : 'pq-edge',
   }
 }
 

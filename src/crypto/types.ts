@@ -95,7 +95,9 @@ export interface XWingNative {
   readonly name: 'webcrypto'
   keygen?(seed?: Uint8Array): Promise<{ publicKey: Uint8Array; secretKey: Uint8Array }>
   encapsulate?(publicKey: Uint8Array): Promise<{ cipherText: Uint8Array; sharedSecret: Uint8Array }>
-  /** Also serves decapsulate(ct, sk). Throws when a given publicKey is not the secret key's. */
+  /** One-shot Decapsulate(ct, sk). */
+  decapsulate?(cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
+  /** A key imported once for repeated decapsulation. Throws when a given publicKey is not the secret key's. */
   importSecretKey?(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<XWingNativeKey>
 }
 
@@ -135,7 +137,10 @@ export interface BackendDescription {
    *  ('webcrypto'), or pq-edge's X-Wing built from the primitives above ('pq-edge'). */
   xwingKeygen: XWingServedBy
   xwingEncaps: XWingServedBy
+  /** One-shot decapsulation from the 32-byte key. */
   xwingDecaps: XWingServedBy
+  /** importSecretKey and the decapsulations with that key (what the service does). */
+  xwingImportedKey: XWingServedBy
 }
 
 export type XWingServedBy = XWingNative['name'] | 'pq-edge'

@@ -74,6 +74,10 @@ export const webCryptoXWing: Required<XWingNative> = {
     const { ciphertext, sharedKey } = await subtle().encapsulateBits(ALG, await peerKey(publicKey))
     return { cipherText: bytes(ciphertext), sharedSecret: bytes(sharedKey) }
   },
+  async decapsulate(cipherText, secretKey) {
+    expectLength('cipherText', cipherText, 1120)
+    return bytes(await subtle().decapsulateBits(ALG, await importSeed(secretKey), cipherText))
+  },
   async importSecretKey(secretKey, knownPublicKey): Promise<XWingNativeKey> {
     const key = await importSeed(secretKey)
     const publicKey = await publicOf(key)

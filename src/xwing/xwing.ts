@@ -189,6 +189,7 @@ export function createXWing(p: XWingPrimitives): XWing {
     },
     async decapsulate(cipherText, secretKey) {
       expectBytes('cipherText', cipherText, XWING_LENGTHS.cipherText)
+      if (p.xwing?.decapsulate) return p.xwing.decapsulate(cipherText, expectBytes('secretKey', secretKey, XWING_LENGTHS.secretKey))
       const key = await importSecretKey(secretKey)
       try {
         return await key.decapsulate(cipherText)

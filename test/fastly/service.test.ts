@@ -169,6 +169,7 @@ describe('Fastly only: the engine, the built-in keys, the stores', () => {
       xwingKeygen: 'pq-edge',
       xwingEncaps: 'pq-edge',
       xwingDecaps: 'pq-edge',
+      xwingImportedKey: 'pq-edge',
     })
   })
 

@@ -35,6 +35,7 @@ it("import { xwing } from 'pq-edge/xwing' works and interoperates with noble's m
     xwingKeygen: 'pq-edge',
     xwingEncaps: 'pq-edge',
     xwingDecaps: 'pq-edge',
+    xwingImportedKey: 'pq-edge',
   })
 })
 

@@ -30,6 +30,7 @@ describe('native X-Wing (workerd MLKEM768-X25519)', () => {
       xwingKeygen: NATIVE_XWING_OPERATIONS.keygen ? 'webcrypto' : 'pq-edge',
       xwingEncaps: NATIVE_XWING_OPERATIONS.encaps ? 'webcrypto' : 'pq-edge',
       xwingDecaps: NATIVE_XWING_OPERATIONS.decaps ? 'webcrypto' : 'pq-edge',
+      xwingImportedKey: NATIVE_XWING_OPERATIONS.importedKey ? 'webcrypto' : 'pq-edge',
     })
   })
 
@@ -40,6 +41,7 @@ describe('native X-Wing (workerd MLKEM768-X25519)', () => {
       expect(hex(secretKey)).toBe(v.sk)
       const key = await native.importSecretKey(bytes(v.sk), bytes(v.pk))
       expect(hex(await key.decapsulate(bytes(v.ct)))).toBe(v.ss)
+      expect(hex(await native.decapsulate(bytes(v.ct), bytes(v.sk)))).toBe(v.ss)
     }
   })
 
@@ -58,6 +60,7 @@ describe('native X-Wing (workerd MLKEM768-X25519)', () => {
       expect(hex(await pqKey.decapsulate(n.cipherText))).toBe(hex(n.sharedSecret))
       const p = await pq.encapsulate(a.publicKey, random(64))
       expect(hex(await nativeKey.decapsulate(p.cipherText))).toBe(hex(p.sharedSecret))
+      expect(hex(await native.decapsulate(p.cipherText, seed))).toBe(hex(p.sharedSecret))
       // A random native keypair (its exported seed) used by pq-edge.
       const fresh = await native.keygen()
       expect(hex((await pq.keygen(fresh.secretKey)).publicKey)).toBe(hex(fresh.publicKey))
