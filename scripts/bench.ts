@@ -172,7 +172,7 @@ const hpke = await benchHpke()
 if (!json) {
   const noble = 'noble ml_kem768_x25519'
   console.log(
-    `${ratioTable(`X-Wing in Node ${process.version} (goal: >= 8x noble for encaps and decaps)`, hpke.xwing, XWING_OPERATIONS, [
+    `${ratioTable(`X-Wing in Node ${process.version} (goal: >= 10x noble for encaps and decaps)`, hpke.xwing, XWING_OPERATIONS, [
       ['pq-edge X-Wing', noble],
       ['pq-edge X-Wing (key imported once)', noble],
       ['pq-edge X-Wing (all-noble backends)', noble],
