@@ -172,6 +172,12 @@ export const probeX25519 = (x: X25519) =>
     const [pa, pb] = [await x.publicKey(PROBE_SCALAR_A), await x.publicKey(PROBE_SCALAR_B)]
     const [sab, sba] = [await x.sharedSecret(PROBE_SCALAR_A, pb), await x.sharedSecret(PROBE_SCALAR_B, pa)]
     if (!equal(sab, sba)) throw new Error('X25519 probe mismatch')
+    // Key generation too, where offered (X-Wing's random ek_X uses it): its key must agree with A.
+    if (x.generateKeyPair) {
+      const fresh = await x.generateKeyPair()
+      if (!equal(await fresh.sharedSecret(pa), await x.sharedSecret(PROBE_SCALAR_A, fresh.publicKey)))
+        throw new Error('X25519 keygen probe mismatch')
+    }
   })
 
 export const probeWebCrypto = {
