@@ -4,6 +4,7 @@
 // probes run on the first request that needs them, never at module top level (Fastly runs top level
 // at build time and freezes the result).
 import { probeWebCrypto } from './crypto/webcrypto.ts'
+import { probeWebCryptoXWing } from './crypto/webcrypto-xwing.ts'
 import { wasmSimdSupported } from './mlkem/simd.ts'
 
 export interface CryptoCapabilities {
@@ -17,6 +18,9 @@ export interface CryptoCapabilities {
     aesGcm: boolean
     /** Native ML-KEM-768 (workerd with the `webcrypto_modern_algorithms` flag); reported, not used. */
     mlKem768: boolean
+    /** Native X-Wing, `MLKEM768-X25519` (same flag); used for the operations where it measured faster
+     *  (crypto/select-core.ts; /health's `backends.xwing*` say which). */
+    xwing: boolean
   }
 }
 
@@ -35,15 +39,16 @@ async function probeHkdf(): Promise<boolean> {
 export async function detectCryptoCapabilities(): Promise<CryptoCapabilities> {
   // The X25519 and AES-GCM probes are the ones the backend selection uses (crypto/select-core.ts); the
   // native ML-KEM-768 one is reported only: the wasm and TypeScript cores serve ML-KEM everywhere.
-  const [x25519, hkdf, aesGcm, mlKem768] = await Promise.all([
+  const [x25519, hkdf, aesGcm, mlKem768, xwing] = await Promise.all([
     probeWebCrypto.x25519(),
     probeHkdf(),
     probeWebCrypto.aesGcm(),
     probeWebCrypto.mlKem768(),
+    probeWebCryptoXWing(),
   ])
   return {
     webAssembly: typeof WebAssembly === 'object',
     wasmSimd: wasmSimdSupported(),
-    webCrypto: { x25519, hkdf, aesGcm, mlKem768 },
+    webCrypto: { x25519, hkdf, aesGcm, mlKem768, xwing },
   }
 }

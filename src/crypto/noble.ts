@@ -7,7 +7,8 @@ import { x25519 } from '@noble/curves/ed25519.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { sha3_256 as nobleSha3_256, shake256 as nobleShake256 } from '@noble/hashes/sha3.js'
-import type { Aead, HmacSha256, Sha3, X25519 } from './types.ts'
+import { nobleAead } from './noble-aead.ts'
+import type { HmacSha256, Sha3, X25519 } from './types.ts'
 
 export const nobleX25519: X25519 = {
   name: 'noble',
@@ -24,20 +25,6 @@ export const nobleX25519: X25519 = {
 export const nobleHmacSha256: HmacSha256 = {
   name: 'noble',
   mac: async (key, data) => hmac(sha256, key, data),
-}
-
-function nobleAead(cipher: typeof gcm | typeof chacha20poly1305, keyLengths: number[]): Aead {
-  return {
-    name: 'noble',
-    async importKey(key) {
-      if (!keyLengths.includes(key.length)) throw new RangeError(`AEAD key must be ${keyLengths.join(' or ')} bytes`)
-      const k = key.slice()
-      return {
-        seal: async (nonce, aad, plaintext) => cipher(k, nonce, aad).encrypt(plaintext),
-        open: async (nonce, aad, ciphertext) => cipher(k, nonce, aad).decrypt(ciphertext),
-      }
-    },
-  }
 }
 
 // Pure, so that a bundle using none of these drops them and their @noble modules (noble's AES builds

@@ -7,8 +7,20 @@
 // ML-KEM-768 always comes from the caller's source (the wasm or TypeScript core), never from workerd's
 // native WebCrypto ML-KEM: measured (npm run bench, workerd, 2026-11) it is slower for keygen and
 // encapsulation and cannot take the expanded decapsulation keys X-Wing and HPKE hold.
-import type { Aead, BackendDescription, Backends, HmacSha256, MlKem768, MlKem768BackendName, Sha3, SyncMlKem768, X25519 } from './types.ts'
-import { probeWebCrypto, webCryptoAes128Gcm, webCryptoAes256Gcm, webCryptoHmacSha256, webCryptoX25519 } from './webcrypto.ts'
+import type {
+  Aead,
+  BackendDescription,
+  Backends,
+  HmacSha256,
+  MlKem768,
+  MlKem768BackendName,
+  Sha3,
+  SyncMlKem768,
+  X25519,
+  XWingNative,
+} from './types.ts'
+import { probeWebCrypto, probeX25519, webCryptoAes128Gcm, webCryptoAes256Gcm, webCryptoHmacSha256, webCryptoX25519 } from './webcrypto.ts'
+import { probeWebCryptoXWing, webCryptoXWing } from './webcrypto-xwing.ts'
 
 export type { BackendDescription, Backends } from './types.ts'
 
@@ -71,10 +83,50 @@ export function fallbackBackends(mlkem: MlKemSource, fallbacks: Fallbacks): Back
   }
 }
 
-export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks): Promise<SelectedBackends> {
-  const [x25519, hmac, aesGcm] = await Promise.all([probeWebCrypto.x25519(), probeWebCrypto.hmacSha256(), probeWebCrypto.aesGcm()])
+/**
+ * Implementations a runtime entry prefers over WebCrypto's (each still probed): the Node entries pass
+ * node:crypto's synchronous X25519 (crypto/node-x25519.ts), which only they may import.
+ */
+export interface Preferred {
+  x25519?: X25519
+}
+
+/**
+ * The X-Wing operations served by a runtime's native X-Wing when its probe passes; the others stay
+ * with pq-edge's X-Wing. Chosen by measurement: `node scripts/bench.ts --xwing-workerd-only`
+ * (bench/xwing.workerd.ts, workerd 1.20261117, workerd CPU time per batch, contenders alternating;
+ * pq-edge ÷ native per round, median; three runs 2026-12-04 on a shared 2-core machine, load 11, 11, 2):
+ *   keygen (random)              0.85 0.80 0.73  → pq-edge
+ *   encaps                       1.15 1.39 1.34  → native
+ *   decaps from the 32-byte key  1.31 0.99 1.21  → native
+ *   decaps, key imported once    1.00 1.02 0.90  → pq-edge (the service's per-request operation;
+ *                                                  the import itself is native-faster, 1.86 1.03 1.70,
+ *                                                  but happens once per isolate and key)
+ * docs/BENCHMARKS.md has the table and the method.
+ */
+export const NATIVE_XWING_OPERATIONS = { keygen: false, encaps: true, decaps: true, importedKey: false } as const
+
+function nativeXWing(native: Required<XWingNative>): XWingNative {
+  const chosen: XWingNative = { name: native.name }
+  if (NATIVE_XWING_OPERATIONS.keygen) chosen.keygen = native.keygen
+  if (NATIVE_XWING_OPERATIONS.encaps) chosen.encapsulate = native.encapsulate
+  if (NATIVE_XWING_OPERATIONS.decaps) chosen.decapsulate = native.decapsulate
+  if (NATIVE_XWING_OPERATIONS.importedKey) chosen.importSecretKey = native.importSecretKey
+  return chosen
+}
+
+export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks, preferred: Preferred = {}): Promise<SelectedBackends> {
+  const [preferredX25519, x25519, hmac, aesGcm, xwing] = await Promise.all([
+    preferred.x25519 ? probeX25519(preferred.x25519) : false,
+    probeWebCrypto.x25519(),
+    probeWebCrypto.hmacSha256(),
+    probeWebCrypto.aesGcm(),
+    probeWebCryptoXWing(),
+  ])
   const backends = fallbackBackends(mlkem, fallbacks)
-  if (x25519) backends.x25519 = webCryptoX25519
+  if (preferredX25519) backends.x25519 = preferred.x25519!
+  else if (x25519) backends.x25519 = webCryptoX25519
+  if (xwing) backends.xwing = nativeXWing(webCryptoXWing)
   if (hmac) backends.hmacSha256 = webCryptoHmacSha256
   if (aesGcm) {
     backends.aes128Gcm = webCryptoAes128Gcm
@@ -91,6 +143,10 @@ export function describeBackends(b: Backends): BackendDescription {
     chacha20poly1305: b.chacha20poly1305.name,
     mlkem768: b.mlkem768.name,
     sha3: b.sha3Name,
+    xwingKeygen: b.xwing?.keygen ? b.xwing.name : 'pq-edge',
+    xwingEncaps: b.xwing?.encapsulate ? b.xwing.name : 'pq-edge',
+    xwingDecaps: b.xwing?.decapsulate ? b.xwing.name : 'pq-edge',
+    xwingImportedKey: b.xwing?.importSecretKey ? b.xwing.name : 'pq-edge',
   }
 }
 

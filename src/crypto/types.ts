@@ -7,7 +7,7 @@ import type { MlKem } from '../mlkem/api.ts'
 
 /** X25519 (RFC 7748 §5). Both backends reject low-order peer keys (all-zero shared secret). */
 export interface X25519 {
-  readonly name: 'webcrypto' | 'noble' | 'pq-edge-js'
+  readonly name: 'webcrypto' | 'node-crypto' | 'noble' | 'pq-edge-js'
   /** X25519(sk, 9): the public key of a 32-byte secret scalar. */
   publicKey(secretKey: Uint8Array): Promise<Uint8Array>
   /** X25519(sk, pk). Throws on a low-order pk (RFC 7748 §6.1 all-zero check). */
@@ -19,6 +19,12 @@ export interface X25519 {
    * on an interpreter a scalar multiplication is milliseconds.
    */
   importSecretKey(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<X25519SecretKey>
+  /**
+   * Optional: a fresh random key pair (an ephemeral key), where the backend makes one more cheaply
+   * than importSecretKey(random bytes) does (WebCrypto: generateKey + exportKey instead of a PKCS#8
+   * import + a deriveBits against u = 9).
+   */
+  generateKeyPair?(): Promise<X25519SecretKey>
 }
 
 export interface X25519SecretKey {
@@ -73,6 +79,28 @@ export type SyncMlKem768 = Pick<MlKem, 'keygen' | 'encapsulate' | 'decapsulate'>
   expandDecapsulationKey?(seed: Uint8Array, publicKey: Uint8Array): Uint8Array
 }
 
+/** A natively imported X-Wing decapsulation key (a CryptoKey underneath). */
+export interface XWingNativeKey {
+  readonly publicKey: Uint8Array
+  decapsulate(cipherText: Uint8Array): Promise<Uint8Array>
+  wipe(): void
+}
+
+/**
+ * A runtime's own X-Wing (draft-connolly-cfrg-xwing-kem-10), with only the operations chosen for it
+ * (select-core.ts: where it is measured faster than pq-edge's X-Wing on the same runtime). Inputs
+ * are validated by the caller (createXWing). Encapsulation is the random one only.
+ */
+export interface XWingNative {
+  readonly name: 'webcrypto'
+  keygen?(seed?: Uint8Array): Promise<{ publicKey: Uint8Array; secretKey: Uint8Array }>
+  encapsulate?(publicKey: Uint8Array): Promise<{ cipherText: Uint8Array; sharedSecret: Uint8Array }>
+  /** One-shot Decapsulate(ct, sk). */
+  decapsulate?(cipherText: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
+  /** A key imported once for repeated decapsulation. Throws when a given publicKey is not the secret key's. */
+  importSecretKey?(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<XWingNativeKey>
+}
+
 /** Every primitive X-Wing and HPKE need, chosen once per isolate. */
 export interface Backends {
   x25519: X25519
@@ -86,6 +114,8 @@ export interface Backends {
   shake256(data: Uint8Array, outputBytes: number): Uint8Array
   /** Which implementation those two are. */
   sha3Name: Sha3['name']
+  /** The runtime's native X-Wing, for the operations where it was chosen; absent: pq-edge's for all. */
+  xwing?: XWingNative
 }
 
 /** FIPS 202 SHA3-256 and SHAKE256 (output length in bytes). */
@@ -97,10 +127,20 @@ export interface Sha3 {
 
 /** What /health shows: which implementation serves each primitive. */
 export interface BackendDescription {
-  x25519: 'webcrypto' | 'noble' | 'pq-edge-js'
+  x25519: X25519['name']
   hkdf: HmacSha256['name']
   aesGcm: 'webcrypto' | 'noble' | 'pq-edge-js'
   chacha20poly1305: Aead['name']
   mlkem768: MlKem768BackendName
   sha3: Sha3['name']
+  /** Per X-Wing operation (flat, so the description stays string-valued): the runtime's native X-Wing
+   *  ('webcrypto'), or pq-edge's X-Wing built from the primitives above ('pq-edge'). */
+  xwingKeygen: XWingServedBy
+  xwingEncaps: XWingServedBy
+  /** One-shot decapsulation from the 32-byte key. */
+  xwingDecaps: XWingServedBy
+  /** importSecretKey and the decapsulations with that key (what the service does). */
+  xwingImportedKey: XWingServedBy
 }
+
+export type XWingServedBy = XWingNative['name'] | 'pq-edge'

@@ -85,6 +85,12 @@ export const webCryptoX25519: X25519 = {
     const publicKey = knownPublicKey?.slice() ?? (await dhWithKey(key, await basePoint()))
     return { publicKey, sharedSecret: (pk) => dh(key, pk) }
   },
+  async generateKeyPair() {
+    // The private key stays non-extractable; a public key is always exportable.
+    const pair = (await subtle().generateKey(X25519_ALG, false, ['deriveBits'])) as CryptoKeyPair
+    const publicKey = bytes((await subtle().exportKey('raw', pair.publicKey)) as ArrayBuffer)
+    return { publicKey, sharedSecret: (pk) => dh(pair.privateKey, pk) }
+  },
 }
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' }
@@ -160,13 +166,22 @@ const PROBE_SCALAR_A = new Uint8Array(32).fill(0x11)
 const PROBE_SCALAR_B = new Uint8Array(32).fill(0x22)
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i])
 
+/** Whether an X25519 implementation works here (the §6.1 relation on fixed scalars). */
+export const probeX25519 = (x: X25519) =>
+  succeeds(async () => {
+    const [pa, pb] = [await x.publicKey(PROBE_SCALAR_A), await x.publicKey(PROBE_SCALAR_B)]
+    const [sab, sba] = [await x.sharedSecret(PROBE_SCALAR_A, pb), await x.sharedSecret(PROBE_SCALAR_B, pa)]
+    if (!equal(sab, sba)) throw new Error('X25519 probe mismatch')
+    // Key generation too, where offered (X-Wing's random ek_X uses it): its key must agree with A.
+    if (x.generateKeyPair) {
+      const fresh = await x.generateKeyPair()
+      if (!equal(await fresh.sharedSecret(pa), await x.sharedSecret(PROBE_SCALAR_A, fresh.publicKey)))
+        throw new Error('X25519 keygen probe mismatch')
+    }
+  })
+
 export const probeWebCrypto = {
-  x25519: () =>
-    succeeds(async () => {
-      const [pa, pb] = [await webCryptoX25519.publicKey(PROBE_SCALAR_A), await webCryptoX25519.publicKey(PROBE_SCALAR_B)]
-      const [sab, sba] = [await webCryptoX25519.sharedSecret(PROBE_SCALAR_A, pb), await webCryptoX25519.sharedSecret(PROBE_SCALAR_B, pa)]
-      if (!equal(sab, sba)) throw new Error('X25519 probe mismatch')
-    }),
+  x25519: () => probeX25519(webCryptoX25519),
   hmacSha256: () => succeeds(() => webCryptoHmacSha256.mac(new Uint8Array(0), new Uint8Array(1))),
   aesGcm: () =>
     succeeds(async () => {

@@ -1,6 +1,6 @@
 // pq-edge/hpke, runtime-agnostic part: binds createHpke to backends chosen lazily, once per
 // isolate. The per-runtime entries (node.ts, workerd.ts, browser.ts) only supply their ML-KEM loader.
-import { lazyBackends, type MlKemSource, type SelectedBackends } from '../crypto/select.ts'
+import { lazyBackends, type MlKemSource, type Preferred, type SelectedBackends } from '../crypto/select.ts'
 import { createHpke, type Hpke } from './hpke.ts'
 
 export type { BackendDescription } from '../crypto/types.ts'
@@ -26,8 +26,8 @@ export interface HpkeEntry {
   getBackends(): Promise<SelectedBackends['describe']>
 }
 
-export function bindHpke(mlkem: MlKemSource, init: () => Promise<void>): HpkeEntry {
-  const selected = lazyBackends(mlkem)
+export function bindHpke(mlkem: MlKemSource, init: () => Promise<void>, preferred?: Preferred): HpkeEntry {
+  const selected = lazyBackends(mlkem, preferred)
   const backends = async () => {
     await init()
     return (await selected()).backends

@@ -1,7 +1,7 @@
 // pq-edge/xwing, runtime-agnostic part: binds createXWing to backends chosen lazily, once per
 // isolate (selectBackends probes WebCrypto on first use, never at module top level). The
 // per-runtime entries (node.ts, workerd.ts, browser.ts) only supply their ML-KEM loader.
-import { lazyBackends, type MlKemSource, type SelectedBackends } from '../crypto/select.ts'
+import { lazyBackends, type MlKemSource, type Preferred, type SelectedBackends } from '../crypto/select.ts'
 import { createXWing, XWING_LENGTHS, type XWing, type XWingDecapsulationKey } from './xwing.ts'
 
 export type { BackendDescription } from '../crypto/types.ts'
@@ -13,8 +13,8 @@ export interface XWingEntry {
   getBackends(): Promise<SelectedBackends['describe']>
 }
 
-export function bindXWing(mlkem: MlKemSource, init: () => Promise<void>): XWingEntry {
-  const selected = lazyBackends(mlkem)
+export function bindXWing(mlkem: MlKemSource, init: () => Promise<void>, preferred?: Preferred): XWingEntry {
+  const selected = lazyBackends(mlkem, preferred)
   let instance: Promise<XWing> | undefined
   const ready = () =>
     (instance ??= (async () => {

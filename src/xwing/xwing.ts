@@ -3,7 +3,7 @@
 // wasm ML-KEM core with WebCrypto or @noble X25519. Section numbers below are the draft's.
 
 import { concat, constantTimeEqual } from '../crypto/bytes.ts'
-import type { MlKem768, X25519, X25519SecretKey } from '../crypto/types.ts'
+import type { MlKem768, X25519, X25519SecretKey, XWingNative } from '../crypto/types.ts'
 
 /** §5.3: XWingLabel = "\./" ‖ "/^\", hex 5c2e2f2f5e5c. */
 const XWING_LABEL = new Uint8Array([0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c])
@@ -32,6 +32,8 @@ export interface XWingPrimitives {
   sha3_256(data: Uint8Array): Uint8Array
   /** FIPS 202 SHAKE256, output length in bytes */
   shake256(data: Uint8Array, outputBytes: number): Uint8Array
+  /** The runtime's native X-Wing: serves the operations it has (chosen by measurement, select-core.ts). */
+  xwing?: XWingNative
 }
 
 /**
@@ -137,6 +139,7 @@ export function createXWing(p: XWingPrimitives): XWing {
   async function importSecretKey(secretKey: Uint8Array, publicKey?: Uint8Array): Promise<XWingDecapsulationKey> {
     expectBytes('secretKey', secretKey, XWING_LENGTHS.secretKey)
     if (publicKey !== undefined) expectBytes('publicKey', publicKey, XWING_LENGTHS.publicKey)
+    if (p.xwing?.importSecretKey) return p.xwing.importSecretKey(secretKey, publicKey)
     const { skM, skX, pkM, pkX } = await expandDecapsulationKey(secretKey, publicKey)
     return {
       publicKey: concat(pkM, pkX),
@@ -148,8 +151,9 @@ export function createXWing(p: XWingPrimitives): XWing {
   return {
     lengths: XWING_LENGTHS,
     async keygen(seed) {
-      const sk =
-        seed === undefined ? globalThis.crypto.getRandomValues(new Uint8Array(32)) : expectBytes('seed', seed, XWING_LENGTHS.seed).slice()
+      if (seed !== undefined) expectBytes('seed', seed, XWING_LENGTHS.seed)
+      if (p.xwing?.keygen) return p.xwing.keygen(seed)
+      const sk = seed === undefined ? globalThis.crypto.getRandomValues(new Uint8Array(32)) : seed.slice()
       const { skM, pkM, pkX } = await expandDecapsulationKey(sk)
       skM.fill(0)
       return { publicKey: concat(pkM, pkX), secretKey: sk }
@@ -157,14 +161,19 @@ export function createXWing(p: XWingPrimitives): XWing {
     async encapsulate(publicKey, eseed) {
       expectBytes('publicKey', publicKey, XWING_LENGTHS.publicKey)
       if (eseed !== undefined) expectBytes('eseed', eseed, XWING_LENGTHS.eseed)
+      else if (p.xwing?.encapsulate) return p.xwing.encapsulate(publicKey)
       // §5.4.1: m = eseed[0:32], ek_X = eseed[32:64]. Without eseed (§5.4), ek_X = random(32) and
       // the ML-KEM backend draws m itself (so a native Encaps may serve it).
+      // A random ek_X comes from the backend's key generation where it has one (cheaper than
+      // importing random bytes and multiplying by the base point).
       const m = eseed?.subarray(0, 32)
-      const ekXBytes = eseed === undefined ? globalThis.crypto.getRandomValues(new Uint8Array(32)) : eseed.subarray(32, 64)
+      const generate = eseed === undefined ? p.x25519.generateKeyPair?.bind(p.x25519) : undefined
+      const ekXBytes =
+        eseed !== undefined ? eseed.subarray(32, 64) : generate ? new Uint8Array(0) : globalThis.crypto.getRandomValues(new Uint8Array(32))
       const pkM = publicKey.subarray(0, MLKEM768_PUBLIC_KEY)
       const pkX = publicKey.subarray(MLKEM768_PUBLIC_KEY)
       try {
-        const ekX = await p.x25519.importSecretKey(ekXBytes)
+        const ekX = generate ? await generate() : await p.x25519.importSecretKey(ekXBytes)
         const ctX = ekX.publicKey
         // Encaps runs the FIPS 203 §7.2 modulus check on pk_M and throws if it fails.
         const [{ cipherText: ctM, sharedSecret: ssM }, ssX] = await Promise.all([p.mlkem768.encapsulate(pkM, m), ekX.sharedSecret(pkX)])
@@ -180,6 +189,7 @@ export function createXWing(p: XWingPrimitives): XWing {
     },
     async decapsulate(cipherText, secretKey) {
       expectBytes('cipherText', cipherText, XWING_LENGTHS.cipherText)
+      if (p.xwing?.decapsulate) return p.xwing.decapsulate(cipherText, expectBytes('secretKey', secretKey, XWING_LENGTHS.secretKey))
       const key = await importSecretKey(secretKey)
       try {
         return await key.decapsulate(cipherText)

@@ -157,7 +157,7 @@ describe('Fastly only: the engine, the built-in keys, the stores', () => {
     expect(res.status).toBe(200)
     const body = (await res.json()) as Record<string, any>
     expect(body).toMatchObject({ status: 'ok', runtime: { name: 'fastly-compute' }, mlkem: { name: 'pq-edge-js', module: 'typescript' } })
-    expect(body.capabilities.webCrypto).toEqual({ x25519: false, hkdf: false, aesGcm: false, mlKem768: false })
+    expect(body.capabilities.webCrypto).toEqual({ x25519: false, hkdf: false, aesGcm: false, mlKem768: false, xwing: false })
     // Native HMAC; the interpreter-tuned fallbacks (src/crypto/interpreter.ts) for the rest.
     expect(body.backends).toEqual({
       x25519: 'pq-edge-js',
@@ -166,6 +166,10 @@ describe('Fastly only: the engine, the built-in keys, the stores', () => {
       chacha20poly1305: 'noble',
       mlkem768: 'pq-edge-js',
       sha3: 'pq-edge-js',
+      xwingKeygen: 'pq-edge',
+      xwingEncaps: 'pq-edge',
+      xwingDecaps: 'pq-edge',
+      xwingImportedKey: 'pq-edge',
     })
   })
 

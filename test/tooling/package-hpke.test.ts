@@ -26,12 +26,16 @@ it("import { xwing } from 'pq-edge/xwing' works and interoperates with noble's m
   expect(result.ok).toBe(true)
   expect(result.lengths).toMatchObject({ secretKey: 32, publicKey: 1216, cipherText: 1120 })
   expect(result.backends).toEqual({
-    x25519: 'webcrypto',
+    x25519: 'node-crypto', // the node condition's synchronous X25519 (src/crypto/node-x25519.ts)
     hkdf: 'webcrypto',
     aesGcm: 'webcrypto',
     chacha20poly1305: 'noble',
     mlkem768: 'pq-edge-wasm-simd',
-    sha3: 'noble',
+    sha3: 'pq-edge-js',
+    xwingKeygen: 'pq-edge',
+    xwingEncaps: 'pq-edge',
+    xwingDecaps: 'pq-edge',
+    xwingImportedKey: 'pq-edge',
   })
 })
 

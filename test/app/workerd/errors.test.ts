@@ -71,7 +71,7 @@ describe('unexpected errors', () => {
       detectCapabilities: async () => {
         calls++
         if (calls === 1) throw new Error('probe failed: do-not-leak-7f3a')
-        return { webAssembly: true, wasmSimd: true, webCrypto: { x25519: true, hkdf: true, aesGcm: true, mlKem768: true } }
+        return { webAssembly: true, wasmSimd: true, webCrypto: { x25519: true, hkdf: true, aesGcm: true, mlKem768: true, xwing: true } }
       },
       logError: (message, error) => logged.push(message, error),
     })

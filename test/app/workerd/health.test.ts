@@ -1,6 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import pkg from '../../../package.json'
+import { NATIVE_XWING_OPERATIONS } from '../../../src/crypto/select-core.ts'
 import manifest from '../../../src/mlkem/wasm/manifest.json'
 
 describe('GET /health', () => {
@@ -18,8 +19,9 @@ describe('GET /health', () => {
       wasmSimd: true,
       webCrypto: { x25519: true, hkdf: true, aesGcm: true },
     })
-    // wrangler.jsonc enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768.
+    // wrangler.jsonc enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768 and X-Wing.
     expect(body.capabilities.webCrypto.mlKem768).toBe(true)
+    expect(body.capabilities.webCrypto.xwing).toBe(true)
     // The ML-KEM module that runs: the SIMD build, with its pinned SHA-256.
     expect(body.mlkem).toMatchObject({
       name: 'pq-edge-wasm',
@@ -35,7 +37,12 @@ describe('GET /health', () => {
       aesGcm: 'webcrypto',
       chacha20poly1305: 'noble',
       mlkem768: 'pq-edge-wasm-simd',
-      sha3: 'noble',
+      sha3: 'pq-edge-js', // synchronous, so not loaded on first use: src/crypto/select.ts
+      // Native X-Wing where it measured faster (src/crypto/select-core.ts, NATIVE_XWING_OPERATIONS).
+      xwingKeygen: NATIVE_XWING_OPERATIONS.keygen ? 'webcrypto' : 'pq-edge',
+      xwingEncaps: NATIVE_XWING_OPERATIONS.encaps ? 'webcrypto' : 'pq-edge',
+      xwingDecaps: NATIVE_XWING_OPERATIONS.decaps ? 'webcrypto' : 'pq-edge',
+      xwingImportedKey: NATIVE_XWING_OPERATIONS.importedKey ? 'webcrypto' : 'pq-edge',
     })
   })
 })

@@ -1,0 +1,185 @@
+// `npm run bench:cold`: what a fresh workerd isolate costs, per scenario, against an empty worker.
+// Each sample is a real new isolate: a host worker (bench/cold/host.js, wrangler dev) loads the scenario's modules through a
+// Worker Loader binding under a never-used id (workerd then creates the isolate, compiles and evaluates
+// the modules) and forwards one request to it. Scenarios:
+//   empty    an empty worker's first request;
+//   mlkem    the ML-KEM module (src/mlkem/workerd.ts) and its first keygen;
+//   xwing    pq-edge/xwing for workerd and its first keygen + encapsulate;
+//   404      the Cloudflare upload (wrangler deploy --dry-run) answering an unknown path: its modules
+//            evaluated, no crypto selected;
+//   health   the same upload answering GET /health (probes, backend selection);
+//   session  the same upload answering a first POST /v1/sessions (hybrid, the client's default AEAD).
+// Timed by the workerd process's CPU time (scripts/workerd-cpu.ts; the machine may be busy, and
+// workerd's own clock moves in 1 ms steps), and by wall time for reference; scenarios interleaved
+// round by round; medians, and each scenario minus the empty worker of the same round.
+// Options: --rounds=N (default 15), --json.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { fromB64u } from '../src/crypto/bytes.ts'
+import { AEAD, hpke, KDF } from '../src/hpke/node.ts'
+import { beginSession, MODE_KEM } from '../src/protocol/v1.ts'
+import { TEST_BINDINGS, TEST_CLIENT } from '../test/service/secrets.ts'
+import { buildCloudflare, CLOUDFLARE_OUTDIR } from './build-cloudflare.ts'
+import { freePort, startProcess, waitForHttp } from './local-server.ts'
+import { cpuNs, workerdPids } from './workerd-cpu.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const json = process.argv.includes('--json')
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 15)
+const log = (line: string) => console.error(line)
+
+type Modules = Record<string, { js: string } | { wasm: string }>
+
+/** Reads a directory of modules as the Worker Loader wants them (wasm as base64 over JSON). */
+function readModules(dir: string): Modules {
+  const modules: Modules = {}
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith('.js')) modules[name] = { js: readFileSync(join(dir, name), 'utf8') }
+    else if (name.endsWith('.wasm')) modules[name] = { wasm: readFileSync(join(dir, name)).toString('base64') }
+  }
+  return modules
+}
+
+/** Bundles a small scenario worker as wrangler would (esbuild, ESM, .wasm kept as separate modules). */
+async function bundle(source: string): Promise<Modules> {
+  const dir = mkdtempSync(join(tmpdir(), 'pq-edge-cold-'))
+  try {
+    await build({
+      stdin: { contents: source, resolveDir: ROOT, loader: 'ts' },
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      conditions: ['workerd', 'worker', 'browser'],
+      mainFields: ['module', 'main'],
+      loader: { '.wasm': 'copy' },
+      outdir: dir,
+      entryNames: 'index',
+      minify: true,
+      logLevel: 'error',
+    })
+    return readModules(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const SCENARIOS = {
+  empty: { source: `export default { fetch: () => new Response('ok') }` },
+  mlkem: {
+    source: `import * as mlkem from './src/mlkem/workerd.ts'
+export default { async fetch() { await mlkem.init(); const { publicKey } = mlkem.ml_kem768.keygen(); return new Response(String(publicKey.length)) } }`,
+  },
+  xwing: {
+    source: `import { xwing } from './src/xwing/workerd.ts'
+export default { async fetch() { const { publicKey } = await xwing.keygen(); const { cipherText } = await xwing.encapsulate(publicKey); return new Response(String(cipherText.length)) } }`,
+  },
+} as const
+
+interface Row {
+  scenario: string
+  cpuMs: number
+  wallMs: number
+  /** this scenario minus the empty worker, per round, median */
+  overEmptyCpuMs: number
+  overEmptyWallMs: number
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+log('bench:cold: building the Cloudflare upload (wrangler deploy --dry-run) and the scenario workers...')
+buildCloudflare(log)
+const app = readModules(CLOUDFLARE_OUTDIR)
+const mainModule = readdirSync(CLOUDFLARE_OUTDIR).find((n) => n.endsWith('.js') && !n.endsWith('.map'))!
+const registered: Record<string, { mainModule: string; modules: Modules; env?: unknown }> = {
+  app: { mainModule, modules: app, env: { ...TEST_BINDINGS, PQ_POLICY: 'hybrid-required', CONFIG_VAULT: {} } },
+}
+for (const [name, { source }] of Object.entries(SCENARIOS)) registered[name] = { mainModule: 'index.js', modules: await bundle(source) }
+
+const [port, inspector] = [await freePort(), await freePort()]
+const server = startProcess(
+  `${ROOT}node_modules/.bin/wrangler`,
+  ['dev', '-c', 'bench/cold/wrangler.jsonc', '--port', String(port), '--inspector-port', String(inspector)],
+  ROOT,
+)
+try {
+  const base = `http://127.0.0.1:${port}`
+  if (!(await waitForHttp(`${base}/ping`, 60_000))) throw new Error(`the bench:cold host did not start:\n${server.output()}`)
+  const workerd = workerdPids(server.child.pid!)
+  if (workerd.length === 0) throw new Error('bench:cold: no workerd process found')
+  for (const [name, body] of Object.entries(registered)) {
+    const res = await fetch(new URL(`/register/${name}`, base), { method: 'POST', body: JSON.stringify(body) })
+    if (!res.ok) throw new Error(`register ${name}: ${res.status} ${await res.text()}`)
+  }
+
+  let fresh = 0
+  async function run(name: string, path: string, body?: string, expected?: number): Promise<{ cpu: number; wall: number }> {
+    const url = new URL(`/run/${name}/${process.pid}-${fresh++}?path=${encodeURIComponent(path)}`, base)
+    const [c0, t0] = [cpuNs(workerd), performance.now()]
+    const res = await fetch(url, body ? { method: 'POST', body } : {})
+    const text = await res.text()
+    const [c1, t1] = [cpuNs(workerd), performance.now()]
+    if (expected ? res.status !== expected : res.status >= 300) throw new Error(`${name} ${path}: ${res.status} ${text.slice(0, 300)}`)
+    return { cpu: (c1 - c0) / 1e6, wall: t1 - t0 }
+  }
+
+  // Session requests are made in Node against the keys a (warm) app isolate publishes; one per round.
+  const keys = (await (await fetch(new URL(`/run/app/${process.pid}-keys?path=/v1/keys`, base))).json()) as {
+    keys: { kid: string; mode: string; publicKey: string; status: string }[]
+  }
+  const hybrid = keys.keys.find((k) => k.mode === 'hybrid' && k.status === 'current')!
+  const suite = hpke.suite({ kem: MODE_KEM.hybrid, kdf: KDF.HkdfSha256, aead: AEAD.ChaCha20Poly1305 })
+  const sessionBody = async () =>
+    JSON.stringify(
+      (await beginSession({ suite, kid: hybrid.kid, serverPublicKey: fromB64u(hybrid.publicKey, 'publicKey'), credentials: TEST_CLIENT }))
+        .request,
+    )
+
+  const scenarios: [string, () => Promise<{ cpu: number; wall: number }>][] = [
+    ['empty worker, first request', () => run('empty', '/')],
+    ['ML-KEM module + first keygen', () => run('mlkem', '/')],
+    ['X-Wing first keygen + encaps', () => run('xwing', '/')],
+    ['app, modules only (GET /nope: 404)', () => run('app', '/nope', undefined, 404)],
+    ['app GET /health', () => run('app', '/health')],
+    ['app first POST /v1/sessions', async () => run('app', '/v1/sessions', await sessionBody())],
+  ]
+  for (const [, f] of scenarios) await f() // warm-up: workerd's own first-use costs
+  const samples = new Map<string, { cpu: number; wall: number }[]>()
+  for (let r = 0; r < rounds; r++) {
+    log(`bench:cold: round ${r + 1}/${rounds}`)
+    const order = r % 2 ? [...scenarios].reverse() : scenarios
+    for (const [name, f] of order) {
+      const list = samples.get(name) ?? []
+      list.push(await f())
+      samples.set(name, list)
+    }
+  }
+  const empty = samples.get(scenarios[0]![0])!
+  const rows: Row[] = scenarios.map(([name]) => {
+    const s = samples.get(name)!
+    return {
+      scenario: name,
+      cpuMs: median(s.map((x) => x.cpu)),
+      wallMs: median(s.map((x) => x.wall)),
+      overEmptyCpuMs: median(s.map((x, i) => x.cpu - empty[i]!.cpu)),
+      overEmptyWallMs: median(s.map((x, i) => x.wall - empty[i]!.wall)),
+    }
+  })
+  if (json) console.log(JSON.stringify({ rounds, rows }, null, 2))
+  else {
+    console.log(`Fresh workerd isolates (Worker Loader), ${rounds} rounds: medians, ms (workerd CPU; wall for reference)`)
+    console.log(`${'scenario'.padEnd(34)}${'CPU'.padStart(8)}${'+ empty'.padStart(10)}${'wall'.padStart(8)}${'+ empty'.padStart(10)}`)
+    for (const r of rows)
+      console.log(
+        `${r.scenario.padEnd(34)}${r.cpuMs.toFixed(1).padStart(8)}${r.overEmptyCpuMs.toFixed(1).padStart(10)}${r.wallMs.toFixed(1).padStart(8)}${r.overEmptyWallMs.toFixed(1).padStart(10)}`,
+      )
+    console.log('Goal: first POST /v1/sessions within +8 ms of the empty worker.')
+  }
+} finally {
+  await server.stop()
+}
