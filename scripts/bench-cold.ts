@@ -8,7 +8,7 @@
 //   404      the Cloudflare upload (wrangler deploy --dry-run) answering an unknown path: its modules
 //            evaluated, no crypto selected;
 //   health   the same upload answering GET /health (probes, backend selection);
-//   session  the same upload answering a first POST /v1/sessions (hybrid, the client's default AEAD).
+//   session  the same upload answering a first POST /v2/sessions (hybrid, the client's default AEAD).
 // Timed by the workerd process's CPU time (scripts/workerd-cpu.ts; the machine may be busy, and
 // workerd's own clock moves in 1 ms steps), and by wall time for reference; scenarios interleaved
 // round by round; medians, and each scenario minus the empty worker of the same round.
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { fromB64u } from '../src/crypto/bytes.ts'
 import { AEAD, hpke, KDF } from '../src/hpke/node.ts'
-import { beginSession, MODE_KEM } from '../src/protocol/v1.ts'
+import { beginSession, MODE_KEM } from '../src/protocol/v2.ts'
 import { TEST_BINDINGS, TEST_CLIENT } from '../test/service/secrets.ts'
 import { buildCloudflare, CLOUDFLARE_OUTDIR } from './build-cloudflare.ts'
 import { freePort, startProcess, waitForHttp } from './local-server.ts'
@@ -129,7 +129,7 @@ try {
   }
 
   // Session requests are made in Node against the keys a (warm) app isolate publishes; one per round.
-  const keys = (await (await fetch(new URL(`/run/app/${process.pid}-keys?path=/v1/keys`, base))).json()) as {
+  const keys = (await (await fetch(new URL(`/run/app/${process.pid}-keys?path=/v2/keys`, base))).json()) as {
     keys: { kid: string; mode: string; publicKey: string; status: string }[]
   }
   const hybrid = keys.keys.find((k) => k.mode === 'hybrid' && k.status === 'current')!
@@ -146,7 +146,7 @@ try {
     ['X-Wing first keygen + encaps', () => run('xwing', '/')],
     ['app, modules only (GET /nope: 404)', () => run('app', '/nope', undefined, 404)],
     ['app GET /health', () => run('app', '/health')],
-    ['app first POST /v1/sessions', async () => run('app', '/v1/sessions', await sessionBody())],
+    ['app first POST /v2/sessions', async () => run('app', '/v2/sessions', await sessionBody())],
   ]
   for (const [, f] of scenarios) await f() // warm-up: workerd's own first-use costs
   const samples = new Map<string, { cpu: number; wall: number }[]>()
@@ -178,7 +178,7 @@ try {
       console.log(
         `${r.scenario.padEnd(34)}${r.cpuMs.toFixed(1).padStart(8)}${r.overEmptyCpuMs.toFixed(1).padStart(10)}${r.wallMs.toFixed(1).padStart(8)}${r.overEmptyWallMs.toFixed(1).padStart(10)}`,
       )
-    console.log('Goal: first POST /v1/sessions within +8 ms of the empty worker.')
+    console.log('Goal: first POST /v2/sessions within +8 ms of the empty worker.')
   }
 } finally {
   await server.stop()

@@ -91,7 +91,7 @@ export async function buildFastly(options: FastlyBuildOptions = {}): Promise<voi
   if (keysFile) log(`fastly: public keys of ${keys!.length} secret(s) from ${relative(ROOT, keysFile) || keysFile}`)
   else
     log(
-      'fastly: no fastly-keys.json: the package builds, but /v1/* will answer 500 service_misconfigured until `npm run fastly:keys` and a rebuild',
+      'fastly: no fastly-keys.json: the package builds, but /v2/* will answer 500 service_misconfigured until `npm run fastly:keys` and a rebuild',
     )
   log(`fastly: bundling src/runtime/fastly.ts -> ${relative(ROOT, bundle)}`)
   await build({
