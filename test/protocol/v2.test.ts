@@ -7,7 +7,7 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305'
 import { CipherSuite, HkdfSha256 } from '@hpke/core'
 import { XWing } from '@hpke/hybridkem-x-wing'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { b64u, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
+import { b64u, EncodingError, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
 import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
 import { AEAD, hpke, KDF, KEM } from '../../src/hpke/node.ts'
@@ -334,5 +334,44 @@ describe('a client written from docs/PROTOCOL.md with hpke-js and node:crypto on
       Buffer.concat([lp('pq-edge/v2 config'), lp('app/db'), u64(1), lp(sessionId)]).toString('base64url'),
     )
     expect(LABEL.requestAuth).toBe('pq-edge/v2 request auth')
+  })
+})
+
+describe('strict base64url', () => {
+  it('round-trips every length and rejects padding, other alphabets and unused bits', () => {
+    for (let n = 0; n < 40; n++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(n))
+      expect(b64u(bytes)).toBe(Buffer.from(bytes).toString('base64url'))
+      expect(Buffer.from(fromB64u(b64u(bytes), 'x')).equals(Buffer.from(bytes))).toBe(true)
+    }
+    for (const bad of ['AA==', 'A+B/', 'A', 'AB C', 'AB', 'AAB']) {
+      // 'AB' and 'AAB' have non-zero unused bits ('AA' and 'AAA' are the canonical forms).
+      expect(() => fromB64u(bad, 'x'), bad).toThrow(EncodingError)
+    }
+    expect(() => fromB64u('AAAA', 'x', 4)).toThrow('x must be 4 bytes, got 3')
+  })
+
+  it('agrees with Buffer on long inputs (chunked encoding) and rejects every non-alphabet character', () => {
+    for (const n of [8191, 8192, 8193, 20000]) {
+      const bytes = crypto.getRandomValues(new Uint8Array(n))
+      expect(b64u(bytes)).toBe(Buffer.from(bytes).toString('base64url'))
+      expect(Buffer.from(fromB64u(b64u(bytes), 'x', n)).equals(Buffer.from(bytes))).toBe(true)
+    }
+    for (let code = 0; code < 256; code++) {
+      const c = String.fromCharCode(code)
+      if (/[A-Za-z0-9_-]/.test(c)) continue
+      expect(() => fromB64u(`AAA${c}`, 'x'), `char ${code}`).toThrow(EncodingError)
+    }
+    // Every non-canonical final character of a 2- and 3-character group is refused; the canonical ones decode.
+    for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') {
+      const v = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(ch)
+      for (const [prefix, mask] of [
+        ['A', 0x0f],
+        ['AA', 0x03],
+      ] as const) {
+        if (v & mask) expect(() => fromB64u(prefix + ch, 'x')).toThrow(/unused bits/)
+        else expect(Buffer.from(fromB64u(prefix + ch, 'x')).equals(Buffer.from(prefix + ch, 'base64url'))).toBe(true)
+      }
+    }
   })
 })
