@@ -29,7 +29,6 @@ import {
 } from '../../src/protocol/v2.ts'
 import { rootKey, staticKeyIkm } from '../../src/service/keys.ts'
 import { type Caller, type createServiceClient, expectProblem, json, nowSeconds, uniqueName } from '../support/service-client.ts'
-import type { Deployment, DeploymentOptions, ServiceUnderTest } from './contract.ts'
 import {
   TEST_ADMIN,
   TEST_CLIENT,
@@ -39,6 +38,7 @@ import {
   TEST_SERVER_SECRET,
   TEST_SERVER_SECRET_NEXT,
 } from './secrets.ts'
+import type { Deployment, DeploymentOptions, ServiceUnderTest } from './under-test.ts'
 
 type ClientFor = (d: Deployment | Caller) => ReturnType<typeof createServiceClient>
 

@@ -10,8 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../src/app.ts'
 import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
-import type { Backends } from '../../src/crypto/types.ts'
-import { AEAD, type Hpke } from '../../src/hpke/hpke.ts'
+import { AEAD } from '../../src/hpke/hpke.ts'
 import type { Mode } from '../../src/protocol/v2.ts'
 import {
   type Caller,
@@ -26,45 +25,9 @@ import {
 import { attackContract } from './attacks.ts'
 import { validateAgainstOpenApi } from './openapi.ts'
 import { TEST_ADMIN, TEST_CLIENT, TEST_OTHER_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from './secrets.ts'
+import type { Deployment, DeploymentOptions, ServiceUnderTest } from './under-test.ts'
 
-/** A vault of its own (opaque): deployments given the same one share it, and no other test writes to it. */
-export interface Vault {
-  readonly id: string
-}
-
-/** What the platform's logging shows, where the harness can see it (Fastly: the log endpoint and the guest's output). */
-export interface Observed {
-  /** The JSON events the service wrote to its metrics sink. */
-  events(): Record<string, unknown>[]
-  /** Everything the service logged, as text. */
-  logText(): string
-}
-
-/** One service configuration: a Caller over it, and what its vault holds. */
-export interface Deployment {
-  call: Caller
-  /** The vault's records as stored (for a shared vault, less the records other test files write concurrently). */
-  snapshot(): Promise<string>
-  observed?: Observed
-}
-
-export interface DeploymentOptions {
-  /**
-   * Variables over the test configuration (test/service/secrets.ts TEST_BINDINGS; PQ_POLICY=pq-preferred),
-   * wherever the platform keeps them (bindings; Fastly's Secret Store and Config Store); undefined removes one.
-   */
-  vars?: Record<string, string | undefined>
-  /** Default: the platform's shared vault (workerd) or a fresh one per deployment (Fastly). */
-  vault?: Vault
-}
-
-export interface ServiceUnderTest {
-  deploy(options?: DeploymentOptions): Deployment
-  newVault(): Vault
-  /** The client's crypto on this platform. */
-  hpke: Hpke
-  backends(): Promise<Backends>
-}
+export type { Deployment, DeploymentOptions, Observed, ServiceUnderTest, Vault } from './under-test.ts'
 
 export function serviceContract(sut: ServiceUnderTest): void {
   const clientFor = (d: Deployment | Caller) =>
