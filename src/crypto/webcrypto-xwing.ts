@@ -6,25 +6,11 @@
 // and only for the operations select-core.ts picked by measurement.
 import { constantTimeEqual } from './bytes.ts'
 import type { XWingNative, XWingNativeKey } from './types.ts'
+import type { KemSubtle } from './webcrypto.ts'
 
 const ALG = { name: 'MLKEM768-X25519' }
 
-/** The modern-algorithms methods; newer than the typings in @cloudflare/workers-types. */
-interface XWingSubtle {
-  generateKey(alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKeyPair>
-  importKey(
-    format: 'raw-public' | 'raw-seed',
-    key: Uint8Array,
-    alg: { name: string },
-    extractable: boolean,
-    usages: string[],
-  ): Promise<CryptoKey>
-  exportKey(format: 'raw-public' | 'raw-seed', key: CryptoKey): Promise<ArrayBuffer>
-  getPublicKey(key: CryptoKey, usages: string[]): Promise<CryptoKey>
-  encapsulateBits(alg: { name: string }, key: CryptoKey): Promise<{ sharedKey: ArrayBuffer; ciphertext: ArrayBuffer }>
-  decapsulateBits(alg: { name: string }, key: CryptoKey, ciphertext: Uint8Array): Promise<ArrayBuffer>
-}
-const subtle = () => globalThis.crypto.subtle as unknown as XWingSubtle
+const subtle = () => globalThis.crypto.subtle as unknown as KemSubtle
 const bytes = (b: ArrayBuffer) => new Uint8Array(b)
 
 function expectLength(what: string, value: Uint8Array, length: number): void {

@@ -133,7 +133,7 @@ function webCryptoAesGcm(keyLength: 16 | 32): Aead {
 export const webCryptoAes128Gcm = webCryptoAesGcm(16)
 export const webCryptoAes256Gcm = webCryptoAesGcm(32)
 
-/** WebCrypto's ML-KEM methods: newer than the typings in @cloudflare/workers-types, hence a narrow cast. */
+/** WebCrypto's KEM methods (ML-KEM, X-Wing): newer than the typings in @cloudflare/workers-types, hence a narrow cast. */
 export interface KemSubtle {
   generateKey(alg: { name: string }, extractable: boolean, usages: string[]): Promise<CryptoKeyPair>
   importKey(
@@ -143,7 +143,8 @@ export interface KemSubtle {
     extractable: boolean,
     usages: string[],
   ): Promise<CryptoKey>
-  exportKey(format: 'raw-public', key: CryptoKey): Promise<ArrayBuffer>
+  exportKey(format: 'raw-public' | 'raw-seed', key: CryptoKey): Promise<ArrayBuffer>
+  getPublicKey(key: CryptoKey, usages: string[]): Promise<CryptoKey>
   encapsulateBits(alg: { name: string }, key: CryptoKey): Promise<{ sharedKey: ArrayBuffer; ciphertext: ArrayBuffer }>
   decapsulateBits(alg: { name: string }, key: CryptoKey, ciphertext: Uint8Array): Promise<ArrayBuffer>
 }
