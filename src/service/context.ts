@@ -8,7 +8,7 @@ import { createHpke, type Hpke } from '../hpke/hpke.ts'
 import { SESSION_AEADS } from '../protocol/v1.ts'
 import { type AuthConfig, parseAuthConfig } from './auth.ts'
 import { ConfigError } from './config-error.ts'
-import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, type ServerKey } from './keys.ts'
+import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, refuseWeakSecrets, type ServerKey } from './keys.ts'
 import type { Metrics } from './metrics.ts'
 import { acceptedModes, type PqPolicy, parsePolicy } from './policy.ts'
 import type { ConfigStore } from './store.ts'
@@ -91,6 +91,7 @@ export async function createServiceContext(
   })
   const policy = parsePolicy(optionalString('PQ_POLICY', vars.PQ_POLICY))
   const sessionTtlSeconds = parseTtl(vars.SESSION_TTL_SECONDS)
+  refuseWeakSecrets(vars as Record<string, unknown>) // keys.ts: unless PQ_EDGE_DEV=1 (local development)
 
   const { backends } = deps
   const hpke = createHpke(backends)
