@@ -109,11 +109,7 @@ export async function createServiceContext(
 
   const keys = [...current.keys, ...(previous?.keys ?? [])]
   const tickets = await Tickets.create(backends.aes256Gcm, current.ticketKey, previous?.ticketKey ?? null)
-  const vault = new Vault(
-    backends.aes256Gcm,
-    { id: current.kekId, key: await backends.aes256Gcm.importKey(current.kek) },
-    previous ? { id: previous.kekId, key: await backends.aes256Gcm.importKey(previous.kek) } : null,
-  )
+  const vault = new Vault(backends, { id: current.kekId, key: current.kek }, previous ? { id: previous.kekId, key: previous.kek } : null)
   for (const k of [current, previous]) {
     k?.ticketKey.fill(0)
     k?.kek.fill(0)
