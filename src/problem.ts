@@ -34,6 +34,8 @@ export const ErrorCode = {
   preconditionRequired: 'precondition_required',
   /** 500: a configuration variable is missing or malformed; the detail names it, never its value. */
   serviceMisconfigured: 'service_misconfigured',
+  /** 503 with Retry-After: the config store cannot answer consistently yet (e.g. Fastly KV replication lag); retry. */
+  storeUnavailable: 'store_unavailable',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -70,6 +72,7 @@ const TITLES: Record<ErrorCode, string> = {
   version_mismatch: 'Version Mismatch',
   precondition_required: 'Precondition Required',
   service_misconfigured: 'Service Misconfigured',
+  store_unavailable: 'Store Unavailable',
 }
 
 export function problemBody(status: number, code: ErrorCode, detail?: string, extensions?: Record<string, unknown>): Problem {
