@@ -23,6 +23,8 @@ export interface ServiceVars {
   CLIENTS?: unknown
   PQ_POLICY?: unknown
   SESSION_TTL_SECONDS?: unknown
+  /** "1" marks local development: weak (dummy) secrets are then accepted (keys.ts). */
+  PQ_EDGE_DEV?: unknown
 }
 
 export const DEFAULT_SESSION_TTL_SECONDS = 900
@@ -91,7 +93,7 @@ export async function createServiceContext(
   })
   const policy = parsePolicy(optionalString('PQ_POLICY', vars.PQ_POLICY))
   const sessionTtlSeconds = parseTtl(vars.SESSION_TTL_SECONDS)
-  refuseWeakSecrets(vars as Record<string, unknown>) // keys.ts: unless PQ_EDGE_DEV=1 (local development)
+  refuseWeakSecrets(vars) // keys.ts: unless PQ_EDGE_DEV=1 (local development)
 
   const { backends } = deps
   const hpke = createHpke(backends)

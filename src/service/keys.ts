@@ -71,9 +71,18 @@ export function parseServerSecret(variable: string, value: unknown): Uint8Array 
 /** The variable that marks local development (see above); the only value that counts is "1". */
 export const DEV_MARKER = 'PQ_EDGE_DEV'
 
+/** The variables the weak-secret checks read. */
+export interface SecretVars {
+  SERVER_SECRET?: unknown
+  SERVER_SECRET_PREVIOUS?: unknown
+  ADMIN_TOKEN_SHA256?: unknown
+  /** "1" in local development only (see above). */
+  PQ_EDGE_DEV?: unknown
+}
+
 /** True only when `vars` says PQ_EDGE_DEV=1. */
-export function isLocalDevelopment(vars: Readonly<Record<string, unknown>>): boolean {
-  const value = vars[DEV_MARKER]
+export function isLocalDevelopment(vars: Pick<SecretVars, 'PQ_EDGE_DEV'>): boolean {
+  const value = vars.PQ_EDGE_DEV
   return typeof value === 'string' && value.trim() === '1'
 }
 
@@ -106,9 +115,9 @@ export function assertStrongSecret(variable: string, secret: Uint8Array): void {
  * Refuses weak secrets (see above) unless the variables mark local development. Call after the
  * variables have been parsed (a malformed one is reported as such first).
  */
-export function refuseWeakSecrets(vars: Readonly<Record<string, unknown>>): void {
+export function refuseWeakSecrets(vars: SecretVars): void {
   if (isLocalDevelopment(vars)) return
-  for (const variable of ['SERVER_SECRET', 'SERVER_SECRET_PREVIOUS']) {
+  for (const variable of ['SERVER_SECRET', 'SERVER_SECRET_PREVIOUS'] as const) {
     const value = vars[variable]
     if (typeof value !== 'string' || value === '') continue
     const secret = parseServerSecret(variable, value)
