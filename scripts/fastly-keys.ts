@@ -9,13 +9,24 @@
 //
 //   SERVER_SECRET=… [SERVER_SECRET_PREVIOUS=…] npm run fastly:keys [-- --out fastly-keys.json]
 //   npm run fastly:keys -- --dev-vars          (the development secret of .dev.vars, for local use)
+//
+// Weak secrets (all one byte, such as fastly.toml [local_server]'s all-zero dummy; short patterns;
+// printable text: src/service/keys.ts) are refused, as the service refuses them at run time, unless
+// PQ_EDGE_DEV=1 is set in the environment: local development only (`fastly compute serve`).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { selectBackends } from '../src/crypto/select.ts'
 import { createHpke } from '../src/hpke/hpke.ts'
 import * as mlkem from '../src/mlkem/node.ts'
-import { type KnownPublicKeys, knownPublicKeysFor, MODES, parseServerSecret } from '../src/service/keys.ts'
+import {
+  assertStrongSecret,
+  isLocalDevelopment,
+  type KnownPublicKeys,
+  knownPublicKeysFor,
+  MODES,
+  parseServerSecret,
+} from '../src/service/keys.ts'
 
 export const FASTLY_KEYS_FILE = fileURLToPath(new URL('../fastly-keys.json', import.meta.url))
 const FORMAT = 'pq-edge fastly keys v1'
@@ -26,14 +37,18 @@ export interface FastlyKeysFile {
   secrets: KnownPublicKeys[]
 }
 
-/** The file's contents for these secrets (the current one first). */
-export async function fastlyKeys(secrets: { variable: string; value: string }[]): Promise<FastlyKeysFile> {
+/** The file's contents for these secrets (the current one first); weak secrets are refused unless `allowWeak` (local development). */
+export async function fastlyKeys(
+  secrets: { variable: string; value: string }[],
+  options: { allowWeak?: boolean } = {},
+): Promise<FastlyKeysFile> {
   const { backends } = await selectBackends(mlkem)
   const hpke = createHpke(backends)
   const entries: KnownPublicKeys[] = []
   for (const { variable, value } of secrets) {
     const secret = parseServerSecret(variable, value)
     try {
+      if (!options.allowWeak) assertStrongSecret(variable, secret)
       entries.push(await knownPublicKeysFor(backends, hpke, secret))
     } finally {
       secret.fill(0)
@@ -88,7 +103,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     options: { out: { type: 'string', default: FASTLY_KEYS_FILE }, 'dev-vars': { type: 'boolean', default: false } },
   })
   try {
-    const file = await fastlyKeys(values['dev-vars'] ? devVarsSecrets() : secretsFrom(process.env))
+    const file = await fastlyKeys(values['dev-vars'] ? devVarsSecrets() : secretsFrom(process.env), {
+      allowWeak: isLocalDevelopment(process.env),
+    })
     writeFileSync(values.out!, `${JSON.stringify(file, null, 2)}\n`)
     console.log(
       `wrote ${values.out} (public keys of ${file.secrets.length} secret${file.secrets.length > 1 ? 's' : ''}); rebuild the Fastly package: npm run build:fastly`,

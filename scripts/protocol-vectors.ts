@@ -7,7 +7,7 @@
 import { b64u, concat, fromB64u, lp, sha256, utf8 } from '../src/crypto/bytes.ts'
 import { createHkdfSha256 } from '../src/crypto/hkdf.ts'
 import { nobleChacha20Poly1305 } from '../src/crypto/noble.ts'
-import { webCryptoAes256Gcm, webCryptoHmacSha256 } from '../src/crypto/webcrypto.ts'
+import { webCryptoHmacSha256 } from '../src/crypto/webcrypto.ts'
 import { AEAD, hpke, KDF, KEM } from '../src/hpke/node.ts'
 import {
   acceptSession,
@@ -162,21 +162,21 @@ export async function protocolVectors(): Promise<string> {
   const kekId = b64u(await hkdf.expand(prk, utf8('vault kek id'), 9))
   const rid = seq(0xe0, 16)
   const dek = seq(0xa0, 32)
-  const nonce = seq(0xf0, 12)
-  const nonceW = seq(0x30, 12)
-  const recordAad = concat(lp('pq-edge/v1 record'), lp('app/db'), lp(rid))
-  const dekAad = concat(lp('pq-edge/v1 dek'), lp('app/db'), lp(rid))
-  const recordCiphertext = await (await webCryptoAes256Gcm.importKey(dek)).seal(nonce, recordAad, value)
-  const wrappedDek = concat(nonceW, await (await webCryptoAes256Gcm.importKey(kek)).seal(nonceW, dekAad, dek))
+  const salt = seq(0x30, 16)
+  const zeroNonce = new Uint8Array(12)
+  const recordAad = concat(lp('pq-edge/v2 record'), lp('app/db'), lp(rid))
+  const dekAad = concat(lp('pq-edge/v2 dek'), lp('app/db'), lp(rid))
+  const wrappingKey = await hkdf.expand(kek, concat(lp('pq-edge/v2 dek wrap'), lp('app/db'), lp(rid), lp(salt)), 32)
+  const recordCiphertext = await (await nobleChacha20Poly1305.importKey(dek)).seal(zeroNonce, recordAad, value)
+  const wrappedDek = concat(salt, await (await nobleChacha20Poly1305.importKey(wrappingKey)).seal(zeroNonce, dekAad, dek))
   const record = {
-    format: 1,
+    format: 2,
     rid: b64u(rid),
     kek: kekId,
     wrappedDek: b64u(wrappedDek),
-    nonce: b64u(nonce),
     ciphertext: b64u(recordCiphertext),
   }
-  const vault = new Vault(webCryptoAes256Gcm, { id: kekId, key: await webCryptoAes256Gcm.importKey(kek) }, null)
+  const vault = new Vault({ chacha20poly1305: nobleChacha20Poly1305, hmacSha256: webCryptoHmacSha256 }, { id: kekId, key: kek }, null)
   if (hex(await vault.open('app/db', record)) !== hex(value)) throw new Error('vector record does not open')
 
   const rows: [string, string][] = [
@@ -226,7 +226,8 @@ export async function protocolVectors(): Promise<string> {
     ['PUT body ciphertext (incl. tag)', hex(fromB64u(put.ciphertext, 'ct'))],
     ['vault: KEK = HKDF-Expand(PRK, "vault kek", 32)', hex(kek)],
     ['vault: KEK id = b64u(HKDF-Expand(PRK, "vault kek id", 9))', kekId],
-    ['vault: rid, DEK, nonce, nonceW', `${hex(rid)} ${hex(dek)} ${hex(nonce)} ${hex(nonceW)}`],
+    ['vault: rid, DEK, salt', `${hex(rid)} ${hex(dek)} ${hex(salt)}`],
+    ['vault: WK = HKDF-Expand(KEK, lp("pq-edge/v2 dek wrap") || lp(name) || lp(rid) || lp(salt), 32)', hex(wrappingKey)],
     ['vault record (JSON)', JSON.stringify(record)],
   ]
   const WIDTH = 96

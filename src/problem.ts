@@ -38,6 +38,8 @@ export const ErrorCode = {
   sessionRevoked: 'session_revoked',
   /** 500: a configuration variable is missing or malformed; the detail names it, never its value. */
   serviceMisconfigured: 'service_misconfigured',
+  /** 503 with Retry-After: the config store cannot answer consistently yet (e.g. Fastly KV replication lag); retry. */
+  storeUnavailable: 'store_unavailable',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -76,6 +78,7 @@ const TITLES: Record<ErrorCode, string> = {
   stale_request: 'Stale Request',
   session_revoked: 'Session Revoked',
   service_misconfigured: 'Service Misconfigured',
+  store_unavailable: 'Store Unavailable',
 }
 
 export function problemBody(status: number, code: ErrorCode, detail?: string, extensions?: Record<string, unknown>): Problem {

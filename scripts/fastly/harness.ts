@@ -37,7 +37,7 @@
 // Precondition failed."), a missing key NOT_FOUND. Not modelled for KV: lookup/delete options and
 // insert's background fetch (they throw NotImplemented), rate limits, size limits beyond the key
 // rules js-compute checks itself, and eventual consistency (every KV operation here is immediately
-// visible to the next; the real store is eventually consistent across POPs, so strong and `noSync`
+// visible to the next, unless a test arms HarnessKvStore.lag for a key; the real store is eventually consistent across POPs, so strong and `noSync`
 // listing are the same here). Header names are lowercased, as Fastly's host does. test/fastly/harness.test.ts checks each
 // implemented call against the real engine with a small js-compute program.
 import { readFileSync, statSync } from 'node:fs'
@@ -119,6 +119,9 @@ const nextGeneration = (): bigint => ++generationCounter
 export class HarnessKvStore {
   private readonly entries = new Map<string, KvEntry>()
   private readonly faults = new Map<KvOperation, KvErrorCode>()
+  private readonly lagging = new Map<string, { lookups: number; seen: KvEntry | undefined }>()
+  /** Every key the guest looked up, in order (tests count store round trips with it). */
+  readonly lookups: string[] = []
 
   constructor(initial: Record<string, string | Uint8Array> = {}) {
     for (const [key, value] of Object.entries(initial)) this.set(key, value)
@@ -152,6 +155,30 @@ export class HarnessKvStore {
   /** Live keys in byte order (the order list pages them in). */
   keys(): string[] {
     return [...this.entries.keys()].filter((k) => this.entry(k) !== undefined).sort(compareBytes)
+  }
+
+  /**
+   * Test hook for replication lag (which this harness otherwise does not model: see the header): the
+   * next `lookups` lookups of `key` answer what a POP that has not yet received its latest write
+   * would see, `seen` (null: the key is missing there), instead of the live value. Only lookups lag;
+   * inserts (`add` included) are decided on the live state, as the store's single authority decides
+   * them, and list() is not affected.
+   */
+  lag(key: string, lookups: number, seen: string | Uint8Array | null): void {
+    this.lagging.set(key, {
+      lookups,
+      seen: seen === null ? undefined : { value: bytes(seen).slice(), metadata: null, generation: nextGeneration() },
+    })
+  }
+  /** What a lookup of `key` sees: the lagging view while one is armed (consuming one), else the live entry. */
+  lookup(key: string): KvEntry | undefined {
+    this.lookups.push(key)
+    const lag = this.lagging.get(key)
+    if (lag && lag.lookups > 0) {
+      if (--lag.lookups === 0) this.lagging.delete(key)
+      return lag.seen
+    }
+    return this.entry(key)
   }
 
   /** Test fault injection: the next `op` the guest waits on fails with `kvError` (e.g. INTERNAL_ERROR), once. */
@@ -603,7 +630,7 @@ class Host {
         return this.kvStart(store, out, (s) => {
           const fault = s.takeFault('lookup')
           if (fault !== undefined) return { kind: 'lookup', entry: undefined, kvError: fault }
-          const entry = s.entry(this.str(kp, kl))
+          const entry = s.lookup(this.str(kp, kl))
           return { kind: 'lookup', entry, kvError: entry ? KvError.OK : KvError.NOT_FOUND }
         })
       },

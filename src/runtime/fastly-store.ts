@@ -16,8 +16,8 @@
 //   cfg/v1/name/<name>       {slot}: a hint where to start looking for the newest slot, and what
 //                            list() enumerates. Written after a claim; may lag, never trusted alone.
 //
-// Reading a name: from the hinted slot, look up n, n + 1, … until one is missing; the last one found
-// is current. Once slot n + 1 exists, its writer rewrites slot n without its data ("superseded"), so
+// Reading a name: from the hinted slot, find the newest slot there is (galloping and bisecting, see
+// current()); that one is current. Once slot n + 1 exists, its writer rewrites slot n without its data ("superseded"), so
 // old ciphertext does not linger (e.g. after a key rotation re-wrapped it); a reader that lands on
 // a superseded slot knows a newer one exists and looks again. Slots are never deleted (the numbers
 // must stay contiguous for that search), so each write leaves a few bytes behind for good.
@@ -35,6 +35,7 @@
 // The KVStore handle is opened on first use, never at module top level: on Fastly the top level runs
 // at build time, when no store can be opened.
 import { KVStore } from 'fastly:kv-store'
+import { ErrorCode, ProblemError } from '../problem.ts'
 import {
   assertExpectedVersion,
   assertName,
@@ -56,8 +57,28 @@ export const DEFAULT_SECRET_STORE = 'pq-edge-secrets'
 export const KV_NAME_PREFIX = 'cfg/v1/name/'
 export const KV_SLOT_PREFIX = 'cfg/v1/slot/'
 
-/** How many times a read follows a superseded slot, or an unconditional delete retries a lost race, before giving up. */
+/** How many times an unconditional delete retries a lost race before giving up. */
 const MAX_ATTEMPTS = 5
+/**
+ * How long a read waits before each new look when this POP has not yet received a name's newest slot
+ * (replication lag): 10 + 20 + 40 + 80 = 150 ms at most, then 503 store_unavailable. Waiting costs
+ * no CPU (Fastly's limit is 50 ms of CPU), but bounds the latency added to the request; Fastly says
+ * recently changed data may take up to ~300 ms to reach a POP, so the client retries after
+ * RETRY_AFTER_SECONDS rather than this request waiting all of it.
+ */
+export const LAG_BACKOFF_MS: readonly number[] = [10, 20, 40, 80]
+export const RETRY_AFTER_SECONDS = 1
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+function storeUnavailable(): ProblemError {
+  return new ProblemError(
+    503,
+    ErrorCode.storeUnavailable,
+    'The config store has not caught up with a recent write at this location yet; retry shortly.',
+    { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } },
+  )
+}
 /** list() resolves this many names at a time: bounded concurrency against the store. */
 const LIST_CONCURRENCY = 8
 
@@ -167,30 +188,80 @@ export class FastlyKvConfigStore implements ConfigStore {
     throw new Error('config store: delete kept losing races with other writers; try again')
   }
 
-  /** The newest slot of `name`, or null when it has none. */
+  /**
+   * The newest slot of `name` this POP sees, or null when it sees none. Probes from the hint: the
+   * hinted slot, then galloping (1, 2, 4, … slots) and a binary search towards the newest one, so a
+   * hint that is behind or ahead of what this POP has costs O(log distance) lookups, not a walk from
+   * slot 1. A hint ahead of every slot seen here (its write has not reached this POP) gives the newest
+   * slot seen: a read may be stale for as long as replication takes, as any read of an eventually
+   * consistent store may; a write based on it fails its `add` and answers version_mismatch. A current
+   * slot seen here as superseded (its successor not yet here) has no data to answer with: then wait
+   * and look again, backing off (LAG_BACKOFF_MS), and answer 503 store_unavailable with Retry-After
+   * if this POP has still not caught up.
+   */
   private async current(name: string): Promise<Current | null> {
-    const hint = await this.readJson(nameKey(name))
-    let from = typeof hint?.slot === 'number' && Number.isSafeInteger(hint.slot) && hint.slot > 1 ? hint.slot : 1
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      let last: Current | null = null
-      for (let slot = from; ; slot++) {
-        const record = await this.readJson(slotKey(name, slot))
-        if (record === null) break
-        last = { slot, record: asSlotRecord(record) }
-      }
-      if (last === null) {
-        // The hint is ahead of what this POP sees yet (replication): start from the beginning.
-        if (from > 1) {
-          from = 1
-          continue
-        }
-        return null
-      }
-      if (!last.record.superseded) return last
-      // Its successor was written while we looked: read on from there.
-      from = last.slot
+    for (let attempt = 0; ; attempt++) {
+      const hint = await this.readJson(nameKey(name))
+      const from = typeof hint?.slot === 'number' && Number.isSafeInteger(hint.slot) && hint.slot > 1 ? hint.slot : 1
+      const newest = await this.newestSlot(name, from)
+      if (newest === null || !newest.record.superseded) return newest
+      // Its successor was written, and has not reached this POP yet (or arrived while we looked).
+      if (attempt >= LAG_BACKOFF_MS.length) throw storeUnavailable()
+      await sleep(LAG_BACKOFF_MS[attempt]!)
     }
-    throw new Error('config store: the newest version kept moving while reading it; try again')
+  }
+
+  /** The highest slot seen from `from` on (or below it, when `from` is not seen), by galloping and bisecting. */
+  private async newestSlot(name: string, from: number): Promise<Current | null> {
+    const read = async (slot: number): Promise<Current | null> => {
+      const record = await this.readJson(slotKey(name, slot))
+      return record === null ? null : { slot, record: asSlotRecord(record) }
+    }
+    let found = await read(from)
+    // lo: a slot seen (or 0: none); hi: a slot not seen, above lo.
+    let lo: number
+    let hi: number
+    if (found) {
+      lo = from
+      for (let step = 1; ; step *= 2) {
+        const next = await read(lo + step)
+        if (!next) {
+          hi = lo + step
+          break
+        }
+        lo = lo + step
+        found = next
+      }
+    } else {
+      hi = from
+      lo = 0
+      for (let step = 1; from - step >= 1; step *= 2) {
+        const below = await read(from - step)
+        if (below) {
+          lo = from - step
+          found = below
+          break
+        }
+        hi = from - step
+      }
+      if (!found) {
+        // Galloped down to slot 1 without finding one: slot 1 itself, unless already looked at.
+        if (hi > 1) found = await read(1)
+        if (!found) return null
+        lo = 1
+      }
+    }
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2)
+      const seen = await read(mid)
+      if (seen) {
+        lo = mid
+        found = seen
+      } else {
+        hi = mid
+      }
+    }
+    return found
   }
 
   /**

@@ -25,7 +25,8 @@ declare const PQ_EDGE_KNOWN_PUBLIC_KEYS: readonly KnownPublicKeys[] | null
 export const SETTINGS_CONFIG_STORE = 'pq_edge_settings'
 export const METRICS_LOG_ENDPOINT = 'pq-edge-metrics'
 const SECRET_NAMES = ['SERVER_SECRET', 'SERVER_SECRET_PREVIOUS', 'ADMIN_TOKEN_SHA256', 'CLIENTS'] as const
-const SETTING_NAMES = ['PQ_POLICY', 'SESSION_TTL_SECONDS'] as const
+// PQ_EDGE_DEV (src/service/keys.ts): "1" only in fastly.toml [local_server], where the dummy secrets are accepted.
+const SETTING_NAMES = ['PQ_POLICY', 'SESSION_TTL_SECONDS', 'PQ_EDGE_DEV'] as const
 
 let logger: Logger | null | undefined
 /** A metrics line to the log endpoint when the service has one, and to stdout. */

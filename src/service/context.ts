@@ -8,7 +8,7 @@ import { createHpke, type Hpke } from '../hpke/hpke.ts'
 import { keyListDigest, PROTOCOL_VERSION, type PublishedKey, SESSION_AEADS } from '../protocol/v2.ts'
 import { type AuthConfig, parseAuthConfig } from './auth.ts'
 import { ConfigError } from './config-error.ts'
-import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, type ServerKey } from './keys.ts'
+import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, refuseWeakSecrets, type ServerKey } from './keys.ts'
 import type { Metrics } from './metrics.ts'
 import { acceptedModes, type PqPolicy, parsePolicy } from './policy.ts'
 import type { ConfigStore } from './store.ts'
@@ -23,6 +23,8 @@ export interface ServiceVars {
   CLIENTS?: unknown
   PQ_POLICY?: unknown
   SESSION_TTL_SECONDS?: unknown
+  /** "1" marks local development: weak (dummy) secrets are then accepted (keys.ts). */
+  PQ_EDGE_DEV?: unknown
 }
 
 export const DEFAULT_SESSION_TTL_SECONDS = 900
@@ -94,6 +96,7 @@ export async function createServiceContext(
   })
   const policy = parsePolicy(optionalString('PQ_POLICY', vars.PQ_POLICY))
   const sessionTtlSeconds = parseTtl(vars.SESSION_TTL_SECONDS)
+  refuseWeakSecrets(vars) // keys.ts: unless PQ_EDGE_DEV=1 (local development)
 
   const { backends } = deps
   const hpke = createHpke(backends)
@@ -111,11 +114,7 @@ export async function createServiceContext(
 
   const keys = [...current.keys, ...(previous?.keys ?? [])]
   const tickets = Tickets.create(backends.chacha20poly1305, backends.hmacSha256, current.ticketKey, previous?.ticketKey ?? null)
-  const vault = new Vault(
-    backends.aes256Gcm,
-    { id: current.kekId, key: await backends.aes256Gcm.importKey(current.kek) },
-    previous ? { id: previous.kekId, key: await backends.aes256Gcm.importKey(previous.kek) } : null,
-  )
+  const vault = new Vault(backends, { id: current.kekId, key: current.kek }, previous ? { id: previous.kekId, key: previous.kek } : null)
   for (const k of [current, previous]) {
     k?.ticketKey.fill(0)
     k?.kek.fill(0)

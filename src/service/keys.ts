@@ -51,6 +51,91 @@ export function parseServerSecret(variable: string, value: unknown): Uint8Array 
   }
 }
 
+// ---- weak secrets ----
+//
+// Outside local development the service refuses secrets anyone can know: SERVER_SECRET or
+// SERVER_SECRET_PREVIOUS made of one repeated byte (the all-zero dummy of fastly.toml
+// [local_server] among them), of fewer than 16 distinct bytes (a short repeated pattern), or of
+// printable ASCII only (a password or phrase, not random bytes: 32 random bytes are all printable
+// with probability ~2^-46); and ADMIN_TOKEN_SHA256 equal to a published dummy (fastly.toml
+// [local_server]'s, or the hash of an empty token). Shorter or longer than 32 bytes is already a
+// format error (parseServerSecret). Each refusal is a ConfigError naming the variable, never the value.
+//
+// LOCAL DEVELOPMENT is recognised by one explicit variable, PQ_EDGE_DEV = "1", and nothing else
+// (not a host name, not a missing binding): fastly.toml sets it only in [local_server] (the
+// pq_edge_settings Config Store of `fastly compute serve`), and `npm run fastly:keys` reads it from
+// its environment. `npm start` (Workers) needs none: scripts/dev-vars.ts generates strong random
+// values; a developer who wants weak ones there sets PQ_EDGE_DEV=1 in .dev.vars. Never set it in a
+// deployed service.
+
+/** The variable that marks local development (see above); the only value that counts is "1". */
+export const DEV_MARKER = 'PQ_EDGE_DEV'
+
+/** The variables the weak-secret checks read. */
+export interface SecretVars {
+  SERVER_SECRET?: unknown
+  SERVER_SECRET_PREVIOUS?: unknown
+  ADMIN_TOKEN_SHA256?: unknown
+  /** "1" in local development only (see above). */
+  PQ_EDGE_DEV?: unknown
+}
+
+/** True only when `vars` says PQ_EDGE_DEV=1. */
+export function isLocalDevelopment(vars: Pick<SecretVars, 'PQ_EDGE_DEV'>): boolean {
+  const value = vars.PQ_EDGE_DEV
+  return typeof value === 'string' && value.trim() === '1'
+}
+
+/** ADMIN_TOKEN_SHA256 values that are public: fastly.toml's local dummy and SHA-256(""). */
+export const PUBLIC_ADMIN_TOKEN_HASHES: readonly string[] = [
+  '4bb27517fa0f81dcfeb57b5946d327b0b607a56cd27cec964da821ad5420d82b', // SHA-256("pqe_admin_local-dev-only-not-secret")
+  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', // SHA-256("")
+]
+
+/** Why a parsed 32-byte secret is weak, or null when it is not (see above). */
+export function secretWeakness(secret: Uint8Array): string | null {
+  const distinct = new Set(secret).size
+  if (distinct === 1) return 'is one byte repeated (e.g. all zero, the public dummy value)'
+  if (distinct < 16) return 'has fewer than 16 distinct bytes (a repeated pattern, not random)'
+  if (secret.every((b) => b >= 0x20 && b <= 0x7e)) return 'is printable text (a password or phrase), not random bytes'
+  return null
+}
+
+/** Throws a ConfigError when a parsed secret is weak. `secret` is not wiped here. */
+export function assertStrongSecret(variable: string, secret: Uint8Array): void {
+  const why = secretWeakness(secret)
+  if (why)
+    throw new ConfigError(
+      variable,
+      `${variable} ${why}: it must be ${SERVER_SECRET_BYTES} random bytes from a CSPRNG, base64url. Weak values are accepted only in local development (${DEV_MARKER}=1).`,
+    )
+}
+
+/**
+ * Refuses weak secrets (see above) unless the variables mark local development. Call after the
+ * variables have been parsed (a malformed one is reported as such first).
+ */
+export function refuseWeakSecrets(vars: SecretVars): void {
+  if (isLocalDevelopment(vars)) return
+  for (const variable of ['SERVER_SECRET', 'SERVER_SECRET_PREVIOUS'] as const) {
+    const value = vars[variable]
+    if (typeof value !== 'string' || value === '') continue
+    const secret = parseServerSecret(variable, value)
+    try {
+      assertStrongSecret(variable, secret)
+    } finally {
+      secret.fill(0)
+    }
+  }
+  const admin = vars.ADMIN_TOKEN_SHA256
+  if (typeof admin === 'string' && PUBLIC_ADMIN_TOKEN_HASHES.includes(admin.trim().toLowerCase())) {
+    throw new ConfigError(
+      'ADMIN_TOKEN_SHA256',
+      `ADMIN_TOKEN_SHA256 is a published dummy (fastly.toml [local_server], or the hash of an empty token): set the SHA-256 of a random admin token. Dummies are accepted only in local development (${DEV_MARKER}=1).`,
+    )
+  }
+}
+
 export interface ServerKey {
   kid: string
   mode: Mode

@@ -84,6 +84,24 @@ describe('RFC 7748 §6.1', () => {
     expect(hex(await imported.sharedSecret(bytes(B)))).toBe(K)
   })
 
+  it('importSecretKey takes a known public key as given, without the fixed-base computation (Fastly built-in keys)', async () => {
+    // A stand-in that is not X25519(a, 9): only a backend that skips the recomputation returns it.
+    const known = bytes(B)
+    const imported = await jsX25519.importSecretKey(a, known)
+    expect(hex(imported.publicKey)).toBe(B)
+    known.fill(0) // its own copy
+    expect(hex(imported.publicKey)).toBe(B)
+    expect(hex(await imported.sharedSecret(bytes(B)))).toBe(K)
+    // and it is much cheaper than deriving it (the fixed-base table costs ~1.8 ms in js-compute)
+    const t0 = performance.now()
+    for (let i = 0; i < 50; i++) await jsX25519.importSecretKey(a, bytes(A))
+    const known50 = performance.now() - t0
+    const t1 = performance.now()
+    for (let i = 0; i < 50; i++) await jsX25519.importSecretKey(a)
+    expect(known50).toBeLessThan(performance.now() - t1)
+    await expect(jsX25519.importSecretKey(a, new Uint8Array(31))).rejects.toThrow('X25519: publicKey must be 32 bytes, got 31')
+  })
+
   it('never modifies the caller’s secret key (also when it is a Buffer, whose slice() is a view)', async () => {
     const sk = Buffer.from(a)
     await jsX25519.publicKey(sk)

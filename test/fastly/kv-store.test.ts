@@ -142,6 +142,69 @@ describe('FastlyKvConfigStore in the js-compute engine', () => {
     expect(call(kv, '/put?name=app/db&expected=2', { method: 'POST', body: { v: 3 } }).result).toBe(returned({ ok: true, version: 3 }))
   })
 
+  it('replication lag: a hint ahead of what this POP sees is probed from the hint (a few lookups, not a walk from slot 1)', () => {
+    const kv = new HarnessKvStore()
+    const VERSIONS = 50
+    // What 50 writes leave (as the store writes them): slots 1..49 superseded, slot 50 current.
+    for (let v = 1; v <= VERSIONS; v++) {
+      kv.set(
+        `cfg/v1/slot/app/db@${v}`,
+        JSON.stringify({ version: v, exists: true, ...(v < VERSIONS ? { superseded: true } : { data: { v } }) }),
+      )
+    }
+    kv.set('cfg/v1/name/app/db', JSON.stringify({ slot: VERSIONS }))
+    // A 51st write elsewhere: the hint moved, but this POP has neither slot 51 nor slot 50's rewrite yet.
+    kv.set('cfg/v1/slot/app/db@51', JSON.stringify({ version: 51, exists: true, data: { v: 51 } }))
+    kv.set('cfg/v1/slot/app/db@50', JSON.stringify({ version: 50, exists: true, superseded: true }))
+    kv.set('cfg/v1/name/app/db', JSON.stringify({ slot: 51 }))
+    kv.lag('cfg/v1/slot/app/db@51', 100, null)
+    kv.lag('cfg/v1/slot/app/db@50', 100, JSON.stringify({ version: 50, exists: true, data: { v: 50 } }))
+    kv.lookups.length = 0
+    // The newest state this POP has (stale, as an eventually consistent read may be), in 3 lookups:
+    // the hint, slot 51 (not here), slot 50.
+    expect(call(kv, '/get?name=app/db').result).toBe(returned({ data: { v: 50 }, version: 50 }))
+    expect(kv.lookups).toEqual(['cfg/v1/name/app/db', 'cfg/v1/slot/app/db@51', 'cfg/v1/slot/app/db@50'])
+    // A write based on it still cannot be lost: its add of slot 51 fails at the store's authority.
+    expect(call(kv, '/put?name=app/db&expected=50', { method: 'POST', body: {} }).result).toMatch(/"reason":"version_mismatch"/)
+
+    // A hint far ahead of everything here (the hinted slot and the ones below it not yet replicated):
+    // galloping down and bisecting, O(log n) lookups.
+    const far = new HarnessKvStore()
+    for (let v = 1; v <= 1000; v++) far.set(`cfg/v1/slot/app/db@${v}`, JSON.stringify({ version: v, exists: true, superseded: true }))
+    far.set('cfg/v1/slot/app/db@1000', JSON.stringify({ version: 1000, exists: true, data: { v: 1000 } }))
+    far.set('cfg/v1/name/app/db', JSON.stringify({ slot: 1100 }))
+    expect(call(far, '/get?name=app/db').result).toBe(returned({ data: { v: 1000 }, version: 1000 }))
+    expect(far.lookups.length).toBeLessThanOrEqual(20)
+    // A hint behind (a writer stopped after its claim): galloping up.
+    far.lookups.length = 0
+    far.set('cfg/v1/name/app/db', JSON.stringify({ slot: 3 }))
+    expect(call(far, '/get?name=app/db').result).toBe(returned({ data: { v: 1000 }, version: 1000 }))
+    expect(far.lookups.length).toBeLessThanOrEqual(22)
+  })
+
+  it('replication lag: a current slot whose successor has not arrived is retried with backoff, then 503 store_unavailable with Retry-After', () => {
+    const kv = new HarnessKvStore()
+    call(kv, '/put?name=app/db&expected=null', { method: 'POST', body: { v: 1 } })
+    call(kv, '/put?name=app/db&expected=1', { method: 'POST', body: { v: 2 } })
+    // This POP has slot 1's "superseded" rewrite but neither slot 2 nor the moved hint.
+    kv.lag('cfg/v1/name/app/db', 1000, JSON.stringify({ slot: 1 }))
+    kv.lag('cfg/v1/slot/app/db@2', 1000, null)
+    kv.lookups.length = 0
+    const r = call(kv, '/get?name=app/db') as { result: string; ms: number }
+    expect(r.result).toBe(
+      'threw: The config store has not caught up with a recent write at this location yet; retry shortly. [503 store_unavailable {"retry-after":"1"}]',
+    )
+    // Five looks (the first and four after waiting 10, 20, 40 and 80 ms), three lookups each.
+    expect(kv.lookups).toHaveLength(5 * 3)
+    expect(r.ms).toBeGreaterThanOrEqual(150)
+    expect(r.ms).toBeLessThan(2000)
+
+    // Lag that clears while the read backs off: the read answers the newest state, no error.
+    kv.lag('cfg/v1/name/app/db', 2, JSON.stringify({ slot: 1 }))
+    kv.lag('cfg/v1/slot/app/db@2', 2, null)
+    expect(call(kv, '/get?name=app/db').result).toBe(returned({ data: { v: 2 }, version: 2 }))
+  })
+
   it('lists past one KV page (the list cursor is followed)', () => {
     const kv = new HarnessKvStore()
     // More names than one page of KVStore.list (1000 keys by default), written as the store would.

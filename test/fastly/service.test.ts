@@ -38,6 +38,10 @@ const BASE_SECRETS: Record<string, string> = {
   CLIENTS: TEST_BINDINGS.CLIENTS,
 }
 
+/** fastly.toml [local_server]'s public dummies: 32 zero bytes, and SHA-256("pqe_admin_local-dev-only-not-secret"). */
+const LOCAL_DUMMY_SECRET = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+const LOCAL_DUMMY_ADMIN = '4bb27517fa0f81dcfeb57b5946d327b0b607a56cd27cec964da821ad5420d82b'
+
 let dir: string
 let keyedWasm: string
 let keylessWasm: string
@@ -131,10 +135,14 @@ let published: KeysDocument
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pq-edge-fastly-service-'))
-  keysFile = await fastlyKeys([
-    { variable: 'SERVER_SECRET', value: TEST_SERVER_SECRET },
-    { variable: 'SERVER_SECRET_NEXT', value: TEST_SERVER_SECRET_NEXT },
-  ])
+  keysFile = await fastlyKeys(
+    [
+      { variable: 'SERVER_SECRET', value: TEST_SERVER_SECRET },
+      { variable: 'SERVER_SECRET_NEXT', value: TEST_SERVER_SECRET_NEXT },
+      { variable: 'LOCAL_DUMMY', value: LOCAL_DUMMY_SECRET },
+    ],
+    { allowWeak: true },
+  )
   const keysPath = join(dir, 'fastly-keys.json')
   writeFileSync(keysPath, JSON.stringify(keysFile))
   keyedWasm = join(dir, 'keyed/main.wasm')
@@ -216,6 +224,23 @@ describe('Fastly only: misconfiguration of the stores and the built-in keys, 500
     // The operator sees which variable in the service's log (fastly log-tail shows the guest's output).
     expect(d.output()).toContain('"event":"service_misconfigured"')
     expect(d.output()).toContain(`"variable":"${variable}"`)
+  })
+
+  it('the public dummies of fastly.toml [local_server] are refused unless its PQ_EDGE_DEV=1 is in the Config Store', async () => {
+    const dummies = { SERVER_SECRET: LOCAL_DUMMY_SECRET, ADMIN_TOKEN_SHA256: LOCAL_DUMMY_ADMIN }
+    const refusing: Record<string, string>[] = [{ PQ_POLICY: 'pq-preferred' }, { PQ_POLICY: 'pq-preferred', PQ_EDGE_DEV: 'yes' }]
+    for (const settings of refusing) {
+      const d = deploy({ secrets: dummies, settings })
+      const body = await expectProblem(await d.call('/v1/keys'), 500, 'service_misconfigured')
+      expect(body.detail).toMatch(/^SERVER_SECRET is one byte repeated/)
+      expect(JSON.stringify(body)).not.toContain(LOCAL_DUMMY_SECRET)
+    }
+    const adminOnly = deploy({ secrets: { ADMIN_TOKEN_SHA256: LOCAL_DUMMY_ADMIN } })
+    expect((await expectProblem(await adminOnly.call('/v1/keys'), 500, 'service_misconfigured')).detail).toMatch(
+      /^ADMIN_TOKEN_SHA256 is a published dummy/,
+    )
+    const local = deploy({ secrets: dummies, settings: { PQ_POLICY: 'pq-preferred', PQ_EDGE_DEV: '1' } })
+    expect((await local.call('/v1/keys')).status).toBe(200)
   })
 
   it('/health does not depend on the service configuration (keyless artifact, no stores)', async () => {

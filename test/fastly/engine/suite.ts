@@ -120,6 +120,9 @@ const testVars: ServiceVars = {
   ADMIN_TOKEN_SHA256: toHex(await sha256(utf8(TEST_ONLY_ADMIN.secret))),
   // pq-preferred accepts all three modes (classical as a logged fallback), so each can be timed.
   PQ_POLICY: 'pq-preferred',
+  // The TEST-ONLY secret is readable text, which a deployed service refuses (src/service/keys.ts);
+  // this build is a local test, never deployed.
+  PQ_EDGE_DEV: '1',
 }
 const testKnownPublicKeys = [
   await knownPublicKeysFor(fastly.backends, createHpke(fastly.backends), fromB64u(TEST_ONLY_SERVER_SECRET, 'secret', 32)),
