@@ -195,6 +195,18 @@ describe('Fastly only: the engine, the built-in keys, the stores', () => {
     expect(fromB64u(keys[0]!.publicKey, 'pk')).toHaveLength(1216)
   })
 
+  it('the KV store lagging behind a recent write (replication): 503 store_unavailable with Retry-After, not a 500', async () => {
+    const d = deploy()
+    // A record at version 2 whose slot 2 has not reached this POP, while slot 1's "superseded" rewrite has.
+    d.kv.set('cfg/v1/name/app/lag', JSON.stringify({ slot: 2 }))
+    d.kv.set('cfg/v1/slot/app/lag@1', JSON.stringify({ version: 1, exists: true, superseded: true }))
+    d.kv.set('cfg/v1/slot/app/lag@2', JSON.stringify({ version: 2, exists: true, data: {} }))
+    d.kv.lag('cfg/v1/slot/app/lag@2', 1000, null)
+    const res = await d.call('/v1/config', { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })
+    await expectProblem(res, 503, 'store_unavailable')
+    expect(res.headers.get('retry-after')).toBe('1')
+  })
+
   it('no Config Store linked: the defaults apply (hybrid-required)', async () => {
     expect((await clientFor(deploy({ settings: null }).call).getKeys()).policy).toBe('hybrid-required')
   })
