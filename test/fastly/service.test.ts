@@ -202,7 +202,7 @@ describe('Fastly only: the engine, the built-in keys, the stores', () => {
     d.kv.set('cfg/v1/slot/app/lag@1', JSON.stringify({ version: 1, exists: true, superseded: true }))
     d.kv.set('cfg/v1/slot/app/lag@2', JSON.stringify({ version: 2, exists: true, data: {} }))
     d.kv.lag('cfg/v1/slot/app/lag@2', 1000, null)
-    const res = await d.call('/v1/config', { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })
+    const res = await clientFor(d.call).admin('GET', '/v2/config')
     await expectProblem(res, 503, 'store_unavailable')
     expect(res.headers.get('retry-after')).toBe('1')
   })
