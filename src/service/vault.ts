@@ -22,7 +22,7 @@
 // The AADs and WK bind the name and the write (rid), so a record cannot be moved to another name. The
 // version is not bound: the store assigns it in the same atomic step as the write (a create continues
 // after a tombstone's version, which the writer does not know), and the store is what is trusted to
-// keep versions honest. Re-wrapping (POST /v1/admin/rewrap) replaces only wrappedDek and kek, under
+// keep versions honest. Re-wrapping (POST /v2/admin/rewrap, paged) replaces only wrappedDek and kek, under
 // the current KEK; records still under SERVER_SECRET_PREVIOUS's KEK stay readable until then.
 // Format 1 (AES-256-GCM) records are not read any more: they are reported unreadable.
 

@@ -243,16 +243,16 @@ describe('Fastly only: misconfiguration of the stores and the built-in keys, 500
     const refusing: Record<string, string>[] = [{ PQ_POLICY: 'pq-preferred' }, { PQ_POLICY: 'pq-preferred', PQ_EDGE_DEV: 'yes' }]
     for (const settings of refusing) {
       const d = deploy({ secrets: dummies, settings })
-      const body = await expectProblem(await d.call('/v1/keys'), 500, 'service_misconfigured')
+      const body = await expectProblem(await d.call('/v2/keys'), 500, 'service_misconfigured')
       expect(body.detail).toMatch(/^SERVER_SECRET is one byte repeated/)
       expect(JSON.stringify(body)).not.toContain(LOCAL_DUMMY_SECRET)
     }
     const adminOnly = deploy({ secrets: { ADMIN_TOKEN_SHA256: LOCAL_DUMMY_ADMIN } })
-    expect((await expectProblem(await adminOnly.call('/v1/keys'), 500, 'service_misconfigured')).detail).toMatch(
+    expect((await expectProblem(await adminOnly.call('/v2/keys'), 500, 'service_misconfigured')).detail).toMatch(
       /^ADMIN_TOKEN_SHA256 is a published dummy/,
     )
     const local = deploy({ secrets: dummies, settings: { PQ_POLICY: 'pq-preferred', PQ_EDGE_DEV: '1' } })
-    expect((await local.call('/v1/keys')).status).toBe(200)
+    expect((await local.call('/v2/keys')).status).toBe(200)
   })
 
   it('/health does not depend on the service configuration (keyless artifact, no stores)', async () => {
