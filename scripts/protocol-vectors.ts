@@ -7,7 +7,7 @@
 import { b64u, concat, fromB64u, lp, sha256, utf8 } from '../src/crypto/bytes.ts'
 import { createHkdfSha256 } from '../src/crypto/hkdf.ts'
 import { nobleChacha20Poly1305 } from '../src/crypto/noble.ts'
-import { webCryptoHmacSha256 } from '../src/crypto/webcrypto.ts'
+import { webCryptoHmacSha256, webCryptoX25519 } from '../src/crypto/webcrypto.ts'
 import { AEAD, hpke, KDF, KEM } from '../src/hpke/node.ts'
 import {
   acceptSession,
@@ -48,7 +48,6 @@ export async function protocolVectors(): Promise<string> {
   const serverSecret = seq(0x00, 32)
   const ephemeralIkm = seq(0x20, 32)
   const clientIkmE = seq(0x40, 64)
-  const serverIkmE = seq(0x80, 64)
   const readIkmE = seq(0x10, 64)
   const putIkmE = seq(0x50, 64)
   const sessionId = seq(0xc0, 16)
@@ -97,6 +96,7 @@ export async function protocolVectors(): Promise<string> {
     suite,
     recipientKey: await suite.importRecipientKey(server.privateKey),
     hmac,
+    x25519: webCryptoX25519,
     kid,
     timestamp,
     enc,
@@ -119,13 +119,10 @@ export async function protocolVectors(): Promise<string> {
         aeadId: s.aeadId,
       }),
     sessionId,
-    ikmE: serverIkmE,
   })
-  const encE = fromB64u(response.enc, 'enc')
-  const ssE = await suite.ReceiveExport(encE, ephemeral.privateKey, utf8(LABEL.ephemeralSecret), 32, { info: utf8(LABEL.sessionResponse) })
-  const th = await transcriptHash({ th0, enc, sealed, encE, sessionId, expiresAt, keyList: kl })
-  const sessionPrk = await hkdf.extract(th, concat(ssS, ssE))
-  const { authKey, confirmKey } = await deriveSessionKeys(hmac, th, ssS, ssE)
+  const th = await transcriptHash({ th0, enc, sealed, sessionId, expiresAt, keyList: kl })
+  const sessionPrk = await hkdf.extract(th, ssS)
+  const { authKey, confirmKey } = await deriveSessionKeys(hmac, th, ssS)
 
   // The client half agrees (§2, on the response): the vector is a working handshake.
   const established = await finishSession({ suite, hmac, pending, response })
@@ -199,13 +196,10 @@ export async function protocolVectors(): Promise<string> {
     ['enc', hex(enc)],
     ['sealed (AEAD ciphertext incl. 16-byte tag)', hex(sealed)],
     ['ssS', hex(ssS)],
-    ['ikmE of SendExport(pkE) (X-Wing eseed)', hex(serverIkmE)],
-    ['encE', hex(encE)],
-    ['ssE', hex(ssE)],
     ['sessionId', hex(sessionId)],
     ['expiresAt', expiresAt],
     ['TH', hex(th)],
-    ['PRK_session = HKDF-Extract(TH, ssS || ssE)', hex(sessionPrk)],
+    ['PRK_session = HKDF-Extract(TH, ssS)', hex(sessionPrk)],
     ['K_auth', hex(authKey)],
     ['K_confirm', hex(confirmKey)],
     ['K_ticket = HKDF-Expand(PRK, "pq-edge/v2 ticket key", 32) (server-internal)', hex(ticketKey)],

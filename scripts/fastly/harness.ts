@@ -283,6 +283,8 @@ export interface FastlyTestResponse {
   /** What the guest wrote to stdout / stderr (console.log / console.error). */
   stdout: string
   stderr: string
+  /** Wall time the guest ran (wasi.start: the request from the instance's first instruction to its exit), ms. */
+  guestMs: number
 }
 
 type Header = [name: string, value: Uint8Array]
@@ -379,8 +381,10 @@ export function runFastlyRequest(wasmPath: string, request: FastlyTestRequest, o
   const instance = new WebAssembly.Instance(module, imports)
   host.memory = instance.exports.memory as WebAssembly.Memory
   let exitCode: number | undefined
+  const started = performance.now()
   try {
     exitCode = wasi.start(instance)
+    host.guestMs = performance.now() - started
   } catch (error) {
     const detail = host.stderr ? `\nguest stderr:\n${host.stderr}` : ''
     if (error instanceof Error) error.message += detail
@@ -397,6 +401,7 @@ class Host {
   memory!: WebAssembly.Memory
   stdout = ''
   stderr = ''
+  guestMs = 0
   private nextHandle = 1
   private readonly reqs = new Map<number, ReqState>()
   private readonly resps = new Map<number, RespState>()
@@ -757,6 +762,7 @@ class Host {
       json: () => JSON.parse(decoder.decode(data)),
       stdout: this.stdout,
       stderr: this.stderr,
+      guestMs: this.guestMs,
     }
   }
 

@@ -273,8 +273,8 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
       } catch (error) {
         wipePending()
         if (error instanceof EncodingError) throw new PqEdgeError('invalid_response', `POST /v2/sessions: ${error.message}`)
-        // A ProtocolError, or an HPKE failure on an altered `enc`: either way the response does not
-        // come from the holder of the key we encapsulated to, and there is no session.
+        // Key confirmation failed: the response does not come from the holder of the key we
+        // encapsulated to, and there is no session.
         throw new PqEdgeError(
           'confirmation_failed',
           'key confirmation failed: the session response does not come from the holder of the server key',
@@ -814,7 +814,7 @@ async function parseKeySet(body: unknown): Promise<KeySet> {
 function parseSessionResponse(body: unknown): SessionResponse {
   const what = 'POST /v2/sessions'
   if (!isRecord(body)) bad(`${what}: expected an object`)
-  for (const field of ['sessionId', 'expiresAt', 'enc', 'ticket', 'confirmation'] as const) {
+  for (const field of ['sessionId', 'expiresAt', 'ticket', 'confirmation'] as const) {
     if (typeof body[field] !== 'string' || !body[field]) bad(`${what}: ${field} must be a non-empty string`)
   }
   if (body.principal !== 'client' && body.principal !== 'admin') bad(`${what}: principal must be "client" or "admin"`)

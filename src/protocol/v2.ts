@@ -4,16 +4,17 @@
 // every byte. Everything is expressed with HPKE (RFC 9180) base mode, HKDF-SHA256 and HMAC-SHA256, so
 // any HPKE library can implement the other side.
 //
-// What v2 changes against v1: the session key is split into K_auth (request MACs) and nothing else —
-// config values are sealed to the client's ephemeral public key pkE, so a value delivered in a session
-// can only be opened with skE, which never leaves the client (forward secrecy against a full server
-// compromise). The client's clock is bound into the transcript (freshness), and the server's key list
+// What v2 changes against v1: the session key is K_auth (request MACs) and nothing else — config
+// values are sealed to the client's ephemeral public key pkE, so a value delivered in a session can only
+// be opened with skE, which never leaves the client (forward secrecy against a full server compromise;
+// the handshake itself needs no encapsulation to pkE, so the server does one decapsulation only). The client's clock is bound into the transcript (freshness), and the server's key list
 // (KL) is bound into the confirmed transcript (authenticated pin rotation).
 
 import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u64, utf8 } from '../crypto/bytes.ts'
 import { createHkdfSha256 } from '../crypto/hkdf.ts'
-import type { HmacSha256 } from '../crypto/types.ts'
+import type { HmacSha256, X25519 } from '../crypto/types.ts'
 import type { KeyPair, RecipientKey, Suite } from '../hpke/hpke.ts'
+import { encodedBelowQ } from '../mlkem/js/encoding.ts'
 
 export const PROTOCOL_VERSION = 2
 
@@ -38,9 +39,7 @@ export const MAC_BYTES = 32
 /** Every label of v2: HPKE info strings, exporter contexts, HKDF infos and AAD prefixes. */
 export const LABEL = {
   session: 'pq-edge/v2 session',
-  sessionResponse: 'pq-edge/v2 session response',
   staticSecret: 'pq-edge/v2 static secret',
-  ephemeralSecret: 'pq-edge/v2 ephemeral secret',
   requestAuth: 'pq-edge/v2 request auth',
   keyConfirmation: 'pq-edge/v2 key confirmation',
   request: 'pq-edge/v2 request',
@@ -59,7 +58,7 @@ export const HEADER = {
 export const AUTH_SCHEME = 'PQEdge-Session'
 
 export class ProtocolError extends Error {
-  readonly code: 'decryption_failed' | 'invalid_json' | 'confirmation_failed'
+  readonly code: 'decryption_failed' | 'invalid_json' | 'invalid_key' | 'confirmation_failed'
   constructor(code: ProtocolError['code'], message: string) {
     super(message)
     this.name = 'ProtocolError'
@@ -112,33 +111,59 @@ export function requestTranscript(p: {
   return concat(lp(LABEL.session), lp(p.kid), u16(p.kemId), u16(KDF_HKDF_SHA256), u16(p.aeadId), u64(p.timestamp), lp(p.ephemeralPublicKey))
 }
 
-/** TH = SHA256(TH0 ‖ lp(enc) ‖ lp(sealed) ‖ lp(encE) ‖ lp(sessionId) ‖ lp(expiresAt) ‖ KL). */
+/** TH = SHA256(TH0 ‖ lp(enc) ‖ lp(sealed) ‖ lp(sessionId) ‖ lp(expiresAt) ‖ KL). */
 export function transcriptHash(p: {
   th0: Uint8Array
   enc: Uint8Array
   sealed: Uint8Array
-  encE: Uint8Array
   sessionId: Uint8Array
   expiresAt: string
   keyList: Uint8Array
 }): Promise<Uint8Array> {
-  return sha256(concat(p.th0, lp(p.enc), lp(p.sealed), lp(p.encE), lp(p.sessionId), lp(p.expiresAt), p.keyList))
+  return sha256(concat(p.th0, lp(p.enc), lp(p.sealed), lp(p.sessionId), lp(p.expiresAt), p.keyList))
 }
 
-/** PRK = HKDF-Extract(salt = TH, IKM = ssS ‖ ssE); K_auth and K_confirm from it. Wipes its temporaries. */
-export async function deriveSessionKeys(hmac: HmacSha256, th: Uint8Array, ssS: Uint8Array, ssE: Uint8Array) {
+/** PRK = HKDF-Extract(salt = TH, IKM = ssS); K_auth and K_confirm from it. Wipes its temporaries. */
+export async function deriveSessionKeys(hmac: HmacSha256, th: Uint8Array, ssS: Uint8Array) {
   const hkdf = createHkdfSha256(hmac)
-  const ikm = concat(ssS, ssE)
-  const prk = await hkdf.extract(th, ikm)
+  const prk = await hkdf.extract(th, ssS)
   try {
     return {
       authKey: await hkdf.expand(prk, utf8(LABEL.requestAuth), SECRET_BYTES),
       confirmKey: await hkdf.expand(prk, utf8(LABEL.keyConfirmation), SECRET_BYTES),
     }
   } finally {
-    ikm.fill(0)
     prk.fill(0)
   }
+}
+
+/** ML-KEM-768 encapsulation key: k = 3 blocks of 384 bytes (t̂), then ρ (FIPS 203 Table 3). */
+const MLKEM768_T_HAT_BLOCKS = 3
+const MLKEM768_PUBLIC_KEY = 1184
+/** A fixed public scalar: X25519(it, pkE) is all-zero exactly when pkE is of low order (clamping makes any scalar a multiple of 8). */
+const LOW_ORDER_PROBE_SCALAR = new Uint8Array(32).fill(0x5a)
+
+/**
+ * §5.1 step 7: pkE must be a key the server can later seal values to, checked without encapsulating:
+ * ML-KEM-768 (pq, and X-Wing's pk_M) the FIPS 203 §7.2 modulus check (every ByteDecode12 value of t̂
+ * below q); DHKEM(X25519) (classical) not of low order (RFC 9180 §7.1.4's all-zero DH check, done once
+ * here with a public scalar). X-Wing's pk_X may be any 32 bytes (draft-connolly-cfrg-xwing-kem §5.4).
+ * Throws ProtocolError('invalid_key'). Lengths are the caller's check.
+ */
+export async function checkEphemeralPublicKey(kemId: number, publicKey: Uint8Array, x25519: X25519): Promise<void> {
+  if (kemId === MODE_KEM.classical) {
+    await x25519.sharedSecret(LOW_ORDER_PROBE_SCALAR, publicKey).then(
+      (dh) => dh.fill(0),
+      () => {
+        throw new ProtocolError('invalid_key', 'ephemeralPublicKey is an X25519 point of low order')
+      },
+    )
+    return
+  }
+  const ek = publicKey.subarray(0, MLKEM768_PUBLIC_KEY)
+  let ok = 1
+  for (let i = 0; i < MLKEM768_T_HAT_BLOCKS; i++) ok &= encodedBelowQ(ek, i * 384)
+  if (!ok) throw new ProtocolError('invalid_key', 'ephemeralPublicKey fails the FIPS 203 §7.2 modulus check')
 }
 
 /** confirmation = HMAC(K_confirm, TH ‖ lp(ticket)), the ticket as its ASCII text. */
@@ -297,7 +322,6 @@ export type Principal = 'client' | 'admin'
 export interface SessionResponse {
   sessionId: string
   expiresAt: string
-  enc: string
   ticket: string
   principal: Principal
   scopes: string[]
@@ -401,7 +425,7 @@ export async function beginSession(p: {
 
 const MODE_OF_KEM = new Map<number, Mode>(Object.entries(MODE_KEM).map(([m, id]) => [id, m as Mode]))
 
-/** Verifies key confirmation and returns the session (skE kept); throws ProtocolError otherwise (and wipes skE). Wipes ssS, ssE, PRK, K_confirm. */
+/** Verifies key confirmation and returns the session (skE kept); throws ProtocolError otherwise (and wipes skE). Wipes ssS, PRK, K_confirm. */
 export async function finishSession(p: {
   suite: Suite
   hmac: HmacSha256
@@ -409,12 +433,10 @@ export async function finishSession(p: {
   response: SessionResponse
 }): Promise<ClientSession> {
   const { pending, response } = p
-  let encE: Uint8Array
   let sessionId: Uint8Array
   let confirmation: Uint8Array
   let keyList: Uint8Array
   try {
-    encE = fromB64u(response.enc, 'enc', p.suite.info.kem.Nenc)
     sessionId = fromB64u(response.sessionId, 'sessionId', SESSION_ID_BYTES)
     confirmation = fromB64u(response.confirmation, 'confirmation', MAC_BYTES)
     if (!Array.isArray(response.keys) || typeof response.ticket !== 'string' || typeof response.expiresAt !== 'string') throw new Error()
@@ -424,21 +446,16 @@ export async function finishSession(p: {
     pending.ephemeral.privateKey.fill(0)
     throw new ProtocolError('confirmation_failed', 'the session response is malformed')
   }
-  let ssE: Uint8Array | undefined
   try {
-    ssE = await p.suite.ReceiveExport(encE, pending.ephemeral.privateKey, utf8(LABEL.ephemeralSecret), SECRET_BYTES, {
-      info: utf8(LABEL.sessionResponse),
-    })
     const th = await transcriptHash({
       th0: pending.th0,
       enc: fromB64u(pending.request.enc, 'enc'),
       sealed: fromB64u(pending.request.sealed, 'sealed'),
-      encE,
       sessionId,
       expiresAt: response.expiresAt,
       keyList,
     })
-    const { authKey, confirmKey } = await deriveSessionKeys(p.hmac, th, pending.ssS, ssE)
+    const { authKey, confirmKey } = await deriveSessionKeys(p.hmac, th, pending.ssS)
     const expected = await confirmationMac(p.hmac, confirmKey, th, response.ticket)
     confirmKey.fill(0)
     if (!constantTimeEqual(expected, confirmation)) {
@@ -466,7 +483,6 @@ export async function finishSession(p: {
     pending.ephemeral.privateKey.fill(0)
     throw error
   } finally {
-    ssE?.fill(0)
     pending.ssS.fill(0)
   }
 }
@@ -492,6 +508,8 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
   suite: Suite
   recipientKey: RecipientKey
   hmac: HmacSha256
+  /** For the classical pkE check (checkEphemeralPublicKey). */
+  x25519: X25519
   kid: string
   timestamp: number
   enc: Uint8Array
@@ -505,7 +523,6 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
   issueTicket(session: AcceptedSession, principal: A): Promise<string>
   /** For test vectors only. */
   sessionId?: Uint8Array
-  ikmE?: Uint8Array
 }): Promise<{ response: SessionResponse; session: AcceptedSession; principal: A }> {
   const { kem, aead } = p.suite.info
   const th0 = requestTranscript({
@@ -532,19 +549,13 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
   }
   const principal = await p.authenticate(credentials)
 
+  await checkEphemeralPublicKey(kem.id, p.ephemeralPublicKey, p.x25519)
   const ssS = await context.export(utf8(LABEL.staticSecret), SECRET_BYTES)
-  let ssE: Uint8Array | undefined
   try {
-    const sent = await p.suite.SendExport(p.ephemeralPublicKey, utf8(LABEL.ephemeralSecret), SECRET_BYTES, {
-      info: utf8(LABEL.sessionResponse),
-      ...(p.ikmE ? { ikmE: p.ikmE } : {}),
-    })
-    ssE = sent.exported
-    const encE = sent.enc
     const sessionId = p.sessionId ?? crypto.getRandomValues(new Uint8Array(SESSION_ID_BYTES))
     const keyList = p.keyList ?? (await keyListDigest(p.keys))
-    const th = await transcriptHash({ th0, enc: p.enc, sealed: p.sealed, encE, sessionId, expiresAt: p.expiresAt, keyList })
-    const { authKey, confirmKey } = await deriveSessionKeys(p.hmac, th, ssS, ssE)
+    const th = await transcriptHash({ th0, enc: p.enc, sealed: p.sealed, sessionId, expiresAt: p.expiresAt, keyList })
+    const { authKey, confirmKey } = await deriveSessionKeys(p.hmac, th, ssS)
     const session: AcceptedSession = {
       sessionId,
       authKey,
@@ -559,7 +570,6 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
       response: {
         sessionId: b64u(sessionId),
         expiresAt: p.expiresAt,
-        enc: b64u(encE),
         ticket,
         principal: principal.principal,
         scopes: principal.scopes,
@@ -571,6 +581,5 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
     }
   } finally {
     ssS.fill(0)
-    ssE?.fill(0)
   }
 }

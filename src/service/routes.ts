@@ -300,6 +300,7 @@ export function registerServiceRoutes(
         suite,
         recipientKey,
         hmac: s.backends.hmacSha256,
+        x25519: s.backends.x25519,
         kid: key.kid,
         timestamp,
         enc,
@@ -351,6 +352,8 @@ export function registerServiceRoutes(
       }
       s.metrics.keyExchange({ ...labels, result: 'failure' })
       if (error instanceof ProtocolError) {
+        if (error.code === 'invalid_key')
+          throw new ProblemError(400, ErrorCode.invalidEncoding, 'ephemeralPublicKey is not a valid public key for this KEM.')
         if (error.code === 'invalid_json')
           throw new ProblemError(
             400,
@@ -359,9 +362,6 @@ export function registerServiceRoutes(
           )
         throw new ProblemError(400, ErrorCode.decryptionFailed, 'The request does not open with this key.')
       }
-      // The server's encapsulation to pkE refused it (ML-KEM modulus check, low-order X25519 point).
-      if (error instanceof HpkeError)
-        throw new ProblemError(400, ErrorCode.invalidEncoding, 'ephemeralPublicKey is not a valid public key for this KEM.')
       throw error
     }
   })

@@ -2,27 +2,32 @@
 // session, sealed under a key of its own derived from K_ticket (from SERVER_SECRET, src/service/keys.ts):
 //
 //   K_t    = HKDF-Expand(K_ticket, "pq-edge/v2 ticket " ‖ sessionId, 32)
-//   ticket = b64u(0x02 ‖ sessionId ‖ ChaCha20-Poly1305(K_t, nonce = 12 zero bytes, aad = "pq-edge/v2 ticket", payload))
+//   ticket = b64u(0x03 ‖ sessionId ‖ lp(pkE) ‖ ChaCha20-Poly1305(K_t, nonce = 12 zero bytes,
+//                 aad = "pq-edge/v2 ticket" ‖ SHA256(pkE), payload))
 //
 // One key per ticket (sessionId is 16 random bytes), so a nonce never repeats under a key; ChaCha20-
-// Poly1305 is constant time in every runtime (no AES table lookups). The payload (UTF-8 JSON) holds the
-// principal, the client id, the fingerprint of the credential digest that authenticated the session,
-// the scopes as 8-byte SHA-256 fingerprints (so 16 scopes of 200 characters and an X-Wing pkE fit in
-// MAX_TICKET_LENGTH), the mode, exp (Unix s), K_auth, pkE and the AEAD. It holds no key that decrypts a
-// config value: values are sealed to pkE, whose private half only the client ever had. During rotation a
-// ticket sealed under the previous secret's K_ticket still opens.
+// Poly1305 is constant time in every runtime (no AES table lookups). pkE is public (the client sent it
+// in the clear to establish the session): it rides outside the AEAD, bound to it by its SHA-256 in the
+// AAD, so only a few hundred bytes go through the (pure-JS on Fastly) cipher. The payload (UTF-8 JSON)
+// holds the principal, the client id, the fingerprint of the credential digest that authenticated the
+// session, the scopes as 8-byte SHA-256 fingerprints (so 16 scopes of 200 characters and an X-Wing pkE
+// fit in MAX_TICKET_LENGTH), the mode, exp (Unix s), K_auth and the AEAD. It holds no key that decrypts
+// a config value: values are sealed to pkE, whose private half only the client ever had. During
+// rotation a ticket sealed under the previous secret's K_ticket still opens.
 
-import { b64u, concat, fromB64u, fromUtf8, sha256, utf8 } from '../crypto/bytes.ts'
+import { b64u, concat, fromB64u, fromUtf8, lp, sha256, utf8 } from '../crypto/bytes.ts'
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, HmacSha256 } from '../crypto/types.ts'
 import { LABEL, MAX_TICKET_LENGTH, type Mode, SECRET_BYTES, SESSION_ID_BYTES } from '../protocol/v2.ts'
 
 export { MAX_TICKET_LENGTH }
 
-const TICKET_VERSION = 0x02
+const TICKET_VERSION = 0x03
 const TAG_BYTES = 16
 const ZERO_NONCE = new Uint8Array(12)
-const TICKET_AAD = utf8(LABEL.ticket)
+const TICKET_LABEL = utf8(LABEL.ticket)
+/** AAD = "pq-edge/v2 ticket" ‖ SHA256(pkE): binds the pkE that travels in the clear. */
+const ticketAad = async (pkE: Uint8Array) => concat(TICKET_LABEL, await sha256(pkE))
 const SCOPE_FINGERPRINT_BYTES = 8
 const MODES: readonly Mode[] = ['hybrid', 'pq', 'classical']
 
@@ -87,13 +92,14 @@ export class Tickets {
         mode: session.mode,
         exp: session.exp,
         auth: b64u(session.authKey),
-        pkE: b64u(session.ephemeralPublicKey),
         aead: session.aeadId,
       }),
     )
     try {
+      const pkE = session.ephemeralPublicKey
       const key = await this.ticketKey(this.keys[0]!, session.sessionId)
-      const ticket = b64u(concat(new Uint8Array([TICKET_VERSION]), session.sessionId, await key.seal(ZERO_NONCE, TICKET_AAD, payload)))
+      const sealed = await key.seal(ZERO_NONCE, await ticketAad(pkE), payload)
+      const ticket = b64u(concat(new Uint8Array([TICKET_VERSION]), session.sessionId, lp(pkE), sealed))
       // CLIENTS is bounded (auth.ts) so that this never happens; never issue what would be refused.
       if (ticket.length > MAX_TICKET_LENGTH) throw new Error('ticket over MAX_TICKET_LENGTH')
       return ticket
@@ -111,13 +117,18 @@ export class Tickets {
     } catch {
       return INVALID
     }
-    if (bytes.length < 1 + SESSION_ID_BYTES + TAG_BYTES || bytes[0] !== TICKET_VERSION) return INVALID
+    const pkEAt = 1 + SESSION_ID_BYTES + 2
+    if (bytes.length < pkEAt + TAG_BYTES || bytes[0] !== TICKET_VERSION) return INVALID
     const sessionId = bytes.slice(1, 1 + SESSION_ID_BYTES)
-    const sealed = bytes.subarray(1 + SESSION_ID_BYTES)
+    const pkELength = (bytes[pkEAt - 2]! << 8) | bytes[pkEAt - 1]!
+    if (bytes.length < pkEAt + pkELength + TAG_BYTES) return INVALID
+    const ephemeralPublicKey = bytes.slice(pkEAt, pkEAt + pkELength)
+    const sealed = bytes.subarray(pkEAt + pkELength)
+    const aad = await ticketAad(ephemeralPublicKey)
     let payload: Uint8Array | undefined
     for (const kTicket of this.keys) {
       try {
-        payload = await (await this.ticketKey(kTicket, sessionId)).open(ZERO_NONCE, TICKET_AAD, sealed)
+        payload = await (await this.ticketKey(kTicket, sessionId)).open(ZERO_NONCE, aad, sealed)
         break
       } catch {
         // try the next (previous secret's) key
@@ -148,7 +159,7 @@ export class Tickets {
         mode: p.mode as Mode,
         exp: p.exp,
         authKey: fromB64u(p.auth, 'auth', SECRET_BYTES),
-        ephemeralPublicKey: fromB64u(p.pkE, 'pkE'),
+        ephemeralPublicKey,
         aeadId: p.aead,
       }
     } catch {

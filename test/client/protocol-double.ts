@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
-import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
+import { webCryptoHmacSha256, webCryptoX25519 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
 import { hpke, KDF } from '../../src/hpke/node.ts'
 import {
@@ -238,6 +238,7 @@ export async function createProtocolDouble(options: DoubleOptions = {}): Promise
       suite,
       recipientKey: key.recipient,
       hmac: webCryptoHmacSha256,
+      x25519: webCryptoX25519,
       kid: key.kid,
       timestamp: body.timestamp,
       enc: fromB64u(body.enc, 'enc'),

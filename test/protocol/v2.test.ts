@@ -8,13 +8,14 @@ import { CipherSuite, HkdfSha256 } from '@hpke/core'
 import { XWing } from '@hpke/hybridkem-x-wing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { b64u, EncodingError, fromB64u, utf8 } from '../../src/crypto/bytes.ts'
-import { webCryptoHmacSha256 } from '../../src/crypto/webcrypto.ts'
+import { webCryptoHmacSha256, webCryptoX25519 } from '../../src/crypto/webcrypto.ts'
 import type { RecipientKey, Suite } from '../../src/hpke/hpke.ts'
 import { AEAD, hpke, KDF, KEM } from '../../src/hpke/node.ts'
 import {
   acceptSession,
   beginSession,
   type Credentials,
+  checkEphemeralPublicKey,
   configAad,
   encodeCredentials,
   FRESHNESS_WINDOW_SECONDS,
@@ -60,6 +61,7 @@ function serverAccepts(request: Pick<SessionRequest, 'enc' | 'ephemeralPublicKey
     suite,
     recipientKey,
     hmac,
+    x25519: webCryptoX25519,
     kid,
     timestamp: request.timestamp,
     enc: fromB64u(request.enc, 'enc'),
@@ -125,7 +127,7 @@ describe('our client and server halves', () => {
     const first = await serverAccepts(pending.request)
     const replay = await serverAccepts(pending.request)
     expect(b64u(replay.session.authKey)).not.toBe(b64u(first.session.authKey))
-    expect(replay.response.enc).not.toBe(first.response.enc)
+    expect(replay.response.sessionId).not.toBe(first.response.sessionId)
   })
 
   it.each(['sealed', 'enc', 'ephemeralPublicKey', 'timestamp'] as const)('an altered request %s does not open', async (field) => {
@@ -140,7 +142,7 @@ describe('our client and server halves', () => {
     await expect(serverAccepts(altered)).rejects.toMatchObject({ code: 'decryption_failed' })
   })
 
-  it.each(['ticket', 'expiresAt', 'confirmation', 'enc', 'sessionId', 'keys'] as const)(
+  it.each(['ticket', 'expiresAt', 'confirmation', 'sessionId', 'keys'] as const)(
     'an altered response %s fails key confirmation',
     async (field) => {
       const pending = await begin()
@@ -155,10 +157,42 @@ describe('our client and server halves', () => {
         altered[field] = b64u(bytes)
       }
       const failure = await finishSession({ suite, hmac, pending, response: altered }).catch((e) => e)
-      expect(failure).toBeInstanceOf(Error)
-      if (field !== 'enc') expect(failure).toBeInstanceOf(ProtocolError)
+      expect(failure).toMatchObject({ code: 'confirmation_failed' })
     },
   )
+
+  it('pkE is checked without encapsulating: the FIPS 203 §7.2 modulus check on pk_M, the low-order check on a classical pkE', async () => {
+    const pending = await begin()
+    // pk_M's first 12-bit value set to 0xfff (≥ q): the key is refused before any session is issued.
+    const pkE = fromB64u(pending.request.ephemeralPublicKey, 'pkE')
+    pkE[0] = 0xff
+    pkE[1]! |= 0x0f
+    await expect(checkEphemeralPublicKey(KEM.XWing, pkE, webCryptoX25519)).rejects.toMatchObject({ code: 'invalid_key' })
+    await expect(checkEphemeralPublicKey(KEM.MlKem768, pkE.subarray(0, 1184), webCryptoX25519)).rejects.toMatchObject({
+      code: 'invalid_key',
+    })
+    await expect(serverAccepts({ ...pending.request, ephemeralPublicKey: b64u(pkE) })).rejects.toMatchObject({ code: 'decryption_failed' })
+    // The same pk_M with every value below q passes; X-Wing's pk_X may be any 32 bytes.
+    const fine = fromB64u(pending.request.ephemeralPublicKey, 'pkE')
+    fine.fill(0, 1184)
+    await expect(checkEphemeralPublicKey(KEM.XWing, fine, webCryptoX25519)).resolves.toBeUndefined()
+    // Classical: u = 0 and u = 1 are of low order (RFC 7748 §6.1); a generated key is not.
+    const one = new Uint8Array(32)
+    one[0] = 1
+    for (const low of [new Uint8Array(32), one])
+      await expect(checkEphemeralPublicKey(KEM.DhkemX25519HkdfSha256, low, webCryptoX25519)).rejects.toMatchObject({ code: 'invalid_key' })
+    const classical = hpke.suite({ kem: KEM.DhkemX25519HkdfSha256, kdf: KDF.HkdfSha256, aead: AEAD.ChaCha20Poly1305, allowClassical: true })
+    const { publicKey } = await classical.GenerateKeyPair()
+    await expect(checkEphemeralPublicKey(KEM.DhkemX25519HkdfSha256, publicKey, webCryptoX25519)).resolves.toBeUndefined()
+  })
+
+  it('an honest request with an invalid pkE is refused after it opens (invalid_key), with no session', async () => {
+    const eph = await suite.GenerateKeyPair()
+    eph.publicKey[0] = 0xff
+    eph.publicKey[1]! |= 0x0f
+    const pending = await beginSession({ suite, kid, serverPublicKey: server.publicKey, credentials, timestamp: NOW, ephemeral: eph })
+    await expect(serverAccepts(pending.request)).rejects.toMatchObject({ code: 'invalid_key' })
+  })
 
   it('wrong credentials are refused by the authenticate hook', async () => {
     await expect(serverAccepts((await begin({ ...credentials, secret: 'nope' })).request)).rejects.toThrow('401')
@@ -269,13 +303,6 @@ describe('a client written from docs/PROTOCOL.md with hpke-js and node:crypto on
     const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url')
     const { response, session } = await serverAccepts({ timestamp: NOW, enc: b64(enc), ephemeralPublicKey: b64(pkE), sealed: b64(sealed) })
 
-    const encE = Buffer.from(response.enc, 'base64url')
-    const recipient = await theirs.createRecipientContext({
-      recipientKey: eph,
-      enc: ab(encE),
-      info: ab(text('pq-edge/v2 session response')),
-    })
-    const ssE = new Uint8Array(await recipient.export(ab(text('pq-edge/v2 ephemeral secret')), 32))
     const kl = createHash('sha256')
       .update(
         Buffer.concat([
@@ -286,11 +313,10 @@ describe('a client written from docs/PROTOCOL.md with hpke-js and node:crypto on
       .digest()
     const sessionId = Buffer.from(response.sessionId, 'base64url')
     const th = createHash('sha256')
-      .update(Buffer.concat([th0, lp(enc), lp(sealed), lp(encE), lp(sessionId), lp(response.expiresAt), kl]))
+      .update(Buffer.concat([th0, lp(enc), lp(sealed), lp(sessionId), lp(response.expiresAt), kl]))
       .digest()
-    const ikm = Buffer.concat([ssS, ssE])
-    const authKey = Buffer.from(hkdfSync('sha256', ikm, th, 'pq-edge/v2 request auth', 32))
-    const confirmKey = Buffer.from(hkdfSync('sha256', ikm, th, 'pq-edge/v2 key confirmation', 32))
+    const authKey = Buffer.from(hkdfSync('sha256', ssS, th, 'pq-edge/v2 request auth', 32))
+    const confirmKey = Buffer.from(hkdfSync('sha256', ssS, th, 'pq-edge/v2 key confirmation', 32))
     const confirmation = createHmac('sha256', confirmKey)
       .update(Buffer.concat([th, lp(response.ticket)]))
       .digest()

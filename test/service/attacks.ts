@@ -14,7 +14,7 @@
 //    PUT is counted and logged.
 // 5. Recorded admin request: replayed after the window 401 stale_request, inside it 412; no bearer token.
 import { describe, expect, it } from 'vitest'
-import { b64u, concat, fromB64u, fromUtf8, utf8 } from '../../src/crypto/bytes.ts'
+import { b64u, concat, fromB64u, fromUtf8, sha256, utf8 } from '../../src/crypto/bytes.ts'
 import { createHkdfSha256 } from '../../src/crypto/hkdf.ts'
 import { AEAD, createHpke, KDF } from '../../src/hpke/hpke.ts'
 import {
@@ -78,18 +78,20 @@ export function attackContract(
       })
       return (await suite.DeriveKeyPair(await staticKeyIkm(hkdf, prk, mode))).privateKey
     }
-    /** Opens a ticket as docs/PROTOCOL.md §3 says the server does: the payload JSON, or null. */
-    const openTicket = async (ticket: string): Promise<Record<string, unknown> | null> => {
+    /** Opens a ticket as docs/PROTOCOL.md §5.4 says the server does: pkE (in the clear) and the payload JSON, or null. */
+    const openTicket = async (ticket: string): Promise<{ pkE: Uint8Array; payload: Record<string, unknown> } | null> => {
       const bytes = fromB64u(ticket, 'ticket')
       const sessionId = bytes.subarray(1, 17)
+      const pkELength = (bytes[17]! << 8) | bytes[18]!
+      const pkE = bytes.slice(19, 19 + pkELength)
       const kt = await hkdf.expand(ticketKey, concat(utf8(`${LABEL.ticket} `), sessionId), 32)
       try {
         const payload = await (await backends.chacha20poly1305.importKey(kt)).open(
           new Uint8Array(12),
-          utf8(LABEL.ticket),
-          bytes.subarray(17),
+          concat(utf8(LABEL.ticket), await sha256(pkE)),
+          bytes.subarray(19 + pkELength),
         )
-        return JSON.parse(fromUtf8(payload)) as Record<string, unknown>
+        return { pkE, payload: JSON.parse(fromUtf8(payload)) as Record<string, unknown> }
       } catch {
         return null
       }
@@ -126,15 +128,16 @@ export function attackContract(
       for (const secret of [TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT]) {
         const c = await compromise(secret)
         candidates.push(c.prk, c.ticketKey, await c.staticPrivateKey('hybrid'), await c.staticPrivateKey('pq'))
-        const payload = await c.openTicket(ticket)
+        const opened = await c.openTicket(ticket)
         if (secret !== TEST_SERVER_SECRET) {
-          expect(payload).toBeNull()
+          expect(opened).toBeNull()
           continue
         }
-        // It opens the ticket: principal, credential fingerprint, scopes, mode, expiry, K_auth, pkE, aead. No value key.
-        expect(Object.keys(payload!).sort()).toEqual(['aead', 'auth', 'cid', 'cred', 'exp', 'mode', 'p', 'pkE', 'scopes'])
-        expect(payload!.pkE).toBe(request.ephemeralPublicKey)
-        candidates.push(fromB64u(payload!.auth, 'auth', 32))
+        // It opens the ticket: pkE (public, in the clear), principal, credential fingerprint, scopes, mode, expiry, K_auth, aead. No value key.
+        const payload = opened!.payload as Record<string, string>
+        expect(Object.keys(payload).sort()).toEqual(['aead', 'auth', 'cid', 'cred', 'exp', 'mode', 'p', 'scopes'])
+        expect(b64u(opened!.pkE)).toBe(request.ephemeralPublicKey)
+        candidates.push(fromB64u(payload.auth, 'auth', 32))
         // It opens the recorded establishment with the static key: the credentials and ssS.
         const suite = c.hpke.suite({ kem: MODE_KEM.hybrid, kdf: KDF.HkdfSha256, aead: request.aead })
         const ctx = await suite.SetupBaseR(fromB64u(request.enc, 'enc'), await c.staticPrivateKey('hybrid'), utf8(LABEL.session))
