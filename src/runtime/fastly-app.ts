@@ -22,7 +22,7 @@ import { lazySelection, type SelectedBackends, selectWith } from '../crypto/sele
 import { memoise } from '../memo.ts'
 import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/core.ts'
 import { ConfigError } from '../service/config-error.ts'
-import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { createServiceContext, primePublicViews, type ServiceContext, type ServiceVars } from '../service/context.ts'
 import type { KnownPublicKeys } from '../service/keys.ts'
 import { Metrics } from '../service/metrics.ts'
 import type { ServiceEnv } from '../service/routes.ts'
@@ -89,6 +89,8 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
   const { knownPublicKeys } = platform
   if (knownPublicKeys) primeKnownPublicKeys(knownPublicKeys)
   warmUpWebCrypto()
+  // Public work on the built-in keys (decoding, kids, the /v2/keys document and KL per policy), into the snapshot.
+  if (knownPublicKeys) primePublicViews(knownPublicKeys).catch(() => {})
   const crypto = options.crypto ?? lazySelection(selectFastlyBackends)
   const metrics = new Metrics({ log: platform.log })
 

@@ -177,8 +177,56 @@ export function staticKeyIkm(hkdf: HkdfSha256, prk: Uint8Array, mode: Mode): Pro
 
 /** The check (see the header) of one secret's three public keys: only that secret yields it for exactly those keys. */
 export async function publicKeysCheck(hkdf: HkdfSha256, prk: Uint8Array, publicKeys: Readonly<Record<Mode, Uint8Array>>): Promise<string> {
-  const digest = await sha256(concat(...MODES.map((mode) => publicKeys[mode])))
+  return checkOfDigest(hkdf, prk, await publicKeysDigest(publicKeys))
+}
+
+const publicKeysDigest = (publicKeys: Readonly<Record<Mode, Uint8Array>>) => sha256(concat(...MODES.map((mode) => publicKeys[mode])))
+
+async function checkOfDigest(hkdf: HkdfSha256, prk: Uint8Array, digest: Uint8Array): Promise<string> {
   return b64u(await hkdf.expand(prk, concat(utf8('public keys check'), digest), 16))
+}
+
+/** What one built-in entry's public keys yield without any secret: the decoded keys, their digest (for the check) and kids. */
+interface KnownKeyMaterial {
+  publicKeys: Record<Mode, Uint8Array>
+  digest: Uint8Array
+  kids: Record<Mode, string>
+}
+
+// Public work on built-in public keys, once per entry object: on Fastly, primeKnownKeyMaterial runs it
+// at build time, into the snapshot, so a request only derives the check (one HMAC) from its secret.
+const knownMaterial = new WeakMap<KnownPublicKeys, Promise<KnownKeyMaterial>>()
+
+function knownKeyMaterial(entry: KnownPublicKeys, variable: string): Promise<KnownKeyMaterial> {
+  let material = knownMaterial.get(entry)
+  if (!material) {
+    // Decoding throws a ConfigError synchronously, before anything is memoised.
+    const publicKeys = Object.fromEntries(MODES.map((mode) => [mode, knownPublicKey(entry, mode, variable)])) as Record<Mode, Uint8Array>
+    material = (async () => {
+      const kids = {} as Record<Mode, string>
+      for (const mode of MODES) kids[mode] = await keyId(MODE_KEM[mode], publicKeys[mode])
+      return { publicKeys, digest: await publicKeysDigest(publicKeys), kids }
+    })()
+    knownMaterial.set(entry, material)
+  }
+  return material
+}
+
+/** One built-in entry's keys as the current set (public parts only), or null when the entry is malformed. */
+export async function publicKeysOf(
+  entry: KnownPublicKeys,
+): Promise<Pick<ServerKey, 'kid' | 'mode' | 'kemId' | 'publicKey' | 'status'>[] | null> {
+  try {
+    const { publicKeys, kids } = await knownKeyMaterial(entry, 'SERVER_SECRET')
+    return MODES.map((mode) => ({ kid: kids[mode], mode, kemId: MODE_KEM[mode], publicKey: publicKeys[mode], status: 'current' as const }))
+  } catch {
+    return null
+  }
+}
+
+/** Build time (public data only): decodes and hashes the built-in public keys, so requests find them done. */
+export async function primeKnownKeyMaterial(known: readonly KnownPublicKeys[]): Promise<void> {
+  for (const entry of known) await knownKeyMaterial(entry, 'SERVER_SECRET').catch(() => {})
 }
 
 const VARIABLE: Record<ServerKey['status'], string> = { current: 'SERVER_SECRET', retiring: 'SERVER_SECRET_PREVIOUS' }
@@ -200,15 +248,12 @@ export async function deriveSecretKeys(
   const prk = await rootKey(hkdf, secret)
   try {
     const variable = VARIABLE[status]
-    let entry: Record<Mode, Uint8Array> | undefined
+    let entry: KnownKeyMaterial | undefined
     if (known) {
       for (const candidate of known) {
-        const publicKeys = Object.fromEntries(MODES.map((mode) => [mode, knownPublicKey(candidate, mode, variable)])) as Record<
-          Mode,
-          Uint8Array
-        >
-        if ((await publicKeysCheck(hkdf, prk, publicKeys)) === candidate.check) {
-          entry = publicKeys
+        const material = await knownKeyMaterial(candidate, variable)
+        if ((await checkOfDigest(hkdf, prk, material.digest)) === candidate.check) {
+          entry = material
           break
         }
       }
@@ -228,7 +273,7 @@ export async function deriveSecretKeys(
       let publicKey: Uint8Array
       let recipientKey: () => Promise<RecipientKey>
       if (entry && lazyPrk) {
-        const pk = (publicKey = entry[mode])
+        const pk = (publicKey = entry.publicKeys[mode])
         recipientKey = once(async () => {
           const ikm = await staticKeyIkm(hkdf, lazyPrk, mode)
           if (--pending === 0) lazyPrk.fill(0)
@@ -256,7 +301,8 @@ export async function deriveSecretKeys(
         pair.privateKey.fill(0)
         recipientKey = () => Promise.resolve(imported)
       }
-      keys.push({ kid: await keyId(MODE_KEM[mode], publicKey), mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status })
+      const kid = entry ? entry.kids[mode] : await keyId(MODE_KEM[mode], publicKey)
+      keys.push({ kid, mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status })
     }
     return {
       keys,
