@@ -285,6 +285,11 @@ export interface FastlyTestResponse {
   stderr: string
   /** Wall time the guest ran (wasi.start: the request from the instance's first instruction to its exit), ms. */
   guestMs: number
+  /**
+   * CPU time of this thread while the guest ran, ms (Linux schedstat, ns resolution): unlike guestMs,
+   * it does not grow while other processes hold the CPU.
+   */
+  guestCpuMs: number
 }
 
 type Header = [name: string, value: Uint8Array]
@@ -339,6 +344,19 @@ export function loadFastlyModule(wasmPath: string): WebAssembly.Module {
 
 class NotImplemented extends Error {}
 
+/**
+ * This thread's CPU time in ns: Linux's /proc/thread-self/schedstat (nanosecond run time, the source
+ * scripts/workerd-cpu.ts reads for workerd), else process.cpuUsage() (µs, whole process, tick-sampled).
+ */
+function threadCpuNs(): bigint {
+  try {
+    return BigInt(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]!)
+  } catch {
+    const { user, system } = process.cpuUsage()
+    return BigInt(user + system) * 1000n
+  }
+}
+
 /** Runs one request through a fresh instance of the artifact and returns what it sent downstream. */
 export function runFastlyRequest(wasmPath: string, request: FastlyTestRequest, options: FastlyHarnessOptions = {}): FastlyTestResponse {
   const module = loadFastlyModule(wasmPath)
@@ -382,9 +400,11 @@ export function runFastlyRequest(wasmPath: string, request: FastlyTestRequest, o
   host.memory = instance.exports.memory as WebAssembly.Memory
   let exitCode: number | undefined
   const started = performance.now()
+  const cpuStarted = threadCpuNs()
   try {
     exitCode = wasi.start(instance)
     host.guestMs = performance.now() - started
+    host.guestCpuMs = Number(threadCpuNs() - cpuStarted) / 1e6
   } catch (error) {
     const detail = host.stderr ? `\nguest stderr:\n${host.stderr}` : ''
     if (error instanceof Error) error.message += detail
@@ -402,6 +422,7 @@ class Host {
   stdout = ''
   stderr = ''
   guestMs = 0
+  guestCpuMs = 0
   private nextHandle = 1
   private readonly reqs = new Map<number, ReqState>()
   private readonly resps = new Map<number, RespState>()
@@ -763,6 +784,7 @@ class Host {
       stdout: this.stdout,
       stderr: this.stderr,
       guestMs: this.guestMs,
+      guestCpuMs: this.guestCpuMs,
     }
   }
 

@@ -42,6 +42,9 @@ function expectLength(code: 'invalid_key' | 'invalid_enc' | 'invalid_argument', 
 
 // ---------- labeled KDF (RFC 9180 §4, draft-ietf-hpke-hpke §4 for LabeledDerive) ----------
 
+/** Distinct info strings whose key_schedule_context a suite keeps (see KeySchedule). */
+const MAX_SCHEDULE_CONTEXTS = 16
+
 /** LabeledExtract(salt, label, ikm) = Extract(salt, "HPKE-v1" ‖ suite_id ‖ label ‖ ikm). */
 function LabeledExtract(kdf: HkdfSha256, suiteId: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array): Promise<Uint8Array> {
   const labeledIkm = concat(HPKE_V1, suiteId, utf8(label), ikm)
@@ -584,12 +587,29 @@ export function createHpke(source: BackendSource): Hpke {
         return { kdf, kem, aead: aeadSpec(b, params.aead)! }
       }))
 
+    // key_schedule_context depends only on the suite and info, both public: computed once per info
+    // (a protocol uses a few), which saves two of KeySchedule's six HMACs per setup.
+    const scheduleContexts = new Map<string, Promise<Uint8Array>>()
+    function keyScheduleContextOf(kdf: HkdfSha256, infoBytes: Uint8Array): Promise<Uint8Array> {
+      const id = String.fromCharCode(...infoBytes)
+      let context = scheduleContexts.get(id)
+      if (!context) {
+        context = (async () => {
+          const pskIdHash = await LabeledExtract(kdf, suiteId, EMPTY, 'psk_id_hash', EMPTY)
+          const infoHash = await LabeledExtract(kdf, suiteId, EMPTY, 'info_hash', infoBytes)
+          return concat(new Uint8Array([MODE_BASE]), pskIdHash, infoHash)
+        })()
+        context.catch(() => scheduleContexts.delete(id))
+        if (scheduleContexts.size >= MAX_SCHEDULE_CONTEXTS) scheduleContexts.clear()
+        scheduleContexts.set(id, context)
+      }
+      return context
+    }
+
     /** RFC 9180 §5.1 KeySchedule(mode_base, shared_secret, info, psk = "", psk_id = ""). */
     async function KeySchedule(r: Resolved, sharedSecret: Uint8Array, infoBytes: Uint8Array) {
       const { kdf, aead } = r
-      const pskIdHash = await LabeledExtract(kdf, suiteId, EMPTY, 'psk_id_hash', EMPTY)
-      const infoHash = await LabeledExtract(kdf, suiteId, EMPTY, 'info_hash', infoBytes)
-      const keyScheduleContext = concat(new Uint8Array([MODE_BASE]), pskIdHash, infoHash)
+      const keyScheduleContext = await keyScheduleContextOf(kdf, infoBytes)
       const secret = await LabeledExtract(kdf, suiteId, sharedSecret, 'secret', EMPTY)
       try {
         const key = await LabeledExpand(kdf, suiteId, secret, 'key', keyScheduleContext, aead.Nk)

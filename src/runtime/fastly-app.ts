@@ -106,7 +106,7 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     return createServiceContext(vars, { backends, openStore: platform.openStore, metrics, knownPublicKeys })
   }
 
-  return createApp({
+  const app = createApp({
     runtime: { name: options.runtimeName ?? 'fastly-compute' },
     mlkem: fastlyMlKem,
     crypto,
@@ -115,4 +115,7 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     // logs a configuration error once, and forgets anything else so the next request tries again.
     service: memoise(build),
   })
+  // Build time: Hono builds its router's matcher on the first match; do it now, into the snapshot.
+  app.router.match('GET', '/health')
+  return app
 }
