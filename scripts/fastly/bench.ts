@@ -16,12 +16,17 @@
 //   node scripts/fastly/bench.ts aead [batches] [--no-size] [--no-time]
 //       AES-GCM through the Aead interface (aes-gcm-js.ts vs noble), the table build, GHASH candidates
 //       (default 9 batches), and the package bytes of apps using each
+//   node scripts/fastly/bench.ts artifact [rounds] [--tree <path>]...
+//       what each request costs in a FRESH instance of the real artifact, as Fastly runs it (artifact-timing.ts):
+//       404, GET /v2/keys, POST /v2/sessions per mode, a config read; guest CPU ms, mean ± standard error
+//       (default 15 rounds; several --tree checkouts interleaved, e.g. main beside a branch)
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { packFastly } from '../build-fastly.ts'
+import { ARTIFACT_SCENARIOS, timeArtifacts } from './artifact-timing.ts'
 import type { AeadBenchInput, CryptoBenchInput, MlKemBenchInput, ProfileInput } from './bench/plans.ts'
 import { type EngineProgram, engineReport, runInEngine } from './engine.ts'
 import type { TimingResults } from './timing.ts'
@@ -189,7 +194,7 @@ function aeadRatios(results: TimingResults): Record<string, number> {
 }
 
 // ---------- the command line ----------
-const MODES = ['mlkem', 'profile', 'crypto', 'aead'] as const
+const MODES = ['mlkem', 'profile', 'crypto', 'aead', 'artifact'] as const
 
 async function main(argv: string[]): Promise<unknown> {
   const [mode, ...args] = argv
@@ -228,6 +233,23 @@ async function main(argv: string[]): Promise<unknown> {
       const report = args.includes('--no-time') ? undefined : await runAeadBench(numbers[0] || 9)
       const packageBytes = args.includes('--no-size') ? undefined : await measurePackageBytes()
       return { ...report, ratios: report?.results ? aeadRatios(report.results) : undefined, packageBytes }
+    }
+    case 'artifact': {
+      const trees = args.flatMap((a, i) => (args[i - 1] === '--tree' ? [a] : []))
+      const timings = await timeArtifacts({ rounds: numbers[0] || 15, trees, log: (line) => console.error(line) })
+      const table = ARTIFACT_SCENARIOS.map(
+        (scenario) =>
+          `${scenario.padEnd(34)}${timings.map((t) => `${t.scenarios[scenario].cpuMs.toFixed(1)} ±${t.scenarios[scenario].cpuSemMs.toFixed(1)}`.padEnd(16)).join('')}`,
+      )
+      console.error(
+        [
+          'guest CPU ms per request in a fresh instance of the artifact, mean ± standard error',
+          `${''.padEnd(34)}${timings.map((_, i) => `tree ${i + 1}`.padEnd(16)).join('')}`,
+          ...table,
+          ...timings.map((t, i) => `tree ${i + 1}: ${t.tree}`),
+        ].join('\n'),
+      )
+      return timings
     }
     default:
       throw new Error(`usage: node scripts/fastly/bench.ts ${MODES.join('|')} [options] (see the top of this file)`)
