@@ -113,9 +113,10 @@ export interface CompositionTiming {
 }
 
 /**
- * One fixed CPU-bound workload (ML-KEM-768 encaps + decaps, X25519) timed twice in the same engine
- * build: at build time, where js-compute runs the engine on wasmtime as Fastly does, and in the request
- * the harness serves on Node's V8. Their ratio turns the request timings into wasmtime estimates.
+ * One fixed CPU-bound workload (ML-KEM-768 encaps + decaps, X25519) timed in the same engine build: at
+ * build time, where js-compute runs the engine on wasmtime as Fastly does, and in the request the harness
+ * serves on Node's V8; each side the fastest of several runs (load on the machine only adds time). Their
+ * ratio turns the request timings into wasmtime estimates.
  */
 export interface Calibration {
   buildTimeMs: number

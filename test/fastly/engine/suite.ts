@@ -70,9 +70,14 @@ function calibrationWorkload(): void {
     x25519Sync.sharedSecret(k, u)
   }
 }
-const calibrationStart = Date.now()
-calibrationWorkload()
-const calibrationBuildMs = Date.now() - calibrationStart
+/** Runs of the calibration on each side; the fastest counts (other load on the machine only adds time). */
+const CALIBRATION_RUNS = 5
+let calibrationBuildMs = Number.POSITIVE_INFINITY
+for (let i = 0; i < CALIBRATION_RUNS; i++) {
+  const start = Date.now()
+  calibrationWorkload()
+  calibrationBuildMs = Math.min(calibrationBuildMs, Date.now() - start)
+}
 
 // The Fastly backend set, as the app selects it: the TypeScript ML-KEM core, probes, interpreter fallbacks.
 const jsMlKem = createJsMlKem()
@@ -198,9 +203,12 @@ async function establishment(): Promise<NonNullable<SuiteReport['establishment']
   const n = await timeEstablishment(nobleComposition, client, input.timing.noble, now)
   const ratio = (a: number, b: number) => (b > 0 ? Number((a / b).toFixed(2)) : 0)
   calibrationWorkload() // untimed: V8 tiers up the engine's hot functions first
-  const c0 = now()
-  calibrationWorkload()
-  const harnessMs = now() - c0
+  let harnessMs = Number.POSITIVE_INFINITY
+  for (let i = 0; i < CALIBRATION_RUNS; i++) {
+    const c0 = now()
+    calibrationWorkload()
+    harnessMs = Math.min(harnessMs, now() - c0)
+  }
   const calibration = {
     buildTimeMs: calibrationBuildMs,
     harnessMs: Number(harnessMs.toFixed(1)),
