@@ -64,6 +64,12 @@ describe('Fastly engine suite (StarlingMonkey)', () => {
     expect(e.calibration.buildTimeMs).toBeGreaterThan(0)
     expect(e.calibration.harnessMs).toBeGreaterThan(0)
     expect(e.calibration.wasmtimeOverHarness).toBeGreaterThan(0)
+    // The real artifact was timed in fresh instances, every scenario (each response checked by the timing itself).
+    const artifact = result.artifact!
+    for (const t of Object.values(artifact.scenarios)) expect(t.requests).toBeGreaterThan(0)
+    expect(
+      artifact.scenarios['POST /v2/sessions hybrid'].cpuMs + artifact.scenarios['GET /v2/config (hybrid session)'].cpuMs,
+    ).toBeGreaterThan(0)
     expect(result.ok).toBe(true)
   })
 
