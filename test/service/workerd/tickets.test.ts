@@ -38,12 +38,16 @@ describe('tickets', () => {
     const other = Tickets.create(backends.chacha20poly1305, backends.hmacSha256, k2, null)
     const s = await session()
     const ticket = await old.seal(s)
-    expect(fromB64u(ticket, 't')[0]).toBe(0x02)
+    // 0x03 ‖ sessionId ‖ lp(pkE) ‖ sealed payload: pkE travels in the clear (it is public).
+    const raw = fromB64u(ticket, 't')
+    expect(raw[0]).toBe(0x03)
+    expect(b64u(raw.subarray(19, 19 + 1216))).toBe(b64u(s.ephemeralPublicKey))
     for (const t of [old, rotating]) {
       const opened = await t.open(ticket, Date.now())
       expect(opened.ok).toBe(true)
       if (opened.ok) {
         expect(b64u(opened.session.authKey)).toBe(b64u(s.authKey))
+        expect(b64u(opened.session.ephemeralPublicKey)).toBe(b64u(s.ephemeralPublicKey))
         expect(opened.session).toMatchObject({ principal: 'client', clientId: 'edge-app', mode: 'hybrid', aeadId: 3, scopes: s.scopes })
       }
     }
@@ -51,7 +55,7 @@ describe('tickets', () => {
     expect(await old.open(ticket, s.exp * 1000)).toEqual({ ok: false, code: 'expired_ticket' })
   })
 
-  it('altered, truncated, wrong-version, oversized: invalid_ticket', async () => {
+  it('altered (version, sessionId, pkE length or bytes, payload, tag), truncated, oversized: invalid_ticket', async () => {
     const { backends } = await getBackends()
     const tickets = Tickets.create(backends.chacha20poly1305, backends.hmacSha256, random(32), null)
     const bytes = fromB64u(await tickets.seal(await session()), 't')
@@ -63,7 +67,10 @@ describe('tickets', () => {
     for (const bad of [
       flip(0),
       flip(1),
+      flip(17),
       flip(20),
+      flip(19 + 1215),
+      flip(19 + 1216 + 3),
       flip(bytes.length - 1),
       b64u(bytes.subarray(0, 32)),
       `${b64u(bytes)}=`,
