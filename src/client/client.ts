@@ -234,44 +234,57 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
   ) {
     let pin = normaliseTrust(options)
     const hmac = async () => (await deps.backends()).hmacSha256
+    // The server refuses timestamps more than 120 s from its clock (stale_request) and says what its
+    // clock reads; a client whose clock is off adopts that offset once and tries again.
+    let clockOffsetSeconds = 0
+    const now = () => Math.floor(Date.now() / 1000) + clockOffsetSeconds
+    /** After a stale_request: true when the server's time gives a new offset worth one retry. */
+    const adjustClock = (error: PqEdgeError): boolean => {
+      if (error.code !== 'stale_request' || error.serverTime === undefined) return false
+      const offset = error.serverTime - Math.floor(Date.now() / 1000)
+      if (offset === clockOffsetSeconds) return false
+      clockOffsetSeconds = offset
+      return true
+    }
 
     const establish = async (): Promise<Live> => {
       const keySet = await fetchKeys(http)
       const key = chooseKey(keySet, pin, options.mode)
       const aead = chooseAead(keySet, options.aead)
       const suite = suiteFor(key.mode, aead)
-      const pending = await beginSession({ suite, kid: key.kid, serverPublicKey: key.publicKey, credentials: credentials() })
-      const wipePending = () => {
-        pending.ssS.fill(0)
-        pending.ephemeral.privateKey.fill(0)
-      }
+      let pending: Awaited<ReturnType<typeof beginSession>>
       let res: Response
-      try {
-        res = await http('/v2/sessions', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify(pending.request),
-        })
-      } catch (error) {
-        wipePending()
+      for (let attempt = 0; ; attempt++) {
+        pending = await beginSession({ suite, kid: key.kid, serverPublicKey: key.publicKey, credentials: credentials(), timestamp: now() })
+        try {
+          res = await http('/v2/sessions', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify(pending.request),
+          })
+        } catch (error) {
+          wipePending(pending)
+          throw error
+        }
+        if (res.status === 201) break
+        wipePending(pending)
+        const error = await errorFrom(res)
+        if (attempt === 0 && adjustClock(error)) continue
         throw error
       }
-      if (res.status !== 201) {
-        wipePending()
-        throw await errorFrom(res)
-      }
+      const abandon = () => wipePending(pending)
       let response: SessionResponse
       try {
         response = parseSessionResponse(await jsonBody(res, 'POST /v2/sessions'))
       } catch (error) {
-        wipePending()
+        abandon()
         throw error
       }
       let session: ClientSession
       try {
         session = await finishSession({ suite, hmac: await hmac(), pending, response })
       } catch (error) {
-        wipePending()
+        abandon()
         if (error instanceof EncodingError) throw new PqEdgeError('invalid_response', `POST /v2/sessions: ${error.message}`)
         // Key confirmation failed: the response does not come from the holder of the key we
         // encapsulated to, and there is no session.
@@ -286,7 +299,8 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
       try {
         if (session.principal !== principal)
           throw new PqEdgeError('invalid_response', `POST /v2/sessions: a ${session.principal} session, not ${principal}`)
-        live.expires = Date.parse(session.expiresAt)
+        // expiresAt is on the server's clock; `expires` on ours (renewal compares it with Date.now()).
+        live.expires = Date.parse(session.expiresAt) - clockOffsetSeconds * 1000
         if (Number.isNaN(live.expires))
           throw new PqEdgeError('invalid_response', 'POST /v2/sessions: expiresAt is not an RFC 3339 timestamp')
         const delivered = await parseKeys(session.keys, 'POST /v2/sessions: keys')
@@ -313,7 +327,7 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
       pathAndQuery: string,
       extra: { ifMatch?: string; ifNoneMatch?: string; body?: Uint8Array } = {},
     ): Promise<Response> => {
-      const timestamp = Math.floor(Date.now() / 1000)
+      const timestamp = now()
       const headers: Record<string, string> = {
         accept: 'application/json',
         ...(await authHeaders(await hmac(), live.session, {
@@ -334,6 +348,7 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
     return {
       establish,
       send,
+      adjustClock,
       get pinned() {
         return pin
       },
@@ -388,9 +403,10 @@ export function createClient(deps: ClientDeps): PqEdgeClient {
       async request(run) {
         let live = await usable()
         let res = await run(live)
-        if (res.status === 401 && reestablish) {
+        if (res.status === 401) {
           const error = await errorFrom(res.clone())
-          if (error.code === 'expired_ticket' || error.code === 'invalid_ticket') {
+          if (manager.adjustClock(error)) res = await run(live)
+          else if (reestablish && (error.code === 'expired_ticket' || error.code === 'invalid_ticket')) {
             live = await replace(live)
             res = await run(live)
           }
@@ -740,7 +756,12 @@ async function errorFrom(res: Response): Promise<PqEdgeError> {
   if (isRecord(body) && typeof body.code === 'string') {
     const detail = typeof body.detail === 'string' ? body.detail : typeof body.title === 'string' ? body.title : undefined
     const currentVersion = isVersion(body.currentVersion) ? body.currentVersion : undefined
-    return new PqEdgeError(body.code, detail, { status: res.status, ...(currentVersion !== undefined ? { currentVersion } : {}) })
+    const serverTime = isVersion(body.serverTime) ? body.serverTime : undefined
+    return new PqEdgeError(body.code, detail, {
+      status: res.status,
+      ...(currentVersion !== undefined ? { currentVersion } : {}),
+      ...(serverTime !== undefined ? { serverTime } : {}),
+    })
   }
   return new PqEdgeError('invalid_response', `unexpected HTTP ${res.status} without a problem body`, { status: res.status })
 }
@@ -758,6 +779,12 @@ async function jsonBody(res: Response, what: string): Promise<unknown> {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
+/** Wipes a pending handshake's secrets (ssS, skE). */
+function wipePending(pending: { ssS: Uint8Array; ephemeral: { privateKey: Uint8Array } }): void {
+  pending.ssS.fill(0)
+  pending.ephemeral.privateKey.fill(0)
+}
+
 function isVersion(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 }

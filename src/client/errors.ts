@@ -38,8 +38,14 @@ export class PqEdgeError extends Error {
   readonly detail: string | undefined
   /** For 412 `version_mismatch`: the record's current version, from the problem body. */
   readonly currentVersion: number | undefined
+  /** For `stale_request`: the server's clock (Unix seconds), from the problem body. */
+  readonly serverTime: number | undefined
 
-  constructor(code: string, detail?: string, options: { status?: number; currentVersion?: number; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    detail?: string,
+    options: { status?: number; currentVersion?: number; serverTime?: number; cause?: unknown } = {},
+  ) {
     const where = options.status !== undefined ? ` (HTTP ${options.status})` : ''
     super(`${code}${where}${detail ? `: ${detail}` : ''}`, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'PqEdgeError'
@@ -47,5 +53,6 @@ export class PqEdgeError extends Error {
     this.status = options.status
     this.detail = detail
     this.currentVersion = options.currentVersion
+    this.serverTime = options.serverTime
   }
 }

@@ -138,7 +138,7 @@ async function authenticateRequest(c: Context<ServiceEnv>, body: Uint8Array | nu
       401,
       ErrorCode.staleRequest,
       `PQEdge-Timestamp must be within ${FRESHNESS_WINDOW_SECONDS} s of the server's clock.`,
-      { headers: SESSION_CHALLENGE },
+      { headers: SESSION_CHALLENGE, extensions: { serverTime: nowSeconds(s) } },
     )
   const url = new URL(c.req.url)
   const valid = await verifyRequestMac(
@@ -267,7 +267,9 @@ export function registerServiceRoutes(
     // 2. Freshness.
     const timestamp = body.timestamp
     if (!isFresh(timestamp, s.now()))
-      throw new ProblemError(400, ErrorCode.staleRequest, `timestamp must be within ${FRESHNESS_WINDOW_SECONDS} s of the server's clock.`)
+      throw new ProblemError(400, ErrorCode.staleRequest, `timestamp must be within ${FRESHNESS_WINDOW_SECONDS} s of the server's clock.`, {
+        extensions: { serverTime: nowSeconds(s) },
+      })
     // 3. kid known, its mode accepted.
     let chosen: ReturnType<typeof keyAndSuite>
     try {

@@ -29,7 +29,7 @@ const trust = { trustKeysFromServer: true } as const
 type Secrets = Awaited<ReturnType<typeof generateSecrets>>
 
 /** A deployment: its vars over `secrets` (+ `extra`), on `store`. */
-function realApp(secrets: Secrets, extra: Record<string, string> = {}, store = new MemoryConfigStore()) {
+function realApp(secrets: Secrets, extra: Record<string, string> = {}, store = new MemoryConfigStore(), now?: () => number) {
   const crypto = lazyBackends(mlkem)
   let context: Promise<ServiceContext> | undefined
   const app = createApp({
@@ -39,7 +39,10 @@ function realApp(secrets: Secrets, extra: Record<string, string> = {}, store = n
     detectCapabilities: detectCryptoCapabilities,
     service: () =>
       (context ??= crypto().then(({ backends }) =>
-        createServiceContext({ ...secrets.vars, ...extra }, { backends, openStore: () => store, metrics: new Metrics() }),
+        createServiceContext(
+          { ...secrets.vars, ...extra },
+          { backends, openStore: () => store, metrics: new Metrics(), ...(now ? { now } : {}) },
+        ),
       )),
   })
   const handle = (req: Request) => Promise.resolve(app.fetch(req, {}))
@@ -116,6 +119,43 @@ describe('SDK against the real app', () => {
     expect(await adm.metrics()).toContain('# TYPE')
     session.close()
     adm.close()
+  })
+
+  it('a client whose clock is 10 minutes off adopts the serverTime of stale_request once and works; without it, a clear error', async () => {
+    const secrets = await generateSecrets({ clientId: 'edge-app', scopes: ['app/'] })
+    const ahead = realApp(secrets, {}, new MemoryConfigStore(), () => Date.now() + 600_000)
+    const seen: { path: string; status: number; serverTime?: unknown }[] = []
+    const fetch = async (input: string, init?: RequestInit) => {
+      const res = await ahead.fetch(input, init)
+      const body = res.status >= 400 ? ((await res.clone().json()) as { serverTime?: unknown }) : {}
+      seen.push({ path: new URL(input).pathname, status: res.status, serverTime: body.serverTime })
+      return res
+    }
+    const adm = admin(BASE, { adminToken: ahead.adminToken, fetch, ...trust })
+    expect(await adm.putConfig('app/db', 'postgres://skewed')).toEqual({ name: 'app/db', version: 1 })
+    const session = await connect(BASE, { credentials: ahead.credentials, fetch, ...trust })
+    expect((await session.getConfig('app/db')).text()).toBe('postgres://skewed')
+    expect((await session.getConfig('app/db')).version).toBe(1)
+    // Each principal's first establishment was refused once, with the server's clock; nothing else was.
+    const refused = seen.filter((r) => r.status !== 200 && r.status !== 201)
+    expect(refused.map((r) => [r.path, r.status])).toEqual([
+      ['/v2/sessions', 400],
+      ['/v2/sessions', 400],
+    ])
+    for (const r of refused) expect(Math.abs((r.serverTime as number) - (Math.floor(Date.now() / 1000) + 600))).toBeLessThan(5)
+
+    // A server that does not say its time (an older one, or a proxy's error): the error reaches the caller.
+    const mute = async (input: string, init?: RequestInit) => {
+      const res = await ahead.fetch(input, init)
+      if (res.status !== 400) return res
+      const { serverTime: _, ...body } = (await res.json()) as Record<string, unknown>
+      return new Response(JSON.stringify(body), { status: 400, headers: res.headers })
+    }
+    expect(await failure(connect(BASE, { credentials: ahead.credentials, fetch: mute, ...trust }))).toMatchObject({
+      code: 'stale_request',
+      status: 400,
+      serverTime: undefined,
+    })
   })
 
   it('wrong credentials and token are invalid_credentials (401); a client secret is no admin token', async () => {
