@@ -86,8 +86,15 @@ export async function keyId(kemId: number, publicKey: Uint8Array): Promise<strin
 
 /** KL = SHA256(u16(n) ‖ for each key in order: lp(kid) ‖ u16(kem_id) ‖ lp(pkS) ‖ lp(status)); kid as its ASCII text, pkS decoded. */
 export function keyListDigest(keys: readonly Pick<PublishedKey, 'kid' | 'kemId' | 'publicKey' | 'status'>[]): Promise<Uint8Array> {
+  return keyListDigestOfBytes(keys.map((k) => ({ ...k, publicKey: fromB64u(k.publicKey, 'publicKey') })))
+}
+
+/** KL over keys whose pkS the caller already holds as bytes (the server: no re-decoding). */
+export function keyListDigestOfBytes(
+  keys: readonly { kid: string; kemId: number; publicKey: Uint8Array; status: string }[],
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [u16(keys.length)]
-  for (const k of keys) parts.push(lp(k.kid), u16(k.kemId), lp(fromB64u(k.publicKey, 'publicKey')), lp(k.status))
+  for (const k of keys) parts.push(lp(k.kid), u16(k.kemId), lp(k.publicKey), lp(k.status))
   return sha256(concat(...parts))
 }
 

@@ -22,8 +22,8 @@ import { lazySelection, type SelectedBackends, selectWith } from '../crypto/sele
 import { memoise } from '../memo.ts'
 import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/core.ts'
 import { ConfigError } from '../service/config-error.ts'
-import { createServiceContext, primePublicViews, type ServiceContext, type ServiceVars } from '../service/context.ts'
-import type { KnownPublicKeys } from '../service/keys.ts'
+import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
+import { type KnownPublicKeys, primeKnownKeyMaterial } from '../service/keys.ts'
 import { Metrics } from '../service/metrics.ts'
 import type { ServiceEnv } from '../service/routes.ts'
 import type { ConfigStore } from '../service/store.ts'
@@ -69,28 +69,11 @@ export function primeKnownPublicKeys(known: readonly KnownPublicKeys[]): void {
   if (hybrid) primeMlKemPublicKey(fromB64u(hybrid.publicKey, 'hybrid public key').subarray(0, MLKEM768_PUBLIC_KEY))
 }
 
-/**
- * The engine's WebCrypto initialises itself on first use (measured in a fresh instance of the artifact:
- * the first HMAC costs ~1.5 ms, later ones ~0.2 ms). At build time one HMAC and one digest of fixed
- * public bytes run that initialisation into the snapshot, so no request pays it. No key, no randomness.
- */
-function warmUpWebCrypto(): void {
-  const subtle = globalThis.crypto?.subtle
-  if (!subtle) return
-  const warm = async () => {
-    const key = await subtle.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-    await subtle.sign('HMAC', key, new Uint8Array(1))
-    await subtle.digest('SHA-256', new Uint8Array(1))
-  }
-  warm().catch(() => {}) // a runtime without them gets the fallbacks at request time
-}
-
 export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOptions = {}): Hono<ServiceEnv> {
   const { knownPublicKeys } = platform
   if (knownPublicKeys) primeKnownPublicKeys(knownPublicKeys)
-  warmUpWebCrypto()
-  // Public work on the built-in keys (decoding, kids, the /v2/keys document and KL per policy), into the snapshot.
-  if (knownPublicKeys) primePublicViews(knownPublicKeys).catch(() => {})
+  // Public work on the built-in keys (decoding, kids, the digest their check covers), into the snapshot.
+  if (knownPublicKeys) primeKnownKeyMaterial(knownPublicKeys).catch(() => {})
   const crypto = options.crypto ?? lazySelection(selectFastlyBackends)
   const metrics = new Metrics({ log: platform.log })
 

@@ -5,20 +5,12 @@
 import { b64u, sha256, utf8 } from '../crypto/bytes.ts'
 import type { Backends } from '../crypto/types.ts'
 import { createHpke, type Hpke } from '../hpke/hpke.ts'
-import { keyListDigest, PROTOCOL_VERSION, type PublishedKey, SESSION_AEADS } from '../protocol/v2.ts'
+import { keyListDigestOfBytes, PROTOCOL_VERSION, type PublishedKey, SESSION_AEADS } from '../protocol/v2.ts'
 import { type AuthConfig, parseAuthConfig } from './auth.ts'
 import { ConfigError } from './config-error.ts'
-import {
-  deriveSecretKeys,
-  type KnownPublicKeys,
-  parseServerSecret,
-  primeKnownKeyMaterial,
-  publicKeysOf,
-  refuseWeakSecrets,
-  type ServerKey,
-} from './keys.ts'
+import { deriveSecretKeys, type KnownPublicKeys, parseServerSecret, refuseWeakSecrets, type ServerKey } from './keys.ts'
 import type { Metrics } from './metrics.ts'
-import { acceptedModes, PQ_POLICIES, type PqPolicy, parsePolicy } from './policy.ts'
+import { acceptedModes, type PqPolicy, parsePolicy } from './policy.ts'
 import type { ConfigStore } from './store.ts'
 import { Tickets } from './tickets.ts'
 import { Vault } from './vault.ts'
@@ -89,13 +81,18 @@ interface PublicView {
 }
 
 // The published key list, its document and KL depend only on public keys and the policy: rendered once
-// per distinct set (a few per deployment), and on Fastly at build time (primePublicViews), so a fresh
-// instance does not re-encode and re-hash some 5 KB of keys per request. Bounded: a deployment has at
-// most a handful of key sets.
+// per distinct set (a few per deployment) and isolate. Built-in keys (Fastly) bring their base64url text
+// and decoded bytes from the build (primeKnownKeyMaterial), so a fresh instance renders a view without
+// re-encoding or re-decoding some 5 KB of keys; the views themselves are not put in the snapshot (one
+// per policy would add ~40 KB of incompressible text to the package). Bounded: a deployment has at most
+// a handful of key sets.
 const publicViews = new Map<string, Promise<PublicView>>()
 const MAX_PUBLIC_VIEWS = 16
 
-function publicView(keys: readonly Pick<ServerKey, 'kid' | 'mode' | 'kemId' | 'publicKey' | 'status'>[], policy: PqPolicy) {
+function publicView(
+  keys: readonly Pick<ServerKey, 'kid' | 'mode' | 'kemId' | 'publicKey' | 'publicKeyText' | 'status'>[],
+  policy: PqPolicy,
+) {
   const accepted = acceptedModes(policy)
   const listed = keys.filter((k) => accepted.includes(k.mode))
   const id = `${policy} ${listed.map((k) => `${k.kid}:${k.status}`).join(' ')}`
@@ -106,32 +103,19 @@ function publicView(keys: readonly Pick<ServerKey, 'kid' | 'mode' | 'kemId' | 'p
         kid: k.kid,
         mode: k.mode,
         kemId: k.kemId,
-        publicKey: b64u(k.publicKey),
+        publicKey: k.publicKeyText ?? b64u(k.publicKey),
         notBefore: null,
         notAfter: null,
         status: k.status,
       }))
       const body = JSON.stringify({ version: PROTOCOL_VERSION, policy, aeads: [...SESSION_AEADS], keys: publishedKeys })
       const etag = `"${b64u((await sha256(utf8(body))).subarray(0, 16))}"`
-      return { publishedKeys, keysDocument: { body, etag }, keyList: await keyListDigest(publishedKeys) }
+      return { publishedKeys, keysDocument: { body, etag }, keyList: await keyListDigestOfBytes(listed) }
     })()
     if (publicViews.size >= MAX_PUBLIC_VIEWS) publicViews.delete(publicViews.keys().next().value!)
     publicViews.set(id, view)
   }
   return view
-}
-
-/**
- * Build time (public data only): renders the public view of each built-in entry's keys as the current
- * set under every policy, the common deployments (a rotation's pair is rendered on first use).
- */
-export async function primePublicViews(known: readonly KnownPublicKeys[]): Promise<void> {
-  await primeKnownKeyMaterial(known)
-  for (const entry of known) {
-    const keys = await publicKeysOf(entry)
-    if (!keys) continue
-    for (const policy of PQ_POLICIES) await publicView(keys, policy)
-  }
 }
 
 /** Parses every variable (throwing ConfigError naming the first bad one) and derives the keys. */

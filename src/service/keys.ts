@@ -141,6 +141,8 @@ export interface ServerKey {
   mode: Mode
   kemId: number
   publicKey: Uint8Array
+  /** publicKey as base64url, when it came that way (built-in keys): published without re-encoding. */
+  publicKeyText?: string
   /** The private key, imported: derived on the first call (memoised), or already at hand. */
   recipientKey(): Promise<RecipientKey>
   status: 'current' | 'retiring'
@@ -189,6 +191,8 @@ async function checkOfDigest(hkdf: HkdfSha256, prk: Uint8Array, digest: Uint8Arr
 /** What one built-in entry's public keys yield without any secret: the decoded keys, their digest (for the check) and kids. */
 interface KnownKeyMaterial {
   publicKeys: Record<Mode, Uint8Array>
+  /** The same keys' base64url text, as built in (canonical: fromB64u accepted it). */
+  texts: Record<Mode, string>
   digest: Uint8Array
   kids: Record<Mode, string>
 }
@@ -205,23 +209,15 @@ function knownKeyMaterial(entry: KnownPublicKeys, variable: string): Promise<Kno
     material = (async () => {
       const kids = {} as Record<Mode, string>
       for (const mode of MODES) kids[mode] = await keyId(MODE_KEM[mode], publicKeys[mode])
-      return { publicKeys, digest: await publicKeysDigest(publicKeys), kids }
+      const texts = Object.fromEntries(MODES.map((mode) => [mode, entry.keys.find((k) => k.mode === mode)!.publicKey])) as Record<
+        Mode,
+        string
+      >
+      return { publicKeys, texts, digest: await publicKeysDigest(publicKeys), kids }
     })()
     knownMaterial.set(entry, material)
   }
   return material
-}
-
-/** One built-in entry's keys as the current set (public parts only), or null when the entry is malformed. */
-export async function publicKeysOf(
-  entry: KnownPublicKeys,
-): Promise<Pick<ServerKey, 'kid' | 'mode' | 'kemId' | 'publicKey' | 'status'>[] | null> {
-  try {
-    const { publicKeys, kids } = await knownKeyMaterial(entry, 'SERVER_SECRET')
-    return MODES.map((mode) => ({ kid: kids[mode], mode, kemId: MODE_KEM[mode], publicKey: publicKeys[mode], status: 'current' as const }))
-  } catch {
-    return null
-  }
 }
 
 /** Build time (public data only): decodes and hashes the built-in public keys, so requests find them done. */
@@ -302,7 +298,8 @@ export async function deriveSecretKeys(
         recipientKey = () => Promise.resolve(imported)
       }
       const kid = entry ? entry.kids[mode] : await keyId(MODE_KEM[mode], publicKey)
-      keys.push({ kid, mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status })
+      const publicKeyText = entry?.texts[mode]
+      keys.push({ kid, mode, kemId: MODE_KEM[mode], publicKey, ...(publicKeyText ? { publicKeyText } : {}), recipientKey, status })
     }
     return {
       keys,
