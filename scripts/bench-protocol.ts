@@ -302,11 +302,11 @@ export function protocolTable(result: ProtocolResult): string {
     `Protocol, server side, in ${result.runtime}: CPU per request, median of ${result.rounds} rounds [middle half] (load ${result.load.start} → ${result.load.end})`,
     ...trees.map((t, i) => `  tree ${i}: ${t.label} (protocol v${t.version})`),
   ]
-  const header = ['case'.padEnd(16), ...trees.map((t, i) => `tree ${i} (v${t.version})`.padStart(28))]
+  const header = ['case'.padEnd(20), ...trees.map((t, i) => `tree ${i} (v${t.version})`.padStart(28))]
   for (let i = 1; i < trees.length; i++) header.push(`tree ${i} ÷ tree 0`.padStart(24))
   lines.push(header.join(''))
   for (const row of result.rows) {
-    const cells = [row.id.padEnd(16)]
+    const cells = [row.id.padEnd(20)]
     for (const t of row.trees) cells.push(`${us(t.cpuUs.median)} [${us(t.cpuUs.q1)}–${us(t.cpuUs.q3)}]`.padStart(28))
     for (const r of row.ratios) cells.push(`${r.median.toFixed(2)} [${r.q1.toFixed(2)}–${r.q3.toFixed(2)}]`.padStart(24))
     lines.push(cells.join(''))
