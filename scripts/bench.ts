@@ -4,12 +4,17 @@
 //      HPKE X-Wing seal / open of 1 KiB, pq-edge vs hpke-js (bench/hpke.node.ts);
 //   3. inside workerd (wrangler dev, local): pq-edge against workerd's native WebCrypto ML-KEM-768;
 //   4. inside workerd: X-Wing per operation, pq-edge's against workerd's native X-Wing, timed by the
-//      workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, ratio per round.
+//      workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, ratio per round;
+//   5. the protocol on the real app, server side (scripts/bench-protocol.ts): POST /v{N}/sessions per
+//      mode and an authenticated config read, in Node and in workerd; `--baseline-tree <path>` adds an
+//      older checkout (e.g. protocol v1's last commit) measured beside this tree, batches interleaved.
+//      `--protocol-only` runs just this part.
 // Progress goes to stderr; `--json` prints the results as JSON on stdout. The machine may be noisy:
 // compare ratios from the same run, not absolute numbers across runs.
 import { fileURLToPath } from 'node:url'
 import { benchHpke, HPKE_OPERATIONS, type Table, XWING_OPERATIONS } from '../bench/hpke.node.ts'
 import { benchNode, type Medians, OPERATIONS } from '../bench/mlkem.node.ts'
+import { benchProtocolNode, benchProtocolWorkerd, protocolTable, treesFromArgv } from './bench-protocol.ts'
 import { freePort, startProcess, waitForHttp } from './local-server.ts'
 import { cpuOf, workerdPids } from './workerd-cpu.ts'
 
@@ -164,6 +169,23 @@ if (process.argv.includes('--xwing-workerd-only')) {
   process.exit(0)
 }
 
+// ---------- 5. protocol (scripts/bench-protocol.ts) ----------
+const protocolTrees = treesFromArgv(process.argv.slice(2))
+async function benchProtocol() {
+  log('bench: protocol on the real app, Node...')
+  const node = await benchProtocolNode(protocolTrees)
+  if (!json) console.log(`${protocolTable(node)}\n`)
+  log('bench: protocol on the real app, workerd (wrangler dev)...')
+  const workerd = await benchProtocolWorkerd(protocolTrees)
+  if (!json) console.log(`${protocolTable(workerd)}\n`)
+  return { node, workerd }
+}
+if (process.argv.includes('--protocol-only')) {
+  const protocol = await benchProtocol()
+  if (json) console.log(JSON.stringify(protocol, null, 2))
+  process.exit(0)
+}
+
 log('bench: Node (mitata), ML-KEM-768...')
 const node = await benchNode()
 if (!json) console.log(`${table(`ML-KEM-768 in Node ${process.version}`, node, ['@noble/post-quantum', '@oqs/liboqs-js'])}\n`)
@@ -194,7 +216,8 @@ log('bench: starting the workerd bench worker (wrangler dev)...')
 const workerd = await benchWorkerd()
 log('bench: starting the workerd X-Wing bench worker (wrangler dev)...')
 const xwingWorkerd = await benchXWingWorkerd()
-if (json) console.log(JSON.stringify({ node, workerd, xwing: hpke.xwing, hpke: hpke.hpke, xwingWorkerd }, null, 2))
+const protocol = await benchProtocol()
+if (json) console.log(JSON.stringify({ node, workerd, xwing: hpke.xwing, hpke: hpke.hpke, xwingWorkerd, protocol }, null, 2))
 else {
   console.log(
     `${table(`ML-KEM-768 in workerd (${workerd.batches} batches of ${workerd.perBatch})`, workerd.medians, [
