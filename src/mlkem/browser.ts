@@ -33,6 +33,7 @@ function deferred(id: ParameterSetId): MlKem {
     keygen: (seed) => ready()[id].keygen(seed),
     encapsulate: (publicKey, msg) => ready()[id].encapsulate(publicKey, msg),
     decapsulate: (cipherText, secretKey) => ready()[id].decapsulate(cipherText, secretKey),
+    importPublicKey: (publicKey) => ready()[id].importPublicKey(publicKey),
   }
 }
 

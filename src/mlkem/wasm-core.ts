@@ -15,12 +15,20 @@ export interface MlKemWasmExports {
   OFF_EK: WebAssembly.Global
   OFF_DK: WebAssembly.Global
   OFF_CT: WebAssembly.Global
+  /** H(ek) and Âᵀ of an imported encapsulation key (importEncapsulationKey, encapsInternalImported). */
+  OFF_HEK: WebAssembly.Global
+  OFF_MAT: WebAssembly.Global
   /** ML-KEM.KeyGen_internal(d, z) (FIPS 203 Alg. 16) for rank k: seed in, ek and dk out. */
   keyGenInternal(k: number, eta1: number): void
   /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17): 0, or 1 when ek fails the FIPS 203 §7.2 modulus check. */
   encapsInternal(k: number, eta1: number, eta2: number, du: number, dv: number): number
   /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18): 0, or 1 when dk fails the FIPS 203 §7.3 hash check. */
   decapsInternal(k: number, eta1: number, eta2: number, du: number, dv: number): number
+  /** The FIPS 203 §7.2 check of ek, then H(ek) and Âᵀ out (FIPS 203 Alg. 17 step 1, FIPS 203 Alg. 14 steps 4-8): 0, or 1
+   *  when ek fails the check. */
+  importEncapsulationKey(k: number): number
+  /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) with ek's H(ek) and Âᵀ from importEncapsulationKey as inputs. */
+  encapsInternalImported(k: number, eta1: number, eta2: number, du: number, dv: number): void
   /** Zeroes the I/O region and all scratch. */
   wipe(): void
 }
@@ -35,6 +43,8 @@ export function wasmCore(wasm: MlKemWasmExports): MlKemCore {
     ek: at(wasm.OFF_EK),
     dk: at(wasm.OFF_DK),
     ct: at(wasm.OFF_CT),
+    hek: at(wasm.OFF_HEK),
+    mat: at(wasm.OFF_MAT),
   }
   /** Writes the inputs to linear memory, runs op, and on 0 fills the outputs from linear memory; returns op's
    *  status. Linear memory (inputs, outputs, scratch) is wiped whatever happens. */
@@ -83,5 +93,42 @@ export function wasmCore(wasm: MlKemWasmExports): MlKemCore {
         () => wasm.decapsInternal(p.k, p.eta1, p.eta2, p.du, p.dv),
         [[io.ss, ss]],
       ),
+    importEncapsulationKey(p, ek) {
+      // The key's copy of what linear memory needs for encapsInternalImported: ek, H(ek), Âᵀ (k² polynomials).
+      const hek = new Uint8Array(32)
+      const mat = new Uint8Array(p.k * p.k * 512)
+      const status = run([[io.ek, ek]], () => wasm.importEncapsulationKey(p.k), [
+        [io.hek, hek],
+        [io.mat, mat],
+      ])
+      if (status !== 0) return undefined
+      const key = Uint8Array.from(ek)
+      const encaps = () => {
+        wasm.encapsInternalImported(p.k, p.eta1, p.eta2, p.du, p.dv)
+        return 0
+      }
+      return {
+        encapsInternal: (m, ct, ss) => {
+          run(
+            [
+              [io.ek, key],
+              [io.hek, hek],
+              [io.mat, mat],
+              [io.msg, m],
+            ],
+            encaps,
+            [
+              [io.ct, ct],
+              [io.ss, ss],
+            ],
+          )
+        },
+        wipe() {
+          key.fill(0)
+          hek.fill(0)
+          mat.fill(0)
+        },
+      }
+    },
   }
 }

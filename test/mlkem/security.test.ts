@@ -68,6 +68,10 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
         scan(`${set} keygen`, { seed, dkPke, z })
         const { cipherText, sharedSecret } = k.encapsulate(publicKey, m)
         scan(`${set} encapsulate`, { m, sharedSecret })
+        const imported = k.importPublicKey(publicKey)
+        scan(`${set} importPublicKey`, {})
+        expect(Buffer.from(imported.encapsulate(m).sharedSecret).equals(sharedSecret)).toBe(true)
+        scan(`${set} imported key: encapsulate`, { m, sharedSecret })
         expect(Buffer.from(k.decapsulate(cipherText, secretKey)).equals(sharedSecret)).toBe(true)
         scan(`${set} decapsulate`, { seed, dkPke, z, m, sharedSecret })
         const altered = Uint8Array.from(cipherText)
@@ -81,7 +85,7 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
   it('each raw export wipes all scratch: only the I/O region differs until wipe()', () => {
     const { exports: ex, kem } = loadBuild(kind)
     const base = ex.ioBase()
-    const ioEnd = base + (ex.OFF_CT.value as number) + 1568 // the largest ciphertext ends the I/O region
+    const ioEnd = base + (ex.OFF_MAT.value as number) + 16 * 512 // an imported key's Âᵀ (k = 4) ends the I/O region
     const pristine = new Uint8Array(ex.memory.buffer).slice()
     const mem = () => new Uint8Array(ex.memory.buffer)
     const scratchWiped = (step: string) => {
@@ -102,6 +106,13 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
     mem().set(randomBytes(32), base + (ex.OFF_MSG.value as number))
     expect(ex.encapsInternal(k, eta1, eta2, du, dv)).toBe(0)
     scratchWiped('encaps')
+    ex.wipe()
+    mem().set(publicKey, base + (ex.OFF_EK.value as number))
+    expect(ex.importEncapsulationKey(k)).toBe(0)
+    scratchWiped('importEncapsulationKey')
+    mem().set(randomBytes(32), base + (ex.OFF_MSG.value as number))
+    ex.encapsInternalImported(k, eta1, eta2, du, dv)
+    scratchWiped('encapsInternalImported')
     ex.wipe()
     mem().set(secretKey, base + (ex.OFF_DK.value as number))
     mem().set(cipherText, base + (ex.OFF_CT.value as number))

@@ -5,12 +5,13 @@
 // Calling convention (the adapter src/mlkem/wasm-core.ts follows it):
 //   write inputs to the I/O region (offsets below, relative to ioBase()), call an op with the parameter
 //   set's values, copy outputs out, then call wipe(). Every op also wipes all scratch memory before returning.
-import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2, S_MAT, S_XOFIN } from "./layout";
+import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, IO_HEK, IO_MAT, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2, S_MAT, S_XOFIN } from "./layout";
 import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from "./keccak";
 import { hashX2 } from "./keccak-x2-sponge";
 import { initTables } from "./ntt";
 import { initGammaTables } from "./ntt-simd";
-import { initRejectionTable } from "./sampling";
+import { initRejectionTable, sampleMatrixEntry } from "./sampling";
+import { sampleMatrix } from "./sampling-simd";
 import { encodedBelowQ } from "./encoding";
 import { kpkeKeyGen, kpkeEncrypt, kpkeDecrypt } from "./kpke";
 import { hashEkWithMatrix } from "./kpke-simd";
@@ -26,6 +27,8 @@ export const OFF_SS = IO_SS;
 export const OFF_EK = IO_EK;
 export const OFF_DK = IO_DK;
 export const OFF_CT = IO_CT;
+export const OFF_HEK = IO_HEK;
+export const OFF_MAT = IO_MAT;
 
 /** Zero the scratch region (Keccak state, secret polynomials, PRF output, c', K̄, ...). */
 function wipeScratch(): void { memory.fill(BASE + S_KECCAK, 0, S_END - S_KECCAK); }
@@ -95,6 +98,44 @@ export function encapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): 
   memory.copy(BASE + IO_SS, gout, 32);
   wipeScratch();
   return 0;
+}
+
+/** Import of an encapsulation key: the values ML-KEM.Encaps_internal (FIPS 203 Alg. 17) derives from ek alone,
+ *  computed once so that encapsInternalImported skips them. ek at IO_EK; after the FIPS 203 §7.2 modulus check,
+ *  writes H(ek) (FIPS 203 Alg. 17 step 1) to IO_HEK and Âᵀ (FIPS 203 Alg. 14 steps 4-8, transposed as step 19
+ *  uses it: entry i·k + j is Â[j][i] = SampleNTT(ρ‖i‖j)) to IO_MAT. Returns 0, or 1 if ek fails the check
+ *  (nothing is written then). Everything written is public (a function of ek). */
+export function importEncapsulationKey(k: i32): i32 {
+  if (!checkEncapsulationKey(k)) return 1;                    // ek is public: branching is fine
+  const ek = BASE + IO_EK, n = k * k;
+  memory.copy(BASE + S_XOFIN, ek + 384 * k, 32);              // ρ ← ek[384k:]
+  if (ASC_FEATURE_SIMD) {
+    // H(ek) on one lane of the 2-way Keccak while the other samples the first entries of Âᵀ, as encapsInternal
+    sampleMatrix(k, true, hashEkWithMatrix(ek, 384 * k + 32, BASE + IO_HEK, k), n);
+    memory.copy(BASE + IO_MAT, BASE + S_MAT, n << 9);
+  } else {
+    hashOnce(RATE_256, DS_SHA3, ek, 384 * k + 32, BASE + IO_HEK, 32);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleMatrixEntry(BASE + IO_MAT + ((i * k + j) << 9), j, i);
+  }
+  wipeScratch();
+  return 0;
+}
+
+/** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) for an imported key: ek at IO_EK with the H(ek) and Âᵀ that
+ *  importEncapsulationKey wrote for it at IO_HEK and IO_MAT (the caller keeps them between calls), m at
+ *  IO_MSG; writes c to IO_CT and K to IO_SS. No SampleNTT and no hashing of ek: the FIPS 203 §7.2 check was
+ *  done at import. */
+export function encapsInternalImported(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): void {
+  const gin = BASE + S_GIN, gout = BASE + S_GOUT, n = k * k;
+  // step 1: (K, r) ← G(m ‖ H(ek))
+  memory.copy(gin, BASE + IO_MSG, 32);
+  memory.copy(gin + 32, BASE + IO_HEK, 32);
+  hashOnce(RATE_SHA3_512, DS_SHA3, gin, 64, gout, 64);
+  // step 2: c ← K-PKE.Encrypt(ek, m, r) with all k² entries of Âᵀ already in S_MAT
+  memory.copy(BASE + S_MAT, BASE + IO_MAT, n << 9);
+  kpkeEncrypt(BASE + IO_EK, BASE + IO_MSG, gout + 32, k, eta1, eta2, du, dv, BASE + IO_CT, n);
+  memory.copy(BASE + IO_SS, gout, 32);
+  wipeScratch();
 }
 
 /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) with the FIPS 203 §7.3 hash check. Inputs dk at IO_DK,

@@ -6,11 +6,12 @@
 // returning.
 
 import { constantTimeEqualMask } from '../../crypto/bytes.ts'
-import type { MlKemParams } from '../api.ts'
+import type { MlKemCoreEncapsulationKey, MlKemParams } from '../api.ts'
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
-import { encodedBelowQ } from './encoding.ts'
+import { byteDecodeDecompress, encodedBelowQ } from './encoding.ts'
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, spongeAbsorb, spongeFinish, spongeInit, spongeSqueeze } from './keccak.ts'
-import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen, kpkeKeyGenDk, S_GIN, S_GOUT } from './kpke.ts'
+import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen, kpkeKeyGenDk, loadWords, S_GIN, S_GOUT } from './kpke.ts'
+import { sampleNtt } from './sampling.ts'
 import { scratchU8, wipeArena } from './scratch.ts'
 
 // ---- Scratch of this file, in the arena (scratch.ts).
@@ -127,6 +128,57 @@ export function encapsInternal(p: MlKemParams, ek: Uint8Array, m: Uint8Array, ct
     return 0
   } finally {
     wipeScratch()
+  }
+}
+
+/**
+ * Import of an encapsulation key (MlKemCore.importEncapsulationKey): the FIPS 203 §7.2 check, then what
+ * ML-KEM.Encaps_internal (FIPS 203 Alg. 17) derives from ek alone, into arrays the returned key owns (not the
+ * shared caches of cache.ts, whose entries other keys can evict): H(ek) (step 1), t̂ = ByteDecode12(ek[0:384k])
+ * and Âᵀ (FIPS 203 Alg. 14 steps 2, 4-8). Its encapsInternal runs steps 1-2 with them: no hashing of ek, no
+ * SampleNTT. undefined when ek fails the check. Public values only; scratch is wiped.
+ */
+export function importEncapsulationKey(p: MlKemParams, ek: Uint8Array): MlKemCoreEncapsulationKey | undefined {
+  const { k } = p
+  if (!checkEncapsulationKey(p, ek)) return undefined
+  const key = Uint8Array.from(ek)
+  const hash = new Uint8Array(32)
+  const rho = new Int32Array(8)
+  const t = Array.from({ length: k }, () => new Int16Array(256))
+  const a = Array.from({ length: k }, () => Array.from({ length: k }, () => new Int16Array(256))) // a[i][j] = Â[i][j]
+  try {
+    hashOnce(RATE_256, DS_SHA3, key, 0, key.length, hash, 0, 32)
+    for (let i = 0; i < k; i++) byteDecodeDecompress(t[i]!, key, i * 384, 12)
+    loadWords(rho, key, 384 * k)
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleNtt(a[i]![j]!, rho, j, i) // Â[i][j] = SampleNTT(ρ‖j‖i)
+  } finally {
+    wipeScratch()
+  }
+  const at = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => a[j]![i]!)) // row i of Âᵀ
+  const gin = S_GIN,
+    gout = S_GOUT
+  return {
+    encapsInternal(m, ct, ss) {
+      try {
+        // step 1: (K, r) ← G(m ‖ H(ek))
+        for (let i = 0; i < 32; i++) {
+          gin[i] = m[i]!
+          gin[32 + i] = hash[i]!
+        }
+        hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
+        // step 2: c ← K-PKE.Encrypt(ek, m, r) with the key's t̂ and Âᵀ
+        kpkeEncrypt(t, key, 384 * k, m, 0, gout, 32, p, ct, at)
+        for (let i = 0; i < 32; i++) ss[i] = gout[i]!
+      } finally {
+        wipeScratch()
+      }
+    },
+    wipe() {
+      key.fill(0)
+      hash.fill(0)
+      for (const f of t) f.fill(0)
+      for (const row of a) for (const f of row) f.fill(0)
+    },
   }
 }
 
