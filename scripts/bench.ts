@@ -90,7 +90,8 @@ export async function benchWorkerdPairs(config: string, label: string, rounds = 
   )
   try {
     const base = `http://127.0.0.1:${port}`
-    if (!(await waitForHttp(`${base}/ping`, 60_000))) throw new Error(`the workerd ${label} bench worker did not start:\n${server.output()}`)
+    if (!(await waitForHttp(`${base}/ping`, 60_000)))
+      throw new Error(`the workerd ${label} bench worker did not start:\n${server.output()}`)
     const pids = workerdPids(server.child.pid!)
     if (pids.length === 0) throw new Error('no workerd process found in the wrangler dev process group')
     const get = async (path: string) => {
