@@ -1,6 +1,7 @@
 // ML-KEM-768 inside workerd: workerd's native WebCrypto ML-KEM-768 against pq-edge/mlkem (the SIMD build the
 // worker loads, and the scalar build), per operation, bytes in and bytes out as the API takes them, and
-// encapsulation to a key imported once on both sides (native CryptoKey, pq-edge's importPublicKey).
+// with keys imported once on both sides (native CryptoKey objects; pq-edge's importPublicKey and
+// importSecretKey). Native decapsulation always uses its private key object (there is no one-shot form).
 // scripts/bench.ts drives it (`--mlkem-workerd-only`, or part 3 of `npm run bench`).
 //
 // The worker only runs batches, as bench/xwing.workerd.ts: GET /op?case=i&side=a|b&n=N runs N operations
@@ -36,21 +37,30 @@ async function buildCases(): Promise<Case[]> {
   }
   const cases: Case[] = []
   for (const [kind, kem] of Object.entries(builds)) {
-    const imported = kem.importPublicKey(publicKey)
+    const importedEk = kem.importPublicKey(publicKey)
+    const importedDk = kem.importSecretKey(secretKey)
     const ours = `pq-edge ${kind}`
     cases.push(
       ['keygen', ['native', native.keygen], [ours, () => kem.keygen()]],
       ['encaps (from key bytes)', ['native', native.encaps], [ours, () => kem.encapsulate(publicKey)]],
-      ['encaps (key imported once)', ['native', native.encapsImported], [ours, () => imported.encapsulate()]],
-      ['decaps', ['native', native.decaps], [ours, () => kem.decapsulate(cipherText, secretKey)]],
+      ['encaps (key imported once)', ['native', native.encapsImported], [ours, () => importedEk.encapsulate()]],
+      ['decaps (native key object; ours from bytes)', ['native', native.decaps], [ours, () => kem.decapsulate(cipherText, secretKey)]],
+      ['decaps (key imported once)', ['native', native.decaps], [ours, () => importedDk.decapsulate(cipherText)]],
     )
   }
-  const imported = builds.simd.importPublicKey(publicKey)
-  cases.push([
-    'encaps: key bytes vs imported key',
-    ['pq-edge simd', () => builds.simd.encapsulate(publicKey)],
-    ['imported', () => imported.encapsulate()],
-  ])
+  const [importedEk, importedDk] = [builds.simd.importPublicKey(publicKey), builds.simd.importSecretKey(secretKey)]
+  cases.push(
+    [
+      'encaps: key bytes vs imported key',
+      ['pq-edge simd', () => builds.simd.encapsulate(publicKey)],
+      ['imported', () => importedEk.encapsulate()],
+    ],
+    [
+      'decaps: key bytes vs imported key',
+      ['pq-edge simd', () => builds.simd.decapsulate(cipherText, secretKey)],
+      ['imported', () => importedDk.decapsulate(cipherText)],
+    ],
+  )
   return cases
 }
 

@@ -34,6 +34,7 @@ function deferred(id: ParameterSetId): MlKem {
     encapsulate: (publicKey, msg) => ready()[id].encapsulate(publicKey, msg),
     decapsulate: (cipherText, secretKey) => ready()[id].decapsulate(cipherText, secretKey),
     importPublicKey: (publicKey) => ready()[id].importPublicKey(publicKey),
+    importSecretKey: (secretKey) => ready()[id].importSecretKey(secretKey),
   }
 }
 

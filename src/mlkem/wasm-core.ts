@@ -29,6 +29,10 @@ export interface MlKemWasmExports {
   importEncapsulationKey(k: number): number
   /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) with ek's H(ek) and Âᵀ from importEncapsulationKey as inputs. */
   encapsInternalImported(k: number, eta1: number, eta2: number, du: number, dv: number): void
+  /** The FIPS 203 §7.3 check of dk, then Âᵀ of its ek out: 0, or 1 when dk fails the check. */
+  importDecapsulationKey(k: number): number
+  /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) with dk's Âᵀ from importDecapsulationKey as an input. */
+  decapsInternalImported(k: number, eta1: number, eta2: number, du: number, dv: number): void
   /** Zeroes the I/O region and all scratch. */
   wipe(): void
 }
@@ -126,6 +130,32 @@ export function wasmCore(wasm: MlKemWasmExports): MlKemCore {
         wipe() {
           key.fill(0)
           hek.fill(0)
+          mat.fill(0)
+        },
+      }
+    },
+    importDecapsulationKey(p, dk) {
+      const mat = new Uint8Array(p.k * p.k * 512) // Âᵀ of dk's ek
+      if (run([[io.dk, dk]], () => wasm.importDecapsulationKey(p.k), [[io.mat, mat]]) !== 0) return undefined
+      const key = Uint8Array.from(dk)
+      const decaps = () => {
+        wasm.decapsInternalImported(p.k, p.eta1, p.eta2, p.du, p.dv)
+        return 0
+      }
+      return {
+        decapsInternal: (ct, ss) => {
+          run(
+            [
+              [io.dk, key],
+              [io.mat, mat],
+              [io.ct, ct],
+            ],
+            decaps,
+            [[io.ss, ss]],
+          )
+        },
+        wipe() {
+          key.fill(0)
           mat.fill(0)
         },
       }

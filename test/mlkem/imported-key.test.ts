@@ -1,6 +1,7 @@
-// The imported encapsulation key (MlKem.importPublicKey), on both wasm builds and the TypeScript core: the
-// FIPS 203 §7.2 check once at import, then encapsulation with the key's own H(ek) and Â. Checked against the
-// NIST ACVP encapsulation vectors and the one-shot encapsulate, with several keys in use at once, and wipe().
+// The imported keys, on both wasm builds and the TypeScript core: MlKem.importPublicKey (the FIPS 203 §7.2
+// check once at import, then encapsulation with the key's own H(ek) and Â) and MlKem.importSecretKey (the
+// FIPS 203 §7.3 check once, then decapsulation with the key's own Â). Checked against the NIST ACVP vectors and
+// the one-shot operations, with several keys in use at once, and wipe().
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createMlKem, type MlKemCore, PARAMETER_SET_IDS, PARAMETER_SETS } from '../../src/mlkem/api.ts'
@@ -9,7 +10,7 @@ import { wasmCore } from '../../src/mlkem/wasm-core.ts'
 import { hex, KEM_KINDS, type KemKind, loadBuild, loadKem, readVectorJson, SETS, type SetName, toHex } from './helpers.ts'
 
 type AcvpTest = Record<string, string> & { tcId: number }
-type AcvpGroup = { parameterSet: SetName; function?: string; tests: AcvpTest[] }
+type AcvpGroup = { parameterSet: SetName; function?: string; dk?: string; tests: AcvpTest[] }
 
 /** An encapsulation key whose first 12-bit value is q = 3329: it fails the FIPS 203 §7.2 modulus check. */
 function withCoefficientQ(ek: Uint8Array): Uint8Array {
@@ -47,6 +48,92 @@ describe.each(KEM_KINDS)('%s core', (kind) => {
       }
     }
     expect(count).toBeGreaterThanOrEqual(75)
+  })
+
+  it.each(['v1.1.0.40', 'v1.1.0.35'])('ACVP %s decapsulation and dk checks through importSecretKey', (release) => {
+    const dir = `acvp/${release}/ML-KEM-encapDecap-FIPS203`
+    const expected = new Map(
+      (readVectorJson(`${dir}/expectedResults.json`).testGroups as { tests: (AcvpTest & { testPassed?: boolean })[] }[])
+        .flatMap((g) => g.tests)
+        .map((t) => [t.tcId, t]),
+    )
+    const seen = { decapsulation: 0, decapsulationKeyCheck: 0 }
+    for (const group of readVectorJson(`${dir}/prompt.json`).testGroups as AcvpGroup[]) {
+      const k = kem[SETS[group.parameterSet]]
+      for (const t of group.tests) {
+        const want = expected.get(t.tcId)!
+        if (group.function === 'decapsulation') {
+          const key = k.importSecretKey(hex(t.dk ?? group.dk!))
+          for (let i = 0; i < 2; i++) expect(toHex(key.decapsulate(hex(t.c!))), `tc ${t.tcId}`).toBe(want.k!.toLowerCase())
+          key.wipe()
+          seen.decapsulation++
+        } else if (group.function === 'decapsulationKeyCheck') {
+          const passes = want.testPassed === true || (want.testPassed as unknown) === 'True'
+          if (passes) expect(() => k.importSecretKey(hex(t.dk!)).wipe(), `tc ${t.tcId}`).not.toThrow()
+          else expect(() => k.importSecretKey(hex(t.dk!)), `tc ${t.tcId}`).toThrow('FIPS 203 §7.3 hash check')
+          seen.decapsulationKeyCheck++
+        }
+      }
+    }
+    expect(seen.decapsulation).toBeGreaterThanOrEqual(30)
+    if (release === 'v1.1.0.40') expect(seen.decapsulationKeyCheck).toBeGreaterThanOrEqual(30)
+  })
+
+  it.each(PARAMETER_SET_IDS)('%s: the imported secret key decapsulates as the one-shot decapsulate, implicit rejection included', (set) => {
+    const k = kem[set]
+    const { publicKey, secretKey } = k.keygen(randomBytes(64))
+    const key = k.importSecretKey(secretKey)
+    for (let i = 0; i < 5; i++) {
+      const { cipherText, sharedSecret } = k.encapsulate(publicKey)
+      expect(toHex(key.decapsulate(cipherText))).toBe(toHex(sharedSecret))
+      const altered = Uint8Array.from(cipherText)
+      altered[i * 7]! ^= 1 << i
+      const rejection = key.decapsulate(altered) // K̄ = J(z ‖ c)
+      expect(toHex(rejection)).toBe(toHex(k.decapsulate(altered, secretKey)))
+      expect(toHex(rejection)).not.toBe(toHex(sharedSecret))
+    }
+    const bad = Uint8Array.from(secretKey)
+    bad[384 * PARAMETER_SETS[set].k]! ^= 1 // a bit of the embedded ek: H(ek) no longer matches
+    expect(() => k.importSecretKey(bad)).toThrow(`${PARAMETER_SETS[set].name}: secretKey fails the FIPS 203 §7.3 hash check`)
+    expect(() => k.importSecretKey(secretKey.subarray(1))).toThrow(RangeError)
+    expect(() => key.decapsulate(new Uint8Array(k.lengths.cipherText + 1))).toThrow(RangeError)
+    secretKey.fill(0) // the key has its own copy
+    const { cipherText, sharedSecret } = k.encapsulate(publicKey)
+    expect(toHex(key.decapsulate(cipherText))).toBe(toHex(sharedSecret))
+  })
+
+  it('imported secret keys: several at once do not interfere; wipe() makes later use throw and forgets the key', () => {
+    const pairs = PARAMETER_SET_IDS.flatMap((set) => [0, 1].map(() => ({ set, ...kem[set].keygen(randomBytes(64)) })))
+    const keys = pairs.map((p) => kem[p.set].importSecretKey(p.secretKey))
+    const publicKeys = pairs.map((p) => kem[p.set].importPublicKey(p.publicKey))
+    for (let round = 0; round < 2; round++) {
+      for (const [i, p] of pairs.entries()) {
+        const { cipherText, sharedSecret } = publicKeys[i]!.encapsulate()
+        const other = pairs[(i + 1) % pairs.length]!
+        kem[other.set].decapsulate(kem[other.set].encapsulate(other.publicKey).cipherText, other.secretKey)
+        expect(toHex(keys[i]!.decapsulate(cipherText))).toBe(toHex(sharedSecret))
+        expect(toHex(kem[p.set].decapsulate(cipherText, p.secretKey))).toBe(toHex(sharedSecret))
+      }
+    }
+    keys[0]!.wipe()
+    expect(() => keys[0]!.decapsulate(new Uint8Array(kem[pairs[0]!.set].lengths.cipherText))).toThrow('this imported secretKey was wiped')
+
+    // At the core: after wipe() two different keys decapsulate alike (everything key-dependent is zero).
+    const core = coreOf(kind)
+    const p = PARAMETER_SETS.ml_kem768
+    const [a, b] = [0, 1].map(() => core.importDecapsulationKey(p, kem.ml_kem768.keygen(randomBytes(64)).secretKey)!)
+    const ct = randomBytes(p.lengths.cipherText)
+    const decaps = (key: typeof a) => {
+      const ss = new Uint8Array(32)
+      key!.decapsInternal(ct, ss)
+      return toHex(ss)
+    }
+    const before = [decaps(a), decaps(b)]
+    expect(before[0]).not.toBe(before[1])
+    a!.wipe()
+    b!.wipe()
+    expect(decaps(a)).toBe(decaps(b))
+    expect(decaps(a)).not.toBe(before[0])
   })
 
   it.each(PARAMETER_SET_IDS)('%s: same result as the one-shot encapsulate for the same m; decapsulates', (set) => {

@@ -78,6 +78,12 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
         altered[0]! ^= 1
         const rejection = k.decapsulate(altered, secretKey) // K̄ = J(z ‖ c)
         scan(`${set} decapsulate (implicit rejection)`, { dkPke, z, rejection, sharedSecret })
+        const importedDk = k.importSecretKey(secretKey)
+        scan(`${set} importSecretKey`, { seed, dkPke, z })
+        expect(Buffer.from(importedDk.decapsulate(cipherText)).equals(sharedSecret)).toBe(true)
+        expect(Buffer.from(importedDk.decapsulate(altered)).equals(rejection)).toBe(true)
+        scan(`${set} imported key: decapsulate`, { dkPke, z, m, sharedSecret, rejection })
+        importedDk.wipe()
       }
     }
   })
@@ -113,6 +119,13 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
     mem().set(randomBytes(32), base + (ex.OFF_MSG.value as number))
     ex.encapsInternalImported(k, eta1, eta2, du, dv)
     scratchWiped('encapsInternalImported')
+    ex.wipe()
+    mem().set(secretKey, base + (ex.OFF_DK.value as number))
+    expect(ex.importDecapsulationKey(k)).toBe(0)
+    scratchWiped('importDecapsulationKey')
+    mem().set(cipherText, base + (ex.OFF_CT.value as number))
+    ex.decapsInternalImported(k, eta1, eta2, du, dv)
+    scratchWiped('decapsInternalImported')
     ex.wipe()
     mem().set(secretKey, base + (ex.OFF_DK.value as number))
     mem().set(cipherText, base + (ex.OFF_CT.value as number))

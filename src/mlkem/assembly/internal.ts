@@ -107,18 +107,27 @@ export function encapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): 
  *  (nothing is written then). Everything written is public (a function of ek). */
 export function importEncapsulationKey(k: i32): i32 {
   if (!checkEncapsulationKey(k)) return 1;                    // ek is public: branching is fine
-  const ek = BASE + IO_EK, n = k * k;
+  const ek = BASE + IO_EK;
   memory.copy(BASE + S_XOFIN, ek + 384 * k, 32);              // ρ ← ek[384k:]
-  if (ASC_FEATURE_SIMD) {
-    // H(ek) on one lane of the 2-way Keccak while the other samples the first entries of Âᵀ, as encapsInternal
-    sampleMatrix(k, true, hashEkWithMatrix(ek, 384 * k + 32, BASE + IO_HEK, k), n);
-    memory.copy(BASE + IO_MAT, BASE + S_MAT, n << 9);
-  } else {
-    hashOnce(RATE_256, DS_SHA3, ek, 384 * k + 32, BASE + IO_HEK, 32);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleMatrixEntry(BASE + IO_MAT + ((i * k + j) << 9), j, i);
-  }
+  let sampled = 0;
+  // SIMD: H(ek) on one lane of the 2-way Keccak while the other samples the first entries of Âᵀ, as encapsInternal
+  if (ASC_FEATURE_SIMD) sampled = hashEkWithMatrix(ek, 384 * k + 32, BASE + IO_HEK, k);
+  else hashOnce(RATE_256, DS_SHA3, ek, 384 * k + 32, BASE + IO_HEK, 32);
+  sampleTransposedMatrix(k, sampled);
   wipeScratch();
   return 0;
+}
+
+/** Âᵀ for ρ at S_XOFIN into IO_MAT, entry i·k + j = Â[j][i] = SampleNTT(ρ‖i‖j) (FIPS 203 Alg. 14 steps 4-8, as
+ *  step 19 uses it). SIMD: the first `sampled` entries are in S_MAT already (hashEkWithMatrix). */
+function sampleTransposedMatrix(k: i32, sampled: i32): void {
+  const n = k * k;
+  if (ASC_FEATURE_SIMD) {
+    sampleMatrix(k, true, sampled, n);
+    memory.copy(BASE + IO_MAT, BASE + S_MAT, n << 9);
+  } else {
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleMatrixEntry(BASE + IO_MAT + ((i * k + j) << 9), j, i);
+  }
 }
 
 /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) for an imported key: ek at IO_EK with the H(ek) and Âᵀ that
@@ -143,8 +152,7 @@ export function encapsInternalImported(k: i32, eta1: i32, eta2: i32, du: i32, dv
  *  Implicit rejection: K̄ = J(z‖c) is always computed and the output chosen by a mask derived from a
  *  constant-time comparison of c and c' — no branch on the (secret) comparison result. */
 export function decapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): i32 {
-  const dk = BASE + IO_DK, c = BASE + IO_CT, gin = BASE + S_GIN, gout = BASE + S_GOUT;
-  const kbar = BASE + S_KBAR, c2 = BASE + S_CT2;
+  const dk = BASE + IO_DK, c = BASE + IO_CT, gout = BASE + S_GOUT, kbar = BASE + S_KBAR;
   const ctLen = (du * k + dv) << 5;
   const ekPke = dk + 384 * k, h = dk + 768 * k + 32, z = dk + 768 * k + 64;
   if (ASC_FEATURE_SIMD) {
@@ -159,12 +167,23 @@ export function decapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): 
   } else {
     if (!checkDecapsulationKey(k)) return 1;                  // the wrapper throws: a malformed key
   }
+  decapsChecked(k, eta1, eta2, du, dv, ASC_FEATURE_SIMD, 0);
+  return 0;
+}
+
+/** FIPS 203 Alg. 18 steps 7-13 on dk at IO_DK (already checked) and c at IO_CT: K to IO_SS. K̄ is at S_KBAR
+ *  already when kbarDone; `sampled` entries of Âᵀ are in S_MAT (kpkeEncrypt). Wipes scratch. */
+function decapsChecked(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32, kbarDone: bool, sampled: i32): void {
+  const dk = BASE + IO_DK, c = BASE + IO_CT, gin = BASE + S_GIN, gout = BASE + S_GOUT;
+  const kbar = BASE + S_KBAR, c2 = BASE + S_CT2;
+  const ctLen = (du * k + dv) << 5;
+  const ekPke = dk + 384 * k, h = dk + 768 * k + 32, z = dk + 768 * k + 64;
   // step 7: m' ← K-PKE.Decrypt(dk_PKE, c)
   kpkeDecrypt(dk, c, k, du, dv, gin);
   // step 8: (K', r') ← G(m' ‖ h)
   memory.copy(gin + 32, h, 32);
   hashOnce(RATE_SHA3_512, DS_SHA3, gin, 64, gout, 64);
-  if (!ASC_FEATURE_SIMD) {
+  if (!kbarDone) {
     // step 9: K̄ ← J(z ‖ c) = SHAKE256(z ‖ c, 32)
     spongeInit(RATE_256);
     spongeAbsorb(z, 32);
@@ -173,7 +192,7 @@ export function decapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): 
     spongeSqueeze(kbar, 32);
   }
   // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
-  kpkeEncrypt(ekPke, gin, gout + 32, k, eta1, eta2, du, dv, c2, 0);
+  kpkeEncrypt(ekPke, gin, gout + 32, k, eta1, eta2, du, dv, c2, sampled);
   // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
   const eq = ctEqualMask(c, c2, ctLen);
   const ss = BASE + IO_SS;
@@ -181,5 +200,23 @@ export function decapsInternal(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): 
     store<u8>(ss + i, <u8>((<i32>load<u8>(gout + i) & eq) | (<i32>load<u8>(kbar + i) & ~eq)));
   }
   wipeScratch();
+}
+
+/** Import of a decapsulation key: the FIPS 203 §7.3 hash check of dk (at IO_DK) once, then Âᵀ of its ek (for
+ *  the re-encryption, FIPS 203 Alg. 18 step 10) to IO_MAT, as importEncapsulationKey does. Returns 0, or 1 if
+ *  dk fails the check (nothing written). Âᵀ is public (a function of ρ). */
+export function importDecapsulationKey(k: i32): i32 {
+  if (!checkDecapsulationKey(k)) return 1;
+  memory.copy(BASE + S_XOFIN, BASE + IO_DK + 768 * k, 32);   // ρ ← ek[384k:], ek = dk[384k : 768k+32]
+  sampleTransposedMatrix(k, 0);
+  wipeScratch();
   return 0;
+}
+
+/** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) for an imported key: dk at IO_DK (checked at import), Âᵀ
+ *  from importDecapsulationKey at IO_MAT, c at IO_CT; writes K to IO_SS. No hashing of ek, no SampleNTT;
+ *  implicit rejection as in decapsInternal. */
+export function decapsInternalImported(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32): void {
+  memory.copy(BASE + S_MAT, BASE + IO_MAT, (k * k) << 9);
+  decapsChecked(k, eta1, eta2, du, dv, false, k * k);
 }

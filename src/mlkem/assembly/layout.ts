@@ -15,7 +15,7 @@ export const IO_EK: i32 = 128;           // encapsulation key, ≤ 384·4 + 32 =
 export const IO_DK: i32 = 1696;          // decapsulation key, ≤ 768·4 + 96 = 3168
 export const IO_CT: i32 = 4864;          // ciphertext, ≤ 32·(11·4 + 5) = 1568
 export const IO_HEK: i32 = 6432;         // H(ek) of an imported encapsulation key (32)
-export const IO_MAT: i32 = 6464;         // Âᵀ of an imported encapsulation key, k² ≤ 16 polynomials (8192)
+export const IO_MAT: i32 = 6464;         // Âᵀ of an imported key (encapsulation or decapsulation), k² ≤ 16 polynomials (8192)
 export const IO_END: i32 = 14656;
 
 // ---- Scratch region (all of it may hold secrets; wiped before every exported op returns).

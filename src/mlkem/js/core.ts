@@ -20,6 +20,7 @@ import {
   decapsInternal,
   encapsInternal,
   expandDecapsulationKey,
+  importDecapsulationKey,
   importEncapsulationKey,
   keyGenInternal,
   wipeScratch,
@@ -36,7 +37,7 @@ export interface MlKemJsBackend {
 }
 
 /** The TypeScript core: FIPS 203 *_internal on caller-owned arrays (internal.ts), every op wiping all scratch. */
-export const jsCore: MlKemCore = { keyGenInternal, encapsInternal, decapsInternal, importEncapsulationKey }
+export const jsCore: MlKemCore = { keyGenInternal, encapsInternal, decapsInternal, importEncapsulationKey, importDecapsulationKey }
 
 /** ML-KEM over the TypeScript core: the common API plus KeyGen with a known encapsulation key. */
 export interface MlKemKnownEk extends MlKem {

@@ -1,6 +1,6 @@
 // The ML-KEM core inside workerd, loaded exactly as the worker loads it (imported .wasm modules),
 // checked with the accumulated test and against workerd's native WebCrypto ML-KEM-768, an
-// independent implementation (one-shot and imported-key encapsulation).
+// independent implementation (one-shot operations and imported keys).
 import { describe, expect, it } from 'vitest'
 import { PARAMETER_SET_IDS } from '../../../src/mlkem/api.ts'
 import { instantiateMlKem } from '../../../src/mlkem/instantiate.ts'
@@ -74,6 +74,27 @@ describe('interoperability with workerd native WebCrypto ML-KEM-768', () => {
           const { cipherText, sharedSecret } = key.encapsulate(m)
           expect(toHex(cipherText)).toBe(toHex(kem.encapsulate(publicKey, m).cipherText))
           expect(toHex(bytes(await subtle.decapsulateBits(ML_KEM_768, pair.privateKey, cipherText)))).toBe(toHex(sharedSecret))
+        }
+        key.wipe()
+      }
+    },
+  )
+
+  it.each(Object.keys(builds) as (keyof typeof builds)[])(
+    '%s build, imported secret key: decapsulates what native encapsulated, as the one-shot decapsulate',
+    async (kind) => {
+      const kem = builds[kind].ml_kem768
+      for (let i = 0; i < 10; i++) {
+        const seed = crypto.getRandomValues(new Uint8Array(64))
+        const { publicKey, secretKey } = kem.keygen(seed)
+        const key = kem.importSecretKey(secretKey)
+        const nativePublic = await subtle.importKey('raw-public', publicKey, ML_KEM_768, true, ['encapsulateBits'])
+        for (let j = 0; j < 3; j++) {
+          const fromNative = await subtle.encapsulateBits(ML_KEM_768, nativePublic)
+          const ct = bytes(fromNative.ciphertext)
+          expect(toHex(key.decapsulate(ct))).toBe(toHex(bytes(fromNative.sharedKey)))
+          ct[j]! ^= 1 // implicit rejection: the same K̄ as the one-shot decapsulate
+          expect(toHex(key.decapsulate(ct))).toBe(toHex(kem.decapsulate(ct, secretKey)))
         }
         key.wipe()
       }
