@@ -35,6 +35,23 @@ async function buildCases(): Promise<Case[]> {
     encapsImported: () => subtle.encapsulateBits(ALG, nativeImported),
     decaps: () => subtle.decapsulateBits(ALG, nativePair.privateKey, nativeCipherText),
   }
+  // 16 key pairs used in turn: more than the wasm adapter remembers (4), so every operation meets a key it
+  // has not expanded (the worst case for pq-edge's one-shot API; native imports every key anyway).
+  const seeds = Array.from({ length: 16 }, () => crypto.getRandomValues(new Uint8Array(64)))
+  const many = seeds.map((seed) => {
+    const pair = builds.simd.keygen(seed)
+    return { seed, ...pair, cipherText: builds.simd.encapsulate(pair.publicKey).cipherText }
+  })
+  let turn = 0
+  const next = () => many[turn++ % many.length]!
+  const nativeManyEncaps = async () => {
+    const key = await subtle.importKey('raw-public', next().publicKey, ALG, true, ['encapsulateBits'])
+    return subtle.encapsulateBits(ALG, key)
+  }
+  const nativeManyDecaps = async () => {
+    const { seed, cipherText } = next()
+    return subtle.decapsulateBits(ALG, await subtle.importKey('raw-seed', seed, ALG, true, ['decapsulateBits']), cipherText)
+  }
   const cases: Case[] = []
   for (const [kind, kem] of Object.entries(builds)) {
     const importedEk = kem.importPublicKey(publicKey)
@@ -46,6 +63,18 @@ async function buildCases(): Promise<Case[]> {
       ['encaps (key imported once)', ['native', native.encapsImported], [ours, () => importedEk.encapsulate()]],
       ['decaps (native key object; ours from bytes)', ['native', native.decaps], [ours, () => kem.decapsulate(cipherText, secretKey)]],
       ['decaps (key imported once)', ['native', native.decaps], [ours, () => importedDk.decapsulate(cipherText)]],
+      ['encaps (16 keys in turn, from bytes)', ['native', nativeManyEncaps], [ours, () => kem.encapsulate(next().publicKey)]],
+      [
+        'decaps (16 keys in turn; native from the seed)',
+        ['native', nativeManyDecaps],
+        [
+          ours,
+          () => {
+            const { cipherText, secretKey } = next()
+            return kem.decapsulate(cipherText, secretKey)
+          },
+        ],
+      ],
     )
   }
   const [importedEk, importedDk] = [builds.simd.importPublicKey(publicKey), builds.simd.importSecretKey(secretKey)]

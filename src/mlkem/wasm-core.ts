@@ -1,8 +1,12 @@
 // The wasm core as an MlKemCore (api.ts): copies the inputs into the module's I/O region, calls an export,
-// copies the outputs into the caller's arrays and wipes linear memory. This file never instantiates the
+// copies the outputs into the caller's arrays and wipes linear memory. Encapsulation and decapsulation go
+// through the modules' imported-key exports for imported keys (an ek expanded once: the FIPS 203 §7.2 or §7.3
+// check, H(ek), Âᵀ) and, in the one-shot API, for a key seen before: the last few such public expansions are
+// kept (KnownKeys), so a repeated key skips hashing ek and SampleNTT; a key met the first time takes the
+// one-pass exports. This file never instantiates the
 // module (each runtime loads wasm its own way: see node.ts, workerd.ts, browser.ts); it takes the
 // instance's exports.
-import type { MlKemCore } from './api.ts'
+import type { MlKemCore, MlKemParams } from './api.ts'
 
 /** Exports of mlkem.wasm and mlkem-simd.wasm (one interface; see assembly/internal.ts). */
 export interface MlKemWasmExports {
@@ -65,6 +69,55 @@ export function wasmCore(wasm: MlKemWasmExports): MlKemCore {
     }
   }
 
+  /** ML-KEM.Encaps_internal with an expanded ek (encapsInternalImported). */
+  const encapsWith = (p: MlKemParams, e: ExpandedEk, m: Uint8Array, ct: Uint8Array, ss: Uint8Array) =>
+    run([
+      [io.ek, e.ek],
+      [io.hek, e.hek],
+      [io.mat, e.mat],
+      [io.msg, m],
+    ], () => {
+      wasm.encapsInternalImported(p.k, p.eta1, p.eta2, p.du, p.dv)
+      return 0
+    }, [
+      [io.ct, ct],
+      [io.ss, ss],
+    ])
+  /** ML-KEM.Decaps_internal for a dk already checked, with its ek's Âᵀ (decapsInternalImported). */
+  const decapsWith = (p: MlKemParams, dk: Uint8Array, mat: Uint8Array, ct: Uint8Array, ss: Uint8Array) =>
+    run([
+      [io.dk, dk],
+      [io.mat, mat],
+      [io.ct, ct],
+    ], () => {
+      wasm.decapsInternalImported(p.k, p.eta1, p.eta2, p.du, p.dv)
+      return 0
+    }, [[io.ss, ss]])
+  /** importEncapsulationKey: the FIPS 203 §7.2 check, H(ek) and Âᵀ; undefined if ek fails the check. */
+  const expandEk = (p: MlKemParams, ek: Uint8Array): ExpandedEk | undefined => {
+    const e = { ek: Uint8Array.from(ek), hek: new Uint8Array(32), mat: new Uint8Array(p.k * p.k * 512), used: 0 }
+    const out: [number, Uint8Array][] = [
+      [io.hek, e.hek],
+      [io.mat, e.mat],
+    ]
+    return run([[io.ek, ek]], () => wasm.importEncapsulationKey(p.k), out) === 0 ? e : undefined
+  }
+  /** importDecapsulationKey: the FIPS 203 §7.3 check, then H(ek) and Âᵀ of dk's ek; undefined if dk fails it. */
+  const expandDkEk = (p: MlKemParams, dk: Uint8Array): ExpandedEk | undefined => {
+    const off = 384 * p.k
+    const e = { ek: dk.slice(off, off + p.lengths.publicKey), hek: new Uint8Array(32), mat: new Uint8Array(p.k * p.k * 512), used: 0 }
+    const out: [number, Uint8Array][] = [
+      [io.hek, e.hek],
+      [io.mat, e.mat],
+    ]
+    return run([[io.dk, dk]], () => wasm.importDecapsulationKey(p.k), out) === 0 ? e : undefined
+  }
+  // The keys seen last, public values only: encapsulation keys that passed the FIPS 203 §7.2 check, and the
+  // encapsulation keys inside decapsulation keys (their H(ek) known, not §7.2-checked): a repeated key skips
+  // hashing ek and SampleNTT, as with the TypeScript core's caches (js/cache.ts).
+  const seenEks = new KnownKeys()
+  const seenDkEks = new KnownKeys()
+
   return {
     keyGenInternal(p, seed, ek, dk) {
       const keyGen = () => {
@@ -76,8 +129,15 @@ export function wasmCore(wasm: MlKemWasmExports): MlKemCore {
         [io.dk, dk],
       ])
     },
-    encapsInternal: (p, ek, m, ct, ss) =>
-      run(
+    encapsInternal(p, ek, m, ct, ss) {
+      let e = seenEks.find(ek, 0, p.lengths.publicKey)
+      if (e === undefined && seenEks.repeated(ek, 0, p.lengths.publicKey)) {
+        e = seenEks.add(expandEk(p, ek)) // the second time: expand and keep
+        if (e === undefined) return 1
+      }
+      if (e !== undefined) return encapsWith(p, e, m, ct, ss)
+      // a key not seen before: the one-pass export (H(ek) and SampleNTT share the 2-way Keccak in the SIMD build)
+      return run(
         [
           [io.ek, ek],
           [io.msg, m],
@@ -87,78 +147,126 @@ export function wasmCore(wasm: MlKemWasmExports): MlKemCore {
           [io.ct, ct],
           [io.ss, ss],
         ],
-      ),
-    decapsInternal: (p, dk, ct, ss) =>
-      run(
+      )
+    },
+    decapsInternal(p, dk, ct, ss) {
+      const [ekOff, len] = [384 * p.k, p.lengths.publicKey]
+      let e = seenDkEks.find(dk, ekOff, len)
+      // the FIPS 203 §7.3 check for a known ek: its H(ek) against dk's h
+      if (e !== undefined && !sameBytes(e.hek, 0, dk, 768 * p.k + 32, 32)) return 1
+      if (e === undefined && seenDkEks.repeated(dk, ekOff, len)) {
+        e = seenDkEks.add(expandDkEk(p, dk))
+        if (e === undefined) return 1
+      }
+      if (e !== undefined) return decapsWith(p, dk, e.mat, ct, ss)
+      return run(
         [
           [io.dk, dk],
           [io.ct, ct],
         ],
         () => wasm.decapsInternal(p.k, p.eta1, p.eta2, p.du, p.dv),
         [[io.ss, ss]],
-      ),
+      )
+    },
     importEncapsulationKey(p, ek) {
-      // The key's copy of what linear memory needs for encapsInternalImported: ek, H(ek), Âᵀ (k² polynomials).
-      const hek = new Uint8Array(32)
-      const mat = new Uint8Array(p.k * p.k * 512)
-      const status = run([[io.ek, ek]], () => wasm.importEncapsulationKey(p.k), [
-        [io.hek, hek],
-        [io.mat, mat],
-      ])
-      if (status !== 0) return undefined
-      const key = Uint8Array.from(ek)
-      const encaps = () => {
-        wasm.encapsInternalImported(p.k, p.eta1, p.eta2, p.du, p.dv)
-        return 0
-      }
+      const e = expandEk(p, ek)
+      if (e === undefined) return undefined
       return {
         encapsInternal: (m, ct, ss) => {
-          run(
-            [
-              [io.ek, key],
-              [io.hek, hek],
-              [io.mat, mat],
-              [io.msg, m],
-            ],
-            encaps,
-            [
-              [io.ct, ct],
-              [io.ss, ss],
-            ],
-          )
+          encapsWith(p, e, m, ct, ss)
         },
-        wipe() {
-          key.fill(0)
-          hek.fill(0)
-          mat.fill(0)
-        },
+        wipe: () => wipeExpanded(e),
       }
     },
     importDecapsulationKey(p, dk) {
-      const mat = new Uint8Array(p.k * p.k * 512) // Âᵀ of dk's ek
-      if (run([[io.dk, dk]], () => wasm.importDecapsulationKey(p.k), [[io.mat, mat]]) !== 0) return undefined
+      const e = expandDkEk(p, dk)
+      if (e === undefined) return undefined
       const key = Uint8Array.from(dk)
-      const decaps = () => {
-        wasm.decapsInternalImported(p.k, p.eta1, p.eta2, p.du, p.dv)
-        return 0
-      }
       return {
         decapsInternal: (ct, ss) => {
-          run(
-            [
-              [io.dk, key],
-              [io.mat, mat],
-              [io.ct, ct],
-            ],
-            decaps,
-            [[io.ss, ss]],
-          )
+          decapsWith(p, key, e.mat, ct, ss)
         },
         wipe() {
           key.fill(0)
-          mat.fill(0)
+          wipeExpanded(e)
         },
       }
     },
+  }
+}
+
+/** An encapsulation key with what Encaps_internal and the re-encryption of Decaps_internal derive from it
+ *  alone: H(ek) and Âᵀ. Public. */
+interface ExpandedEk {
+  ek: Uint8Array
+  hek: Uint8Array
+  mat: Uint8Array
+  used: number
+}
+
+function wipeExpanded(e: ExpandedEk): void {
+  e.ek.fill(0)
+  e.hek.fill(0)
+  e.mat.fill(0)
+}
+
+/** True if a[aOff..+len) equals b[bOff..+len). Public data only (keys, hashes of them): it exits early. The
+ *  last 32 bytes (an ek's ρ) first, then 32-bit words where both sides are aligned. */
+function sameBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+  for (let i = len - 32; i < len; i++) if (a[aOff + i] !== b[bOff + i]) return false
+  const [x, y] = [a.byteOffset + aOff, b.byteOffset + bOff]
+  if (((x | y | len) & 3) === 0) {
+    const [u, v] = [new Int32Array(a.buffer, x, len >> 2), new Int32Array(b.buffer, y, len >> 2)]
+    for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false
+    return true
+  }
+  for (let i = 0; i < len - 32; i++) if (a[aOff + i] !== b[bOff + i]) return false
+  return true
+}
+
+/** The last SLOTS expanded keys of one core (public values), least recently used replaced first, and the
+ *  last SLOTS keys seen once (only their bytes: a key is expanded and kept when it comes a second time, so
+ *  one-off keys cost a comparison and a copy, not an expansion). */
+class KnownKeys {
+  static readonly SLOTS = 4
+  private readonly entries: ExpandedEk[] = []
+  private readonly once: Uint8Array[] = []
+  private onceNext = 0
+  private clock = 0
+
+  /** True if src[off..+len) is among the keys seen once (which it then leaves); else records it there. */
+  repeated(src: Uint8Array, off: number, len: number): boolean {
+    const i = this.once.findIndex((ek) => ek.length === len && sameBytes(ek, 0, src, off, len))
+    if (i >= 0) {
+      this.once.splice(i, 1)
+      return true
+    }
+    const copy = src.slice(off, off + len)
+    if (this.once.length < KnownKeys.SLOTS) this.once.push(copy)
+    else this.once[this.onceNext++ % KnownKeys.SLOTS] = copy
+    return false
+  }
+
+  /** The entry whose ek equals src[off..+len), or undefined. */
+  find(src: Uint8Array, off: number, len: number): ExpandedEk | undefined {
+    for (const e of this.entries)
+      if (e.ek.length === len && sameBytes(e.ek, 0, src, off, len)) {
+        e.used = ++this.clock
+        return e
+      }
+    return undefined
+  }
+
+  /** Remembers e (if any), replacing the least recently used entry when full; returns e. */
+  add(e: ExpandedEk | undefined): ExpandedEk | undefined {
+    if (e === undefined) return undefined
+    e.used = ++this.clock
+    if (this.entries.length < KnownKeys.SLOTS) this.entries.push(e)
+    else {
+      let oldest = 0
+      for (let i = 1; i < this.entries.length; i++) if (this.entries[i]!.used < this.entries[oldest]!.used) oldest = i
+      this.entries[oldest] = e
+    }
+    return e
   }
 }

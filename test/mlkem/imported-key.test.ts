@@ -136,6 +136,29 @@ describe.each(KEM_KINDS)('%s core', (kind) => {
     expect(decaps(a)).not.toBe(before[0])
   })
 
+  it('one-shot operations on a key seen before (the wasm adapter keeps its expansion) still check it', () => {
+    const k = kem.ml_kem768
+    const { publicKey, secretKey } = k.keygen(randomBytes(64))
+    k.encapsulate(publicKey) // the first time: one pass; the second: expanded and kept
+    const { cipherText, sharedSecret } = k.encapsulate(publicKey)
+    for (let i = 0; i < 3; i++) expect(toHex(k.decapsulate(cipherText, secretKey))).toBe(toHex(sharedSecret))
+    // same embedded ek (known now), wrong h: the FIPS 203 §7.3 check fails
+    const badH = Uint8Array.from(secretKey)
+    badH[768 * 3 + 32]! ^= 1
+    expect(() => k.decapsulate(cipherText, badH)).toThrow('FIPS 203 §7.3 hash check')
+    expect(toHex(k.decapsulate(cipherText, secretKey))).toBe(toHex(sharedSecret))
+    // a failing ek is not remembered: refused every time, while its valid neighbour works
+    const bad = withCoefficientQ(publicKey)
+    for (let i = 0; i < 2; i++) expect(() => k.encapsulate(bad)).toThrow('FIPS 203 §7.2 modulus check')
+    // more keys than the adapter keeps, round robin: every result still matches its own key
+    const pairs = Array.from({ length: 7 }, () => k.keygen(randomBytes(64)))
+    for (let round = 0; round < 2; round++)
+      for (const p of pairs) {
+        const r = k.encapsulate(p.publicKey)
+        expect(toHex(k.decapsulate(r.cipherText, p.secretKey))).toBe(toHex(r.sharedSecret))
+      }
+  })
+
   it.each(PARAMETER_SET_IDS)('%s: same result as the one-shot encapsulate for the same m; decapsulates', (set) => {
     const k = kem[set]
     const { publicKey, secretKey } = k.keygen(randomBytes(64))

@@ -202,11 +202,13 @@ function decapsChecked(k: i32, eta1: i32, eta2: i32, du: i32, dv: i32, kbarDone:
   wipeScratch();
 }
 
-/** Import of a decapsulation key: the FIPS 203 §7.3 hash check of dk (at IO_DK) once, then Âᵀ of its ek (for
- *  the re-encryption, FIPS 203 Alg. 18 step 10) to IO_MAT, as importEncapsulationKey does. Returns 0, or 1 if
- *  dk fails the check (nothing written). Âᵀ is public (a function of ρ). */
+/** Import of a decapsulation key: the FIPS 203 §7.3 hash check of dk (at IO_DK) once, then H(ek) of its ek to
+ *  IO_HEK and Âᵀ (for the re-encryption, FIPS 203 Alg. 18 step 10) to IO_MAT, as importEncapsulationKey does.
+ *  Returns 0, or 1 if dk fails the check (nothing written). Both outputs are public (functions of ek). */
 export function importDecapsulationKey(k: i32): i32 {
-  if (!checkDecapsulationKey(k)) return 1;
+  const dk = BASE + IO_DK, hek = BASE + IO_HEK;
+  hashOnce(RATE_256, DS_SHA3, dk + 384 * k, 384 * k + 32, hek, 32);
+  if (!(ctEqualMask(hek, dk + 768 * k + 32, 32) & 1)) { memory.fill(hek, 0, 32); wipeScratch(); return 1; }
   memory.copy(BASE + S_XOFIN, BASE + IO_DK + 768 * k, 32);   // ρ ← ek[384k:], ek = dk[384k : 768k+32]
   sampleTransposedMatrix(k, 0);
   wipeScratch();
