@@ -7,7 +7,8 @@
 //   4. inside workerd: X-Wing per operation, pq-edge's against workerd's native X-Wing.
 // Parts 3 and 4 run one driver (benchWorkerdPairs): each request runs a batch of one contender, timed by
 // the workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, one ratio per round.
-// `--mlkem-workerd-only` / `--xwing-workerd-only` run part 3 / part 4 alone.
+// `--mlkem-workerd-only` / `--xwing-workerd-only` run part 3 / part 4 alone; `--target-ms=N` sets the CPU
+// per batch there (default 40).
 // Progress goes to stderr; `--json` prints the results as JSON on stdout. The machine may be noisy:
 // compare ratios from the same run, not absolute numbers across runs.
 import { fileURLToPath } from 'node:url'
@@ -105,8 +106,8 @@ export async function benchWorkerdPairs(config: string, label: string, rounds = 
     const noop = []
     for (let i = 0; i < 15; i++) noop.push(await cpu('/noop'))
     const overhead = quantile(noop, 0.5)
-    // Batch sizes first, for every case: operations per batch for ~targetMs of CPU per contender (the
-    // slower one decides). This also warms up every case (JIT and wasm tier-up run on workerd threads
+    // Batch sizes first, for every case: operations per batch for ~targetMs of CPU for the faster contender
+    // (the slower one runs longer; both run the same n). This also warms up every case (JIT and wasm tier-up run on workerd threads
     // too, so they must be over before the first timed round of any case).
     log(`bench: workerd ${label}: sizing batches (warm-up)...`)
     const sizes: number[] = []
@@ -174,13 +175,16 @@ const xwingWorkerdTable = (rows: WorkerdPairRow[]) => workerdPairTable('X-Wing i
 const mlkemWorkerdTable = (rows: WorkerdPairRow[]) =>
   workerdPairTable('ML-KEM-768 in workerd, per operation (a = native; goal: a ÷ b >= 1.2 for pq-edge simd)', rows)
 
+/** `--target-ms=N`: CPU per batch in the workerd pair benches (default 40). */
+const targetMs = Number(process.argv.find((a) => a.startsWith('--target-ms='))?.slice(12) ?? 40)
+
 if (process.argv.includes('--xwing-workerd-only')) {
-  const rows = await benchXWingWorkerd()
+  const rows = await benchXWingWorkerd(15, targetMs)
   console.log(json ? JSON.stringify(rows, null, 2) : xwingWorkerdTable(rows))
   process.exit(0)
 }
 if (process.argv.includes('--mlkem-workerd-only')) {
-  const rows = await benchMlKemWorkerd()
+  const rows = await benchMlKemWorkerd(15, targetMs)
   console.log(json ? JSON.stringify(rows, null, 2) : mlkemWorkerdTable(rows))
   process.exit(0)
 }
@@ -212,9 +216,9 @@ if (!json) {
   )
 }
 log('bench: starting the workerd ML-KEM bench worker (wrangler dev)...')
-const workerd = await benchMlKemWorkerd()
+const workerd = await benchMlKemWorkerd(15, targetMs)
 log('bench: starting the workerd X-Wing bench worker (wrangler dev)...')
-const xwingWorkerd = await benchXWingWorkerd()
+const xwingWorkerd = await benchXWingWorkerd(15, targetMs)
 if (json) console.log(JSON.stringify({ node, workerd, xwing: hpke.xwing, hpke: hpke.hpke, xwingWorkerd }, null, 2))
 else {
   console.log(`${mlkemWorkerdTable(workerd)}\n`)
