@@ -3,9 +3,8 @@
 // through the modules' imported-key exports for imported keys (an ek expanded once: the FIPS 203 §7.2 or §7.3
 // check, H(ek), Âᵀ) and, in the one-shot API, for a key seen before: the last few such public expansions are
 // kept (KnownKeys), so a repeated key skips hashing ek and SampleNTT; a key met the first time takes the
-// one-pass exports. This file never instantiates the
-// module (each runtime loads wasm its own way: see node.ts, workerd.ts, browser.ts); it takes the
-// instance's exports.
+// one-pass exports. This file never instantiates the module (each runtime loads wasm its own way: see
+// node.ts, workerd.ts, browser.ts); it takes the instance's exports.
 import type { MlKemCore, MlKemParams } from './api.ts'
 
 /** Exports of mlkem.wasm and mlkem-simd.wasm (one interface; see assembly/internal.ts). */
