@@ -2,13 +2,17 @@
 //   1. in Node (mitata): pq-edge SIMD and scalar builds, @noble/post-quantum, @oqs/liboqs-js;
 //   2. in Node (mitata): X-Wing keygen / encaps / decaps, pq-edge vs noble's ml_kem768_x25519, and
 //      HPKE X-Wing seal / open of 1 KiB, pq-edge vs hpke-js (bench/hpke.node.ts);
-//   3. inside workerd (wrangler dev, local): pq-edge against workerd's native WebCrypto ML-KEM-768;
-//   4. inside workerd: X-Wing per operation, pq-edge's against workerd's native X-Wing, timed by the
-//      workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, ratio per round;
+//   3. inside workerd (wrangler dev, local): ML-KEM-768 per operation, workerd's native WebCrypto against
+//      pq-edge/mlkem (SIMD and scalar builds; also encapsulation to a key imported once on both sides);
+//   4. inside workerd: X-Wing per operation, pq-edge's against workerd's native X-Wing;
 //   5. the protocol on the real app, server side (scripts/bench-protocol.ts): POST /v{N}/sessions per
 //      mode and an authenticated config read, in Node and in workerd; `--baseline-tree <path>` adds an
 //      older checkout (e.g. protocol v1's last commit) measured beside this tree, batches interleaved.
 //      `--protocol-only` runs just this part.
+// Parts 3 and 4 run one driver (benchWorkerdPairs): each request runs a batch of one contender, timed by
+// the workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, one ratio per round.
+// `--mlkem-workerd-only` / `--xwing-workerd-only` run part 3 / part 4 alone; `--target-ms=N` sets the CPU
+// per batch there (default 40).
 // Progress goes to stderr; `--json` prints the results as JSON on stdout. The machine may be noisy:
 // compare ratios from the same run, not absolute numbers across runs.
 import { fileURLToPath } from 'node:url'
@@ -58,26 +62,8 @@ function ratioTable(title: string, medians: Table, operations: readonly string[]
   return lines.join('\n')
 }
 
-async function benchWorkerd(): Promise<{ medians: Medians; batches: number; perBatch: number }> {
-  const [port, inspector] = [await freePort(), await freePort()]
-  const server = startProcess(
-    `${ROOT}node_modules/.bin/wrangler`,
-    ['dev', '-c', 'bench/wrangler.jsonc', '--port', String(port), '--inspector-port', String(inspector)],
-    ROOT,
-  )
-  try {
-    if (!(await waitForHttp(`http://127.0.0.1:${port}/ping`, 60_000)))
-      throw new Error(`the workerd bench worker did not start:\n${server.output()}`)
-    log('bench: workerd running, timing batches (about a minute)...')
-    const res = await fetch(`http://127.0.0.1:${port}/`)
-    if (!res.ok) throw new Error(`workerd bench failed: ${res.status} ${await res.text()}`)
-    return (await res.json()) as { medians: Medians; batches: number; perBatch: number }
-  } finally {
-    await server.stop()
-  }
-}
-
-export interface XWingWorkerdRow {
+/** One operation of a workerd pair bench: contender a against contender b. */
+export interface WorkerdPairRow {
   op: string
   a: string
   b: string
@@ -95,17 +81,23 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.floor(i)]! + (s[Math.ceil(i)]! - s[Math.floor(i)]!) * (i - Math.floor(i))
 }
 
-/** X-Wing per operation inside workerd (bench/xwing.workerd.ts), by workerd's CPU time per batch. */
-export async function benchXWingWorkerd(rounds = 15, targetMs = 40): Promise<XWingWorkerdRow[]> {
+/**
+ * A pair bench inside workerd: the worker of `config` (bench/xwing.workerd.ts, bench/mlkem.workerd.ts) lists
+ * its cases at /cases ({op, a, b}) and runs n operations of one side per GET /op?case=i&side=a|b&n=N. Each
+ * batch is timed by the workerd process's CPU time minus an empty request's; the batch size gives about
+ * targetMs of CPU; a and b alternate with the order flipped every round, and each round gives one a ÷ b.
+ */
+export async function benchWorkerdPairs(config: string, label: string, rounds = 15, targetMs = 40): Promise<WorkerdPairRow[]> {
   const [port, inspector] = [await freePort(), await freePort()]
   const server = startProcess(
     `${ROOT}node_modules/.bin/wrangler`,
-    ['dev', '-c', 'bench/xwing.wrangler.jsonc', '--port', String(port), '--inspector-port', String(inspector)],
+    ['dev', '-c', config, '--port', String(port), '--inspector-port', String(inspector)],
     ROOT,
   )
   try {
     const base = `http://127.0.0.1:${port}`
-    if (!(await waitForHttp(`${base}/ping`, 60_000))) throw new Error(`the workerd X-Wing bench worker did not start:\n${server.output()}`)
+    if (!(await waitForHttp(`${base}/ping`, 60_000)))
+      throw new Error(`the workerd ${label} bench worker did not start:\n${server.output()}`)
     const pids = workerdPids(server.child.pid!)
     if (pids.length === 0) throw new Error('no workerd process found in the wrangler dev process group')
     const get = async (path: string) => {
@@ -119,15 +111,23 @@ export async function benchXWingWorkerd(rounds = 15, targetMs = 40): Promise<XWi
     const noop = []
     for (let i = 0; i < 15; i++) noop.push(await cpu('/noop'))
     const overhead = quantile(noop, 0.5)
-    const rows: XWingWorkerdRow[] = []
-    for (const [i, c] of cases.entries()) {
-      log(`bench: workerd X-Wing ${c.op}...`)
-      // Operations per batch for ~targetMs of CPU per contender (the slower one decides), after warm-up.
+    // Batch sizes first, for every case: operations per batch for ~targetMs of CPU for the faster contender
+    // (the slower one runs longer; both run the same n). This also warms up every case (JIT and wasm tier-up run on workerd threads
+    // too, so they must be over before the first timed round of any case).
+    log(`bench: workerd ${label}: sizing batches (warm-up)...`)
+    const sizes: number[] = []
+    for (const i of cases.keys()) {
       let n = 4
       for (let k = 0; k < 4; k++) {
         const t = Math.min(await cpu(`/op?case=${i}&side=a&n=${n}`), await cpu(`/op?case=${i}&side=b&n=${n}`)) - overhead
         n = Math.max(n, Math.ceil((n * targetMs * 1e6) / Math.max(t, 1e5)))
       }
+      sizes.push(n)
+    }
+    const rows: WorkerdPairRow[] = []
+    for (const [i, c] of cases.entries()) {
+      log(`bench: workerd ${label} ${c.op}...`)
+      const n = sizes[i]!
       const [ta, tb, ratios] = [[] as number[], [] as number[], [] as number[]]
       for (let r = 0; r < rounds; r++) {
         const sides = r % 2 ? (['b', 'a'] as const) : (['a', 'b'] as const)
@@ -151,21 +151,46 @@ export async function benchXWingWorkerd(rounds = 15, targetMs = 40): Promise<XWi
   }
 }
 
-function xwingWorkerdTable(rows: XWingWorkerdRow[]): string {
+export type XWingWorkerdRow = WorkerdPairRow
+
+/** X-Wing per operation inside workerd (bench/xwing.workerd.ts): a = pq-edge, b = native. */
+export function benchXWingWorkerd(rounds = 15, targetMs = 40): Promise<XWingWorkerdRow[]> {
+  return benchWorkerdPairs('bench/xwing.wrangler.jsonc', 'X-Wing', rounds, targetMs)
+}
+
+/** ML-KEM-768 per operation inside workerd (bench/mlkem.workerd.ts): a = native, b = pq-edge (a ÷ b is
+ *  pq-edge's speed-up). */
+export function benchMlKemWorkerd(rounds = 15, targetMs = 40): Promise<WorkerdPairRow[]> {
+  return benchWorkerdPairs('bench/wrangler.jsonc', 'ML-KEM-768', rounds, targetMs)
+}
+
+function workerdPairTable(title: string, rows: WorkerdPairRow[]): string {
   const lines = [
-    'X-Wing in workerd, per operation: CPU µs of the workerd process per operation (medians), and a ÷ b per round (> 1: b is faster)',
-    `${'operation'.padEnd(48)}${'a'.padStart(12)}${'b'.padStart(12)}${'a µs'.padStart(9)}${'b µs'.padStart(9)}${'a ÷ b'.padStart(8)}   middle half`,
+    `${title}: CPU µs of the workerd process per operation (medians), and a ÷ b per round (> 1: b is faster)`,
+    `${'operation'.padEnd(48)}${'a'.padStart(12)}${'b'.padStart(16)}${'a µs'.padStart(9)}${'b µs'.padStart(9)}${'a ÷ b'.padStart(8)}   middle half`,
   ]
   for (const r of rows)
     lines.push(
-      `${r.op.padEnd(48)}${r.a.padStart(12)}${r.b.padStart(12)}${r.aUs.toFixed(1).padStart(9)}${r.bUs.toFixed(1).padStart(9)}${r.ratio.median.toFixed(2).padStart(8)}   ${r.ratio.q1.toFixed(2)}–${r.ratio.q3.toFixed(2)}`,
+      `${r.op.padEnd(48)}${r.a.padStart(12)}${r.b.padStart(16)}${r.aUs.toFixed(1).padStart(9)}${r.bUs.toFixed(1).padStart(9)}${r.ratio.median.toFixed(2).padStart(8)}   ${r.ratio.q1.toFixed(2)}–${r.ratio.q3.toFixed(2)}`,
     )
   return lines.join('\n')
 }
 
+const xwingWorkerdTable = (rows: WorkerdPairRow[]) => workerdPairTable('X-Wing in workerd, per operation', rows)
+const mlkemWorkerdTable = (rows: WorkerdPairRow[]) =>
+  workerdPairTable('ML-KEM-768 in workerd, per operation (a = native; goal: a ÷ b >= 1.2 for pq-edge simd)', rows)
+
+/** `--target-ms=N`: CPU per batch in the workerd pair benches (default 40). */
+const targetMs = Number(process.argv.find((a) => a.startsWith('--target-ms='))?.slice(12) ?? 40)
+
 if (process.argv.includes('--xwing-workerd-only')) {
-  const rows = await benchXWingWorkerd()
+  const rows = await benchXWingWorkerd(15, targetMs)
   console.log(json ? JSON.stringify(rows, null, 2) : xwingWorkerdTable(rows))
+  process.exit(0)
+}
+if (process.argv.includes('--mlkem-workerd-only')) {
+  const rows = await benchMlKemWorkerd(15, targetMs)
+  console.log(json ? JSON.stringify(rows, null, 2) : mlkemWorkerdTable(rows))
   process.exit(0)
 }
 
@@ -212,18 +237,13 @@ if (!json) {
     )}\n`,
   )
 }
-log('bench: starting the workerd bench worker (wrangler dev)...')
-const workerd = await benchWorkerd()
+log('bench: starting the workerd ML-KEM bench worker (wrangler dev)...')
+const workerd = await benchMlKemWorkerd(15, targetMs)
 log('bench: starting the workerd X-Wing bench worker (wrangler dev)...')
-const xwingWorkerd = await benchXWingWorkerd()
+const xwingWorkerd = await benchXWingWorkerd(15, targetMs)
 const protocol = await benchProtocol()
 if (json) console.log(JSON.stringify({ node, workerd, xwing: hpke.xwing, hpke: hpke.hpke, xwingWorkerd, protocol }, null, 2))
 else {
-  console.log(
-    `${table(`ML-KEM-768 in workerd (${workerd.batches} batches of ${workerd.perBatch})`, workerd.medians, [
-      'workerd native',
-      'workerd native (key imported once)',
-    ])}\n`,
-  )
+  console.log(`${mlkemWorkerdTable(workerd)}\n`)
   console.log(xwingWorkerdTable(xwingWorkerd))
 }

@@ -4,8 +4,9 @@
 // copies into and out of linear memory) or the TypeScript core (js/core.ts, for engines without
 // WebAssembly). This file owns what is the same for every core: the parameter table, the input checks
 // (types, lengths), the randomness (crypto.getRandomValues, only inside calls), the wiping of the random
-// inputs it drew, and the error texts. The TypeScript core's extra, KeyGen with a known encapsulation key, is
-// an extension of this API in js/core.ts (with the same checks and texts).
+// inputs it drew, the error texts, and the imported keys (importPublicKey, importSecretKey) over the core's
+// (MlKemCoreEncapsulationKey, MlKemCoreDecapsulationKey). The TypeScript core's extra, KeyGen with a known encapsulation key, is an
+// extension of this API in js/core.ts (with the same checks and texts).
 
 export interface MlKemLengths {
   publicKey: number
@@ -77,6 +78,28 @@ export interface MlKemCore {
   /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) after the FIPS 203 §7.3 hash check of dk: K out (K̄ on
    *  implicit rejection). Returns 0, or 1 when dk fails the check. */
   decapsInternal(p: MlKemParams, dk: Uint8Array, ct: Uint8Array, ss: Uint8Array): number
+  /** The FIPS 203 §7.2 modulus check of ek, then what ML-KEM.Encaps_internal (FIPS 203 Alg. 17) derives from ek
+   *  alone (H(ek), Â) computed once into a key object the core owns. undefined when ek fails the check. */
+  importEncapsulationKey(p: MlKemParams, ek: Uint8Array): MlKemCoreEncapsulationKey | undefined
+  /** The FIPS 203 §7.3 hash check of dk, then Â of its ek computed once into a key object the core owns (with a
+   *  copy of dk). undefined when dk fails the check. */
+  importDecapsulationKey(p: MlKemParams, dk: Uint8Array): MlKemCoreDecapsulationKey | undefined
+}
+
+/** A decapsulation key imported into a core (MlKemCore.importDecapsulationKey); holds dk until wipe(). */
+export interface MlKemCoreDecapsulationKey {
+  /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) for the imported dk: K (K̄ on implicit rejection) out. */
+  decapsInternal(ct: Uint8Array, ss: Uint8Array): void
+  /** Zeroes what the core holds for this key. */
+  wipe(): void
+}
+
+/** An encapsulation key imported into a core (MlKemCore.importEncapsulationKey); public values only. */
+export interface MlKemCoreEncapsulationKey {
+  /** ML-KEM.Encaps_internal(ek, m) (FIPS 203 Alg. 17) for the imported ek: c and K out. */
+  encapsInternal(m: Uint8Array, ct: Uint8Array, ss: Uint8Array): void
+  /** Zeroes what the core holds for this key. */
+  wipe(): void
 }
 
 export interface MlKem {
@@ -85,6 +108,37 @@ export interface MlKem {
   keygen(seed?: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array }
   encapsulate(publicKey: Uint8Array, msg?: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array }
   decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array
+  /**
+   * Imports an encapsulation key for repeated encapsulation to it: the FIPS 203 §7.2 modulus check runs here,
+   * once (a failing key throws), and H(ek) and the matrix Â (k² SampleNTT, FIPS 203 Alg. 14 steps 4-8) are
+   * computed once and kept by the returned key, so each of its encapsulations skips them. The key holds
+   * public values only (copies: later changes to `publicKey` do not affect it).
+   */
+  importPublicKey(publicKey: Uint8Array): MlKemPublicKey
+  /**
+   * Imports a decapsulation key for repeated decapsulation with it: the FIPS 203 §7.3 hash check runs here,
+   * once (a failing key throws), and the matrix Â of its encapsulation key (for the re-encryption, FIPS 203
+   * Alg. 18 step 10) is computed once and kept. The key holds a copy of `secretKey`: wipe() it when done.
+   */
+  importSecretKey(secretKey: Uint8Array): MlKemSecretKey
+}
+
+/** An imported decapsulation key (MlKem.importSecretKey). Holds secret material until wipe(). */
+export interface MlKemSecretKey {
+  /** ML-KEM.Decaps (FIPS 203 Alg. 21) with this key: the same result as `decapsulate(cipherText, secretKey)`. */
+  decapsulate(cipherText: Uint8Array): Uint8Array
+  /** Zeroes what the key holds (its dk and Â); any later use throws. */
+  wipe(): void
+}
+
+/** An imported encapsulation key (MlKem.importPublicKey). */
+export interface MlKemPublicKey {
+  /** The encapsulation key's bytes (a copy). */
+  readonly publicKey: Uint8Array
+  /** ML-KEM.Encaps (FIPS 203 Alg. 20) to this key: the same result as `encapsulate(publicKey, msg)`. */
+  encapsulate(msg?: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array }
+  /** Zeroes what the key holds (its ek, H(ek) and Â); any later use throws. */
+  wipe(): void
 }
 
 export interface MlKemSuite<K extends MlKem = MlKem> {
@@ -96,6 +150,11 @@ export interface MlKemSuite<K extends MlKem = MlKem> {
 /** The error of an encapsulation key that fails the FIPS 203 §7.2 modulus check. */
 export function ekModulusCheckError(name: string): Error {
   return new Error(`${name}: publicKey fails the FIPS 203 §7.2 modulus check (a coefficient is not below q)`)
+}
+
+/** The error of a decapsulation key that fails the FIPS 203 §7.3 hash check. */
+function dkHashCheckError(name: string): Error {
+  return new Error(`${name}: secretKey fails the FIPS 203 §7.3 hash check (H(ek) does not match)`)
 }
 
 /** The length and type check of every ML-KEM input, with the parameter set's name in its errors. */
@@ -146,9 +205,57 @@ function parameterSet(core: MlKemCore, id: ParameterSetId): MlKem {
       expectBytes('secretKey', secretKey, lengths.secretKey)
       const sharedSecret = new Uint8Array(SHARED_SECRET_BYTES)
       // A wrong but well-formed ciphertext is not an error: implicit rejection returns K̄.
-      if (core.decapsInternal(p, secretKey, cipherText, sharedSecret) !== 0)
-        throw new Error(`${name}: secretKey fails the FIPS 203 §7.3 hash check (H(ek) does not match)`)
+      if (core.decapsInternal(p, secretKey, cipherText, sharedSecret) !== 0) throw dkHashCheckError(name)
       return sharedSecret
+    },
+    importPublicKey(publicKey) {
+      expectBytes('publicKey', publicKey, lengths.publicKey)
+      const ek = Uint8Array.from(publicKey)
+      const key = core.importEncapsulationKey(p, ek)
+      if (key === undefined) throw ekModulusCheckError(name)
+      let wiped = false
+      return {
+        get publicKey() {
+          if (wiped) throw new Error(`${name}: this imported publicKey was wiped`)
+          return ek.slice()
+        },
+        encapsulate(msg) {
+          if (wiped) throw new Error(`${name}: this imported publicKey was wiped`)
+          const m = msg === undefined ? randomBytes(MSG_BYTES) : expectBytes('msg', msg, MSG_BYTES)
+          try {
+            const cipherText = new Uint8Array(lengths.cipherText)
+            const sharedSecret = new Uint8Array(SHARED_SECRET_BYTES)
+            key.encapsInternal(m, cipherText, sharedSecret)
+            return { cipherText, sharedSecret }
+          } finally {
+            if (msg === undefined) m.fill(0)
+          }
+        },
+        wipe() {
+          wiped = true
+          key.wipe()
+          ek.fill(0)
+        },
+      }
+    },
+    importSecretKey(secretKey) {
+      expectBytes('secretKey', secretKey, lengths.secretKey)
+      const key = core.importDecapsulationKey(p, secretKey)
+      if (key === undefined) throw dkHashCheckError(name)
+      let wiped = false
+      return {
+        decapsulate(cipherText) {
+          if (wiped) throw new Error(`${name}: this imported secretKey was wiped`)
+          expectBytes('cipherText', cipherText, lengths.cipherText)
+          const sharedSecret = new Uint8Array(SHARED_SECRET_BYTES)
+          key.decapsInternal(cipherText, sharedSecret) // implicit rejection: K̄ for a wrong ciphertext
+          return sharedSecret
+        },
+        wipe() {
+          wiped = true
+          key.wipe()
+        },
+      }
     },
   }
   return kem

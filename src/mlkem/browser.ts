@@ -33,6 +33,8 @@ function deferred(id: ParameterSetId): MlKem {
     keygen: (seed) => ready()[id].keygen(seed),
     encapsulate: (publicKey, msg) => ready()[id].encapsulate(publicKey, msg),
     decapsulate: (cipherText, secretKey) => ready()[id].decapsulate(cipherText, secretKey),
+    importPublicKey: (publicKey) => ready()[id].importPublicKey(publicKey),
+    importSecretKey: (secretKey) => ready()[id].importSecretKey(secretKey),
   }
 }
 

@@ -68,12 +68,22 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
         scan(`${set} keygen`, { seed, dkPke, z })
         const { cipherText, sharedSecret } = k.encapsulate(publicKey, m)
         scan(`${set} encapsulate`, { m, sharedSecret })
+        const imported = k.importPublicKey(publicKey)
+        scan(`${set} importPublicKey`, {})
+        expect(Buffer.from(imported.encapsulate(m).sharedSecret).equals(sharedSecret)).toBe(true)
+        scan(`${set} imported key: encapsulate`, { m, sharedSecret })
         expect(Buffer.from(k.decapsulate(cipherText, secretKey)).equals(sharedSecret)).toBe(true)
         scan(`${set} decapsulate`, { seed, dkPke, z, m, sharedSecret })
         const altered = Uint8Array.from(cipherText)
         altered[0]! ^= 1
         const rejection = k.decapsulate(altered, secretKey) // K̄ = J(z ‖ c)
         scan(`${set} decapsulate (implicit rejection)`, { dkPke, z, rejection, sharedSecret })
+        const importedDk = k.importSecretKey(secretKey)
+        scan(`${set} importSecretKey`, { seed, dkPke, z })
+        expect(Buffer.from(importedDk.decapsulate(cipherText)).equals(sharedSecret)).toBe(true)
+        expect(Buffer.from(importedDk.decapsulate(altered)).equals(rejection)).toBe(true)
+        scan(`${set} imported key: decapsulate`, { dkPke, z, m, sharedSecret, rejection })
+        importedDk.wipe()
       }
     }
   })
@@ -81,7 +91,7 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
   it('each raw export wipes all scratch: only the I/O region differs until wipe()', () => {
     const { exports: ex, kem } = loadBuild(kind)
     const base = ex.ioBase()
-    const ioEnd = base + (ex.OFF_CT.value as number) + 1568 // the largest ciphertext ends the I/O region
+    const ioEnd = base + (ex.OFF_MAT.value as number) + 16 * 512 // an imported key's Âᵀ (k = 4) ends the I/O region
     const pristine = new Uint8Array(ex.memory.buffer).slice()
     const mem = () => new Uint8Array(ex.memory.buffer)
     const scratchWiped = (step: string) => {
@@ -102,6 +112,20 @@ describe.each(BUILD_KINDS)('%s build', (kind) => {
     mem().set(randomBytes(32), base + (ex.OFF_MSG.value as number))
     expect(ex.encapsInternal(k, eta1, eta2, du, dv)).toBe(0)
     scratchWiped('encaps')
+    ex.wipe()
+    mem().set(publicKey, base + (ex.OFF_EK.value as number))
+    expect(ex.importEncapsulationKey(k)).toBe(0)
+    scratchWiped('importEncapsulationKey')
+    mem().set(randomBytes(32), base + (ex.OFF_MSG.value as number))
+    ex.encapsInternalImported(k, eta1, eta2, du, dv)
+    scratchWiped('encapsInternalImported')
+    ex.wipe()
+    mem().set(secretKey, base + (ex.OFF_DK.value as number))
+    expect(ex.importDecapsulationKey(k)).toBe(0)
+    scratchWiped('importDecapsulationKey')
+    mem().set(cipherText, base + (ex.OFF_CT.value as number))
+    ex.decapsInternalImported(k, eta1, eta2, du, dv)
+    scratchWiped('decapsInternalImported')
     ex.wipe()
     mem().set(secretKey, base + (ex.OFF_DK.value as number))
     mem().set(cipherText, base + (ex.OFF_CT.value as number))

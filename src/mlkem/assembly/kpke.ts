@@ -1,6 +1,6 @@
 // K-PKE, the CPA-secure component scheme of FIPS 203 §5 (FIPS 203 Alg. 13, 14, 15).
 // Rank k ∈ {2,3,4} and η1, η2, du, dv are runtime parameters (public, from the table in ../api.ts).
-import { BASE, S_A, S_ACC, S_GIN, S_GOUT, S_XOFIN, S_VS, S_VE, S_VT, S_VU, S_PV, S_PM, vecPoly } from "./layout";
+import { BASE, S_A, S_ACC, S_MAT, S_GIN, S_GOUT, S_XOFIN, S_VS, S_VE, S_VT, S_VU, S_PV, S_PM, vecPoly } from "./layout";
 import { RATE_SHA3_512, DS_SHA3, hashOnce } from "./keccak";
 import {
   ntt as nttScalar, invNtt as invNttScalar, multiplyNttsAcc, montgomeryReduceAcc, polyAdd as polyAddScalar, polySubFrom as polySubFromScalar, polyToMont,
@@ -32,12 +32,15 @@ import { matrixTimesVectorSimd, innerProductSimd, keygenMatrixHash } from "./kpk
 
 /** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16.
  *  Each matrix entry is used exactly once, so it is generated on the fly into one scratch polynomial
- *  (the matrix is never stored). Public-only control flow. */
+ *  (the matrix is never stored), unless `sampled` says the whole matrix is already in S_MAT (an imported
+ *  key). Public-only control flow. */
 function matrixTimesVector(out: usize, v: usize, k: i32, transposed: bool, sampled: i32): void {
   if (ASC_FEATURE_SIMD) { matrixTimesVectorSimd(out, v, k, transposed, sampled); return; }
-  const a = BASE + S_A, acc = BASE + S_ACC;
+  const a = BASE + S_A, acc = BASE + S_ACC, mat = BASE + S_MAT;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
+      // sampled = k²: an imported key's whole matrix is in S_MAT, entry i·k + j (the scalar build's only other value is 0)
+      if (sampled != 0) { multiplyNttsAcc(acc, mat + ((i * k + j) << 9), vecPoly(v, j)); continue; }
       if (transposed) sampleMatrixEntry(a, j, i); else sampleMatrixEntry(a, i, j);
       multiplyNttsAcc(acc, a, vecPoly(v, j));
     }
@@ -110,7 +113,8 @@ export function kpkeKeyGen(d: usize, k: i32, eta1: i32, ekOut: usize, dkOut: usi
 /** K-PKE.Encrypt(ek, m, r) (FIPS 203 Alg. 14). ek must already have passed the FIPS 203 §7.2 check.
  *  Writes c (32(du·k + dv) bytes). Compress uses multiply-shift (no secret branch). */
 export function kpkeEncrypt(ek: usize, m: usize, r: usize, k: i32, eta1: i32, eta2: i32, du: i32, dv: i32, ctOut: usize, sampled: i32): void {
-  // (SIMD build: the first `sampled` entries of Âᵀ may already be in S_MAT, see hashEkWithMatrix)
+  // (the first `sampled` entries of Âᵀ may already be in S_MAT: SIMD build, see hashEkWithMatrix; both
+  //  builds: all k² for an imported key, see encapsInternalImported)
   const y = BASE + S_VS, e1 = BASE + S_VE, t = BASE + S_VT, u = BASE + S_VU;
   const e2 = BASE + S_PV, v = BASE + S_PM;
   // steps 2-3: t̂ ← ByteDecode12(ek[0:384k]), ρ ← ek[384k:]

@@ -15,7 +15,16 @@ import {
   SEED_BYTES,
 } from '../api.ts'
 import { ekEntry, ekTHat, expandMatrix, pinEntries } from './cache.ts'
-import { checkEncapsulationKey, decapsInternal, encapsInternal, expandDecapsulationKey, keyGenInternal, wipeScratch } from './internal.ts'
+import {
+  checkEncapsulationKey,
+  decapsInternal,
+  encapsInternal,
+  expandDecapsulationKey,
+  importDecapsulationKey,
+  importEncapsulationKey,
+  keyGenInternal,
+  wipeScratch,
+} from './internal.ts'
 import { loadWords } from './kpke.ts'
 
 /** Which ML-KEM implementation serves requests when the TypeScript core is in use (cf. MlKemBackend for wasm). */
@@ -28,7 +37,7 @@ export interface MlKemJsBackend {
 }
 
 /** The TypeScript core: FIPS 203 *_internal on caller-owned arrays (internal.ts), every op wiping all scratch. */
-export const jsCore: MlKemCore = { keyGenInternal, encapsInternal, decapsInternal }
+export const jsCore: MlKemCore = { keyGenInternal, encapsInternal, decapsInternal, importEncapsulationKey, importDecapsulationKey }
 
 /** ML-KEM over the TypeScript core: the common API plus KeyGen with a known encapsulation key. */
 export interface MlKemKnownEk extends MlKem {

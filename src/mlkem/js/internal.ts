@@ -6,11 +6,12 @@
 // returning.
 
 import { constantTimeEqualMask } from '../../crypto/bytes.ts'
-import type { MlKemParams } from '../api.ts'
+import type { MlKemCoreDecapsulationKey, MlKemCoreEncapsulationKey, MlKemParams } from '../api.ts'
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
-import { encodedBelowQ } from './encoding.ts'
+import { byteDecodeDecompress, encodedBelowQ } from './encoding.ts'
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, spongeAbsorb, spongeFinish, spongeInit, spongeSqueeze } from './keccak.ts'
-import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen, kpkeKeyGenDk, S_GIN, S_GOUT } from './kpke.ts'
+import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen, kpkeKeyGenDk, loadWords, type MatrixRows, S_GIN, S_GOUT } from './kpke.ts'
+import { sampleNtt } from './sampling.ts'
 import { scratchU8, wipeArena } from './scratch.ts'
 
 // ---- Scratch of this file, in the arena (scratch.ts).
@@ -130,11 +131,124 @@ export function encapsInternal(p: MlKemParams, ek: Uint8Array, m: Uint8Array, ct
   }
 }
 
+/** t̂ = ByteDecode12(ek[0:384k]) and Â (FIPS 203 Alg. 14 steps 2, 4-8) of the ek at src[off..], into fresh
+ *  arrays (not the shared caches of cache.ts, whose entries other keys can evict), with the rows of Âᵀ.
+ *  Public values. */
+function expandEncapsulationKey(src: Uint8Array, off: number, k: number) {
+  const rho = new Int32Array(8)
+  const t = Array.from({ length: k }, () => new Int16Array(256))
+  const a = Array.from({ length: k }, () => Array.from({ length: k }, () => new Int16Array(256))) // a[i][j] = Â[i][j]
+  for (let i = 0; i < k; i++) byteDecodeDecompress(t[i]!, src, off + i * 384, 12)
+  loadWords(rho, src, off + 384 * k)
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) sampleNtt(a[i]![j]!, rho, j, i) // Â[i][j] = SampleNTT(ρ‖j‖i)
+  const at = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => a[j]![i]!)) // row i of Âᵀ
+  const wipe = () => {
+    for (const f of t) f.fill(0)
+    for (const row of a) for (const f of row) f.fill(0)
+  }
+  return { t, at, wipe }
+}
+
+/**
+ * Import of an encapsulation key (MlKemCore.importEncapsulationKey): the FIPS 203 §7.2 check, then what
+ * ML-KEM.Encaps_internal (FIPS 203 Alg. 17) derives from ek alone, into arrays the returned key owns:
+ * H(ek) (step 1), t̂ and Âᵀ (expandEncapsulationKey). Its encapsInternal runs steps 1-2 with them: no hashing
+ * of ek, no SampleNTT. undefined when ek fails the check. Public values only; scratch is wiped.
+ */
+export function importEncapsulationKey(p: MlKemParams, ek: Uint8Array): MlKemCoreEncapsulationKey | undefined {
+  const { k } = p
+  if (!checkEncapsulationKey(p, ek)) return undefined
+  const key = Uint8Array.from(ek)
+  const hash = new Uint8Array(32)
+  let expanded: ReturnType<typeof expandEncapsulationKey>
+  try {
+    hashOnce(RATE_256, DS_SHA3, key, 0, key.length, hash, 0, 32)
+    expanded = expandEncapsulationKey(key, 0, k)
+  } finally {
+    wipeScratch()
+  }
+  const { t, at } = expanded
+  const gin = S_GIN,
+    gout = S_GOUT
+  return {
+    encapsInternal(m, ct, ss) {
+      try {
+        // step 1: (K, r) ← G(m ‖ H(ek))
+        for (let i = 0; i < 32; i++) {
+          gin[i] = m[i]!
+          gin[32 + i] = hash[i]!
+        }
+        hashOnce(RATE_SHA3_512, DS_SHA3, gin, 0, 64, gout, 0, 64)
+        // step 2: c ← K-PKE.Encrypt(ek, m, r) with the key's t̂ and Âᵀ
+        kpkeEncrypt(t, key, 384 * k, m, 0, gout, 32, p, ct, at)
+        for (let i = 0; i < 32; i++) ss[i] = gout[i]!
+      } finally {
+        wipeScratch()
+      }
+    },
+    wipe() {
+      key.fill(0)
+      hash.fill(0)
+      expanded.wipe()
+    },
+  }
+}
+
+/**
+ * Import of a decapsulation key (MlKemCore.importDecapsulationKey): the FIPS 203 §7.3 hash check (constant
+ * time), then t̂ and Âᵀ of its ek (expandEncapsulationKey) for the re-encryption, owned by the returned key
+ * with a copy of dk. Its decapsInternal is ML-KEM.Decaps_internal (FIPS 203 Alg. 18) without the check and
+ * without SampleNTT. undefined when dk fails the check. Scratch is wiped.
+ */
+export function importDecapsulationKey(p: MlKemParams, dk: Uint8Array): MlKemCoreDecapsulationKey | undefined {
+  const { k } = p
+  const key = Uint8Array.from(dk)
+  const hash = S_GOUT
+  let expanded: ReturnType<typeof expandEncapsulationKey>
+  try {
+    hashOnce(RATE_256, DS_SHA3, key, 384 * k, p.lengths.publicKey, hash, 0, 32)
+    if (!(constantTimeEqualMask(hash, 0, key, 768 * k + 32, 32) & 1)) {
+      key.fill(0)
+      return undefined
+    }
+    expanded = expandEncapsulationKey(key, 384 * k, k)
+  } finally {
+    wipeScratch()
+  }
+  const { t, at } = expanded
+  return {
+    decapsInternal: (c, ss) => decapsWith(p, key, t, at, c, ss),
+    wipe() {
+      key.fill(0)
+      expanded.wipe()
+    },
+  }
+}
+
 /** ML-KEM.Decaps_internal(dk, c) (FIPS 203 Alg. 18) with the FIPS 203 §7.3 hash check. Writes K to ss.
- *  Returns 0, or 1 if dk fails the hash check (nothing written). Implicit rejection: K̄ = J(z‖c) is always
- *  computed and the output chosen by a mask from a constant-time comparison of c and c' — no branch on
- *  the (secret) comparison result. */
+ *  Returns 0, or 1 if dk fails the hash check (nothing written). Implicit rejection: see decapsWith. */
 export function decapsInternal(p: MlKemParams, dk: Uint8Array, c: Uint8Array, ss: Uint8Array): number {
+  // the FIPS 203 §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
+  const e = checkedEkEntry(p, dk)
+  if (!e) {
+    wipeScratch()
+    return 1 // the wrapper throws: a malformed key
+  }
+  decapsWith(p, dk, ekTHat(e, p.k), undefined, c, ss)
+  return 0
+}
+
+/** FIPS 203 Alg. 18 steps 7-13 for a checked dk: t̂ of its ek, and the rows of Âᵀ when the caller holds them
+ *  (an imported key; else from the cache). K̄ = J(z‖c) is always computed and the output chosen by a mask
+ *  from a constant-time comparison of c and c' — no branch on the (secret) comparison result. Wipes scratch. */
+function decapsWith(
+  p: MlKemParams,
+  dk: Uint8Array,
+  t: readonly Int16Array[],
+  at: MatrixRows | undefined,
+  c: Uint8Array,
+  ss: Uint8Array,
+): void {
   const gin = S_GIN,
     gout = S_GOUT,
     kbar = S_KBAR,
@@ -145,9 +259,6 @@ export function decapsInternal(p: MlKemParams, dk: Uint8Array, c: Uint8Array, ss
     h = 768 * k + 32,
     z = 768 * k + 64
   try {
-    // the FIPS 203 §7.3 check; the embedded ek's public cache entry also gives t̂ for the re-encryption
-    const e = checkedEkEntry(p, dk)
-    if (!e) return 1 // the wrapper throws: a malformed key
     // step 7: m' ← K-PKE.Decrypt(dk_PKE, c)
     kpkeDecrypt(dk, c, k, du, dv, gin)
     // step 8: (K', r') ← G(m' ‖ h)
@@ -160,11 +271,10 @@ export function decapsInternal(p: MlKemParams, dk: Uint8Array, c: Uint8Array, ss
     spongeFinish(DS_SHAKE)
     spongeSqueeze(kbar, 0, 32)
     // step 10: c' ← K-PKE.Encrypt(ek_PKE, m', r')
-    kpkeEncrypt(ekTHat(e, k), dk, ekPke + 384 * k, gin, 0, gout, 32, p, c2)
+    kpkeEncrypt(t, dk, ekPke + 384 * k, gin, 0, gout, 32, p, c2, at)
     // steps 11-13: K ← (c = c') ? K' : K̄, selected with a mask
     const eq = constantTimeEqualMask(c, 0, c2, 0, ctLen)
     for (let i = 0; i < 32; i++) ss[i] = (gout[i]! & eq) | (kbar[i]! & ~eq)
-    return 0
   } finally {
     wipeScratch()
   }

@@ -38,12 +38,19 @@ export function loadWords(w: Int32Array, b: Uint8Array, p: number): void {
   for (let i = 0; i < 8; i++, p += 4) w[i] = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)
 }
 
+/** The rows of Â or of Âᵀ (k polynomials each), e.g. MatrixEntry.rows / .cols (cache.ts). */
+export type MatrixRows = readonly (readonly Int16Array[])[]
+
 /** out[i] = Σ_j Â[i][j] ∘ v[j]  (or with Âᵀ: Σ_j Â[j][i] ∘ v[j]), each output carrying 2^-16, one row per
  *  multiplyNttsSum pass. Â (for ρ in S_RHO) comes from the public cache (cache.ts), sampled on a miss
- *  (the wasm core samples entry by entry into an accumulator instead). Public-only control flow. */
-function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean): void {
-  const m = expandMatrix(S_RHO, k)
-  const rows = transposed ? m.cols : m.rows
+ *  (the wasm core samples entry by entry into an accumulator instead), unless the caller passes the rows
+ *  (an imported key's). Public-only control flow. */
+function matrixTimesVector(out: readonly Int16Array[], v: readonly Int16Array[], k: number, transposed: boolean, given?: MatrixRows): void {
+  let rows = given
+  if (rows === undefined) {
+    const m = expandMatrix(S_RHO, k)
+    rows = transposed ? m.cols : m.rows
+  }
   for (let i = 0; i < k; i++) multiplyNttsSum(out[i]!, rows[i]!, v, k)
 }
 
@@ -112,7 +119,8 @@ export function kpkeKeyGenDk(seed: Uint8Array, k: number, eta1: number, ek: Uint
 
 /** K-PKE.Encrypt(ek, m, r) (FIPS 203 Alg. 14) with steps 2-3 done by the caller: t̂ = ByteDecode12(ek[0:384k])
  *  (public, from the ek cache) and ρ = ek[384k:] at rho[rhoOff..+32). m = m[mOff..+32), r = r[rOff..+32).
- *  ek must already have passed the FIPS 203 §7.2 check (encapsulation). Writes c (32(du·k + dv) bytes) to ct at 0. */
+ *  ek must already have passed the FIPS 203 §7.2 check (encapsulation). `at`: the rows of Âᵀ (steps 4-8) when
+ *  the caller holds them (an imported key), else Â comes from the cache. Writes c (32(du·k + dv) bytes) to ct at 0. */
 export function kpkeEncrypt(
   t: readonly Int16Array[],
   rho: Uint8Array,
@@ -123,6 +131,7 @@ export function kpkeEncrypt(
   rOff: number,
   { k, eta1, eta2, du, dv }: MlKemParams,
   ct: Uint8Array,
+  at?: MatrixRows,
 ): void {
   const y = S_VS,
     e1 = S_VE,
@@ -137,7 +146,7 @@ export function kpkeEncrypt(
   samplePolyCbdPrf(e2, S_SIGMA, 2 * k, eta2)
   for (let i = 0; i < k; i++) ntt(y[i]!)
   // steps 19 + 22: u ← NTT^-1(Âᵀ ∘ ŷ) + e1, c1 ← ByteEncode_du(Compress_du(u)) (the sum fused into the encoder)
-  matrixTimesVector(u, y, k, true)
+  matrixTimesVector(u, y, k, true, at)
   for (let i = 0; i < k; i++) {
     invNtt(u[i]!)
     byteEncodeCompressSum(ct, i * (du << 5), u[i]!, e1[i]!, du)
