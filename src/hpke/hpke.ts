@@ -42,8 +42,9 @@ function expectLength(code: 'invalid_key' | 'invalid_enc' | 'invalid_argument', 
 
 // ---------- labeled KDF (RFC 9180 §4, draft-ietf-hpke-hpke §4 for LabeledDerive) ----------
 
-/** Distinct info strings whose key_schedule_context a suite keeps (see KeySchedule). */
+/** Distinct info strings whose key_schedule_context a suite keeps, and the longest one kept (see KeySchedule). */
 const MAX_SCHEDULE_CONTEXTS = 16
+const MAX_MEMOISED_INFO = 256
 
 /** LabeledExtract(salt, label, ikm) = Extract(salt, "HPKE-v1" ‖ suite_id ‖ label ‖ ikm). */
 function LabeledExtract(kdf: HkdfSha256, suiteId: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array): Promise<Uint8Array> {
@@ -588,17 +589,19 @@ export function createHpke(source: BackendSource): Hpke {
       }))
 
     // key_schedule_context depends only on the suite and info, both public: computed once per info
-    // (a protocol uses a few), which saves two of KeySchedule's six HMACs per setup.
+    // (a protocol uses a few short ones), which saves two of KeySchedule's six HMACs per setup.
     const scheduleContexts = new Map<string, Promise<Uint8Array>>()
-    function keyScheduleContextOf(kdf: HkdfSha256, infoBytes: Uint8Array): Promise<Uint8Array> {
-      const id = String.fromCharCode(...infoBytes)
+    async function computeScheduleContext(kdf: HkdfSha256, info: Uint8Array): Promise<Uint8Array> {
+      const pskIdHash = await LabeledExtract(kdf, suiteId, EMPTY, 'psk_id_hash', EMPTY)
+      const infoHash = await LabeledExtract(kdf, suiteId, EMPTY, 'info_hash', info)
+      return concat(new Uint8Array([MODE_BASE]), pskIdHash, infoHash)
+    }
+    function keyScheduleContextOf(kdf: HkdfSha256, info: Uint8Array): Promise<Uint8Array> {
+      if (info.length > MAX_MEMOISED_INFO) return computeScheduleContext(kdf, info)
+      const id = String.fromCharCode(...info)
       let context = scheduleContexts.get(id)
       if (!context) {
-        context = (async () => {
-          const pskIdHash = await LabeledExtract(kdf, suiteId, EMPTY, 'psk_id_hash', EMPTY)
-          const infoHash = await LabeledExtract(kdf, suiteId, EMPTY, 'info_hash', infoBytes)
-          return concat(new Uint8Array([MODE_BASE]), pskIdHash, infoHash)
-        })()
+        context = computeScheduleContext(kdf, info)
         context.catch(() => scheduleContexts.delete(id))
         if (scheduleContexts.size >= MAX_SCHEDULE_CONTEXTS) scheduleContexts.clear()
         scheduleContexts.set(id, context)
@@ -632,11 +635,11 @@ export function createHpke(source: BackendSource): Hpke {
     }
 
     async function SetupBaseS(pkR: Uint8Array, infoBytes: Uint8Array = EMPTY, options: SetupOptions = {}) {
-      asBytes('info', infoBytes)
+      const info = asBytes('info', infoBytes).slice() // as passed: the caller may reuse its array meanwhile
       const r = await resolve()
       const { sharedSecret, enc } = await r.kem.Encap(asBytes('pkR', pkR), options.ikmE)
       try {
-        const { aeadKey, baseNonce, exporterSecret } = await KeySchedule(r, sharedSecret, infoBytes)
+        const { aeadKey, baseNonce, exporterSecret } = await KeySchedule(r, sharedSecret, info)
         return { enc, context: new SenderContextImpl(r.kdf, suiteId, exporterSecret, aeadKey, baseNonce) as SenderContext }
       } finally {
         sharedSecret.fill(0)
@@ -645,12 +648,12 @@ export function createHpke(source: BackendSource): Hpke {
 
     async function SetupBaseR(enc: Uint8Array, skR: Uint8Array | RecipientKey, infoBytes: Uint8Array = EMPTY): Promise<RecipientContext> {
       asBytes('enc', enc)
-      asBytes('info', infoBytes)
+      const info = asBytes('info', infoBytes).slice() // as passed: the caller may reuse its array meanwhile
       const r = await resolve()
       const key = await recipientKey(r, skR)
       const sharedSecret = await key.decap(enc)
       try {
-        const { aeadKey, baseNonce, exporterSecret } = await KeySchedule(r, sharedSecret, infoBytes)
+        const { aeadKey, baseNonce, exporterSecret } = await KeySchedule(r, sharedSecret, info)
         return new RecipientContextImpl(r.kdf, suiteId, exporterSecret, aeadKey, baseNonce, r.aead.Nt)
       } finally {
         sharedSecret.fill(0)

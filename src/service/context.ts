@@ -83,9 +83,9 @@ interface PublicView {
 // The published key list, its document and KL depend only on public keys and the policy: rendered once
 // per distinct set (a few per deployment) and isolate. Built-in keys (Fastly) bring their base64url text
 // and decoded bytes from the build (primeKnownKeyMaterial), so a fresh instance renders a view without
-// re-encoding or re-decoding some 5 KB of keys; the views themselves are not put in the snapshot (one
-// per policy would add ~40 KB of incompressible text to the package). Bounded: a deployment has at most
-// a handful of key sets.
+// re-encoding or re-decoding some 5 KB of keys; the views themselves are not put in the snapshot (a few
+// KB of incompressible text per policy, against the package's size budget). Bounded: a deployment has at
+// most a handful of key sets; a failed rendering is forgotten, not kept.
 const publicViews = new Map<string, Promise<PublicView>>()
 const MAX_PUBLIC_VIEWS = 16
 
@@ -112,6 +112,7 @@ function publicView(
       const etag = `"${b64u((await sha256(utf8(body))).subarray(0, 16))}"`
       return { publishedKeys, keysDocument: { body, etag }, keyList: await keyListDigestOfBytes(listed) }
     })()
+    view.catch(() => publicViews.delete(id))
     if (publicViews.size >= MAX_PUBLIC_VIEWS) publicViews.delete(publicViews.keys().next().value!)
     publicViews.set(id, view)
   }

@@ -215,6 +215,7 @@ function knownKeyMaterial(entry: KnownPublicKeys, variable: string): Promise<Kno
       >
       return { publicKeys, texts, digest: await publicKeysDigest(publicKeys), kids }
     })()
+    material.catch(() => knownMaterial.delete(entry)) // a failed hash is tried again, not kept
     knownMaterial.set(entry, material)
   }
   return material
