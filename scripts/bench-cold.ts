@@ -12,7 +12,9 @@
 // Timed by the workerd process's CPU time (scripts/workerd-cpu.ts; the machine may be busy, and
 // workerd's own clock moves in 1 ms steps), and by wall time for reference; scenarios interleaved
 // round by round; medians, and each scenario minus the empty worker of the same round.
-// Options: --rounds=N (default 15), --json.
+// Options: --rounds=N (default 15), --json, --baseline=DIR: also run the 404, /health and session
+// scenarios on another Cloudflare upload (a `wrangler deploy --dry-run --outdir DIR` of an earlier
+// commit), interleaved with this one's, for a before/after in one run.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,6 +31,7 @@ import { cpuNs, workerdPids } from './workerd-cpu.ts'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const json = process.argv.includes('--json')
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 15)
+const baseline = process.argv.find((a) => a.startsWith('--baseline='))?.slice(11)
 const log = (line: string) => console.error(line)
 
 type Modules = Record<string, { js: string } | { wasm: string }>
@@ -99,6 +102,10 @@ const mainModule = readdirSync(CLOUDFLARE_OUTDIR).find((n) => n.endsWith('.js') 
 const registered: Record<string, { mainModule: string; modules: Modules; env?: unknown }> = {
   app: { mainModule, modules: app, env: { ...TEST_BINDINGS, PQ_POLICY: 'hybrid-required', CONFIG_VAULT: {} } },
 }
+if (baseline) {
+  const baseMain = readdirSync(baseline).find((n) => n.endsWith('.js') && !n.endsWith('.map'))!
+  registered.base = { ...registered.app!, mainModule: baseMain, modules: readModules(baseline) }
+}
 for (const [name, { source }] of Object.entries(SCENARIOS)) registered[name] = { mainModule: 'index.js', modules: await bundle(source) }
 
 const [port, inspector] = [await freePort(), await freePort()]
@@ -147,6 +154,13 @@ try {
     ['app, modules only (GET /nope: 404)', () => run('app', '/nope', undefined, 404)],
     ['app GET /health', () => run('app', '/health')],
     ['app first POST /v2/sessions', async () => run('app', '/v2/sessions', await sessionBody())],
+    ...(baseline
+      ? ([
+          ['baseline: modules only (404)', () => run('base', '/nope', undefined, 404)],
+          ['baseline: GET /health', () => run('base', '/health')],
+          ['baseline: first POST /v2/sessions', async () => run('base', '/v2/sessions', await sessionBody())],
+        ] as [string, () => Promise<{ cpu: number; wall: number }>][])
+      : []),
   ]
   for (const [, f] of scenarios) await f() // warm-up: workerd's own first-use costs
   const samples = new Map<string, { cpu: number; wall: number }[]>()

@@ -80,8 +80,10 @@ export const webCryptoXWing: Required<XWingNative> = {
   },
 }
 
-/** One real round trip on a fresh key; false where the runtime lacks native X-Wing. */
-export async function probeWebCryptoXWing(): Promise<boolean> {
+let probed: Promise<boolean> | undefined
+/** One real round trip on a fresh key, once per isolate (first call); false where the runtime lacks native X-Wing. */
+export const probeWebCryptoXWing = (): Promise<boolean> => (probed ??= probeOnce())
+async function probeOnce(): Promise<boolean> {
   try {
     const { publicKey, secretKey } = await webCryptoXWing.keygen()
     const { cipherText, sharedSecret } = await webCryptoXWing.encapsulate(publicKey)

@@ -181,10 +181,18 @@ export const probeX25519 = (x: X25519) =>
     }
   })
 
+/** Once per isolate: a probe's answer does not change, and /health and the backend selection both ask. */
+function oncePerIsolate<T>(probe: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined
+  return () => (result ??= probe())
+}
+
+// Each probe runs once per isolate (the selection and /health's report share the answer), on the
+// first call: inside a request, never at module top level.
 export const probeWebCrypto = {
-  x25519: () => probeX25519(webCryptoX25519),
-  hmacSha256: () => succeeds(() => webCryptoHmacSha256.mac(new Uint8Array(0), new Uint8Array(1))),
-  aesGcm: () =>
+  x25519: oncePerIsolate(() => probeX25519(webCryptoX25519)),
+  hmacSha256: oncePerIsolate(() => succeeds(() => webCryptoHmacSha256.mac(new Uint8Array(0), new Uint8Array(1)))),
+  aesGcm: oncePerIsolate(() =>
     succeeds(async () => {
       for (const aead of [webCryptoAes128Gcm, webCryptoAes256Gcm]) {
         const key = await aead.importKey(new Uint8Array(aead === webCryptoAes128Gcm ? 16 : 32))
@@ -192,7 +200,8 @@ export const probeWebCrypto = {
         await key.open(new Uint8Array(12), new Uint8Array(0), ct)
       }
     }),
-  mlKem768: () =>
+  ),
+  mlKem768: oncePerIsolate(() =>
     succeeds(async () => {
       // All-zero bytes are a valid encapsulation key (every coefficient 0 < q passes FIPS 203 §7.2).
       const key = await (subtle() as unknown as KemSubtle).importKey('raw-public', new Uint8Array(1184), ML_KEM_768, false, [
@@ -200,4 +209,5 @@ export const probeWebCrypto = {
       ])
       await (subtle() as unknown as KemSubtle).encapsulateBits(ML_KEM_768, key)
     }),
+  ),
 }

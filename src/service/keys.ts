@@ -230,7 +230,8 @@ const VARIABLE: Record<ServerKey['status'], string> = { current: 'SERVER_SECRET'
 
 /**
  * Derives one secret's static keys (all three modes: kids are known even for modes the policy
- * refuses), ticket key and KEK. With `known` public keys, the entry whose check matches this
+ * refuses), ticket key and KEK. Each private key is imported on its mode's first use
+ * (ServerKey.recipientKey). With `known` public keys, the entry whose check matches this
  * secret supplies the public keys (none matching is a ConfigError) and each private key is
  * derived and imported on first use.
  */
@@ -290,13 +291,20 @@ export async function deriveSecretKeys(
           }
         })
       } else {
+        // The public key is needed now (kids, the published list, KL); the private key is imported on
+        // its mode's first use (a request uses one mode), then its bytes are wiped.
         const ikm = await staticKeyIkm(hkdf, prk, mode)
         const pair = await suite.DeriveKeyPair(ikm)
         ikm.fill(0)
-        publicKey = pair.publicKey
-        const imported = await suite.importRecipientKey(pair.privateKey)
-        pair.privateKey.fill(0)
-        recipientKey = () => Promise.resolve(imported)
+        const pk = (publicKey = pair.publicKey)
+        const privateKey = pair.privateKey
+        recipientKey = once(async () => {
+          try {
+            return await suite.importRecipientKey(privateKey, pk)
+          } finally {
+            privateKey.fill(0)
+          }
+        })
       }
       const kid = entry ? entry.kids[mode] : await keyId(MODE_KEM[mode], publicKey)
       const publicKeyText = entry?.texts[mode]
