@@ -7,8 +7,9 @@
 // What v2 changes against v1: the session key is K_auth (request MACs) and nothing else — config
 // values are sealed to the client's ephemeral public key pkE, so a value delivered in a session can only
 // be opened with skE, which never leaves the client (forward secrecy against a full server compromise;
-// the handshake itself needs no encapsulation to pkE, so the server does one decapsulation only). The client's clock is bound into the transcript (freshness), and the server's key list
-// (KL) is bound into the confirmed transcript (authenticated pin rotation).
+// the handshake itself needs no encapsulation to pkE, so the server does one decapsulation only). The
+// client's clock is bound into the transcript (freshness), and the server's key list (KL) is bound into
+// the confirmed transcript (authenticated pin rotation).
 
 import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u64, utf8 } from '../crypto/bytes.ts'
 import { createHkdfSha256 } from '../crypto/hkdf.ts'
