@@ -7,14 +7,14 @@
 // The worker only runs batches, as bench/xwing.workerd.ts: GET /op?case=i&side=a|b&n=N runs N operations
 // of one contender, and the driver times each request by the workerd process's CPU time
 // (scripts/workerd-cpu.ts), contenders alternating batch by batch, one ratio per round.
+
 import type { KemSubtle } from '../src/crypto/webcrypto.ts'
 import { instantiateMlKem } from '../src/mlkem/instantiate.ts'
 import scalarModule from '../src/mlkem/wasm/mlkem.wasm'
 import * as mlkem from '../src/mlkem/workerd.ts'
+import { type Case, pairWorker } from './pair-worker.ts'
 
 const ALG = { name: 'ML-KEM-768' }
-type Op = () => unknown
-type Case = [string, [string, Op], [string, Op]]
 
 /** [operation, [contender a], [contender b]]: the driver reports a ÷ b, so with native as a, > 1 means
  *  pq-edge is faster by that factor. */
@@ -93,23 +93,4 @@ async function buildCases(): Promise<Case[]> {
   return cases
 }
 
-let cases: Promise<Case[]> | undefined
-
-export default {
-  async fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url)
-    if (url.pathname === '/ping') return new Response('ready')
-    const all = await (cases ??= buildCases())
-    if (url.pathname === '/cases') return Response.json(all.map(([op, [a], [b]]) => ({ op, a, b })))
-    if (url.pathname === '/op') {
-      const c = all[Number(url.searchParams.get('case'))]
-      const n = Number(url.searchParams.get('n') ?? 1)
-      if (!c || !(n > 0)) return new Response('no such case', { status: 404 })
-      const op = url.searchParams.get('side') === 'b' ? c[2][1] : c[1][1]
-      for (let i = 0; i < n; i++) await op()
-      return new Response('done')
-    }
-    if (url.pathname === '/noop') return new Response('done')
-    return new Response('not found', { status: 404 })
-  },
-}
+export default pairWorker(buildCases)

@@ -7,14 +7,13 @@
 // driver times each request by the workerd process's CPU time (/proc/<pid>/task/*/schedstat, ns), not
 // by a clock inside workerd: that clock moves in 1 ms steps and, on a shared machine, wall time
 // includes whatever else ran. Contenders alternate batch by batch, and each round gives one ratio.
+
 import { selectBackends } from '../src/crypto/select.ts'
 import { webCryptoX25519 } from '../src/crypto/webcrypto.ts'
 import { webCryptoXWing as native } from '../src/crypto/webcrypto-xwing.ts'
 import * as mlkem from '../src/mlkem/workerd.ts'
 import { createXWing } from '../src/xwing/xwing.ts'
-
-type Op = () => Promise<unknown>
-type Case = [string, [string, Op], [string, Op]]
+import { type Case, pairWorker } from './pair-worker.ts'
 
 /** [operation, [contender a], [contender b]]: the driver reports a ÷ b (> 1: b is faster). */
 async function buildCases(): Promise<Case[]> {
@@ -47,23 +46,4 @@ async function buildCases(): Promise<Case[]> {
   ]
 }
 
-let cases: Promise<Case[]> | undefined
-
-export default {
-  async fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url)
-    if (url.pathname === '/ping') return new Response('ready')
-    const all = await (cases ??= buildCases())
-    if (url.pathname === '/cases') return Response.json(all.map(([op, [a], [b]]) => ({ op, a, b })))
-    if (url.pathname === '/op') {
-      const c = all[Number(url.searchParams.get('case'))]
-      const n = Number(url.searchParams.get('n') ?? 1)
-      if (!c || !(n > 0)) return new Response('no such case', { status: 404 })
-      const op = url.searchParams.get('side') === 'b' ? c[2][1] : c[1][1]
-      for (let i = 0; i < n; i++) await op()
-      return new Response('done')
-    }
-    if (url.pathname === '/noop') return new Response('done')
-    return new Response('not found', { status: 404 })
-  },
-}
+export default pairWorker(buildCases)

@@ -17,8 +17,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createTreeBench, type ProtocolCase, type TreeBench, type TreeModules } from '../bench/protocol/service.ts'
-import { freePort, startProcess, waitForHttp } from './local-server.ts'
-import { cpuOf, workerdPids } from './workerd-cpu.ts'
+import { startWorkerdBench } from './workerd-cpu.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const log = (line: string) => console.error(line)
@@ -251,30 +250,12 @@ function writeWorker(trees: Tree[]): string {
 export async function benchProtocolWorkerd(trees: Tree[], rounds = 15, targetMs = 40): Promise<ProtocolResult> {
   const load = { start: loadAverage(), end: '' }
   const dir = writeWorker(trees)
-  const [port, inspector] = [await freePort(), await freePort()]
-  const server = startProcess(
-    `${ROOT}node_modules/.bin/wrangler`,
-    ['dev', '-c', join(dir, 'wrangler.jsonc'), '--port', String(port), '--inspector-port', String(inspector)],
-    ROOT,
-  )
+  let worker: Awaited<ReturnType<typeof startWorkerdBench>> | undefined
   try {
-    const base = `http://127.0.0.1:${port}`
-    if (!(await waitForHttp(`${base}/ping`, 90_000)))
-      throw new Error(`the workerd protocol bench worker did not start:\n${server.output()}`)
-    const pids = workerdPids(server.child.pid!)
-    if (pids.length === 0) throw new Error('no workerd process found in the wrangler dev process group')
-    const get = async (path: string) => {
-      const res = await fetch(`${base}${path}`)
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
-      return res
-    }
+    worker = await startWorkerdBench(join(dir, 'wrangler.jsonc'), 'protocol', 90_000)
+    const { get, cpu, overheadNs: overhead } = worker
     log('bench: protocol (workerd): building the apps...')
     const info = (await (await get('/info')).json()) as { label: string; version: number; cases: ProtocolCase[]; backends: unknown }[]
-    const cpu = (path: string) => cpuOf(pids, () => get(path).then((r) => r.arrayBuffer()))
-    for (let i = 0; i < 20; i++) await cpu('/noop')
-    const noop: number[] = []
-    for (let i = 0; i < 15; i++) noop.push(await cpu('/noop'))
-    const overhead = quantile(noop, 0.5)
     const time = async (t: number, index: number, n: number): Promise<[number, undefined]> => {
       await get(`/prepare?tree=${t}&case=${index}&n=${n}`)
       return [(await cpu(`/run?tree=${t}`)) - overhead, undefined]
@@ -289,7 +270,7 @@ export async function benchProtocolWorkerd(trees: Tree[], rounds = 15, targetMs 
       load,
     }
   } finally {
-    await server.stop()
+    await worker?.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -15,14 +15,11 @@
 // per batch there (default 40).
 // Progress goes to stderr; `--json` prints the results as JSON on stdout. The machine may be noisy:
 // compare ratios from the same run, not absolute numbers across runs.
-import { fileURLToPath } from 'node:url'
 import { benchHpke, HPKE_OPERATIONS, type Table, XWING_OPERATIONS } from '../bench/hpke.node.ts'
 import { benchNode, type Medians, OPERATIONS } from '../bench/mlkem.node.ts'
 import { benchProtocolNode, benchProtocolWorkerd, protocolTable, treesFromArgv } from './bench-protocol.ts'
-import { freePort, startProcess, waitForHttp } from './local-server.ts'
-import { cpuOf, workerdPids } from './workerd-cpu.ts'
+import { startWorkerdBench } from './workerd-cpu.ts'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const json = process.argv.includes('--json')
 const log = (line: string) => console.error(line)
 
@@ -88,29 +85,9 @@ const quantile = (xs: number[], q: number) => {
  * targetMs of CPU; a and b alternate with the order flipped every round, and each round gives one a ÷ b.
  */
 export async function benchWorkerdPairs(config: string, label: string, rounds = 15, targetMs = 40): Promise<WorkerdPairRow[]> {
-  const [port, inspector] = [await freePort(), await freePort()]
-  const server = startProcess(
-    `${ROOT}node_modules/.bin/wrangler`,
-    ['dev', '-c', config, '--port', String(port), '--inspector-port', String(inspector)],
-    ROOT,
-  )
+  const { get, cpu, overheadNs: overhead, stop } = await startWorkerdBench(config, label)
   try {
-    const base = `http://127.0.0.1:${port}`
-    if (!(await waitForHttp(`${base}/ping`, 60_000)))
-      throw new Error(`the workerd ${label} bench worker did not start:\n${server.output()}`)
-    const pids = workerdPids(server.child.pid!)
-    if (pids.length === 0) throw new Error('no workerd process found in the wrangler dev process group')
-    const get = async (path: string) => {
-      const res = await fetch(`${base}${path}`)
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
-      return res
-    }
     const cases = (await (await get('/cases')).json()) as { op: string; a: string; b: string }[]
-    const cpu = (path: string) => cpuOf(pids, () => get(path).then((r) => r.arrayBuffer()))
-    for (let i = 0; i < 20; i++) await cpu('/noop') // warm the request path
-    const noop = []
-    for (let i = 0; i < 15; i++) noop.push(await cpu('/noop'))
-    const overhead = quantile(noop, 0.5)
     // Batch sizes first, for every case: operations per batch for ~targetMs of CPU for the faster contender
     // (the slower one runs longer; both run the same n). This also warms up every case (JIT and wasm tier-up run on workerd threads
     // too, so they must be over before the first timed round of any case).
@@ -147,7 +124,7 @@ export async function benchWorkerdPairs(config: string, label: string, rounds = 
     }
     return rows
   } finally {
-    await server.stop()
+    await stop()
   }
 }
 
