@@ -15,7 +15,7 @@ import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u
 import { createHkdfSha256 } from '../crypto/hkdf.ts'
 import type { HmacSha256, X25519 } from '../crypto/types.ts'
 import type { KeyPair, RecipientKey, Suite } from '../hpke/hpke.ts'
-import { encodedBelowQ } from '../mlkem/js/encoding.ts'
+import { checkEncapsulationKey } from '../mlkem/js/encoding.ts'
 
 export const PROTOCOL_VERSION = 2
 
@@ -145,9 +145,8 @@ export async function deriveSessionKeys(hmac: HmacSha256, th: Uint8Array, ssS: U
   }
 }
 
-/** ML-KEM-768 encapsulation key: k = 3 blocks of 384 bytes (t̂), then ρ (FIPS 203 Table 3). */
-const MLKEM768_T_HAT_BLOCKS = 3
-const MLKEM768_PUBLIC_KEY = 1184
+/** ML-KEM-768: k = 3 (FIPS 203 Table 2); its encapsulation key leads an X-Wing public key. */
+const MLKEM768 = { k: 3 }
 /** A fixed public scalar: X25519(it, pkE) is all-zero exactly when pkE is of low order (clamping makes any scalar a multiple of 8). */
 const LOW_ORDER_PROBE_SCALAR = new Uint8Array(32).fill(0x5a)
 
@@ -168,10 +167,8 @@ export async function checkEphemeralPublicKey(kemId: number, publicKey: Uint8Arr
     )
     return
   }
-  const ek = publicKey.subarray(0, MLKEM768_PUBLIC_KEY)
-  let ok = 1
-  for (let i = 0; i < MLKEM768_T_HAT_BLOCKS; i++) ok &= encodedBelowQ(ek, i * 384)
-  if (!ok) throw new ProtocolError('invalid_key', 'ephemeralPublicKey fails the FIPS 203 §7.2 modulus check')
+  if (!checkEncapsulationKey(MLKEM768, publicKey))
+    throw new ProtocolError('invalid_key', 'ephemeralPublicKey fails the FIPS 203 §7.2 modulus check')
 }
 
 /** confirmation = HMAC(K_confirm, TH ‖ lp(ticket)), the ticket as its ASCII text. */

@@ -15,8 +15,8 @@ import {
   SEED_BYTES,
 } from '../api.ts'
 import { ekEntry, ekTHat, expandMatrix, pinEntries } from './cache.ts'
+import { checkEncapsulationKey } from './encoding.ts'
 import {
-  checkEncapsulationKey,
   decapsInternal,
   encapsInternal,
   expandDecapsulationKey,

@@ -203,6 +203,15 @@ export function byteDecodeDecompress(f: Int16Array, inp: Uint8Array, p: number, 
   }
 }
 
+/** FIPS 203 §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
+ *  the first 384k bytes of ek is < q. Returns 1 if the key passes. ek is public (the core's callers reuse a
+ *  cached result for keys seen before, cache.ts). Lengths are the caller's check. */
+export function checkEncapsulationKey({ k }: { k: number }, ek: Uint8Array): number {
+  let ok = 1
+  for (let i = 0; i < k; i++) ok &= encodedBelowQ(ek, i * 384)
+  return ok
+}
+
 /** FIPS 203 §7.2 modulus check for one 384-byte ByteEncode_12 block at p: returns 1 if all 256 values are < q. */
 export function encodedBelowQ(inp: Uint8Array, p: number): number {
   let bad = 0

@@ -8,7 +8,7 @@
 import { constantTimeEqualMask } from '../../crypto/bytes.ts'
 import type { MlKemCoreDecapsulationKey, MlKemCoreEncapsulationKey, MlKemParams } from '../api.ts'
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
-import { byteDecodeDecompress, encodedBelowQ } from './encoding.ts'
+import { byteDecodeDecompress, checkEncapsulationKey } from './encoding.ts'
 import { DS_SHA3, DS_SHAKE, hashOnce, RATE_256, RATE_SHA3_512, spongeAbsorb, spongeFinish, spongeInit, spongeSqueeze } from './keccak.ts'
 import { kpkeDecrypt, kpkeEncrypt, kpkeKeyGen, kpkeKeyGenDk, loadWords, type MatrixRows, S_GIN, S_GOUT } from './kpke.ts'
 import { sampleNtt } from './sampling.ts'
@@ -21,15 +21,6 @@ const S_CT2 = scratchU8(1568) // re-encryption c' in decapsulation
 /** Zero all scratch (Keccak state, secret polynomials, PRF output, c', K̄, ...): the whole arena. */
 export function wipeScratch(): void {
   wipeArena()
-}
-
-/** FIPS 203 §7.2 encapsulation-key modulus check: ByteEncode12(ByteDecode12(ek)) = ek, i.e. every 12-bit value of
- *  the first 384k bytes of ek is < q. Returns 1 if the key passes. ek is public; a key already in the
- *  public cache (cache.ts) reuses its result, and only a passing key enters the cache (with its H(ek)). */
-export function checkEncapsulationKey({ k }: MlKemParams, ek: Uint8Array): number {
-  let ok = 1
-  for (let i = 0; i < k; i++) ok &= encodedBelowQ(ek, i * 384)
-  return ok
 }
 
 /** FIPS 203 §7.3 hash check on dk: H(ek_PKE inside dk) equals the stored h (H(ek) from the public cache when this ek
