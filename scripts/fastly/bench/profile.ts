@@ -11,8 +11,9 @@ import {
   byteEncode12THat,
   byteEncodeCompress1Diff,
   byteEncodeCompressSum,
+  checkEncapsulationKey,
 } from '../../../src/mlkem/js/encoding.ts'
-import { checkDecapsulationKey, checkEncapsulationKey, wipeScratch } from '../../../src/mlkem/js/internal.ts'
+import { checkDecapsulationKey, wipeScratch } from '../../../src/mlkem/js/internal.ts'
 import { DS_SHA3, hashOnce, RATE_256, ST } from '../../../src/mlkem/js/keccak.ts'
 import { keccakF1600 } from '../../../src/mlkem/js/keccak-f1600.ts'
 import { invNtt, multiplyNttsSum, ntt } from '../../../src/mlkem/js/ntt.ts'
