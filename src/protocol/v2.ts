@@ -15,6 +15,7 @@ import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u
 import { createHkdfSha256 } from '../crypto/hkdf.ts'
 import type { HmacSha256, X25519 } from '../crypto/types.ts'
 import type { KeyPair, RecipientKey, Suite } from '../hpke/hpke.ts'
+import { PARAMETER_SETS } from '../mlkem/api.ts'
 import { checkEncapsulationKey } from '../mlkem/js/encoding.ts'
 
 export const PROTOCOL_VERSION = 2
@@ -145,8 +146,6 @@ export async function deriveSessionKeys(hmac: HmacSha256, th: Uint8Array, ssS: U
   }
 }
 
-/** ML-KEM-768: k = 3 (FIPS 203 Table 2); its encapsulation key leads an X-Wing public key. */
-const MLKEM768 = { k: 3 }
 /** A fixed public scalar: X25519(it, pkE) is all-zero exactly when pkE is of low order (clamping makes any scalar a multiple of 8). */
 const LOW_ORDER_PROBE_SCALAR = new Uint8Array(32).fill(0x5a)
 
@@ -167,7 +166,8 @@ export async function checkEphemeralPublicKey(kemId: number, publicKey: Uint8Arr
     )
     return
   }
-  if (!checkEncapsulationKey(MLKEM768, publicKey))
+  // ML-KEM-768's encapsulation key is pq's whole key and leads an X-Wing public key.
+  if (!checkEncapsulationKey(PARAMETER_SETS.ml_kem768, publicKey))
     throw new ProtocolError('invalid_key', 'ephemeralPublicKey fails the FIPS 203 §7.2 modulus check')
 }
 
