@@ -16,6 +16,8 @@ export interface CryptoCapabilities {
     x25519: boolean
     hkdf: boolean
     aesGcm: boolean
+    /** ChaCha20-Poly1305 (workerd with `webcrypto_modern_algorithms`); used where present. */
+    chacha20poly1305: boolean
     /** Native ML-KEM-768 (workerd with the `webcrypto_modern_algorithms` flag); reported, not used. */
     mlKem768: boolean
     /** Native X-Wing, `MLKEM768-X25519` (same flag); used for the operations where it measured faster
@@ -37,18 +39,19 @@ async function probeHkdf(): Promise<boolean> {
 
 /** Runs every probe once; callers memoise the result per isolate. */
 export async function detectCryptoCapabilities(): Promise<CryptoCapabilities> {
-  // The X25519 and AES-GCM probes are the ones the backend selection uses (crypto/select-core.ts); the
+  // The X25519, AES-GCM and ChaCha20-Poly1305 probes are the ones the backend selection uses (crypto/select-core.ts); the
   // native ML-KEM-768 one is reported only: the wasm and TypeScript cores serve ML-KEM everywhere.
-  const [x25519, hkdf, aesGcm, mlKem768, xwing] = await Promise.all([
+  const [x25519, hkdf, aesGcm, chacha20poly1305, mlKem768, xwing] = await Promise.all([
     probeWebCrypto.x25519(),
     probeHkdf(),
     probeWebCrypto.aesGcm(),
+    probeWebCrypto.chacha20poly1305(),
     probeWebCrypto.mlKem768(),
     probeWebCryptoXWing(),
   ])
   return {
     webAssembly: typeof WebAssembly === 'object',
     wasmSimd: wasmSimdSupported(),
-    webCrypto: { x25519, hkdf, aesGcm, mlKem768, xwing },
+    webCrypto: { x25519, hkdf, aesGcm, chacha20poly1305, mlKem768, xwing },
   }
 }

@@ -19,7 +19,15 @@ import type {
   X25519,
   XWingNative,
 } from './types.ts'
-import { probeWebCrypto, probeX25519, webCryptoAes128Gcm, webCryptoAes256Gcm, webCryptoHmacSha256, webCryptoX25519 } from './webcrypto.ts'
+import {
+  probeWebCrypto,
+  probeX25519,
+  webCryptoAes128Gcm,
+  webCryptoAes256Gcm,
+  webCryptoChacha20Poly1305,
+  webCryptoHmacSha256,
+  webCryptoX25519,
+} from './webcrypto.ts'
 import { probeWebCryptoXWing, webCryptoXWing } from './webcrypto-xwing.ts'
 
 export type { BackendDescription, Backends } from './types.ts'
@@ -36,8 +44,9 @@ export interface Fallbacks {
   hmacSha256: HmacSha256
   aes128Gcm: Aead
   aes256Gcm: Aead
-  /** No WebCrypto offers ChaCha20-Poly1305 or SHA-3: these always serve. */
+  /** Only workerd's WebCrypto (Modern Algorithms) has ChaCha20-Poly1305; elsewhere this serves. */
   chacha20poly1305: Aead
+  /** SHA-3 is synchronous here, so it always comes from the fallbacks (WebCrypto's digest is async). */
   sha3: Sha3
 }
 
@@ -116,11 +125,12 @@ function nativeXWing(native: Required<XWingNative>): XWingNative {
 }
 
 export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks, preferred: Preferred = {}): Promise<SelectedBackends> {
-  const [preferredX25519, x25519, hmac, aesGcm, xwing] = await Promise.all([
+  const [preferredX25519, x25519, hmac, aesGcm, chacha, xwing] = await Promise.all([
     preferred.x25519 ? probeX25519(preferred.x25519) : false,
     probeWebCrypto.x25519(),
     probeWebCrypto.hmacSha256(),
     probeWebCrypto.aesGcm(),
+    probeWebCrypto.chacha20poly1305(),
     probeWebCryptoXWing(),
   ])
   const backends = fallbackBackends(mlkem, fallbacks)
@@ -132,6 +142,7 @@ export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks, prefe
     backends.aes128Gcm = webCryptoAes128Gcm
     backends.aes256Gcm = webCryptoAes256Gcm
   }
+  if (chacha) backends.chacha20poly1305 = webCryptoChacha20Poly1305
   return { backends, describe: describeBackends(backends) }
 }
 

@@ -114,24 +114,29 @@ export const webCryptoHmacSha256: HmacSha256 = {
   },
 }
 
-function webCryptoAesGcm(keyLength: 16 | 32): Aead {
+/** An AEAD over WebCrypto's encrypt/decrypt for one algorithm, key length and key import format. */
+function webCryptoAead(algorithm: string, keyLength: 16 | 32, format: 'raw' | 'raw-secret'): Aead {
   return {
     name: 'webcrypto',
     async importKey(key) {
-      if (key.length !== keyLength) throw new RangeError(`AES-GCM key must be ${keyLength} bytes`)
-      const k = await subtle().importKey('raw', bs(key), 'AES-GCM', false, ['encrypt', 'decrypt'])
+      if (key.length !== keyLength) throw new RangeError(`${algorithm} key must be ${keyLength} bytes`)
+      // 'raw-secret' (WebCrypto Modern Algorithms) is newer than the typings, hence the cast.
+      const k = await subtle().importKey(format as 'raw', bs(key), algorithm, false, ['encrypt', 'decrypt'])
       return {
         seal: async (iv, additionalData, plaintext) =>
-          bytes(await subtle().encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(plaintext))),
+          bytes(await subtle().encrypt({ name: algorithm, iv: bs(iv), additionalData: bs(additionalData) }, k, bs(plaintext))),
         open: async (iv, additionalData, ciphertext) =>
-          bytes(await subtle().decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(additionalData) }, k, bs(ciphertext))),
+          bytes(await subtle().decrypt({ name: algorithm, iv: bs(iv), additionalData: bs(additionalData) }, k, bs(ciphertext))),
       }
     },
   }
 }
 
-export const webCryptoAes128Gcm = webCryptoAesGcm(16)
-export const webCryptoAes256Gcm = webCryptoAesGcm(32)
+export const webCryptoAes128Gcm = webCryptoAead('AES-GCM', 16, 'raw')
+export const webCryptoAes256Gcm = webCryptoAead('AES-GCM', 32, 'raw')
+/** ChaCha20-Poly1305 (RFC 8439) of WebCrypto's Modern Algorithms (workerd with `webcrypto_modern_algorithms`):
+ *  its keys import only as 'raw-secret'. */
+export const webCryptoChacha20Poly1305 = webCryptoAead('ChaCha20-Poly1305', 32, 'raw-secret')
 
 /** WebCrypto's KEM methods (ML-KEM, X-Wing): newer than the typings in @cloudflare/workers-types, hence a narrow cast. */
 export interface KemSubtle {
@@ -181,6 +186,20 @@ export const probeX25519 = (x: X25519) =>
     }
   })
 
+const byteRun = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => from + i)
+/** RFC 8439 §2.8.2, the AEAD construction's example (its key is byteRun(0x80, 32)): nonce 07000000 ‖ 40..47,
+ *  AAD 50515253 ‖ c0..c7, the "sunscreen" plaintext, and the tag the RFC gives. Built on call. */
+function rfc8439AeadExample() {
+  return {
+    nonce: Uint8Array.of(7, 0, 0, 0, ...byteRun(0x40, 8)),
+    aad: Uint8Array.of(0x50, 0x51, 0x52, 0x53, ...byteRun(0xc0, 8)),
+    plaintext: new TextEncoder().encode(
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+    ),
+    tag: Uint8Array.from('1ae10b594f09e26a7e902ecbd0600691'.match(/../g)!, (b) => parseInt(b, 16)),
+  }
+}
+
 /** Once per isolate: a probe's answer does not change, and /health and the backend selection both ask. */
 function oncePerIsolate<T>(probe: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined
@@ -199,6 +218,17 @@ export const probeWebCrypto = {
         const ct = await key.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16))
         await key.open(new Uint8Array(12), new Uint8Array(0), ct)
       }
+    }),
+  ),
+  chacha20poly1305: oncePerIsolate(() =>
+    succeeds(async () => {
+      // RFC 8439 §2.8.2's AEAD example: its tag must come out, and the result must open. The key is
+      // imported first: where the algorithm is missing (most runtimes), that fails at once.
+      const sealing = await webCryptoChacha20Poly1305.importKey(byteRun(0x80, 32))
+      const { nonce, aad, plaintext, tag } = rfc8439AeadExample()
+      const sealed = await sealing.seal(nonce, aad, plaintext)
+      if (!equal(sealed.subarray(plaintext.length), tag)) throw new Error('ChaCha20-Poly1305 probe: wrong tag')
+      if (!equal(await sealing.open(nonce, aad, sealed), plaintext)) throw new Error('ChaCha20-Poly1305 probe: wrong plaintext')
     }),
   ),
   mlKem768: oncePerIsolate(() =>

@@ -84,7 +84,7 @@ describe('Fastly artifact (bin/main.wasm under the harness host)', () => {
     expect(body.capabilities).toEqual({
       webAssembly: false,
       wasmSimd: false,
-      webCrypto: { x25519: false, hkdf: false, aesGcm: false, mlKem768: false, xwing: false },
+      webCrypto: { x25519: false, hkdf: false, aesGcm: false, chacha20poly1305: false, mlKem768: false, xwing: false },
     })
     // No WebAssembly: the TypeScript ML-KEM core serves ML-KEM-768.
     expect(body.mlkem).toMatchObject({ name: 'pq-edge-js', module: 'typescript' })

@@ -165,7 +165,14 @@ describe('Fastly only: the engine, the built-in keys, the stores', () => {
     expect(res.status).toBe(200)
     const body = (await res.json()) as Record<string, any>
     expect(body).toMatchObject({ status: 'ok', runtime: { name: 'fastly-compute' }, mlkem: { name: 'pq-edge-js', module: 'typescript' } })
-    expect(body.capabilities.webCrypto).toEqual({ x25519: false, hkdf: false, aesGcm: false, mlKem768: false, xwing: false })
+    expect(body.capabilities.webCrypto).toEqual({
+      x25519: false,
+      hkdf: false,
+      aesGcm: false,
+      chacha20poly1305: false,
+      mlKem768: false,
+      xwing: false,
+    })
     // Native HMAC; the interpreter-tuned fallbacks (src/crypto/interpreter.ts) for the rest.
     expect(body.backends).toEqual({
       x25519: 'pq-edge-js',

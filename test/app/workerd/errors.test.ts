@@ -71,7 +71,11 @@ describe('unexpected errors', () => {
       detectCapabilities: async () => {
         calls++
         if (calls === 1) throw new Error('probe failed: do-not-leak-7f3a')
-        return { webAssembly: true, wasmSimd: true, webCrypto: { x25519: true, hkdf: true, aesGcm: true, mlKem768: true, xwing: true } }
+        return {
+          webAssembly: true,
+          wasmSimd: true,
+          webCrypto: { x25519: true, hkdf: true, aesGcm: true, chacha20poly1305: true, mlKem768: true, xwing: true },
+        }
       },
       logError: (message, error) => logged.push(message, error),
     })

@@ -17,7 +17,7 @@ describe('GET /health', () => {
     expect(body.capabilities).toMatchObject({
       webAssembly: true,
       wasmSimd: true,
-      webCrypto: { x25519: true, hkdf: true, aesGcm: true },
+      webCrypto: { x25519: true, hkdf: true, aesGcm: true, chacha20poly1305: true },
     })
     // wrangler.jsonc enables webcrypto_modern_algorithms, so this workerd has native ML-KEM-768 and X-Wing.
     expect(body.capabilities.webCrypto.mlKem768).toBe(true)
@@ -35,7 +35,7 @@ describe('GET /health', () => {
       x25519: 'webcrypto',
       hkdf: 'webcrypto',
       aesGcm: 'webcrypto',
-      chacha20poly1305: 'noble',
+      chacha20poly1305: 'webcrypto', // WebCrypto Modern Algorithms (src/crypto/webcrypto.ts)
       mlkem768: 'pq-edge-wasm-simd',
       sha3: 'pq-edge-js', // synchronous, so not loaded on first use: src/crypto/select.ts
       // Native X-Wing where it measured faster (src/crypto/select-core.ts, NATIVE_XWING_OPERATIONS).

@@ -22,7 +22,7 @@ describe('X-Wing in workerd', () => {
       x25519: 'webcrypto',
       hkdf: 'webcrypto',
       aesGcm: 'webcrypto',
-      chacha20poly1305: 'noble',
+      chacha20poly1305: 'webcrypto', // WebCrypto Modern Algorithms (src/crypto/webcrypto.ts)
       mlkem768: 'pq-edge-wasm-simd',
       sha3: 'pq-edge-js', // synchronous, so not loaded on first use: src/crypto/select.ts
       // workerd's native X-Wing for the operations where it measured faster (src/crypto/select-core.ts).
