@@ -1,8 +1,9 @@
-// Backend selection for general runtimes (workerd, Node, browsers): select-core.ts's probing with
-// pure-JS fallbacks that are imported on first use, never at module evaluation: a runtime whose
-// WebCrypto serves X25519, HMAC and AES-GCM (workerd, Node) never evaluates those modules, and a cold
-// isolate pays only for the one it calls (in workerd: noble's ChaCha20-Poly1305, when a client picks
-// it). `npm run bench:cold` measures it (docs/BENCHMARKS.md). X25519's fallback is pq-edge-js (faster
+// Backend selection for general runtimes (Node, browsers, and the libraries' workerd builds):
+// select-core.ts's probing with pure-JS fallbacks that are imported on first use, never at module
+// evaluation: a runtime whose WebCrypto serves X25519, HMAC and AES-GCM (workerd, Node) never evaluates
+// those modules, and a cold isolate pays only for the one it calls (in Node: noble's ChaCha20-Poly1305).
+// The Cloudflare service entry bundles none of them (src/runtime/cloudflare-crypto.ts): even unevaluated,
+// they cost a cold isolate their parse time (`npm run bench:cold`, docs/BENCHMARKS.md). X25519's fallback is pq-edge-js (faster
 // than noble without WebCrypto X25519; js-compute, one run of `node scripts/fastly/bench.ts crypto 15`,
 // medians: publicKey 1.8 vs 5.5 ms, sharedSecret 4.5 vs 10 ms). SHA-3 is synchronous, so it cannot be
 // loaded on first use: it is pq-edge-js (on the ML-KEM core's Keccak), which costs far less to

@@ -7,7 +7,8 @@ import type { MlKem } from '../mlkem/api.ts'
 
 /** X25519 (RFC 7748 §5). Both backends reject low-order peer keys (all-zero shared secret). */
 export interface X25519 {
-  readonly name: 'webcrypto' | 'node-crypto' | 'noble' | 'pq-edge-js'
+  /** `missing`: none here (the Cloudflare entry bundles no fallback; src/runtime/cloudflare-crypto.ts). */
+  readonly name: 'webcrypto' | 'node-crypto' | 'noble' | 'pq-edge-js' | 'missing'
   /** X25519(sk, 9): the public key of a 32-byte secret scalar. */
   publicKey(secretKey: Uint8Array): Promise<Uint8Array>
   /** X25519(sk, pk). Throws on a low-order pk (RFC 7748 §6.1 all-zero check). */
@@ -34,7 +35,7 @@ export interface X25519SecretKey {
 
 /** HMAC-SHA256 (RFC 2104), from which HKDF-SHA256 (RFC 5869) is built in hkdf.ts. */
 export interface HmacSha256 {
-  readonly name: 'webcrypto' | 'webcrypto-digest' | 'noble'
+  readonly name: 'webcrypto' | 'webcrypto-digest' | 'noble' | 'missing'
   /** HMAC-SHA256(key, data); key may be empty. */
   mac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>
 }
@@ -47,7 +48,7 @@ export interface AeadKey {
 }
 
 export interface Aead {
-  readonly name: 'webcrypto' | 'noble' | 'pq-edge-js'
+  readonly name: 'webcrypto' | 'noble' | 'pq-edge-js' | 'missing'
   /** Key length in bytes this AEAD takes (AES-GCM: 16 or 32; ChaCha20-Poly1305: 32). */
   importKey(key: Uint8Array): Promise<AeadKey>
 }
@@ -129,7 +130,7 @@ export interface Sha3 {
 export interface BackendDescription {
   x25519: X25519['name']
   hkdf: HmacSha256['name']
-  aesGcm: 'webcrypto' | 'noble' | 'pq-edge-js'
+  aesGcm: Aead['name']
   chacha20poly1305: Aead['name']
   mlkem768: MlKem768BackendName
   sha3: Sha3['name']

@@ -4,12 +4,13 @@
 // isolate and env object.
 import { createApp } from '../app.ts'
 import { detectCryptoCapabilities } from '../capabilities.ts'
-import { lazyBackends } from '../crypto/select.ts'
+import { lazySelection, selectWith } from '../crypto/select-core.ts'
 import { memoiseBy } from '../memo.ts'
 import * as mlkem from '../mlkem/workerd.ts'
 import { ConfigError } from '../service/config-error.ts'
 import { createServiceContext, type ServiceContext } from '../service/context.ts'
 import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
+import { CLOUDFLARE_FALLBACKS, requireWebCrypto } from './cloudflare-crypto.ts'
 import { DurableObjectConfigStore } from './cloudflare-store.ts'
 
 /**
@@ -20,7 +21,8 @@ import { DurableObjectConfigStore } from './cloudflare-store.ts'
  */
 type WorkerEnv = Partial<Env> & { ANALYTICS?: AnalyticsSink }
 
-const crypto = lazyBackends(mlkem)
+// WebCrypto for every primitive it has here; no JavaScript fallbacks bundled (cloudflare-crypto.ts).
+const crypto = lazySelection(() => selectWith(mlkem, CLOUDFLARE_FALLBACKS))
 
 // Metrics are per isolate (GET /metrics shows this isolate's totals); the Analytics Engine sink is
 // whichever binding the latest env carries.
@@ -42,7 +44,8 @@ function service(env: unknown): Promise<ServiceContext> {
 async function build(env: WorkerEnv): Promise<ServiceContext> {
   const namespace = env.CONFIG_VAULT
   if (!namespace) throw new ConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.jsonc) is missing.')
-  const { backends } = await crypto()
+  const { backends, describe } = await crypto()
+  requireWebCrypto(describe)
   const context = createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
   recordModuleMetrics()
   return context

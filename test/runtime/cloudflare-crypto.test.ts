@@ -1,0 +1,59 @@
+// The Cloudflare entry's crypto set (src/runtime/cloudflare-crypto.ts): no JavaScript fallback for what
+// workerd's WebCrypto has. Where a primitive is missing anyway, the service must refuse to start with a
+// configuration error that names the compatibility flag, and the stand-in must never compute anything.
+// (Inside workerd, with wrangler.jsonc's flags, nothing is missing: test/app/workerd/health.test.ts.)
+import { describe, expect, it } from 'vitest'
+import { describeBackends, fallbackBackends } from '../../src/crypto/select-core.ts'
+import * as mlkem from '../../src/mlkem/node.ts'
+import { CLOUDFLARE_FALLBACKS, requireWebCrypto } from '../../src/runtime/cloudflare-crypto.ts'
+import { ConfigError } from '../../src/service/config-error.ts'
+
+describe('Cloudflare entry crypto set', () => {
+  const backends = fallbackBackends(mlkem, CLOUDFLARE_FALLBACKS) // every primitive from the set, no probing
+
+  it('bundles no fallback but SHA-3: the others report missing', () => {
+    expect(describeBackends(backends)).toMatchObject({
+      x25519: 'missing',
+      hkdf: 'missing',
+      aesGcm: 'missing',
+      chacha20poly1305: 'missing',
+      sha3: 'pq-edge-js',
+    })
+  })
+
+  it('refuses to start the service when anything is missing, naming the flag and what lacks', () => {
+    let error: unknown
+    try {
+      requireWebCrypto({ ...describeBackends(backends), x25519: 'webcrypto', hkdf: 'webcrypto', aesGcm: 'webcrypto' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).variable).toBe('compatibility_flags')
+    expect((error as ConfigError).message).toContain('chacha20poly1305')
+    expect((error as ConfigError).message).toContain('webcrypto_modern_algorithms')
+    expect(() =>
+      requireWebCrypto({
+        ...describeBackends(backends),
+        x25519: 'webcrypto',
+        hkdf: 'webcrypto',
+        aesGcm: 'webcrypto',
+        chacha20poly1305: 'webcrypto',
+      }),
+    ).not.toThrow()
+  })
+
+  it('a missing primitive rejects every call with that ConfigError', async () => {
+    const key = new Uint8Array(32)
+    const calls = [
+      backends.x25519.publicKey(key),
+      backends.x25519.sharedSecret(key, key),
+      backends.x25519.importSecretKey(key),
+      backends.hmacSha256.mac(key, key),
+      backends.aes128Gcm.importKey(key.subarray(0, 16)),
+      backends.aes256Gcm.importKey(key),
+      backends.chacha20poly1305.importKey(key),
+    ]
+    for (const call of calls) await expect(call).rejects.toThrow(ConfigError)
+  })
+})
