@@ -36,6 +36,8 @@ export type { BackendDescription, Backends } from './types.ts'
 export interface MlKemSource {
   ml_kem768: SyncMlKem768
   getBackend(): { module: 'simd' | 'scalar' | 'typescript' } | undefined
+  /** SHA-3 on the wasm module's Keccak, where there is one (and, in browsers, once it is loaded). */
+  getSha3?(): Sha3 | undefined
 }
 
 /** Pure-JS implementations for what a runtime's WebCrypto lacks (and for what no WebCrypto offers). */
@@ -46,7 +48,8 @@ export interface Fallbacks {
   aes256Gcm: Aead
   /** Only workerd's WebCrypto (Modern Algorithms) has ChaCha20-Poly1305; elsewhere this serves. */
   chacha20poly1305: Aead
-  /** SHA-3 is synchronous here, so it always comes from the fallbacks (WebCrypto's digest is async). */
+  /** SHA-3 is called synchronously, so never from WebCrypto (its digest is async): from the ML-KEM wasm module's
+   *  Keccak where that runs (MlKemSource.getSha3), otherwise from here. */
   sha3: Sha3
 }
 
@@ -143,6 +146,9 @@ export async function selectWith(mlkem: MlKemSource, fallbacks: Fallbacks, prefe
     backends.aes256Gcm = webCryptoAes256Gcm
   }
   if (chacha) backends.chacha20poly1305 = webCryptoChacha20Poly1305
+  // SHA-3 is called synchronously (X-Wing), so not from WebCrypto: from the wasm module's Keccak where it runs.
+  const moduleSha3 = mlkem.getSha3?.()
+  if (moduleSha3) Object.assign(backends, { sha3_256: moduleSha3.sha3_256, shake256: moduleSha3.shake256, sha3Name: moduleSha3.name })
   return { backends, describe: describeBackends(backends) }
 }
 

@@ -6,8 +6,9 @@
 // they cost a cold isolate their parse time (`npm run bench:cold`, docs/BENCHMARKS.md). X25519's fallback is pq-edge-js (faster
 // than noble without WebCrypto X25519; js-compute, one run of `node scripts/fastly/bench.ts crypto 15`,
 // medians: publicKey 1.8 vs 5.5 ms, sharedSecret 4.5 vs 10 ms). SHA-3 is synchronous, so it cannot be
-// loaded on first use: it is pq-edge-js (on the ML-KEM core's Keccak), which costs far less to
-// evaluate than @noble/hashes; X-Wing hashes 134 bytes with it. Fastly's set is in interpreter.ts.
+// loaded on first use; it comes from the ML-KEM wasm module's Keccak where that runs (select-core.ts), and
+// from pq-edge-js (the TypeScript core's Keccak, far less to evaluate than @noble/hashes) before a
+// browser's init() or without WebAssembly. Fastly's set is in interpreter.ts.
 
 import { nobleAes128Gcm, nobleAes256Gcm, nobleChacha20Poly1305, nobleHmacSha256, nobleSha3, nobleX25519 } from './noble.ts'
 import { nobleAead } from './noble-aead.ts'

@@ -121,7 +121,8 @@ export interface Backends {
 
 /** FIPS 202 SHA3-256 and SHAKE256 (output length in bytes). */
 export interface Sha3 {
-  readonly name: 'noble' | 'pq-edge-js'
+  /** `pq-edge-wasm`: the ML-KEM module's Keccak; `missing`: none (src/runtime/cloudflare-crypto.ts). */
+  readonly name: 'noble' | 'pq-edge-js' | 'pq-edge-wasm' | 'missing'
   sha3_256(data: Uint8Array): Uint8Array
   shake256(data: Uint8Array, outputBytes: number): Uint8Array
 }

@@ -1,10 +1,12 @@
 // Instantiates the ML-KEM core from compiled modules: the simd128 build where the engine validates
 // SIMD, the scalar build otherwise. Shared by every loader; the loaders differ only in how they
 // obtain the WebAssembly.Module objects.
+
+import type { Sha3 } from '../crypto/types.ts'
 import { createMlKem, type MlKemSuite } from './api.ts'
 import { wasmSimdSupported } from './simd.ts'
 import manifest from './wasm/manifest.json' with { type: 'json' }
-import { type MlKemWasmExports, wasmCore } from './wasm-core.ts'
+import { type MlKemWasmExports, wasmCore, wasmSha3 } from './wasm-core.ts'
 
 export type MlKemModuleKind = 'simd' | 'scalar'
 
@@ -28,7 +30,7 @@ export interface MlKemModules {
 const MANIFEST_ENTRY: Record<MlKemModuleKind, keyof typeof manifest.modules> = { simd: 'mlkem-simd.wasm', scalar: 'mlkem.wasm' }
 
 /** Instantiates one module kind (tests use this to run both builds). */
-export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKind): MlKemSuite & { backend: MlKemBackend } {
+export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKind): MlKemSuite & { backend: MlKemBackend; sha3: Sha3 } {
   // The module imports nothing: no host calls, no clock, no randomness (JS passes seeds in).
   const started = performance.now()
   const exports = new WebAssembly.Instance(module, {}).exports as unknown as MlKemWasmExports
@@ -36,7 +38,7 @@ export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKi
   const file = MANIFEST_ENTRY[kind]
   const { sha256, bytes } = manifest.modules[file]
   const backend: MlKemBackend = { name: 'pq-edge-wasm', module: kind, file, sha256, bytes, instantiateMs }
-  return { ...createMlKem(wasmCore(exports)), backend }
+  return { ...createMlKem(wasmCore(exports)), backend, sha3: wasmSha3(exports) }
 }
 
 export function selectModuleKind(): MlKemModuleKind {
@@ -44,7 +46,7 @@ export function selectModuleKind(): MlKemModuleKind {
 }
 
 /** The fastest build this engine runs. */
-export function instantiateBest(modules: MlKemModules): MlKemSuite & { backend: MlKemBackend } {
+export function instantiateBest(modules: MlKemModules): MlKemSuite & { backend: MlKemBackend; sha3: Sha3 } {
   const kind = selectModuleKind()
   return instantiateMlKem(modules[kind], kind)
 }

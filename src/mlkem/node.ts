@@ -1,6 +1,7 @@
 // pq-edge/mlkem for Node: reads and compiles the module synchronously at import (a few KiB
 // compile in well under a millisecond), so no set-up call is needed.
 import { readFileSync } from 'node:fs'
+import type { Sha3 } from '../crypto/types.ts'
 import { instantiateMlKem, type MlKemBackend, type MlKemModuleKind, selectModuleKind } from './instantiate.ts'
 
 export type { MlKem, MlKemLengths, MlKemSuite } from './api.ts'
@@ -17,6 +18,10 @@ const kind = selectModuleKind()
 const suite = instantiateMlKem(compileMlKemModule(kind), kind)
 
 export const { ml_kem512, ml_kem768, ml_kem1024 } = suite
+/** SHA3-256 and SHAKE256 on the module's Keccak (pq-edge/xwing and /hpke take SHA-3 from here). */
+export function getSha3(): Sha3 {
+  return suite.sha3
+}
 /** Which module runs, and its pinned SHA-256. */
 export function getBackend(): MlKemBackend {
   return suite.backend

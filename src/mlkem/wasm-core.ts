@@ -5,6 +5,7 @@
 // kept (KnownKeys), so a repeated key skips hashing ek and SampleNTT; a key met the first time takes the
 // one-pass exports. This file never instantiates the module (each runtime loads wasm its own way: see
 // node.ts, workerd.ts, browser.ts); it takes the instance's exports.
+import type { Sha3 } from '../crypto/types.ts'
 import type { MlKemCore, MlKemParams } from './api.ts'
 
 /** Exports of mlkem.wasm and mlkem-simd.wasm (one interface; see assembly/internal.ts). */
@@ -38,6 +39,55 @@ export interface MlKemWasmExports {
   decapsInternalImported(k: number, eta1: number, eta2: number, du: number, dv: number): void
   /** Zeroes the I/O region and all scratch. */
   wipe(): void
+  /** SHA-3 on the module's Keccak (FIPS 202), in chunks of at most SHA3_CHUNK bytes at ioBase(): see wasmSha3. */
+  SHA3_CHUNK: WebAssembly.Global
+  sha3Begin(rate: number): void
+  sha3Absorb(length: number): void
+  sha3Finish(domain: number): void
+  sha3Squeeze(length: number): void
+  sha3End(length: number): void
+}
+
+// FIPS 202 §6: SHA3-256 and SHAKE256 share the rate of 136 bytes; the domain bits with pad10*1's first 1.
+const RATE_256 = 136
+const DS_SHA3 = 0x06
+const DS_SHAKE = 0x1f
+
+/** SHA3-256 and SHAKE256 on the module's Keccak: what pq-edge's X-Wing and HPKE take SHA-3 from wherever the
+ *  module runs (much less to compile and run cold than a JavaScript Keccak, and faster warm). Linear memory
+ *  used is zeroed after every call, the input may be secret. */
+export function wasmSha3(wasm: MlKemWasmExports): Sha3 {
+  const base = wasm.ioBase()
+  const chunk = wasm.SHA3_CHUNK.value as number
+  const hash = (domain: number, data: Uint8Array, outputBytes: number): Uint8Array => {
+    if (!(data instanceof Uint8Array)) throw new TypeError('SHA-3: data must be a Uint8Array')
+    if (!Number.isSafeInteger(outputBytes) || outputBytes < 0)
+      throw new RangeError('SHAKE256: the output length must be a whole number of bytes')
+    const out = new Uint8Array(outputBytes)
+    const mem = new Uint8Array(wasm.memory.buffer)
+    try {
+      wasm.sha3Begin(RATE_256)
+      for (let at = 0; at < data.length; at += chunk) {
+        const part = data.subarray(at, at + chunk)
+        mem.set(part, base)
+        wasm.sha3Absorb(part.length)
+      }
+      wasm.sha3Finish(domain)
+      for (let at = 0; at < outputBytes; at += chunk) {
+        const length = Math.min(chunk, outputBytes - at)
+        wasm.sha3Squeeze(length)
+        out.set(mem.subarray(base, base + length), at)
+      }
+    } finally {
+      wasm.sha3End(Math.min(chunk, Math.max(data.length, outputBytes)))
+    }
+    return out
+  }
+  return {
+    name: 'pq-edge-wasm',
+    sha3_256: (data) => hash(DS_SHA3, data, 32),
+    shake256: (data, outputBytes) => hash(DS_SHAKE, data, outputBytes),
+  }
 }
 
 export function wasmCore(wasm: MlKemWasmExports): MlKemCore {

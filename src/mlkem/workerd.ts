@@ -1,5 +1,6 @@
 // pq-edge/mlkem for workerd (Cloudflare Workers): workerd compiles WebAssembly only from imported
 // .wasm modules, which wrangler turns into WebAssembly.Module objects. Synchronous, no set-up call.
+import type { Sha3 } from '../crypto/types.ts'
 import { instantiateBest, type MlKemBackend } from './instantiate.ts'
 import scalar from './wasm/mlkem.wasm'
 import simd from './wasm/mlkem-simd.wasm'
@@ -11,6 +12,10 @@ export type { MlKemBackend } from './instantiate.ts'
 const suite = instantiateBest({ simd, scalar })
 
 export const { ml_kem512, ml_kem768, ml_kem1024 } = suite
+/** SHA3-256 and SHAKE256 on the module's Keccak (pq-edge/xwing and /hpke take SHA-3 from here). */
+export function getSha3(): Sha3 {
+  return suite.sha3
+}
 /** Which module runs, and its pinned SHA-256. */
 export function getBackend(): MlKemBackend {
   return suite.backend

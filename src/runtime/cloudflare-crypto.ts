@@ -1,4 +1,5 @@
-// The crypto fallbacks of the Cloudflare Workers entry: none, except SHA-3. workerd's WebCrypto has
+// The crypto fallbacks of the Cloudflare Workers entry: none. SHA-3 comes from the ML-KEM wasm module's
+// Keccak (select-core.ts), which workerd always runs; workerd's WebCrypto has
 // X25519, HMAC and AES-GCM, and ChaCha20-Poly1305 with the compatibility flag
 // `webcrypto_modern_algorithms` that wrangler.jsonc sets; so that entry bundles no JavaScript
 // implementation of them. Bundled fallbacks cost every cold isolate their parse time even when never
@@ -9,14 +10,13 @@
 // The library entries (pq-edge/xwing, /hpke, /client for workerd) keep select.ts's general fallbacks:
 // they run in other people's workers, under flags they do not control.
 import type { Fallbacks } from '../crypto/select-core.ts'
-import { jsSha3 } from '../crypto/sha3-js.ts'
-import type { Aead, BackendDescription, HmacSha256, X25519 } from '../crypto/types.ts'
+import type { Aead, BackendDescription, HmacSha256, Sha3, X25519 } from '../crypto/types.ts'
 import { ConfigError } from '../service/config-error.ts'
 
 const misconfigured = (primitives: string) =>
   new ConfigError(
     'compatibility_flags',
-    `This runtime's WebCrypto lacks ${primitives}, which the Cloudflare entry takes from it: deploy with wrangler.jsonc's compatibility_date and compatibility_flags (webcrypto_modern_algorithms).`,
+    `This runtime lacks ${primitives}, which the Cloudflare entry takes from WebCrypto (SHA-3: from the ML-KEM wasm module): deploy with wrangler.jsonc's compatibility_date and compatibility_flags (webcrypto_modern_algorithms).`,
   )
 
 const missing = (primitive: string) => () => Promise.reject(misconfigured(primitive))
@@ -32,6 +32,15 @@ const MISSING_X25519: X25519 = {
   importSecretKey: missing('X25519'),
 }
 const MISSING_HMAC: HmacSha256 = { name: 'missing', mac: missing('HMAC-SHA256') }
+const MISSING_SHA3: Sha3 = {
+  name: 'missing',
+  sha3_256: () => {
+    throw misconfigured('SHA-3')
+  },
+  shake256: () => {
+    throw misconfigured('SHA-3')
+  },
+}
 
 export const CLOUDFLARE_FALLBACKS: Fallbacks = {
   x25519: MISSING_X25519,
@@ -39,7 +48,7 @@ export const CLOUDFLARE_FALLBACKS: Fallbacks = {
   aes128Gcm: missingAead('AES-128-GCM'),
   aes256Gcm: missingAead('AES-256-GCM'),
   chacha20poly1305: missingAead('ChaCha20-Poly1305'),
-  sha3: jsSha3, // synchronous in X-Wing; WebCrypto's digest is async
+  sha3: MISSING_SHA3,
 }
 
 /** Throws the ConfigError above when the selection left any primitive `missing` (called as the service starts). */

@@ -31,7 +31,7 @@ it("import { xwing } from 'pq-edge/xwing' works and interoperates with noble's m
     aesGcm: 'webcrypto',
     chacha20poly1305: 'noble',
     mlkem768: 'pq-edge-wasm-simd',
-    sha3: 'pq-edge-js',
+    sha3: 'pq-edge-wasm',
     xwingKeygen: 'pq-edge',
     xwingEncaps: 'pq-edge',
     xwingDecaps: 'pq-edge',

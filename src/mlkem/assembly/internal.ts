@@ -5,7 +5,7 @@
 // Calling convention (the adapter src/mlkem/wasm-core.ts follows it):
 //   write inputs to the I/O region (offsets below, relative to ioBase()), call an op with the parameter
 //   set's values, copy outputs out, then call wipe(). Every op also wipes all scratch memory before returning.
-import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, IO_HEK, IO_MAT, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2, S_MAT, S_XOFIN } from "./layout";
+import { BASE, IO_SEED, IO_MSG, IO_SS, IO_EK, IO_DK, IO_CT, IO_HEK, IO_MAT, IO_END, S_KECCAK, S_END, S_GIN, S_GOUT, S_KBAR, S_CT2, S_MAT, S_XOFIN } from "./layout";
 import { RATE_256, RATE_SHA3_512, DS_SHA3, DS_SHAKE, hashOnce, spongeInit, spongeAbsorb, spongeFinish, spongeSqueeze } from "./keccak";
 import { hashX2 } from "./keccak-x2-sponge";
 import { initTables } from "./ntt";
@@ -222,3 +222,14 @@ export function decapsInternalImported(k: i32, eta1: i32, eta2: i32, du: i32, dv
   memory.copy(BASE + S_MAT, BASE + IO_MAT, (k * k) << 9);
   decapsChecked(k, eta1, eta2, du, dv, false, k * k);
 }
+
+// ---- SHA3-256 and SHAKE256 (FIPS 202 §6) on the module's Keccak, for the JS side (X-Wing's combiner and key
+// expansion, HPKE's SHAKE256 derivations): sha3Begin(rate), sha3Absorb(n) per input chunk written at the I/O
+// region's start, sha3Finish(ds), sha3Squeeze(n) per output chunk (written there), then sha3End(n), which zeroes
+// the state and the first n bytes of the region (the input may be a secret). Chunks are at most IO_END bytes.
+export const SHA3_CHUNK = IO_END;
+export function sha3Begin(rate: i32): void { spongeInit(rate); }
+export function sha3Absorb(len: i32): void { spongeAbsorb(BASE, len); }
+export function sha3Finish(ds: i32): void { spongeFinish(ds); }
+export function sha3Squeeze(len: i32): void { spongeSqueeze(BASE, len); }
+export function sha3End(len: i32): void { memory.fill(BASE + S_KECCAK, 0, 200); memory.fill(BASE, 0, len); }

@@ -37,7 +37,7 @@ describe('GET /health', () => {
       aesGcm: 'webcrypto',
       chacha20poly1305: 'webcrypto', // WebCrypto Modern Algorithms (src/crypto/webcrypto.ts)
       mlkem768: 'pq-edge-wasm-simd',
-      sha3: 'pq-edge-js', // synchronous, so not loaded on first use: src/crypto/select.ts
+      sha3: 'pq-edge-wasm', // the ML-KEM module's Keccak (src/mlkem/wasm-core.ts)
       // Native X-Wing where it measured faster (src/crypto/select-core.ts, NATIVE_XWING_OPERATIONS).
       xwingKeygen: NATIVE_XWING_OPERATIONS.keygen ? 'webcrypto' : 'pq-edge',
       xwingEncaps: NATIVE_XWING_OPERATIONS.encaps ? 'webcrypto' : 'pq-edge',

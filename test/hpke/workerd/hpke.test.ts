@@ -24,7 +24,7 @@ describe('X-Wing in workerd', () => {
       aesGcm: 'webcrypto',
       chacha20poly1305: 'webcrypto', // WebCrypto Modern Algorithms (src/crypto/webcrypto.ts)
       mlkem768: 'pq-edge-wasm-simd',
-      sha3: 'pq-edge-js', // synchronous, so not loaded on first use: src/crypto/select.ts
+      sha3: 'pq-edge-wasm', // the ML-KEM module's Keccak (src/mlkem/wasm-core.ts)
       // workerd's native X-Wing for the operations where it measured faster (src/crypto/select-core.ts).
       xwingKeygen: NATIVE_XWING_OPERATIONS.keygen ? 'webcrypto' : 'pq-edge',
       xwingEncaps: NATIVE_XWING_OPERATIONS.encaps ? 'webcrypto' : 'pq-edge',
