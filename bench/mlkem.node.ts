@@ -1,9 +1,10 @@
-// ML-KEM-768 in Node, one mitata run: pq-edge (scalar and SIMD builds), @noble/post-quantum and
+// ML-KEM-768 in Node, one mitata run: pq-edge (scalar and SIMD builds, with the Node entry's randomness), @noble/post-quantum and
 // @oqs/liboqs-js (bench-only dependency). Returns medians in µs per implementation and operation.
 
 import { ml_kem768 as noble } from '@noble/post-quantum/ml-kem.js'
 import { createMLKEM768 } from '@oqs/liboqs-js'
 import { bench, do_not_optimize, group, run } from 'mitata'
+import { pooledRandomBytes } from '../src/crypto/node-random.ts'
 import { instantiateMlKem } from '../src/mlkem/instantiate.ts'
 import { compileMlKemModule } from '../src/mlkem/node.ts'
 
@@ -12,8 +13,9 @@ export type Operation = (typeof OPERATIONS)[number]
 export type Medians = Record<string, Record<Operation, number>>
 
 export async function benchNode(): Promise<Medians> {
-  const scalar = instantiateMlKem(compileMlKemModule('scalar'), 'scalar').ml_kem768
-  const simd = instantiateMlKem(compileMlKemModule('simd'), 'simd').ml_kem768
+  // Randomness as the Node entry (src/mlkem/node.ts) draws it: node:crypto, 4 KiB at a time.
+  const scalar = instantiateMlKem(compileMlKemModule('scalar'), 'scalar', pooledRandomBytes()).ml_kem768
+  const simd = instantiateMlKem(compileMlKemModule('simd'), 'simd', pooledRandomBytes()).ml_kem768
   const oqs = await createMLKEM768()
   const { publicKey, secretKey } = noble.keygen()
   const { cipherText } = noble.encapsulate(publicKey)

@@ -166,11 +166,13 @@ export function inputChecker(name: string) {
   }
 }
 
-function randomBytes(n: number): Uint8Array {
-  return globalThis.crypto.getRandomValues(new Uint8Array(n))
-}
+/** Where keygen() and encapsulate() without a seed take their randomness: n fresh bytes, the caller's to wipe. */
+export type RandomBytes = (n: number) => Uint8Array
 
-function parameterSet(core: MlKemCore, id: ParameterSetId): MlKem {
+/** The default source: crypto.getRandomValues, on every call. */
+export const webCryptoRandomBytes: RandomBytes = (n) => globalThis.crypto.getRandomValues(new Uint8Array(n))
+
+function parameterSet(core: MlKemCore, id: ParameterSetId, randomBytes: RandomBytes): MlKem {
   const p = PARAMETER_SETS[id]
   const { name, lengths } = p
   const expectBytes = inputChecker(name)
@@ -262,10 +264,10 @@ function parameterSet(core: MlKemCore, id: ParameterSetId): MlKem {
 }
 
 /** The ML-KEM suite over a core. */
-export function createMlKem(core: MlKemCore): MlKemSuite {
+export function createMlKem(core: MlKemCore, randomBytes: RandomBytes = webCryptoRandomBytes): MlKemSuite {
   return {
-    ml_kem512: parameterSet(core, 'ml_kem512'),
-    ml_kem768: parameterSet(core, 'ml_kem768'),
-    ml_kem1024: parameterSet(core, 'ml_kem1024'),
+    ml_kem512: parameterSet(core, 'ml_kem512', randomBytes),
+    ml_kem768: parameterSet(core, 'ml_kem768', randomBytes),
+    ml_kem1024: parameterSet(core, 'ml_kem1024', randomBytes),
   }
 }

@@ -3,7 +3,7 @@
 // obtain the WebAssembly.Module objects.
 
 import type { Sha3 } from '../crypto/types.ts'
-import { createMlKem, type MlKemSuite } from './api.ts'
+import { createMlKem, type MlKemSuite, type RandomBytes, webCryptoRandomBytes } from './api.ts'
 import { wasmSimdSupported } from './simd.ts'
 import manifest from './wasm/manifest.json' with { type: 'json' }
 import { type MlKemWasmExports, wasmCore, wasmSha3 } from './wasm-core.ts'
@@ -30,7 +30,11 @@ export interface MlKemModules {
 const MANIFEST_ENTRY: Record<MlKemModuleKind, keyof typeof manifest.modules> = { simd: 'mlkem-simd.wasm', scalar: 'mlkem.wasm' }
 
 /** Instantiates one module kind (tests use this to run both builds). */
-export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKind): MlKemSuite & { backend: MlKemBackend; sha3: Sha3 } {
+export function instantiateMlKem(
+  module: WebAssembly.Module,
+  kind: MlKemModuleKind,
+  randomBytes: RandomBytes = webCryptoRandomBytes,
+): MlKemSuite & { backend: MlKemBackend; sha3: Sha3 } {
   // The module imports nothing: no host calls, no clock, no randomness (JS passes seeds in).
   const started = performance.now()
   const exports = new WebAssembly.Instance(module, {}).exports as unknown as MlKemWasmExports
@@ -38,7 +42,7 @@ export function instantiateMlKem(module: WebAssembly.Module, kind: MlKemModuleKi
   const file = MANIFEST_ENTRY[kind]
   const { sha256, bytes } = manifest.modules[file]
   const backend: MlKemBackend = { name: 'pq-edge-wasm', module: kind, file, sha256, bytes, instantiateMs }
-  return { ...createMlKem(wasmCore(exports)), backend, sha3: wasmSha3(exports) }
+  return { ...createMlKem(wasmCore(exports), randomBytes), backend, sha3: wasmSha3(exports) }
 }
 
 export function selectModuleKind(): MlKemModuleKind {

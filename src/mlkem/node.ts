@@ -1,6 +1,7 @@
 // pq-edge/mlkem for Node: reads and compiles the module synchronously at import (a few KiB
 // compile in well under a millisecond), so no set-up call is needed.
 import { readFileSync } from 'node:fs'
+import { pooledRandomBytes } from '../crypto/node-random.ts'
 import type { Sha3 } from '../crypto/types.ts'
 import { instantiateMlKem, type MlKemBackend, type MlKemModuleKind, selectModuleKind } from './instantiate.ts'
 
@@ -15,7 +16,8 @@ export function compileMlKemModule(kind: MlKemModuleKind): WebAssembly.Module {
 }
 
 const kind = selectModuleKind()
-const suite = instantiateMlKem(compileMlKemModule(kind), kind)
+// Randomness from node:crypto in 4 KiB draws (crypto/node-random.ts): a third of keygen's time otherwise.
+const suite = instantiateMlKem(compileMlKemModule(kind), kind, pooledRandomBytes())
 
 export const { ml_kem512, ml_kem768, ml_kem1024 } = suite
 /** SHA3-256 and SHAKE256 on the module's Keccak (pq-edge/xwing and /hpke take SHA-3 from here). */
