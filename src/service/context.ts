@@ -33,9 +33,16 @@ export const MAX_SESSION_TTL_SECONDS = 900
 export interface ServiceContext {
   policy: PqPolicy
   auth: AuthConfig
-  /** Current keys, then retiring ones; all three modes each (the policy decides which are accepted). */
+  /**
+   * The keys at hand, current then retiring: the modes the policy accepts (with built-in public keys,
+   * every mode). The policy still decides which are accepted.
+   */
   keys: readonly ServerKey[]
-  keyByKid: ReadonlyMap<string, ServerKey>
+  /**
+   * The current or retiring key `kid` names, of any mode (a refused mode's answers mode_not_allowed),
+   * or undefined. A kid not among `keys` derives the refused modes' keys first (once per context).
+   */
+  findKey(kid: string): Promise<ServerKey | undefined>
   /** GET /v2/keys, rendered once: the body and its ETag. */
   keysDocument: { body: string; etag: string }
   /** The keys list of GET /v2/keys (also in every establishment response) and its digest KL. */
@@ -145,9 +152,11 @@ export async function createServiceContext(
 
   const { backends } = deps
   const hpke = createHpke(backends)
-  const known = deps.knownPublicKeys
-  const current = await deriveSecretKeys(backends, hpke, secret, 'current', known)
-  const previous = previousSecret ? await deriveSecretKeys(backends, hpke, previousSecret, 'retiring', known) : null
+  // Refused modes are deferred: the published list and KL hold only accepted ones, and a refused kid is
+  // rare (a client that ignores the list), so the common cold start skips their key generation.
+  const options = { known: deps.knownPublicKeys, upFront: acceptedModes(policy) }
+  const current = await deriveSecretKeys(backends, hpke, secret, 'current', options)
+  const previous = previousSecret ? await deriveSecretKeys(backends, hpke, previousSecret, 'retiring', options) : null
   secret.fill(0)
   previousSecret?.fill(0)
   if (previous && previous.kekId === current.kekId) {
@@ -158,6 +167,8 @@ export async function createServiceContext(
   }
 
   const keys = [...current.keys, ...(previous?.keys ?? [])]
+  const keyByKid = new Map(keys.map((k) => [k.kid, k]))
+  const deferredKeys = async () => [...(await current.deferredKeys()), ...((await previous?.deferredKeys()) ?? [])]
   const tickets = Tickets.create(backends.chacha20poly1305, backends.hmacSha256, current.ticketKey, previous?.ticketKey ?? null)
   const vault = new Vault(backends, { id: current.kekId, key: current.kek }, previous ? { id: previous.kekId, key: previous.kek } : null)
   for (const k of [current, previous]) {
@@ -171,7 +182,7 @@ export async function createServiceContext(
     policy,
     auth,
     keys,
-    keyByKid: new Map(keys.map((k) => [k.kid, k])),
+    findKey: async (kid) => keyByKid.get(kid) ?? (await deferredKeys()).find((k) => k.kid === kid),
     keysDocument,
     publishedKeys,
     keyList,

@@ -11,7 +11,9 @@
 //
 // Nothing is stored: every isolate derives the same keys from the secret, so any location can open
 // any request and ticket. With SERVER_SECRET_PREVIOUS set, its keys are derived too, listed as
-// "retiring", and still accepted (rotation).
+// "retiring", and still accepted (rotation). The key pairs of the modes the policy accepts are derived
+// when the context is created; a refused mode's only on the first request naming a kid that is not
+// listed (its kid tells mode_not_allowed from an unknown key), from a copy of PRK held until then.
 //
 // Known public keys: where a key generation costs a large share of the CPU budget and every
 // request starts a fresh instance (Fastly Compute), the public keys are computed ahead of time from
@@ -23,6 +25,7 @@ import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Backends } from '../crypto/types.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import type { Hpke, RecipientKey, Suite } from '../hpke/hpke.ts'
+import { memoise } from '../memo.ts'
 import { KDF_HKDF_SHA256, keyId, LABEL, MODE_KEM, type Mode } from '../protocol/v2.ts'
 import { ConfigError } from './config-error.ts'
 
@@ -157,7 +160,10 @@ export interface KnownPublicKeys {
 
 /** Everything one server secret yields. */
 export interface SecretKeys {
+  /** The keys at hand now, in MODES order (see deriveSecretKeys). */
   keys: ServerKey[]
+  /** The other modes' keys, derived on the first call (memoised; a failure is retried); [] when none. */
+  deferredKeys(): Promise<ServerKey[]>
   ticketKey: Uint8Array
   kek: Uint8Array
   kekId: string
@@ -229,89 +235,53 @@ export async function primeKnownKeyMaterial(known: readonly KnownPublicKeys[]): 
 const VARIABLE: Record<ServerKey['status'], string> = { current: 'SERVER_SECRET', retiring: 'SERVER_SECRET_PREVIOUS' }
 
 /**
- * Derives one secret's static keys (all three modes: kids are known even for modes the policy
- * refuses), ticket key and KEK. Each private key is imported on its mode's first use
- * (ServerKey.recipientKey). With `known` public keys, the entry whose check matches this
- * secret supplies the public keys (none matching is a ConfigError) and each private key is
- * derived and imported on first use.
+ * Derives one secret's ticket key, KEK and static keys. Without `known` public keys, the key pairs of
+ * the `upFront` modes (default: all) are derived now, and the other modes' on the first call of
+ * `deferredKeys` (the context defers the modes its policy refuses: their kids are needed only to answer
+ * mode_not_allowed); each private key is imported on its mode's first use (ServerKey.recipientKey).
+ * With `known` public keys, the entry whose check matches this secret supplies every mode's public key
+ * now (none matching is a ConfigError), and each private key is derived and imported on first use.
  */
 export async function deriveSecretKeys(
   backends: Backends,
   hpke: Hpke,
   secret: Uint8Array,
   status: ServerKey['status'],
-  known?: readonly KnownPublicKeys[],
+  options: { known?: readonly KnownPublicKeys[]; upFront?: readonly Mode[] } = {},
 ): Promise<SecretKeys> {
   const hkdf = createHkdfSha256(backends.hmacSha256)
   const prk = await rootKey(hkdf, secret)
   try {
-    const variable = VARIABLE[status]
-    let entry: KnownKeyMaterial | undefined
-    if (known) {
-      for (const candidate of known) {
-        const material = await knownKeyMaterial(candidate, variable)
-        if ((await checkOfDigest(hkdf, prk, material.digest)) === candidate.check) {
-          entry = material
-          break
-        }
-      }
-      if (!entry)
-        throw new ConfigError(
-          variable,
-          `${variable} does not match any public keys built into this package (or they were altered): run \`npm run fastly:keys\` with this secret set, then rebuild.`,
-        )
-    }
-    // With known public keys, each mode's private key is derived from a copy of PRK on first use
-    // (a request uses one mode); the copy is wiped once every mode has been derived.
-    const lazyPrk = entry ? prk.slice() : null
-    let pending = MODES.length
-    const keys: ServerKey[] = []
-    for (const mode of MODES) {
-      const suite = suiteFor(hpke, mode, 0x0003)
-      let publicKey: Uint8Array
-      let recipientKey: () => Promise<RecipientKey>
-      if (entry && lazyPrk) {
-        const pk = (publicKey = entry.publicKeys[mode])
-        recipientKey = once(async () => {
-          const ikm = await staticKeyIkm(hkdf, lazyPrk, mode)
-          if (--pending === 0) lazyPrk.fill(0)
-          const privateKey = await suite.derivePrivateKey(ikm)
-          ikm.fill(0)
-          try {
-            return await suite.importRecipientKey(privateKey, pk)
-          } catch (error) {
-            if (error instanceof HpkeError)
-              throw new ConfigError(
-                variable,
-                `The built-in ${mode} public key does not belong to ${variable}: run \`npm run fastly:keys\` with this secret set, then rebuild.`,
-              )
-            throw error
-          } finally {
-            privateKey.fill(0)
-          }
-        })
-      } else {
-        // The public key is needed now (kids, the published list, KL); the private key is imported on
-        // its mode's first use (a request uses one mode), then its bytes are wiped.
-        const ikm = await staticKeyIkm(hkdf, prk, mode)
-        const pair = await suite.DeriveKeyPair(ikm)
-        ikm.fill(0)
-        const pk = (publicKey = pair.publicKey)
-        const privateKey = pair.privateKey
-        recipientKey = once(async () => {
-          try {
-            return await suite.importRecipientKey(privateKey, pk)
-          } finally {
-            privateKey.fill(0)
-          }
-        })
-      }
-      const kid = entry ? entry.kids[mode] : await keyId(MODE_KEM[mode], publicKey)
-      const publicKeyText = entry?.texts[mode]
-      keys.push({ kid, mode, kemId: MODE_KEM[mode], publicKey, ...(publicKeyText ? { publicKeyText } : {}), recipientKey, status })
+    let keys: ServerKey[]
+    let deferredKeys: () => Promise<ServerKey[]>
+    if (options.known) {
+      const variable = VARIABLE[status]
+      const entry = await matchingKnownEntry(hkdf, prk, options.known, variable)
+      // Each mode's private key is derived from a PRK copy on first use (a request uses one mode).
+      const held = holdRootKey(prk, MODES.length)
+      keys = MODES.map((mode) => knownKey(hkdf, suiteFor(hpke, mode, 0x0003), held, entry, mode, status, variable))
+      deferredKeys = async () => []
+    } else {
+      const upFront = options.upFront ?? MODES
+      keys = []
+      for (const mode of MODES.filter((m) => upFront.includes(m))) keys.push(await derivedKey(hkdf, hpke, prk, mode, status))
+      // The deferred modes' pairs come from a PRK copy, held until the last of them has been derived
+      // (for a refused mode, until a request names a kid the service does not list, if ever). Each is
+      // memoised once derived; a failure is not kept, so it neither counts nor stops a retry.
+      const deferred = MODES.filter((m) => !upFront.includes(m))
+      const held = holdRootKey(prk, deferred.length)
+      const derivers = deferred.map((mode) =>
+        memoise(async () => {
+          const key = await derivedKey(hkdf, hpke, held.prk, mode, status)
+          held.release()
+          return key
+        }),
+      )
+      deferredKeys = () => Promise.all(derivers.map((derive) => derive()))
     }
     return {
       keys,
+      deferredKeys,
       ticketKey: await hkdf.expand(prk, utf8(LABEL.ticketKey), 32),
       kek: await hkdf.expand(prk, utf8('vault kek'), 32),
       kekId: b64u(await hkdf.expand(prk, utf8('vault kek id'), 9)),
@@ -319,6 +289,104 @@ export async function deriveSecretKeys(
   } finally {
     prk.fill(0)
   }
+}
+
+/** The built-in entry whose check this secret's PRK yields; none is a ConfigError. */
+async function matchingKnownEntry(
+  hkdf: HkdfSha256,
+  prk: Uint8Array,
+  known: readonly KnownPublicKeys[],
+  variable: string,
+): Promise<KnownKeyMaterial> {
+  for (const candidate of known) {
+    const material = await knownKeyMaterial(candidate, variable)
+    if ((await checkOfDigest(hkdf, prk, material.digest)) === candidate.check) return material
+  }
+  throw new ConfigError(
+    variable,
+    `${variable} does not match any public keys built into this package (or they were altered): run \`npm run fastly:keys\` with this secret set, then rebuild.`,
+  )
+}
+
+/** A copy of PRK for derivations put off past deriveSecretKeys (which wipes PRK itself on return). */
+interface HeldRootKey {
+  prk: Uint8Array
+  /** One put-off derivation is done with the copy; after the last, it is wiped. */
+  release(): void
+}
+
+function holdRootKey(prk: Uint8Array, uses: number): HeldRootKey {
+  const copy = uses > 0 ? prk.slice() : new Uint8Array(0)
+  let pending = uses
+  return {
+    prk: copy,
+    release: () => {
+      if (--pending === 0) copy.fill(0)
+    },
+  }
+}
+
+/**
+ * A mode's key from its derived pair: the public key is needed now (kids, the published list, KL); the
+ * private key is imported on the mode's first use (a request uses one mode), then its bytes are wiped.
+ */
+async function derivedKey(hkdf: HkdfSha256, hpke: Hpke, prk: Uint8Array, mode: Mode, status: ServerKey['status']): Promise<ServerKey> {
+  const suite = suiteFor(hpke, mode, 0x0003)
+  const ikm = await staticKeyIkm(hkdf, prk, mode)
+  let pair: { publicKey: Uint8Array; privateKey: Uint8Array }
+  try {
+    pair = await suite.DeriveKeyPair(ikm)
+  } finally {
+    ikm.fill(0)
+  }
+  const { publicKey, privateKey } = pair
+  let kid: string
+  try {
+    kid = await keyId(MODE_KEM[mode], publicKey)
+  } catch (error) {
+    privateKey.fill(0)
+    throw error
+  }
+  const recipientKey = once(async () => {
+    try {
+      return await suite.importRecipientKey(privateKey, publicKey)
+    } finally {
+      privateKey.fill(0)
+    }
+  })
+  return { kid, mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status }
+}
+
+/** A mode's key from built-in public keys: its private key is derived from the held PRK copy on first use. */
+function knownKey(
+  hkdf: HkdfSha256,
+  suite: Suite,
+  held: HeldRootKey,
+  entry: KnownKeyMaterial,
+  mode: Mode,
+  status: ServerKey['status'],
+  variable: string,
+): ServerKey {
+  const publicKey = entry.publicKeys[mode]
+  const recipientKey = once(async () => {
+    const ikm = await staticKeyIkm(hkdf, held.prk, mode)
+    held.release()
+    const privateKey = await suite.derivePrivateKey(ikm)
+    ikm.fill(0)
+    try {
+      return await suite.importRecipientKey(privateKey, publicKey)
+    } catch (error) {
+      if (error instanceof HpkeError)
+        throw new ConfigError(
+          variable,
+          `The built-in ${mode} public key does not belong to ${variable}: run \`npm run fastly:keys\` with this secret set, then rebuild.`,
+        )
+      throw error
+    } finally {
+      privateKey.fill(0)
+    }
+  })
+  return { kid: entry.kids[mode], mode, kemId: MODE_KEM[mode], publicKey, publicKeyText: entry.texts[mode], recipientKey, status }
 }
 
 /** What scripts/fastly-keys.ts builds into a package for `secret`: its check and its three public keys. */
@@ -351,8 +419,8 @@ function knownPublicKey(entry: KnownPublicKeys, mode: Mode, variable: string): U
 
 /**
  * The first call runs `f`; every call returns its promise, a rejection included: a bad key stays bad,
- * and (unlike src/memo.ts, which retries transient failures) a second run would count `pending` down
- * twice and wipe the PRK copy another mode still needs.
+ * and (unlike src/memo.ts, which retries transient failures) a second run would release the held PRK
+ * copy twice and wipe it while another mode still needs it.
  */
 function once<T>(f: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined

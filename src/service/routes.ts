@@ -29,7 +29,7 @@ import {
 } from '../protocol/v2.ts'
 import { credentialDigest, scopeCovers, verifyAdmin, verifyClient } from './auth.ts'
 import type { ServiceContext } from './context.ts'
-import { suiteFor } from './keys.ts'
+import { type ServerKey, suiteFor } from './keys.ts'
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts'
 import { isValidConfigName, MAX_CONFIG_NAME_LENGTH } from './names.ts'
 import { decideMode, MODE_ALGORITHM } from './policy.ts'
@@ -81,17 +81,22 @@ function decode(text: unknown, what: string, length?: number): Uint8Array {
   }
 }
 
-/** `kid` (a string), `aead` (a number) and the key it names, checked against the policy: 400 / 403. */
-function keyAndSuite(s: ServiceContext, body: Record<string, unknown>) {
-  const key = typeof body.kid === 'string' && KID_PATTERN.test(body.kid) ? s.keyByKid.get(body.kid) : undefined
+/**
+ * `kid` (a string), `aead` (a number) and the key it names, checked against the policy: 400 / 403.
+ * `onRefused` sees a key whose mode the policy refuses, before the 403 is thrown.
+ */
+async function keyAndSuite(s: ServiceContext, body: Record<string, unknown>, onRefused?: (key: ServerKey) => void) {
+  const key = typeof body.kid === 'string' && KID_PATTERN.test(body.kid) ? await s.findKey(body.kid) : undefined
   if (!key) throw new ProblemError(400, ErrorCode.unknownKey, 'kid names no current or retiring key.')
   const decision = decideMode(s.policy, key.mode)
-  if (!decision.accepted)
+  if (!decision.accepted) {
+    onRefused?.(key)
     throw new ProblemError(
       403,
       ErrorCode.modeNotAllowed,
       `PQ_POLICY ${s.policy} does not accept mode ${key.mode}; accepted: ${decision.allowed.join(', ')}.`,
     )
+  }
   return { key, suite: suiteFor(s.hpke, key.mode, body.aead as number) }
 }
 
@@ -271,16 +276,9 @@ export function registerServiceRoutes(
         extensions: { serverTime: nowSeconds(s) },
       })
     // 3. kid known, its mode accepted.
-    let chosen: ReturnType<typeof keyAndSuite>
-    try {
-      chosen = keyAndSuite(s, body)
-    } catch (error) {
-      const key = s.keyByKid.get(body.kid as string)
-      if (key && error instanceof ProblemError && error.code === ErrorCode.modeNotAllowed)
-        s.metrics.keyExchange({ mode: key.mode, algorithm: MODE_ALGORITHM[key.mode], result: 'rejected' })
-      throw error
-    }
-    const { key, suite } = chosen
+    const { key, suite } = await keyAndSuite(s, body, (refused) =>
+      s.metrics.keyExchange({ mode: refused.mode, algorithm: MODE_ALGORITHM[refused.mode], result: 'rejected' }),
+    )
     const mode: Mode = key.mode
     const labels = { mode, algorithm: MODE_ALGORITHM[mode] }
     // 4. Every binary field at exactly its suite's size.
@@ -436,7 +434,7 @@ export function registerServiceRoutes(
     const body = parseJsonObject(raw)
     for (const field of ['kid', 'enc', 'ciphertext']) if (typeof body[field] !== 'string') throw shape(`${field} must be a string.`)
     checkAead(body)
-    const { key, suite } = keyAndSuite(s, body)
+    const { key, suite } = await keyAndSuite(s, body)
     const enc = decode(body.enc, 'enc', suite.info.kem.Nenc)
     const ciphertext = decode(body.ciphertext, 'ciphertext')
     if (ciphertext.length < suite.info.aead.Nt)
