@@ -26,6 +26,7 @@ import { beginSession, MODE_KEM } from '../src/protocol/v2.ts'
 import { TEST_BINDINGS, TEST_CLIENT } from '../test/service/secrets.ts'
 import { buildCloudflare, CLOUDFLARE_OUTDIR } from './build-cloudflare.ts'
 import { freePort, startProcess, waitForHttp } from './local-server.ts'
+import { median } from './stats.ts'
 import { cpuNs, workerdPids } from './workerd-cpu.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -88,11 +89,6 @@ interface Row {
   /** this scenario minus the empty worker, per round, median */
   overEmptyCpuMs: number
   overEmptyWallMs: number
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 log('bench:cold: building the Cloudflare upload (wrangler deploy --dry-run) and the scenario workers...')

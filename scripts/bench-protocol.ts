@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createTreeBench, type ProtocolCase, type TreeBench, type TreeModules } from '../bench/protocol/service.ts'
+import { quantile, type Spread, spread } from './stats.ts'
 import { startWorkerdBench } from './workerd-cpu.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -90,14 +91,6 @@ async function importTree(root: string): Promise<TreeModules> {
   )
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as TreeModules
 }
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const i = (s.length - 1) * q
-  return s[Math.floor(i)]! + (s[Math.ceil(i)]! - s[Math.floor(i)]!) * (i - Math.floor(i))
-}
-const spread = (xs: number[]) => ({ median: quantile(xs, 0.5), q1: quantile(xs, 0.25), q3: quantile(xs, 0.75) })
-export type Spread = ReturnType<typeof spread>
 
 export interface ProtocolRow {
   id: string

@@ -1,5 +1,6 @@
 // `npm run bench`: ML-KEM-768 keygen / encaps / decaps medians and ratios, from one run:
-//   1. in Node (mitata): pq-edge SIMD and scalar builds, @noble/post-quantum, @oqs/liboqs-js;
+//   1. in Node (mitata): pq-edge SIMD and scalar builds, @noble/post-quantum, @oqs/liboqs-js; then the SIMD
+//      build's speed-ups over both, contenders interleaved batch by batch (bench/mlkem.node.ts);
 //   2. in Node (mitata): X-Wing keygen / encaps / decaps, pq-edge vs noble's ml_kem768_x25519, and
 //      HPKE X-Wing seal / open of 1 KiB, pq-edge vs hpke-js (bench/hpke.node.ts);
 //   3. inside workerd (wrangler dev, local): ML-KEM-768 per operation, workerd's native WebCrypto against
@@ -11,13 +12,15 @@
 //      `--protocol-only` runs just this part.
 // Parts 3 and 4 run one driver (benchWorkerdPairs): each request runs a batch of one contender, timed by
 // the workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, one ratio per round.
-// `--mlkem-node-only` runs part 1's ML-KEM half alone; `--mlkem-workerd-only` / `--xwing-workerd-only` run
+// `--mlkem-node-only` runs part 1's ML-KEM half alone (mitata's medians, then the speed-ups measured with the
+// contenders interleaved, which are the ones to quote); `--mlkem-workerd-only` / `--xwing-workerd-only` run
 // part 3 / part 4 alone; `--target-ms=N` sets the CPU per batch there (default 40).
 // Progress goes to stderr; `--json` prints the results as JSON on stdout. The machine may be noisy:
 // compare ratios from the same run, not absolute numbers across runs.
 import { benchHpke, HPKE_OPERATIONS, type Table, XWING_OPERATIONS } from '../bench/hpke.node.ts'
-import { benchNode, type Medians, OPERATIONS } from '../bench/mlkem.node.ts'
+import { benchNode, benchNodeInterleaved, type InterleavedRow, type Medians, OPERATIONS } from '../bench/mlkem.node.ts'
 import { benchProtocolNode, benchProtocolWorkerd, protocolTable, treesFromArgv } from './bench-protocol.ts'
+import { quantile, spread } from './stats.ts'
 import { startWorkerdBench } from './workerd-cpu.ts'
 
 const json = process.argv.includes('--json')
@@ -40,6 +43,18 @@ function table(title: string, medians: Medians, baselines: string[]): string {
       lines.push(`${`${ours} vs ${base}`.padEnd(52)}${ratios.join('')}   (speed-up; >1 is faster)`)
     }
   }
+  return lines.join('\n')
+}
+
+function interleavedTable(rows: InterleavedRow[]): string {
+  const lines = [
+    `ML-KEM-768 in Node ${process.version}, interleaved (15 rounds; CPU µs per operation, medians; baseline ÷ pq-edge per round; goal: >= 20x noble, >= 2.5x liboqs)`,
+    `${'operation'.padEnd(10)}${'pq-edge'.padStart(16)}${'baseline'.padStart(22)}${'pq-edge µs'.padStart(12)}${'base µs'.padStart(10)}${'speed-up'.padStart(10)}   middle half`,
+  ]
+  for (const r of rows)
+    lines.push(
+      `${r.op.padEnd(10)}${r.ours.padStart(16)}${r.base.padStart(22)}${r.oursUs.toFixed(1).padStart(12)}${r.baseUs.toFixed(1).padStart(10)}${`${r.ratio.median.toFixed(2)}x`.padStart(10)}   ${r.ratio.q1.toFixed(2)}–${r.ratio.q3.toFixed(2)}`,
+    )
   return lines.join('\n')
 }
 
@@ -70,12 +85,6 @@ export interface WorkerdPairRow {
   bUs: number
   /** a ÷ b per round (> 1: b is faster): median and the middle half */
   ratio: { median: number; q1: number; q3: number }
-}
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const i = (s.length - 1) * q
-  return s[Math.floor(i)]! + (s[Math.ceil(i)]! - s[Math.floor(i)]!) * (i - Math.floor(i))
 }
 
 /**
@@ -119,7 +128,7 @@ export async function benchWorkerdPairs(config: string, label: string, rounds = 
         perBatch: n,
         aUs: quantile(ta, 0.5) / 1000,
         bUs: quantile(tb, 0.5) / 1000,
-        ratio: { median: quantile(ratios, 0.5), q1: quantile(ratios, 0.25), q3: quantile(ratios, 0.75) },
+        ratio: spread(ratios),
       })
     }
     return rows
@@ -190,12 +199,12 @@ if (process.argv.includes('--protocol-only')) {
 
 log('bench: Node (mitata), ML-KEM-768...')
 const node = await benchNode()
-if (!json)
-  console.log(
-    `${table(`ML-KEM-768 in Node ${process.version} (goal: >= 20x noble, >= 2.5x liboqs)`, node, ['@noble/post-quantum', '@oqs/liboqs-js'])}\n`,
-  )
+if (!json) console.log(`${table(`ML-KEM-768 in Node ${process.version}`, node, ['@noble/post-quantum', '@oqs/liboqs-js'])}\n`)
+log('bench: Node, ML-KEM-768 speed-ups, contenders interleaved...')
+const nodeInterleaved = await benchNodeInterleaved()
+if (!json) console.log(`${interleavedTable(nodeInterleaved)}\n`)
 if (process.argv.includes('--mlkem-node-only')) {
-  if (json) console.log(JSON.stringify(node, null, 2))
+  if (json) console.log(JSON.stringify({ node, nodeInterleaved }, null, 2))
   process.exit(0)
 }
 log('bench: Node (mitata), X-Wing and HPKE...')
