@@ -1,12 +1,11 @@
-// The crypto fallbacks of the Cloudflare Workers entry: none. SHA-3 comes from the ML-KEM wasm module's
-// Keccak (select-core.ts), which workerd always runs; workerd's WebCrypto has
-// X25519, HMAC and AES-GCM, and ChaCha20-Poly1305 with the compatibility flag
-// `webcrypto_modern_algorithms` that wrangler.jsonc sets; so that entry bundles no JavaScript
-// implementation of them. Bundled fallbacks cost every cold isolate their parse time even when never
-// called (`npm run bench:cold`; docs/BENCHMARKS.md). Where a probe fails anyway (the flag removed, an
-// older compatibility date), /health reports the primitive `missing`, and the service refuses to start
-// (requireWebCrypto: 500 service_misconfigured, naming the flag); each missing one also throws that
-// ConfigError if called.
+// The crypto fallbacks of the Cloudflare Workers entry: none. workerd's WebCrypto has X25519, HMAC and
+// AES-GCM, and ChaCha20-Poly1305 with the compatibility flag `webcrypto_modern_algorithms` that
+// wrangler.jsonc sets; SHA-3 comes from the ML-KEM wasm module's Keccak (select-core.ts), which workerd
+// always runs. So this entry bundles no JavaScript implementation of any of them: a bundled fallback costs
+// every cold isolate its parse time even when never called (`npm run bench:cold`; docs/BENCHMARKS.md).
+// Where a primitive is missing anyway (the flag removed, an older compatibility date), /health reports it
+// `missing` and the service refuses to start (refuseMissingPrimitives: 500 service_misconfigured, naming
+// the flag); each stand-in also throws that ConfigError if called.
 // The library entries (pq-edge/xwing, /hpke, /client for workerd) keep select.ts's general fallbacks:
 // they run in other people's workers, under flags they do not control.
 import type { Fallbacks } from '../crypto/select-core.ts'
@@ -52,7 +51,7 @@ export const CLOUDFLARE_FALLBACKS: Fallbacks = {
 }
 
 /** Throws the ConfigError above when the selection left any primitive `missing` (called as the service starts). */
-export function requireWebCrypto(described: BackendDescription): void {
+export function refuseMissingPrimitives(described: BackendDescription): void {
   const lacking = Object.entries(described)
     .filter(([, servedBy]) => servedBy === 'missing')
     .map(([primitive]) => primitive)

@@ -10,7 +10,7 @@ import * as mlkem from '../mlkem/workerd.ts'
 import { ConfigError } from '../service/config-error.ts'
 import { createServiceContext, type ServiceContext } from '../service/context.ts'
 import { type AnalyticsSink, Metrics } from '../service/metrics.ts'
-import { CLOUDFLARE_FALLBACKS, requireWebCrypto } from './cloudflare-crypto.ts'
+import { CLOUDFLARE_FALLBACKS, refuseMissingPrimitives } from './cloudflare-crypto.ts'
 import { DurableObjectConfigStore } from './cloudflare-store.ts'
 
 /**
@@ -45,7 +45,7 @@ async function build(env: WorkerEnv): Promise<ServiceContext> {
   const namespace = env.CONFIG_VAULT
   if (!namespace) throw new ConfigError('CONFIG_VAULT', 'CONFIG_VAULT (the Durable Object binding of wrangler.jsonc) is missing.')
   const { backends, describe } = await crypto()
-  requireWebCrypto(describe)
+  refuseMissingPrimitives(describe)
   const context = createServiceContext(env, { backends, openStore: () => new DurableObjectConfigStore(namespace), metrics })
   recordModuleMetrics()
   return context

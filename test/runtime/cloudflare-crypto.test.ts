@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { describeBackends, fallbackBackends, selectWith } from '../../src/crypto/select-core.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
-import { CLOUDFLARE_FALLBACKS, requireWebCrypto } from '../../src/runtime/cloudflare-crypto.ts'
+import { CLOUDFLARE_FALLBACKS, refuseMissingPrimitives } from '../../src/runtime/cloudflare-crypto.ts'
 import { ConfigError } from '../../src/service/config-error.ts'
 
 describe('Cloudflare entry crypto set', () => {
@@ -24,7 +24,13 @@ describe('Cloudflare entry crypto set', () => {
   it('refuses to start the service when anything is missing, naming the flag and what lacks', () => {
     let error: unknown
     try {
-      requireWebCrypto({ ...describeBackends(backends), x25519: 'webcrypto', hkdf: 'webcrypto', aesGcm: 'webcrypto', sha3: 'pq-edge-wasm' })
+      refuseMissingPrimitives({
+        ...describeBackends(backends),
+        x25519: 'webcrypto',
+        hkdf: 'webcrypto',
+        aesGcm: 'webcrypto',
+        sha3: 'pq-edge-wasm',
+      })
     } catch (e) {
       error = e
     }
@@ -33,7 +39,7 @@ describe('Cloudflare entry crypto set', () => {
     expect((error as ConfigError).message).toContain('chacha20poly1305')
     expect((error as ConfigError).message).toContain('webcrypto_modern_algorithms')
     expect(() =>
-      requireWebCrypto({
+      refuseMissingPrimitives({
         ...describeBackends(backends),
         x25519: 'webcrypto',
         hkdf: 'webcrypto',
