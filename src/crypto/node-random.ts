@@ -10,15 +10,20 @@ import type { RandomBytes } from '../mlkem/api.ts'
 
 const POOL_BYTES = 4096
 
-export function pooledRandomBytes(poolBytes = POOL_BYTES): RandomBytes {
+/** `fill` is node:crypto's randomFillSync; tests pass a wrapper to watch the pool. */
+export function pooledRandomBytes(poolBytes = POOL_BYTES, fill: (pool: Uint8Array) => void = randomFillSync): RandomBytes {
   let pool: Uint8Array | undefined
   let next = poolBytes // no bytes yet: the first call fills the pool
   return (n) => {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('random bytes: n must be a whole number')
-    if (n > poolBytes) return randomFillSync(new Uint8Array(n))
+    if (n > poolBytes) {
+      const out = new Uint8Array(n)
+      fill(out)
+      return out
+    }
     pool ??= new Uint8Array(poolBytes)
     if (next + n > poolBytes) {
-      randomFillSync(pool)
+      fill(pool)
       next = 0
     }
     const out = pool.slice(next, next + n)

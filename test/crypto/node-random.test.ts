@@ -1,5 +1,6 @@
 // The Node entry's randomness pool (src/crypto/node-random.ts): every byte handed out once, copied out of the
 // pool (never a view of it), and random.
+import { randomFillSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { pooledRandomBytes } from '../../src/crypto/node-random.ts'
 
@@ -24,6 +25,30 @@ describe('pooledRandomBytes', () => {
     a.fill(0) // a caller wiping its seed
     const b = random(64)
     expect(b.some((x) => x !== 0)).toBe(true)
+  })
+
+  it('zeroes each byte in the pool as it hands it out: the pool holds only bytes nobody has seen', () => {
+    let pool: Uint8Array | undefined
+    let fills = 0
+    const random = pooledRandomBytes(256, (buffer) => {
+      if (buffer.length === 256) {
+        pool = buffer
+        fills++
+      }
+      randomFillSync(buffer)
+    })
+    expect(fills).toBe(0) // nothing drawn until the first call (never at module evaluation)
+    let handedOut = 0
+    for (let i = 0; i < 7; i++) {
+      expect(random(32).some((x) => x !== 0)).toBe(true)
+      handedOut += 32
+      expect(pool!.subarray(0, handedOut).every((x) => x === 0)).toBe(true) // what was handed out
+      expect(pool!.subarray(handedOut).some((x) => x !== 0)).toBe(true) // what was not, still random
+    }
+    expect(fills).toBe(1)
+    random(64) // 224 + 64 > 256: a refill, the unused tail overwritten
+    expect(fills).toBe(2)
+    expect(pool!.subarray(0, 64).every((x) => x === 0)).toBe(true)
   })
 
   it('looks uniform: every byte value, mean near 127.5', () => {
