@@ -21,7 +21,7 @@ import { benchHpke, HPKE_OPERATIONS, type Table, XWING_OPERATIONS } from '../ben
 import { benchNode, benchNodeInterleaved, type InterleavedRow, type Medians, OPERATIONS } from '../bench/mlkem.node.ts'
 import { benchProtocolNode, benchProtocolWorkerd, protocolTable, treesFromArgv } from './bench-protocol.ts'
 import { quantile, spread } from './stats.ts'
-import { startWorkerdBench } from './workerd-cpu.ts'
+import { startWorkerdBench, type WorkerdBench } from './workerd-cpu.ts'
 
 const json = process.argv.includes('--json')
 const log = (line: string) => console.error(line)
@@ -90,13 +90,24 @@ export interface WorkerdPairRow {
 /**
  * A pair bench inside workerd: the worker of `config` (bench/xwing.workerd.ts, bench/mlkem.workerd.ts) lists
  * its cases at /cases ({op, a, b}) and runs n operations of one side per GET /op?case=i&side=a|b&n=N. Each
- * batch is timed by the workerd process's CPU time minus an empty request's; the batch size gives about
- * targetMs of CPU; a and b alternate with the order flipped every round, and each round gives one a ÷ b.
+ * contender runs in its own workerd process (two `wrangler dev` of the same worker), so the garbage one
+ * leaves (native CryptoKey objects hold external memory) is collected, and charged, in its own process,
+ * not in the other's batches. Each batch is timed by its process's CPU time minus an empty request's;
+ * the batch size gives about targetMs of CPU; a and b alternate with the order flipped every round, and
+ * each round gives one a ÷ b.
  */
 export async function benchWorkerdPairs(config: string, label: string, rounds = 15, targetMs = 40): Promise<WorkerdPairRow[]> {
-  const { get, cpu, overheadNs: overhead, stop } = await startWorkerdBench(config, label)
+  const workers: Partial<Record<'a' | 'b', WorkerdBench>> = {}
   try {
-    const cases = (await (await get('/cases')).json()) as { op: string; a: string; b: string }[]
+    workers.a = await startWorkerdBench(config, `${label} (a)`)
+    workers.b = await startWorkerdBench(config, `${label} (b)`)
+    const { a, b } = workers as Record<'a' | 'b', WorkerdBench>
+    /** CPU ns of n operations of one side of case i, in that side's process, its empty request subtracted. */
+    const batch = async (i: number, side: 'a' | 'b', n: number) => {
+      const w = side === 'a' ? a : b
+      return (await w.cpu(`/op?case=${i}&side=${side}&n=${n}`)) - w.overheadNs
+    }
+    const cases = (await (await a.get('/cases')).json()) as { op: string; a: string; b: string }[]
     // Batch sizes first, for every case: operations per batch for ~targetMs of CPU for the faster contender
     // (the slower one runs longer; both run the same n). This also warms up every case (JIT and wasm tier-up run on workerd threads
     // too, so they must be over before the first timed round of any case).
@@ -105,7 +116,7 @@ export async function benchWorkerdPairs(config: string, label: string, rounds = 
     for (const i of cases.keys()) {
       let n = 4
       for (let k = 0; k < 4; k++) {
-        const t = Math.min(await cpu(`/op?case=${i}&side=a&n=${n}`), await cpu(`/op?case=${i}&side=b&n=${n}`)) - overhead
+        const t = Math.min(await batch(i, 'a', n), await batch(i, 'b', n))
         n = Math.max(n, Math.ceil((n * targetMs * 1e6) / Math.max(t, 1e5)))
       }
       sizes.push(n)
@@ -118,7 +129,7 @@ export async function benchWorkerdPairs(config: string, label: string, rounds = 
       for (let r = 0; r < rounds; r++) {
         const sides = r % 2 ? (['b', 'a'] as const) : (['a', 'b'] as const)
         const t: Record<string, number> = {}
-        for (const side of sides) t[side] = ((await cpu(`/op?case=${i}&side=${side}&n=${n}`)) - overhead) / n
+        for (const side of sides) t[side] = (await batch(i, side, n)) / n
         ta.push(t.a!)
         tb.push(t.b!)
         ratios.push(t.a! / t.b!)
@@ -133,7 +144,7 @@ export async function benchWorkerdPairs(config: string, label: string, rounds = 
     }
     return rows
   } finally {
-    await stop()
+    await Promise.all(Object.values(workers).map((w) => w.stop()))
   }
 }
 
