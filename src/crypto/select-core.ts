@@ -106,17 +106,18 @@ export interface Preferred {
 /**
  * The X-Wing operations served by a runtime's native X-Wing when its probe passes; the others stay
  * with pq-edge's X-Wing. Chosen by measurement: `node scripts/bench.ts --xwing-workerd-only`
- * (bench/xwing.workerd.ts, workerd 1.20261117, workerd CPU time per batch, contenders alternating;
- * pq-edge ÷ native per round, median; three runs 2026-12-04 on a shared 2-core machine, load 11, 11, 2):
- *   keygen (random)              0.85 0.80 0.73  → pq-edge
- *   encaps                       1.15 1.39 1.34  → native
- *   decaps from the 32-byte key  1.31 0.99 1.21  → native
- *   decaps, key imported once    1.00 1.02 0.90  → pq-edge (the service's per-request operation;
- *                                                  the import itself is native-faster, 1.86 1.03 1.70,
- *                                                  but happens once per isolate and key)
+ * (bench/xwing.workerd.ts, workerd 1.20261117, each contender in its own workerd process, CPU time per
+ * batch, contenders alternating; pq-edge ÷ native per round, median; three runs 2026-12-04, load < 1.5):
+ *   keygen (random)              0.70 0.77 0.71  → pq-edge
+ *   encaps                       1.11 1.18 1.13  → native
+ *   decaps from the 32-byte key  0.72 0.78 0.78  → pq-edge
+ *   decaps, key imported once    0.84 0.81 0.82  → pq-edge (the service's per-request operation)
+ *   importSecretKey              0.70 0.70 0.67  → pq-edge (with the key above)
+ * An earlier method ran both contenders in one process, where native's garbage (CryptoKey objects) was
+ * partly collected in pq-edge's batches; it had native ahead for decaps from the 32-byte key.
  * docs/BENCHMARKS.md has the table and the method.
  */
-export const NATIVE_XWING_OPERATIONS = { keygen: false, encaps: true, decaps: true, importedKey: false } as const
+export const NATIVE_XWING_OPERATIONS = { keygen: false, encaps: true, decaps: false, importedKey: false } as const
 
 function nativeXWing(native: Required<XWingNative>): XWingNative {
   const chosen: XWingNative = { name: native.name }
