@@ -113,8 +113,9 @@ export interface Preferred {
  *   decaps from the 32-byte key  0.72 0.78 0.78  → pq-edge
  *   decaps, key imported once    0.84 0.81 0.82  → pq-edge (the service's per-request operation)
  *   importSecretKey              0.70 0.70 0.67  → pq-edge (with the key above)
- * An earlier method ran both contenders in one process, where native's garbage (CryptoKey objects) was
- * partly collected in pq-edge's batches; it had native ahead for decaps from the 32-byte key.
+ * An earlier method ran both contenders in one process, where the collection of native's garbage (CryptoKey
+ * objects) depended on, and landed in, the other contender's batches; it had native ahead for decaps
+ * from the 32-byte key.
  * docs/BENCHMARKS.md has the table and the method.
  */
 export const NATIVE_XWING_OPERATIONS = { keygen: false, encaps: true, decaps: false, importedKey: false } as const
