@@ -1,6 +1,6 @@
-// Instantiates the ML-KEM core from compiled modules: the simd128 build where the engine validates
-// SIMD, the scalar build otherwise. Shared by every loader; the loaders differ only in how they
-// obtain the WebAssembly.Module objects.
+// Instantiates the ML-KEM core from a compiled module. Shared by every loader; the loaders differ only
+// in how they obtain the WebAssembly.Module and which builds they offer (selectModuleKind: the simd128
+// build where the engine validates SIMD, the scalar build otherwise; workerd always has SIMD).
 
 import type { Sha3 } from '../crypto/types.ts'
 import { createMlKem, type MlKemSuite, type RandomBytes, webCryptoRandomBytes } from './api.ts'
@@ -20,11 +20,6 @@ export interface MlKemBackend {
   bytes: number
   /** Milliseconds to instantiate it (the module's start function builds its tables): its cold start. */
   instantiateMs: number
-}
-
-export interface MlKemModules {
-  simd: WebAssembly.Module
-  scalar: WebAssembly.Module
 }
 
 const MANIFEST_ENTRY: Record<MlKemModuleKind, keyof typeof manifest.modules> = { simd: 'mlkem-simd.wasm', scalar: 'mlkem.wasm' }
@@ -47,10 +42,4 @@ export function instantiateMlKem(
 
 export function selectModuleKind(): MlKemModuleKind {
   return wasmSimdSupported() ? 'simd' : 'scalar'
-}
-
-/** The fastest build this engine runs. */
-export function instantiateBest(modules: MlKemModules): MlKemSuite & { backend: MlKemBackend; sha3: Sha3 } {
-  const kind = selectModuleKind()
-  return instantiateMlKem(modules[kind], kind)
 }

@@ -1,15 +1,17 @@
 // pq-edge/mlkem for workerd (Cloudflare Workers): workerd compiles WebAssembly only from imported
 // .wasm modules, which wrangler turns into WebAssembly.Module objects. Synchronous, no set-up call.
+// Only the SIMD build is imported: every workerd runs wasm SIMD (V8 has had it since 9.1), and workerd
+// compiles each .wasm module of an upload before any code runs, so the scalar build would be compiled
+// on every cold start and never used.
 import type { Sha3 } from '../crypto/types.ts'
-import { instantiateBest, type MlKemBackend } from './instantiate.ts'
-import scalar from './wasm/mlkem.wasm'
+import { instantiateMlKem, type MlKemBackend } from './instantiate.ts'
 import simd from './wasm/mlkem-simd.wasm'
 
 export type { MlKem, MlKemLengths, MlKemSuite } from './api.ts'
 export type { MlKemBackend } from './instantiate.ts'
 
 // Instantiating is deterministic and touches no secret, so it may happen at module top level.
-const suite = instantiateBest({ simd, scalar })
+const suite = instantiateMlKem(simd, 'simd')
 
 export const { ml_kem512, ml_kem768, ml_kem1024 } = suite
 /** SHA3-256 and SHAKE256 on the module's Keccak (pq-edge/xwing and /hpke take SHA-3 from here). */
