@@ -2,7 +2,9 @@
 //   1. in Node (mitata): pq-edge SIMD and scalar builds, @noble/post-quantum, @oqs/liboqs-js; then the SIMD
 //      build's speed-ups over both, contenders interleaved batch by batch (bench/mlkem.node.ts);
 //   2. in Node (mitata): X-Wing keygen / encaps / decaps, pq-edge vs noble's ml_kem768_x25519, and
-//      HPKE X-Wing seal / open of 1 KiB, pq-edge vs hpke-js (bench/hpke.node.ts);
+//      HPKE X-Wing seal / open of 1 KiB, pq-edge vs hpke-js (bench/hpke.node.ts); then the X-Wing speed-ups
+//      over noble with the contenders interleaved, by wall time (`--busy=N`: with N CPU-bound processes
+//      running meanwhile);
 //   3. inside workerd (wrangler dev, local): ML-KEM-768 per operation, workerd's native WebCrypto against
 //      pq-edge/mlkem (SIMD and scalar builds; also encapsulation to a key imported once on both sides);
 //   4. inside workerd: X-Wing per operation, pq-edge's against workerd's native X-Wing;
@@ -13,11 +15,18 @@
 // Parts 3 and 4 run one driver (benchWorkerdPairs): each request runs a batch of one contender, timed by
 // the workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, one ratio per round.
 // `--mlkem-node-only` runs part 1's ML-KEM half alone (mitata's medians, then the speed-ups measured with the
-// contenders interleaved, which are the ones to quote); `--mlkem-workerd-only` / `--xwing-workerd-only` run
-// part 3 / part 4 alone; `--target-ms=N` sets the CPU per batch there (default 40).
+// contenders interleaved, which are the ones to quote); `--xwing-node-only` part 2's interleaved X-Wing run
+// alone (`--busy=N` as above); `--mlkem-workerd-only` / `--xwing-workerd-only` run part 3 / part 4 alone; `--target-ms=N` sets the CPU per batch there (default 40).
 // Progress goes to stderr; `--json` prints the results as JSON on stdout. The machine may be noisy:
 // compare ratios from the same run, not absolute numbers across runs.
-import { benchHpke, HPKE_OPERATIONS, type Table, XWING_OPERATIONS } from '../bench/hpke.node.ts'
+import {
+  benchHpke,
+  benchXWingNodeInterleaved,
+  HPKE_OPERATIONS,
+  type Table,
+  XWING_OPERATIONS,
+  type XWingInterleavedRow,
+} from '../bench/hpke.node.ts'
 import { benchNode, benchNodeInterleaved, type InterleavedRow, type Medians, OPERATIONS } from '../bench/mlkem.node.ts'
 import { benchProtocolNode, benchProtocolWorkerd, protocolTable, treesFromArgv } from './bench-protocol.ts'
 import { quantile, spread } from './stats.ts'
@@ -177,6 +186,26 @@ const xwingWorkerdTable = (rows: WorkerdPairRow[]) => workerdPairTable('X-Wing i
 const mlkemWorkerdTable = (rows: WorkerdPairRow[]) =>
   workerdPairTable('ML-KEM-768 in workerd, per operation (a = native; goal: a ÷ b >= 1.2 for pq-edge simd)', rows)
 
+function xwingInterleavedTable(rows: XWingInterleavedRow[], busy: number): string {
+  const lines = [
+    `X-Wing in Node ${process.version}, interleaved with noble's ml_kem768_x25519 (15 rounds; wall µs per operation, medians; noble ÷ pq-edge per round; ${busy} extra CPU-bound processes; goal: >= 10x for encaps and decaps)`,
+    `${'operation'.padEnd(28)}${'pq-edge µs'.padStart(12)}${'noble µs'.padStart(10)}${'speed-up'.padStart(10)}   middle half`,
+  ]
+  for (const r of rows)
+    lines.push(
+      `${r.op.padEnd(28)}${r.oursUs.toFixed(1).padStart(12)}${r.nobleUs.toFixed(1).padStart(10)}${`${r.ratio.median.toFixed(2)}x`.padStart(10)}   ${r.ratio.q1.toFixed(2)}–${r.ratio.q3.toFixed(2)}`,
+    )
+  return lines.join('\n')
+}
+
+/** `--busy=N`: CPU-bound processes running beside the interleaved X-Wing run (default 0). */
+const busy = Number(process.argv.find((a) => a.startsWith('--busy='))?.slice(7) ?? 0)
+if (process.argv.includes('--xwing-node-only')) {
+  const rows = await benchXWingNodeInterleaved(15, busy ? 100 : 20, busy)
+  console.log(json ? JSON.stringify(rows, null, 2) : xwingInterleavedTable(rows, busy))
+  process.exit(0)
+}
+
 /** `--target-ms=N`: CPU per batch in the workerd pair benches (default 40). */
 const targetMs = Number(process.argv.find((a) => a.startsWith('--target-ms='))?.slice(12) ?? 40)
 
@@ -241,12 +270,22 @@ if (!json) {
     )}\n`,
   )
 }
+log('bench: Node, X-Wing speed-ups over noble, contenders interleaved...')
+const xwingInterleaved = await benchXWingNodeInterleaved(15, busy ? 100 : 20, busy)
+if (!json) console.log(`${xwingInterleavedTable(xwingInterleaved, busy)}\n`)
 log('bench: starting the workerd ML-KEM bench worker (wrangler dev)...')
 const workerd = await benchMlKemWorkerd(15, targetMs)
 log('bench: starting the workerd X-Wing bench worker (wrangler dev)...')
 const xwingWorkerd = await benchXWingWorkerd(15, targetMs)
 const protocol = await benchProtocol()
-if (json) console.log(JSON.stringify({ node, workerd, xwing: hpke.xwing, hpke: hpke.hpke, xwingWorkerd, protocol }, null, 2))
+if (json)
+  console.log(
+    JSON.stringify(
+      { node, nodeInterleaved, workerd, xwing: hpke.xwing, xwingInterleaved, hpke: hpke.hpke, xwingWorkerd, protocol },
+      null,
+      2,
+    ),
+  )
 else {
   console.log(`${mlkemWorkerdTable(workerd)}\n`)
   console.log(xwingWorkerdTable(xwingWorkerd))
