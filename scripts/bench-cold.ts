@@ -8,7 +8,11 @@
 //   404      the Cloudflare upload (wrangler deploy --dry-run) answering an unknown path: its modules
 //            evaluated, no crypto selected;
 //   health   the same upload answering GET /health (probes, backend selection);
-//   session  the same upload answering a first POST /v2/sessions (hybrid, the client's default AEAD).
+//   keys     the same upload answering GET /v2/keys (probes, selection and the service context: keys
+//            derived from SERVER_SECRET, the published list);
+//   session  the same upload answering a first POST /v2/sessions (hybrid, the client's default AEAD);
+//   sessions two POST /v2/sessions on one fresh isolate (a small wrapper module calls the upload's
+//            fetch twice): less the session row, what the same work costs once its code has run once.
 // Timed by the workerd process's CPU time (scripts/workerd-cpu.ts; the machine may be busy, and
 // workerd's own clock moves in 1 ms steps), and by wall time for reference; scenarios interleaved
 // round by round; medians, and each scenario minus the empty worker of the same round.
@@ -98,6 +102,22 @@ const mainModule = readdirSync(CLOUDFLARE_OUTDIR).find((n) => n.endsWith('.js') 
 const registered: Record<string, { mainModule: string; modules: Modules; env?: unknown }> = {
   app: { mainModule, modules: app, env: { ...TEST_BINDINGS, PQ_POLICY: 'hybrid-required', CONFIG_VAULT: {} } },
 }
+// Two sessions in one fresh isolate: the upload's modules plus a wrapper that forwards the request's
+// bodies (a JSON array) to the upload's fetch in turn and answers with their statuses.
+const TWICE = `import app from './${mainModule}'
+export default {
+  async fetch(request, env, ctx) {
+    const statuses = []
+    for (const body of await request.json()) {
+      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body }
+      const res = await app.fetch(new Request('https://cold.test/v2/sessions', init), env, ctx)
+      await res.arrayBuffer()
+      statuses.push(res.status)
+    }
+    return new Response(statuses.join(' '), { status: statuses.every((s) => s === 201) ? 200 : 500 })
+  },
+}`
+registered.twice = { ...registered.app!, mainModule: 'twice.js', modules: { ...app, 'twice.js': { js: TWICE } } }
 if (baseline) {
   const baseMain = readdirSync(baseline).find((n) => n.endsWith('.js') && !n.endsWith('.map'))!
   registered.base = { ...registered.app!, mainModule: baseMain, modules: readModules(baseline) }
@@ -149,7 +169,9 @@ try {
     ['X-Wing first keygen + encaps', () => run('xwing', '/')],
     ['app, modules only (GET /nope: 404)', () => run('app', '/nope', undefined, 404)],
     ['app GET /health', () => run('app', '/health')],
+    ['app GET /v2/keys', () => run('app', '/v2/keys')],
     ['app first POST /v2/sessions', async () => run('app', '/v2/sessions', await sessionBody())],
+    ['app two POST /v2/sessions', async () => run('twice', '/', JSON.stringify([await sessionBody(), await sessionBody()]))],
     ...(baseline
       ? ([
           ['baseline: modules only (404)', () => run('base', '/nope', undefined, 404)],

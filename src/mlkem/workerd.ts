@@ -1,8 +1,7 @@
 // pq-edge/mlkem for workerd (Cloudflare Workers): workerd compiles WebAssembly only from imported
 // .wasm modules, which wrangler turns into WebAssembly.Module objects. Synchronous, no set-up call.
-// Only the SIMD build is imported: every workerd runs wasm SIMD (V8 has had it since 9.1), and workerd
-// compiles each .wasm module of an upload before any code runs, so the scalar build would be compiled
-// on every cold start and never used.
+// Only the SIMD build is imported: every workerd runs wasm SIMD (V8 has had it since 9.1), so the scalar
+// build would be 10 KiB of upload that workerd decodes on every cold start and never runs.
 import type { Sha3 } from '../crypto/types.ts'
 import { instantiateMlKem, type MlKemBackend } from './instantiate.ts'
 import simd from './wasm/mlkem-simd.wasm'
