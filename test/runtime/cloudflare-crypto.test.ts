@@ -1,7 +1,8 @@
 // The Cloudflare entry's crypto set (src/runtime/cloudflare-crypto.ts): no JavaScript fallback for what
 // workerd's WebCrypto has. Where a primitive is missing anyway, the service must refuse to start with a
 // configuration error that names the compatibility flag, and the stand-in must never compute anything.
-// (Inside workerd, with wrangler.jsonc's flags, nothing is missing: test/app/workerd/health.test.ts.)
+// (Inside workerd, with wrangler.jsonc's flags, nothing is missing: test/app/workerd/health.test.ts; without
+// the flag, the real entry refuses: test/runtime/workerd-without-flag/refuse.test.ts.)
 import { describe, expect, it } from 'vitest'
 import { describeBackends, fallbackBackends, selectWith } from '../../src/crypto/select-core.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
