@@ -1,8 +1,9 @@
-// X-Wing and HPKE in Node, one mitata run: pq-edge's X-Wing (selected backends: wasm ML-KEM +
-// WebCrypto X25519; and all-noble backends, the Fastly-like path) against @noble/post-quantum's
+// X-Wing and HPKE in Node. benchHpke, one mitata run: pq-edge's X-Wing (the Node entry's backends: wasm
+// ML-KEM + node:crypto X25519; and all-noble backends, the Fastly-like path) against @noble/post-quantum's
 // ml_kem768_x25519; HPKE seal and open of 1 KiB (X-Wing + HKDF-SHA256 + ChaCha20-Poly1305 or
-// AES-256-GCM) against hpke-js. Returns medians in µs per implementation and operation.
-
+// AES-256-GCM) against hpke-js; medians in µs per implementation and operation.
+// benchXWingNodeInterleaved: pq-edge's X-Wing against noble's with the contenders interleaved, the ratios
+// to quote, optionally beside CPU-bound processes.
 import { spawn } from 'node:child_process'
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305'
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core'

@@ -12,11 +12,13 @@
 //      mode and an authenticated config read, in Node and in workerd; `--baseline-tree <path>` adds an
 //      older checkout (e.g. protocol v1's last commit) measured beside this tree, batches interleaved.
 //      `--protocol-only` runs just this part.
-// Parts 3 and 4 run one driver (benchWorkerdPairs): each request runs a batch of one contender, timed by
-// the workerd process's CPU time (scripts/workerd-cpu.ts), contenders alternating, one ratio per round.
-// `--mlkem-node-only` runs part 1's ML-KEM half alone (mitata's medians, then the speed-ups measured with the
-// contenders interleaved, which are the ones to quote); `--xwing-node-only` part 2's interleaved X-Wing run
-// alone (`--busy=N` as above); `--mlkem-workerd-only` / `--xwing-workerd-only` run part 3 / part 4 alone; `--target-ms=N` sets the CPU per batch there (default 40).
+// Parts 3 and 4 run one driver (benchWorkerdPairs): each contender in its own workerd process, each
+// request a batch of one contender timed by that process's CPU time (scripts/workerd-cpu.ts), contenders
+// alternating, one ratio per round.
+// `--mlkem-node-only` runs part 1's ML-KEM half alone (mitata's medians, then the speed-ups measured with
+// the contenders interleaved, which are the ones to quote); `--xwing-node-only` part 2's interleaved X-Wing
+// run alone (`--busy=N` as above); `--mlkem-workerd-only` / `--xwing-workerd-only` run part 3 / part 4
+// alone; `--target-ms=N` sets the CPU per batch there (default 40).
 // Progress goes to stderr; `--json` prints the results as JSON on stdout. The machine may be noisy:
 // compare ratios from the same run, not absolute numbers across runs.
 import {
