@@ -74,12 +74,21 @@ const B64U_TEXT = /^[A-Za-z0-9_-]*$/
 /** Bytes per String.fromCharCode call (well under any engine's argument limit). */
 const CHUNK = 8192
 
-// Both directions go through the runtime's native btoa/atob (Workers, Node, browsers and Fastly all have
-// them): per-character JavaScript is what costs in an interpreter (Fastly), where decoding a session
-// request's 3 KiB of base64url character by character took about a millisecond.
+// Both directions run in native code: Uint8Array's toBase64/fromBase64 where the engine has them (workerd,
+// current browsers), else btoa/atob (Workers, Node, browsers and Fastly all have them). Per-character
+// JavaScript is what costs in an interpreter: Fastly's, where decoding a session request's 3 KiB of
+// base64url character by character took about a millisecond, and V8's on a fresh isolate, before it
+// compiles anything (`npm run bench:cold -- --trace`).
+type NativeBase64 = {
+  toBase64?: (this: Uint8Array, options: { alphabet: 'base64url'; omitPadding: true }) => string
+  fromBase64?: (text: string, options: { alphabet: 'base64url'; lastChunkHandling: 'strict' }) => Uint8Array
+}
+const nativeToBase64 = (Uint8Array.prototype as NativeBase64).toBase64
+const nativeFromBase64 = (Uint8Array as NativeBase64).fromBase64
 
 /** base64url without padding (RFC 4648 §5). */
 export function b64u(bytes: Uint8Array): string {
+  if (nativeToBase64) return nativeToBase64.call(bytes, { alphabet: 'base64url', omitPadding: true })
   let binary = ''
   for (let i = 0; i < bytes.length; i += CHUNK) {
     binary += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[])
@@ -99,10 +108,14 @@ export function fromB64u(text: unknown, what: string, length?: number): Uint8Arr
   if (tail !== 0 && B64U_ALPHABET.indexOf(text[text.length - 1]!) & (tail === 2 ? 0x0f : 0x03)) {
     throw new EncodingError('invalid_encoding', `${what} is not canonical base64url (unused bits set)`)
   }
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '=='.slice(0, (4 - tail) % 4))
-  if (length !== undefined && binary.length !== length) {
-    throw new EncodingError('invalid_length', `${what} must be ${length} bytes, got ${binary.length}`)
+  // The checks above leave only canonical unpadded base64url, which both decoders below read the same way.
+  const padding = '=='.slice(0, (4 - tail) % 4)
+  const decodedLength = ((text.length - tail) / 4) * 3 + (tail === 0 ? 0 : tail - 1)
+  if (length !== undefined && decodedLength !== length) {
+    throw new EncodingError('invalid_length', `${what} must be ${length} bytes, got ${decodedLength}`)
   }
+  if (nativeFromBase64) return nativeFromBase64(text + padding, { alphabet: 'base64url', lastChunkHandling: 'strict' })
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + padding)
   const out = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
   return out

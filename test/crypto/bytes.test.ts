@@ -19,6 +19,7 @@ import {
   u64,
   utf8,
 } from '../../src/crypto/bytes.ts'
+import { REJECTED_BASE64URL } from '../support/base64url-cases.ts'
 
 describe('concat', () => {
   it('joins in order into a fresh array', () => {
@@ -85,14 +86,11 @@ describe('base64url', () => {
     expect(b64u(big)).toBe(big.toString('base64url'))
   })
 
-  it.each([
-    ['padding', 'AAA=', 'invalid_encoding'],
-    ['standard alphabet', 'a+/b', 'invalid_encoding'],
-    ['white space', 'AA AA', 'invalid_encoding'],
-    ['impossible length', 'AAAAA', 'invalid_encoding'],
-    ['unused bits set (2 chars)', 'AB', 'invalid_encoding'],
-    ['unused bits set (3 chars)', 'AAB', 'invalid_encoding'],
-  ])('rejects %s', (_, text, code) => {
+  it('runs the atob path here (Node 22 has no Uint8Array.fromBase64; workerd runs the native one: test/crypto/workerd/bytes.test.ts)', () => {
+    expect((Uint8Array as unknown as { fromBase64?: unknown }).fromBase64).toBeUndefined()
+  })
+
+  it.each(REJECTED_BASE64URL)('rejects %s', (_, text, code) => {
     expect(() => fromB64u(text, 'field')).toThrow(EncodingError)
     try {
       fromB64u(text, 'field')
