@@ -18,8 +18,8 @@
 // The secrets are random per run (never printed); nothing here is a test fixture.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { HarnessKvStore, runFastlyRequest } from './harness.ts'
 
 const THIS_TREE = fileURLToPath(new URL('../..', import.meta.url))
@@ -61,7 +61,8 @@ const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
 
 /** Builds one tree's artifact in `dir` and returns a function that runs one round of every scenario. */
 async function prepareTree(tree: string, dir: string) {
-  const load = (path: string): Promise<Module> => import(join(tree, path))
+  // An absolute file URL: a relative tree (`--tree .`) would otherwise be read as a package name.
+  const load = (path: string): Promise<Module> => import(pathToFileURL(resolve(tree, path)).href)
   const [{ buildFastly }, { fastlyKeys }, bytes, select, hpkeNode, mlkemNode, v2] = await Promise.all([
     load('scripts/build-fastly.ts'),
     load('scripts/fastly-keys.ts'),
