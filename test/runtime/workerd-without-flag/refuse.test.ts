@@ -15,7 +15,7 @@ describe('Cloudflare entry without webcrypto_modern_algorithms', () => {
     expect(body.backends).toMatchObject({ chacha20poly1305: 'missing', xwingEncaps: 'pq-edge' })
   })
 
-  it('refuses every service route with 500 service_misconfigured naming compatibility_flags', async () => {
+  it('refuses the service (GET /v2/keys, POST /v2/sessions) with 500 service_misconfigured naming compatibility_flags', async () => {
     for (const [method, path] of [
       ['GET', '/v2/keys'],
       ['POST', '/v2/sessions'],
