@@ -5,8 +5,9 @@
 //
 // What it is: the artifact is a core WebAssembly module (not a component) that imports WASI
 // preview1 plus `fastly_*` host calls (the Compute ABI, as declared by js-compute-runtime's
-// runtime/fastly/host-api/fastly.h). Each request gets a fresh instance of one cached compiled
-// module, and `_start` runs once, as Fastly runs one request per instance. WASI comes from Node's
+// runtime/fastly/host-api/fastly.h). Each run gets a fresh instance of one cached compiled module,
+// and `_start` runs once: one request per instance, as Fastly runs by default, or several in a row
+// when the guest asks for more (reusable sandboxes, runFastlySandbox below). WASI comes from Node's
 // `node:wasi` (preview1), with stdout/stderr captured instead of printed.
 //
 // What it implements (over plain in-memory state; the exact list is the `calls` table in Host, as
@@ -21,10 +22,13 @@
 //     operation takes effect when the guest starts it, as the request to the store leaves then;
 //     `failNext` injects a store failure (INTERNAL_ERROR, TOO_MANY_REQUESTS, …) for tests;
 //   - async_io over handles that are always ready (nothing here is ever pending), and a few
-//     constant answers (client IP 127.0.0.1, HTTP/1.1, no TLS, vCPU 0 ms).
+//     constant answers (client IP 127.0.0.1, HTTP/1.1, no TLS, vCPU 0 ms);
+//   - reusable sandboxes: next_request / next_request_wait hand the guest the run's next request
+//     (with the stores as they are by then, so a test can change a secret between two requests),
+//     and answer ERROR once there is none: the guest then ends, as when Fastly recycles a sandbox.
 // What it does NOT implement: backends (no fetch to an origin), caches (core and HTTP), purge,
 // dynamic backends, edge rate limiting, ACLs, geolocation, device detection, bot detection, image
-// optimizer, shielding, WebSocket/Fanout, reusable sandboxes (next_request), request inspection.
+// optimizer, shielding, WebSocket/Fanout, next_request_abandon, request inspection.
 // Every such import is a stub that throws "harness: host call X not implemented", which traps the
 // guest and fails the request loudly: a gap is never papered over with a fake success.
 //
@@ -359,8 +363,34 @@ function threadCpuNs(): bigint {
 
 /** Runs one request through a fresh instance of the artifact and returns what it sent downstream. */
 export function runFastlyRequest(wasmPath: string, request: FastlyTestRequest, options: FastlyHarnessOptions = {}): FastlyTestResponse {
+  return runFastlySandbox(wasmPath, [request], options).responses[0]!
+}
+
+/** What one sandbox (one instance, one `_start`) served. */
+export interface FastlySandboxRun {
+  /** A response per request served, in order: fewer than asked when the guest did not ask for more. */
+  responses: FastlyTestResponse[]
+  /** next_request's timeout as the guest set it (ms; setReusableSandboxOptions' betweenRequestTimeoutMs), if it asked. */
+  nextRequestTimeoutMs?: number
+}
+
+/**
+ * Runs requests through ONE fresh instance of the artifact: the first is the downstream request, the
+ * others go to the guest when it asks for the next one (a reusable sandbox: `fastly:experimental`'s
+ * setReusableSandboxOptions). A guest that does not ask serves only the first. Each response's
+ * guestCpuMs/guestMs is that request's share: from handing it over (the first: from `_start`) to the
+ * guest asking for the next (the last: to its exit). `beforeRequest(i)` runs just before request i
+ * (i ≥ 1) is handed over, e.g. to change a secret the guest will read.
+ */
+export function runFastlySandbox(
+  wasmPath: string,
+  requests: readonly FastlyTestRequest[],
+  options: FastlyHarnessOptions = {},
+  beforeRequest?: (index: number) => void,
+): FastlySandboxRun {
+  if (requests.length === 0) throw new Error('harness: a sandbox needs at least one request')
   const module = loadFastlyModule(wasmPath)
-  const host = new Host(request, options)
+  const host = new Host(requests, options, beforeRequest)
   const wasi = new WASI({
     version: 'preview1',
     args: ['main.wasm'],
@@ -399,30 +429,33 @@ export function runFastlyRequest(wasmPath: string, request: FastlyTestRequest, o
   const instance = new WebAssembly.Instance(module, imports)
   host.memory = instance.exports.memory as WebAssembly.Memory
   let exitCode: number | undefined
-  const started = performance.now()
-  const cpuStarted = threadCpuNs()
+  host.startClock()
   try {
     exitCode = wasi.start(instance)
-    host.guestMs = performance.now() - started
-    host.guestCpuMs = Number(threadCpuNs() - cpuStarted) / 1e6
+    host.finishRequest()
   } catch (error) {
-    const detail = host.stderr ? `\nguest stderr:\n${host.stderr}` : ''
+    const detail = host.allStderr ? `\nguest stderr:\n${host.allStderr}` : ''
     if (error instanceof Error) error.message += detail
     throw error
   }
   if (exitCode !== 0 && exitCode !== undefined) {
-    throw new Error(`harness: guest exited with code ${exitCode}\nguest stderr:\n${host.stderr}`)
+    throw new Error(`harness: guest exited with code ${exitCode}\nguest stderr:\n${host.allStderr}`)
   }
-  return host.result()
+  return { responses: host.responses, ...(host.nextRequestTimeoutMs !== undefined && { nextRequestTimeoutMs: host.nextRequestTimeoutMs }) }
 }
 
-/** The in-memory host: one per request (per instance), like Viceroy's per-session state. */
+/** The in-memory host: one per instance (a sandbox, serving one request or several), like Viceroy's per-session state. */
 class Host {
   memory!: WebAssembly.Memory
+  /** What the guest wrote to stdout / stderr while serving the current request. */
   stdout = ''
   stderr = ''
-  guestMs = 0
-  guestCpuMs = 0
+  /** Everything written to stderr in this instance (for errors). */
+  allStderr = ''
+  /** The responses of the requests served so far. */
+  readonly responses: FastlyTestResponse[] = []
+  nextRequestTimeoutMs: number | undefined
+  private clock = { ms: 0, cpuNs: 0n }
   private nextHandle = 1
   private readonly reqs = new Map<number, ReqState>()
   private readonly resps = new Map<number, RespState>()
@@ -437,12 +470,20 @@ class Host {
   private sent: { resp: number; body: number; streaming: boolean; snapshot: RespState & { body: Uint8Array } } | undefined
   readonly calls: Record<string, (...args: never[]) => number | undefined>
 
-  private readonly request: FastlyTestRequest
+  /** The request being served, and its index in `requests`. */
+  private request: FastlyTestRequest
+  private index = 0
+  private readonly requests: readonly FastlyTestRequest[]
   private readonly options: FastlyHarnessOptions
+  private readonly beforeRequest: ((index: number) => void) | undefined
+  /** next_request's promise handles not yet waited on. */
+  private readonly requestPromises = new Set<number>()
 
-  constructor(request: FastlyTestRequest, options: FastlyHarnessOptions) {
-    this.request = request
+  constructor(requests: readonly FastlyTestRequest[], options: FastlyHarnessOptions, beforeRequest?: (index: number) => void) {
+    this.requests = requests
+    this.request = requests[0]!
     this.options = options
+    this.beforeRequest = beforeRequest
     const S = FastlyStatus
     /** Answers OK once its argument, the call's effect, has been evaluated. */
     const done = (_effect: unknown): number => S.OK
@@ -451,21 +492,30 @@ class Host {
       'fastly_http_req.body_downstream_get': (reqOut: number, bodyOut: number) => {
         if (this.downstreamTaken) return S.ERROR
         this.downstreamTaken = true
-        const req = this.handle()
-        const headers = this.request.headers
-        const entries = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers)
-        const list: Header[] = entries.map(([n, v]) => [n.toLowerCase(), encoder.encode(v)])
-        if (!list.some(([n]) => n === 'host')) list.unshift(['host', encoder.encode(new URL(this.request.url).host)])
-        const body = this.request.body === undefined ? new Uint8Array(0) : bytes(this.request.body)
-        if (body.length > 0 && !list.some(([n]) => n === 'content-length' || n === 'transfer-encoding')) {
-          list.push(['content-length', encoder.encode(String(body.length))])
-        }
-        this.reqs.set(req, { method: this.request.method, uri: this.request.url, headers: list })
-        const bodyHandle = this.newBody(body)
-        this.u32(reqOut, req)
-        this.u32(bodyOut, bodyHandle)
+        this.handOver(reqOut, bodyOut)
         return S.OK
       },
+      // --- fastly_http_downstream.next_request*: a reusable sandbox asks for the run's next request ---
+      'fastly_http_downstream.next_request': (mask: number, opts: number, out: number) => {
+        // NextRequestOptions: timeout_ms u64 @0, valid when mask bit 1 (TIMEOUT) is set.
+        this.nextRequestTimeoutMs = mask & 2 ? Number(new DataView(this.memory.buffer).getBigUint64(opts, true)) : undefined
+        const h = this.handle()
+        this.requestPromises.add(h)
+        this.u32(out, h)
+        return S.OK
+      },
+      'fastly_http_downstream.next_request_wait': (promise: number, reqOut: number, bodyOut: number) => {
+        if (!this.requestPromises.delete(promise)) return S.BADF
+        this.finishRequest()
+        if (this.index + 1 >= this.requests.length) return S.ERROR // no next request: the sandbox ends
+        this.index++
+        this.request = this.requests[this.index]!
+        this.beforeRequest?.(this.index)
+        this.startClock()
+        this.handOver(reqOut, bodyOut)
+        return S.OK
+      },
+
       'fastly_http_req.new': (out: number) => {
         const h = this.handle()
         this.reqs.set(h, { method: 'GET', uri: '', headers: [] })
@@ -759,14 +809,16 @@ class Host {
       total += len
     }
     if (fd === 1) this.stdout += text
-    else if (fd === 2) this.stderr += text
-    else return 8 // WASI errno BADF
+    else if (fd === 2) {
+      this.stderr += text
+      this.allStderr += text
+    } else return 8 // WASI errno BADF
     view.setUint32(nwrittenOut, total, true)
     return 0
   }
 
-  result(): FastlyTestResponse {
-    if (!this.sent) throw new Error(`harness: the guest finished without sending a response downstream\nguest stderr:\n${this.stderr}`)
+  private result(guestMs: number, guestCpuMs: number): FastlyTestResponse {
+    if (!this.sent) throw new Error(`harness: the guest finished without sending a response downstream\nguest stderr:\n${this.allStderr}`)
     const { snapshot, streaming, body } = this.sent
     // A streamed body keeps receiving writes after send_downstream; take everything written by the end.
     const b = streaming ? this.bodies.get(body) : undefined
@@ -783,9 +835,42 @@ class Host {
       json: () => JSON.parse(decoder.decode(data)),
       stdout: this.stdout,
       stderr: this.stderr,
-      guestMs: this.guestMs,
-      guestCpuMs: this.guestCpuMs,
+      guestMs,
+      guestCpuMs,
     }
+  }
+
+  /** Hands the current request to the guest: a request handle and a body handle. */
+  private handOver(reqOut: number, bodyOut: number): void {
+    const req = this.handle()
+    const headers = this.request.headers
+    const entries = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers)
+    const list: Header[] = entries.map(([n, v]) => [n.toLowerCase(), encoder.encode(v)])
+    if (!list.some(([n]) => n === 'host')) list.unshift(['host', encoder.encode(new URL(this.request.url).host)])
+    const body = this.request.body === undefined ? new Uint8Array(0) : bytes(this.request.body)
+    if (body.length > 0 && !list.some(([n]) => n === 'content-length' || n === 'transfer-encoding')) {
+      list.push(['content-length', encoder.encode(String(body.length))])
+    }
+    this.reqs.set(req, { method: this.request.method, uri: this.request.url, headers: list })
+    const bodyHandle = this.newBody(body)
+    this.u32(reqOut, req)
+    this.u32(bodyOut, bodyHandle)
+  }
+
+  /** Starts timing the current request. */
+  startClock(): void {
+    this.clock = { ms: performance.now(), cpuNs: threadCpuNs() }
+  }
+
+  /** Closes the current request, once: its response (it must have sent one) and its share of the time. */
+  finishRequest(): void {
+    if (this.responses.length > this.index) return
+    const guestMs = performance.now() - this.clock.ms
+    const guestCpuMs = Number(threadCpuNs() - this.clock.cpuNs) / 1e6
+    this.responses.push(this.result(guestMs, guestCpuMs))
+    this.sent = undefined
+    this.stdout = ''
+    this.stderr = ''
   }
 
   // --- helpers ---
@@ -962,6 +1047,6 @@ class Host {
 
 /** Host calls this harness implements (module.name), for reports and for tests that check coverage. */
 export function implementedHostCalls(): string[] {
-  const host = new Host({ method: 'GET', url: 'http://localhost/' }, {})
+  const host = new Host([{ method: 'GET', url: 'http://localhost/' }], {})
   return Object.keys(host.calls).sort()
 }

@@ -15,6 +15,7 @@ import {
   HarnessKvStore,
   implementedHostCalls,
   runFastlyRequest,
+  runFastlySandbox,
 } from '../../scripts/fastly/harness.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -146,10 +147,27 @@ describe('Fastly harness host calls, driven by the real engine', () => {
     expect(() => get('/backend')).toThrow(/harness: host call fastly_http_req\.send_async not implemented/)
   })
 
+  it('reusable sandboxes: the guest asks for the next request (its timeout passed on) until maxRequests, state kept in between', () => {
+    const requests = ['?a', '?b', '?c', '?d'].map((q) => ({ method: 'GET', url: `http://localhost/served${q}` }))
+    const changed: number[] = []
+    const run = runFastlySandbox(wasm, requests, {}, (i) => changed.push(i))
+    // maxRequests: 3, so the fourth request is never asked for; the counter lives on in the instance.
+    expect(run.responses.map((r) => r.json())).toEqual([
+      { served: 1, path: '?a' },
+      { served: 2, path: '?b' },
+      { served: 3, path: '?c' },
+    ])
+    expect(changed).toEqual([1, 2])
+    expect(run.nextRequestTimeoutMs).toBe(250)
+    // One request, one instance: the next one finds a fresh counter.
+    expect(get('/served').json()).toEqual({ served: 1, path: '' })
+  })
+
   it('lists what it implements', () => {
     const calls = implementedHostCalls()
     expect(calls).toContain('fastly_http_req.body_downstream_get')
     expect(calls).toContain('fastly_http_resp.send_downstream')
+    expect(calls).toEqual(expect.arrayContaining(['fastly_http_downstream.next_request', 'fastly_http_downstream.next_request_wait']))
     expect(calls).toEqual(expect.arrayContaining(['fastly_kv_store.list', 'fastly_kv_store.list_wait', 'fastly_kv_store.lookup_wait_v2']))
     expect(calls).not.toContain('fastly_http_req.send_async')
   })
