@@ -74,6 +74,25 @@ export interface FastlyBuildOptions {
   /** Where the bundle and the wasm go (default bin/index.js, bin/main.wasm); the package is packed only for the defaults. */
   bundle?: string
   wasm?: string
+  /**
+   * Requests one sandbox may serve in a row (Fastly's reusable sandboxes; 1: a fresh sandbox per
+   * request, 0: no maximum). Default: $PQ_EDGE_FASTLY_SANDBOX_REQUESTS, else DEFAULT_SANDBOX_REQUESTS.
+   */
+  sandboxRequests?: number
+}
+
+/** Requests a sandbox serves before Fastly recycles it, unless the build says otherwise (docs/FASTLY.md). */
+export const DEFAULT_SANDBOX_REQUESTS = 100
+
+/** The sandbox request limit from the option or the environment, refused unless a whole number ≥ 0. */
+export function sandboxRequestsOf(option: number | undefined, env = process.env.PQ_EDGE_FASTLY_SANDBOX_REQUESTS): number {
+  const value = option ?? (env === undefined || env === '' ? DEFAULT_SANDBOX_REQUESTS : /^\d+$/.test(env) ? Number(env) : Number.NaN)
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `fastly: PQ_EDGE_FASTLY_SANDBOX_REQUESTS must be a whole number of requests per sandbox (1: a fresh sandbox per request, 0: no maximum), got ${JSON.stringify(option ?? env)}`,
+    )
+  }
+  return value
 }
 
 function defaultKeysFile(): string | null {
@@ -88,17 +107,21 @@ export async function buildFastly(options: FastlyBuildOptions = {}): Promise<voi
   const wasm = options.wasm ?? FASTLY_WASM
   const keysFile = options.keysFile === undefined ? defaultKeysFile() : options.keysFile
   const keys = keysFile ? readFastlyKeys(keysFile).secrets : null
+  const sandboxRequests = sandboxRequestsOf(options.sandboxRequests)
   if (keysFile) log(`fastly: public keys of ${keys!.length} secret(s) from ${relative(ROOT, keysFile) || keysFile}`)
   else
     log(
       'fastly: no fastly-keys.json: the package builds, but /v2/* will answer 500 service_misconfigured until `npm run fastly:keys` and a rebuild',
     )
+  log(
+    `fastly: ${sandboxRequests === 1 ? 'a fresh sandbox per request' : `a sandbox serves up to ${sandboxRequests || 'any number of'} requests`} (PQ_EDGE_FASTLY_SANDBOX_REQUESTS)`,
+  )
   log(`fastly: bundling src/runtime/fastly.ts -> ${relative(ROOT, bundle)}`)
   await build({
     ...FASTLY_ESBUILD_OPTIONS,
     entryPoints: [join(ROOT, 'src/runtime/fastly.ts')],
     outfile: bundle,
-    define: { PQ_EDGE_KNOWN_PUBLIC_KEYS: JSON.stringify(keys) },
+    define: { PQ_EDGE_KNOWN_PUBLIC_KEYS: JSON.stringify(keys), PQ_EDGE_SANDBOX_REQUESTS: String(sandboxRequests) },
   })
   log(`fastly: js-compute-runtime ${relative(ROOT, bundle)} -> ${relative(ROOT, wasm)} (module top level runs now, at build time)`)
   compileJsCompute(bundle, wasm)

@@ -19,7 +19,7 @@ import { detectCryptoCapabilities } from '../capabilities.ts'
 import { fromB64u } from '../crypto/bytes.ts'
 import { INTERPRETER_FALLBACKS } from '../crypto/interpreter.ts'
 import { lazySelection, type SelectedBackends, selectWith } from '../crypto/select-core.ts'
-import { memoise } from '../memo.ts'
+import { memoiseBy } from '../memo.ts'
 import { createJsMlKem, getBackend, primeMlKemPublicKey } from '../mlkem/js/core.ts'
 import { ConfigError } from '../service/config-error.ts'
 import { createServiceContext, type ServiceContext, type ServiceVars } from '../service/context.ts'
@@ -33,7 +33,7 @@ const MLKEM768_PUBLIC_KEY = 1184
 
 /** What the platform provides; src/runtime/fastly.ts binds these to Fastly's stores and logger. */
 export interface FastlyPlatform {
-  /** The service variables (secrets and settings), read when a sandbox first needs the service. */
+  /** The service variables (secrets and settings), read on every request that needs the service. */
   readVars(): Promise<ServiceVars>
   /** The config vault's store. */
   openStore(): ConfigStore
@@ -51,6 +51,25 @@ export interface FastlyAppOptions {
 
 /** The ML-KEM source the Fastly app runs: the TypeScript core. */
 export const fastlyMlKem = { ml_kem768: createJsMlKem().ml_kem768, getBackend }
+
+/** The service variables as one request read them from the stores, or why they could not be read. */
+type VarsReading = { vars: ServiceVars } | { error: unknown }
+
+/** Whether two readings are the same: every variable equal, or the same failure. */
+function sameReading(a: VarsReading, b: VarsReading): boolean {
+  if ('error' in a || 'error' in b) {
+    return (
+      'error' in a &&
+      'error' in b &&
+      a.error instanceof ConfigError &&
+      b.error instanceof ConfigError &&
+      a.error.message === b.error.message
+    )
+  }
+  const names = new Set([...Object.keys(a.vars), ...Object.keys(b.vars)] as (keyof ServiceVars)[])
+  for (const name of names) if (a.vars[name] !== b.vars[name]) return false
+  return true
+}
 
 /** The backend selection Fastly runs: probes, with the interpreter-tuned fallbacks. */
 export function selectFastlyBackends(): Promise<SelectedBackends> {
@@ -77,16 +96,34 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
   const crypto = options.crypto ?? lazySelection(selectFastlyBackends)
   const metrics = new Metrics({ log: platform.log })
 
-  async function build(): Promise<ServiceContext> {
+  async function build(vars: ServiceVars): Promise<ServiceContext> {
     if (!knownPublicKeys) {
       throw new ConfigError(
         'SERVER_SECRET',
         'This Fastly package was built without public keys: run `npm run fastly:keys` with SERVER_SECRET set, then rebuild (deriving them on every request would not fit the CPU limit).',
       )
     }
-    const vars = await platform.readVars()
     const { backends } = await crypto()
     return createServiceContext(vars, { backends, openStore: platform.openStore, metrics, knownPublicKeys })
+  }
+
+  // One context per reading of the variables, which are read on every request: a reusable sandbox
+  // serves several requests, and a secret or setting changed in its store (a client removed, a secret
+  // rotated) must hold from the next request on, as it does in a fresh sandbox. src/memo.ts keeps and
+  // logs a configuration error (of the reading or of the variables) once per reading, and forgets
+  // anything else so the next request tries again.
+  const contextFor = memoiseBy(async (reading: VarsReading) => {
+    if ('error' in reading) throw reading.error
+    return build(reading.vars)
+  })
+  let current: VarsReading | undefined
+  async function service(): Promise<ServiceContext> {
+    const reading = await platform.readVars().then(
+      (vars): VarsReading => ({ vars }),
+      (error: unknown): VarsReading => ({ error }),
+    )
+    if (!current || !sameReading(current, reading)) current = reading
+    return contextFor(current)
   }
 
   const app = createApp({
@@ -94,9 +131,7 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
     mlkem: fastlyMlKem,
     crypto,
     detectCapabilities: detectCryptoCapabilities,
-    // One context per sandbox (a reusable sandbox serves several requests); src/memo.ts keeps and
-    // logs a configuration error once, and forgets anything else so the next request tries again.
-    service: memoise(build),
+    service,
   })
   // Build time: Hono builds its router's matcher on the first match; do it now, into the snapshot.
   app.router.match('GET', '/health')

@@ -9,6 +9,7 @@
 // `pq_edge_settings`, if linked; the vault in the KV Store `pq-edge-config`; metrics as JSON lines to
 // the log endpoint `pq-edge-metrics` if there is one, and to stdout (`fastly log-tail`).
 import { ConfigStore } from 'fastly:config-store'
+import { setReusableSandboxOptions } from 'fastly:experimental'
 import { Logger } from 'fastly:logger'
 import { SecretStore } from 'fastly:secret-store'
 import { fire } from 'hono/service-worker'
@@ -20,6 +21,8 @@ import { DEFAULT_CONFIG_KV_STORE, DEFAULT_SECRET_STORE, FastlyKvConfigStore } fr
 
 /** Injected by scripts/build-fastly.ts from fastly-keys.json: null when the build had none. */
 declare const PQ_EDGE_KNOWN_PUBLIC_KEYS: readonly KnownPublicKeys[] | null
+/** Injected by scripts/build-fastly.ts: requests one sandbox serves in a row (1: one, 0: no maximum). */
+declare const PQ_EDGE_SANDBOX_REQUESTS: number
 
 // Config Store names allow only letters, digits and underscores (js-compute's ConfigStore constructor checks).
 export const SETTINGS_CONFIG_STORE = 'pq_edge_settings'
@@ -74,6 +77,11 @@ const app = createFastlyApp({
 // `fetch: undefined` matters: by default Hono's service-worker adapter forwards every 404 to
 // `fetch(request)`, i.e. to an origin this service does not have.
 fire(app, { fetch: undefined })
+
+// Reusable sandboxes: a sandbox serves further requests after its first, so they skip what a fresh
+// sandbox pays on its first request (the service context, the private key's import, first-use
+// compilation). Only the first request of each sandbox is cold; docs/FASTLY.md has the figures.
+if (PQ_EDGE_SANDBOX_REQUESTS !== 1) setReusableSandboxOptions({ maxRequests: PQ_EDGE_SANDBOX_REQUESTS })
 
 scrubFreedMemory()
 

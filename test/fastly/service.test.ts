@@ -15,15 +15,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFastly } from '../../scripts/build-fastly.ts'
-import { type FastlyLogLine, HarnessKvStore, runFastlyRequest } from '../../scripts/fastly/harness.ts'
+import {
+  type FastlyLogLine,
+  type FastlyTestRequest,
+  HarnessKvStore,
+  runFastlyRequest,
+  runFastlySandbox,
+} from '../../scripts/fastly/harness.ts'
 import { type FastlyKeysFile, fastlyKeys } from '../../scripts/fastly-keys.ts'
 import { b64u, fromB64u } from '../../src/crypto/bytes.ts'
 import { lazyBackends } from '../../src/crypto/select.ts'
 import { hpke } from '../../src/hpke/node.ts'
 import * as mlkem from '../../src/mlkem/node.ts'
+import { finishSession, type SessionResponse } from '../../src/protocol/v2.ts'
 import { type ServiceUnderTest, serviceContract } from '../service/contract.ts'
-import { TEST_ADMIN, TEST_BINDINGS, TEST_CLIENT, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from '../service/secrets.ts'
-import { type Caller, createServiceClient, expectProblem, type KeysDocument } from '../support/service-client.ts'
+import { TEST_ADMIN, TEST_BINDINGS, TEST_CLIENT, TEST_CLIENTS, TEST_SERVER_SECRET, TEST_SERVER_SECRET_NEXT } from '../service/secrets.ts'
+import { type Caller, createServiceClient, expectProblem, json, type KeysDocument, uniqueName } from '../support/service-client.ts'
 
 const SECRET_STORE = 'pq-edge-secrets'
 const SETTINGS_STORE = 'pq_edge_settings'
@@ -149,7 +156,8 @@ beforeAll(async () => {
   keylessWasm = join(dir, 'keyless/main.wasm')
   const log = () => {}
   await buildFastly({ keysFile: keysPath, bundle: join(dir, 'keyed/index.js'), wasm: keyedWasm, log })
-  await buildFastly({ keysFile: null, bundle: join(dir, 'keyless/index.js'), wasm: keylessWasm, log })
+  // The keyless artifact is also the one built without reusable sandboxes (its own test below).
+  await buildFastly({ keysFile: null, bundle: join(dir, 'keyless/index.js'), wasm: keylessWasm, log, sandboxRequests: 1 })
   published = await clientFor(deploy().call).getKeys()
 }, 300_000)
 
@@ -265,5 +273,85 @@ describe('Fastly only: misconfiguration of the stores and the built-in keys, 500
   it('/health does not depend on the service configuration (keyless artifact, no stores)', async () => {
     const res = await deploy({ wasm: keylessWasm, secrets: null, settings: null }).call('/health')
     expect(res.status).toBe(200)
+  })
+})
+
+describe('Fastly only: reusable sandboxes (one instance serving request after request)', () => {
+  /** Stores for one sandbox: the Secret Store's entries are the object given, so a test can change them between requests. */
+  const storesOf = (secrets: Record<string, string>, kv = new HarnessKvStore()) => ({
+    secrets: { [SECRET_STORE]: secrets },
+    configStores: { [SETTINGS_STORE]: { PQ_POLICY: 'pq-preferred' } },
+    kvStores: { [KV_STORE]: kv },
+  })
+  const toRequest = (path: string, init: RequestInit = {}): FastlyTestRequest => ({
+    method: init.method ?? 'GET',
+    url: `${BASE}${path}`,
+    headers: [...new Headers(init.headers).entries()],
+    body: typeof init.body === 'string' ? init.body : undefined,
+  })
+
+  it('the artifact asks for the next request: a bad one, then sessions and keys, all answered in one sandbox, each session confirmed', async () => {
+    const client = clientFor(deploy().call)
+    const key = published.keys.find((k) => k.mode === 'hybrid' && k.status === 'current')!
+    const sessions = [await client.sessionRequest({ key }), await client.sessionRequest({ key })]
+    const run = runFastlySandbox(
+      keyedWasm,
+      [
+        toRequest('/v2/sessions', json({ not: 'a session request' })),
+        ...sessions.map(({ pending }) => toRequest('/v2/sessions', json(pending.request))),
+        toRequest('/v2/keys'),
+      ],
+      storesOf({ ...BASE_SECRETS }),
+    )
+    expect(run.responses.map((r) => r.status)).toEqual([400, 201, 201, 200])
+    const hmac = (await backends()).hmacSha256
+    for (const [i, { suite, pending }] of sessions.entries()) {
+      // The client half checks key confirmation: a sandbox that mixed up two requests' state fails here.
+      const session = await finishSession({ suite, hmac, pending, response: run.responses[i + 1]!.json() as SessionResponse })
+      expect(session.mode).toBe('hybrid')
+    }
+    expect(run.responses[3]!.json()).toEqual(published)
+  })
+
+  it('a client removed from CLIENTS between two requests of one sandbox: its session is refused from the next request on (revocation)', async () => {
+    const kv = new HarnessKvStore()
+    const client = clientFor(deploy({ kv }).call)
+    const session = await client.establish()
+    const path = `/v2/config/${uniqueName()}`
+    const secrets = { ...BASE_SECRETS }
+    const requests = await Promise.all([0, 1, 2].map(async () => toRequest(path, await client.signed(session, 'GET', path))))
+    const run = runFastlySandbox(keyedWasm, requests, storesOf(secrets, kv), (i) => {
+      // Before request 1: the client is removed; before request 2: it is back.
+      secrets.CLIENTS = i === 1 ? JSON.stringify(TEST_CLIENTS.filter((c) => c.id !== TEST_CLIENT.id)) : BASE_SECRETS.CLIENTS!
+    })
+    const [before, removed, back] = run.responses
+    expect(before!.status).toBe(404) // authenticated; no such record
+    expect(removed!.status).toBe(401)
+    expect(removed!.json()).toMatchObject({ code: 'session_revoked' })
+    expect(back!.status).toBe(404)
+  })
+
+  it('a configuration error does not stick to the sandbox: fixed in the store, the next request is served', async () => {
+    const client = clientFor(deploy().call)
+    const key = published.keys.find((k) => k.mode === 'hybrid' && k.status === 'current')!
+    const { pending } = await client.sessionRequest({ key })
+    const secrets: Record<string, string> = { ...BASE_SECRETS, SERVER_SECRET: b64u(crypto.getRandomValues(new Uint8Array(32))) }
+    const run = runFastlySandbox(
+      keyedWasm,
+      [toRequest('/v2/sessions', json(pending.request)), toRequest('/v2/sessions', json(pending.request))],
+      storesOf(secrets),
+      () => {
+        secrets.SERVER_SECRET = TEST_SERVER_SECRET
+      },
+    )
+    expect(run.responses.map((r) => [r.status, (r.json() as { code?: string }).code])).toEqual([
+      [500, 'service_misconfigured'],
+      [201, undefined],
+    ])
+  })
+
+  it('built with PQ_EDGE_FASTLY_SANDBOX_REQUESTS=1 (the keyless artifact here), a sandbox serves one request and ends', () => {
+    const run = runFastlySandbox(keylessWasm, [toRequest('/health'), toRequest('/health')], storesOf({}))
+    expect(run.responses.map((r) => r.status)).toEqual([200])
   })
 })
