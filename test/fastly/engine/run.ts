@@ -15,8 +15,9 @@
 // With establishment, the real artifact is also timed in fresh instances (scripts/fastly/artifact-timing.ts:
 // every request a new instance, as Fastly runs it), and the budget is checked on the wasmtime estimate
 // of that: hybrid POST /v2/sessions ≤ 25 ms, a config read ≤ 15 ms, noble ≥ 6× slower (the issues'
-// targets). --enforce-budget makes a missed target fail the run (off by default: timings on a busy
-// machine are upper bounds).
+// targets). A later request of a reused sandbox is timed too and reported beside, not held to them.
+// --enforce-budget makes a missed target fail the run (off by default: timings on a busy machine are
+// upper bounds).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -68,10 +69,18 @@ export function budgetCheck(report: SuiteReport, artifact: TreeTiming) {
   const hybridMs = artifact.scenarios['POST /v2/sessions hybrid'].cpuMs * factor
   const readMs = artifact.scenarios['GET /v2/config (hybrid session)'].cpuMs * factor
   const ratio = e.nobleOverFastly.hybrid ?? 0
+  // A later request of a reusable sandbox (src/runtime/fastly.ts): reported beside, not held to the
+  // targets, which are for the first request of a sandbox (every one whose sandbox is not reused).
+  const hybridReusedMs = artifact.scenarios['POST /v2/sessions hybrid, reused sandbox'].cpuMs * factor
+  const readReusedMs = artifact.scenarios['GET /v2/config, reused sandbox'].cpuMs * factor
   return {
     hybrid: { ms: hybridMs, met: hybridMs <= BUDGET.hybridMs },
     read: { ms: readMs, met: readMs <= BUDGET.readMs },
     noble: { ratio, met: ratio >= BUDGET.nobleOverFastly },
+    reused: {
+      hybrid: { ms: hybridReusedMs, met: hybridReusedMs <= BUDGET.hybridMs },
+      read: { ms: readReusedMs, met: readReusedMs <= BUDGET.readMs },
+    },
   }
 }
 
@@ -203,13 +212,14 @@ export function formatResult(result: SelftestResult): string {
       if (a) {
         lines.push(
           '',
-          `The real artifact, a FRESH INSTANCE per request (as Fastly runs it; scripts/fastly/artifact-timing.ts): guest CPU ms, mean ± s.e. of ${a.scenarios['GET /v2/keys'].requests}, and the wasmtime estimate (×${cal.wasmtimeOverHarness})`,
+          `The real artifact, a FRESH INSTANCE per request (as Fastly runs it by default), and (reused sandbox) a later request of one instance (scripts/fastly/artifact-timing.ts): guest CPU ms, mean ± s.e. of ${a.scenarios['GET /v2/keys'].requests}, and the wasmtime estimate (×${cal.wasmtimeOverHarness})`,
         )
         for (const [scenario, t] of Object.entries(a.scenarios))
-          lines.push(`${pad(scenario, 34)}${pad(`${num(t.cpuMs)} ±${num(t.cpuSemMs)}`, 14)}≈ ${est(t.cpuMs)} ms`)
+          lines.push(`${pad(scenario, 42)}${pad(`${num(t.cpuMs)} ±${num(t.cpuSemMs)}`, 14)}≈ ${est(t.cpuMs)} ms`)
         const b = budgetCheck(r, a)
         lines.push(
           `targets (wasmtime estimates, fresh instance; limit ${FASTLY_CPU_MS_PER_REQUEST} ms CPU per request): hybrid POST /v2/sessions ≤ ${BUDGET.hybridMs} ms: ${b.hybrid.met ? 'met' : 'NOT met'} (${num(b.hybrid.ms)} ms); config read ≤ ${BUDGET.readMs} ms: ${b.read.met ? 'met' : 'NOT met'} (${num(b.read.ms)} ms); noble/Fastly ≥ ${BUDGET.nobleOverFastly}×: ${b.noble.met ? 'met' : 'NOT met'} (${b.noble.ratio}×)`,
+          `a later request of a reused sandbox (the same targets, reported only): hybrid ${num(b.reused.hybrid.ms)} ms (${b.reused.hybrid.met ? 'within' : 'over'}), config read ${num(b.reused.read.ms)} ms (${b.reused.read.met ? 'within' : 'over'})`,
         )
       }
     }
