@@ -5,8 +5,9 @@
 //
 // What this runtime lacks, and what stands in (chosen by capability, src/crypto/select-core.ts, from
 // src/crypto/interpreter.ts): no WebAssembly (the TypeScript ML-KEM core of src/mlkem/js), no WebCrypto
-// X25519/AES-GCM (pure JS tuned for an interpreter); HMAC is native (HKDF runs on it). Fastly starts
-// a fresh sandbox for each request and allows 50 ms of CPU per request, so nothing that can be done
+// X25519/AES-GCM (pure JS tuned for an interpreter); HMAC is native (HKDF runs on it). Fastly allows
+// 50 ms of CPU per request, and the first request of each sandbox (every request, without reusable
+// sandboxes: src/runtime/fastly.ts) starts from the build-time snapshot, so nothing that can be done
 // once is done per request:
 //   - the server's public keys come built in (fastly-keys.json, `npm run fastly:keys`): a request
 //     derives only the private key of the mode it uses; deriving all three key pairs from
