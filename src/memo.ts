@@ -1,5 +1,5 @@
 // The one memo for what a runtime computes once and then shares: the service context (per isolate
-// and env object in the Workers entry, per sandbox on Fastly) and the crypto capability probes
+// and env object in the Workers entry, per reading of the stores on Fastly) and the crypto capability probes
 // (src/app.ts).
 import { ConfigError } from './service/config-error.ts'
 
