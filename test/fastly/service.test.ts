@@ -278,10 +278,10 @@ describe('Fastly only: misconfiguration of the stores and the built-in keys, 500
 })
 
 describe('Fastly only: reusable sandboxes (one instance serving request after request)', () => {
-  /** Stores for one sandbox: the Secret Store's entries are the object given, so a test can change them between requests. */
+  /** Stores for one sandbox, read by the guest as they are when it reads them, so a test can change them between requests. */
   const storesOf = (secrets: Record<string, string>, kv = new HarnessKvStore()) => ({
     secrets: { [SECRET_STORE]: secrets },
-    configStores: { [SETTINGS_STORE]: { PQ_POLICY: 'pq-preferred' } },
+    configStores: { [SETTINGS_STORE]: { PQ_POLICY: 'pq-preferred' } as Record<string, string> },
     kvStores: { [KV_STORE]: kv },
   })
   const toRequest = (path: string, init: RequestInit = {}): FastlyTestRequest => ({
@@ -314,23 +314,36 @@ describe('Fastly only: reusable sandboxes (one instance serving request after re
     expect(run.responses[3]!.json()).toEqual(published)
   })
 
-  it('a client removed from CLIENTS between two requests of one sandbox: its session is refused from the next request on (revocation)', async () => {
-    const kv = new HarnessKvStore()
-    const client = clientFor(deploy({ kv }).call)
-    const session = await client.establish()
-    const path = `/v2/config/${uniqueName()}`
-    const secrets = { ...BASE_SECRETS }
-    const requests = await Promise.all([0, 1, 2].map(async () => toRequest(path, await client.signed(session, 'GET', path))))
-    const run = runFastlySandbox(keyedWasm, requests, storesOf(secrets, kv), (i) => {
-      // Before request 1: the client is removed; before request 2: it is back.
-      secrets.CLIENTS = i === 1 ? JSON.stringify(TEST_CLIENTS.filter((c) => c.id !== TEST_CLIENT.id)) : BASE_SECRETS.CLIENTS!
-    })
-    const [before, removed, back] = run.responses
-    expect(before!.status).toBe(404) // authenticated; no such record
-    expect(removed!.status).toBe(401)
-    expect(removed!.json()).toMatchObject({ code: 'session_revoked' })
-    expect(back!.status).toBe(404)
-  })
+  const withClient = (change: (c: (typeof TEST_CLIENTS)[number]) => object | null) =>
+    JSON.stringify(TEST_CLIENTS.flatMap((c) => (c.id === TEST_CLIENT.id ? (change(c) ?? []) : [c])))
+  it.each([
+    ['the client removed from CLIENTS', { CLIENTS: withClient(() => null) }, 401, 'session_revoked'],
+    ['its secret rotated', { CLIENTS: withClient((c) => ({ ...c, secretSha256: 'ab'.repeat(32) })) }, 401, 'session_revoked'],
+    ['its scopes narrowed', { CLIENTS: withClient((c) => ({ ...c, scopes: ['other/'] })) }, 403, 'scope_denied'],
+    ['the policy tightened to pq-only (a hybrid session)', { PQ_POLICY: 'pq-only' }, 403, 'mode_not_allowed'],
+  ] as const)(
+    '%s between two requests of one sandbox: refused from the next request on, served again once undone',
+    async (_, change, status, code) => {
+      const kv = new HarnessKvStore()
+      const client = clientFor(deploy({ kv }).call)
+      const session = await client.establish()
+      const path = `/v2/config/${uniqueName()}`
+      const stores = storesOf({ ...BASE_SECRETS }, kv)
+      const requests = await Promise.all([0, 1, 2].map(async () => toRequest(path, await client.signed(session, 'GET', path))))
+      const run = runFastlySandbox(keyedWasm, requests, stores, (i) => {
+        // Before request 1 the change is made (in the Secret Store, or the Config Store for PQ_POLICY); before request 2 it is undone.
+        for (const [name, value] of Object.entries(change)) {
+          const store = name === 'PQ_POLICY' ? stores.configStores[SETTINGS_STORE] : stores.secrets[SECRET_STORE]
+          store[name] = i === 1 ? value : name === 'PQ_POLICY' ? 'pq-preferred' : BASE_SECRETS[name]!
+        }
+      })
+      const [before, changed, undone] = run.responses
+      expect(before!.status).toBe(404) // authenticated; no such record
+      expect(changed!.status).toBe(status)
+      expect(changed!.json()).toMatchObject({ code })
+      expect(undone!.status).toBe(404)
+    },
+  )
 
   it('a configuration error does not stick to the sandbox: fixed in the store, the next request is served', async () => {
     const client = clientFor(deploy().call)
