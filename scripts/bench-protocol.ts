@@ -203,7 +203,7 @@ export async function benchProtocolNode(trees: Tree[], rounds = 15, targetMs = 4
   }
 }
 
-/** The worker that imports every tree (bench/protocol/workerd.ts), written to a temporary folder with its wrangler config. */
+/** A worker that imports the trees given (bench/protocol/workerd.ts), written to a temporary folder with its wrangler config. */
 function writeWorker(trees: Tree[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'pq-edge-bench-protocol-'))
   const lines = [`import { createProtocolWorker } from ${JSON.stringify(join(ROOT, 'bench/protocol/workerd.ts'))}`]
@@ -239,32 +239,39 @@ function writeWorker(trees: Tree[]): string {
   return dir
 }
 
-/** workerd (wrangler dev, local): every tree in one worker, batches timed by workerd's CPU time. */
+/**
+ * workerd (wrangler dev, local): each tree in a worker and workerd process of its own (its batches timed
+ * by that process's CPU time), so that one tree's garbage, and the collections it triggers, land in its
+ * own batches only: in one shared process they landed in whichever tree's batch ran next (as
+ * benchWorkerdPairs in bench.ts found for ML-KEM and X-Wing).
+ */
 export async function benchProtocolWorkerd(trees: Tree[], rounds = 15, targetMs = 40): Promise<ProtocolResult> {
   const load = { start: loadAverage(), end: '' }
-  const dir = writeWorker(trees)
-  let worker: Awaited<ReturnType<typeof startWorkerdBench>> | undefined
+  const dirs = trees.map((tree) => writeWorker([tree]))
+  const workers: Awaited<ReturnType<typeof startWorkerdBench>>[] = []
   try {
-    worker = await startWorkerdBench(join(dir, 'wrangler.jsonc'), 'protocol', 90_000)
-    const { get, cpu, overheadNs: overhead } = worker
+    for (const [t, dir] of dirs.entries())
+      workers.push(await startWorkerdBench(join(dir, 'wrangler.jsonc'), `protocol (tree ${t})`, 90_000))
     log('bench: protocol (workerd): building the apps...')
-    const info = (await (await get('/info')).json()) as { label: string; version: number; cases: ProtocolCase[]; backends: unknown }[]
+    const info: { label: string; version: number; cases: ProtocolCase[]; backends: unknown }[] = []
+    for (const w of workers) info.push(...((await (await w.get('/info')).json()) as typeof info))
     const time = async (t: number, index: number, n: number): Promise<[number, undefined]> => {
-      await get(`/prepare?tree=${t}&case=${index}&n=${n}`)
-      return [(await cpu(`/run?tree=${t}`)) - overhead, undefined]
+      const w = workers[t]!
+      await w.get(`/prepare?tree=0&case=${index}&n=${n}`)
+      return [(await w.cpu('/run?tree=0')) - w.overheadNs, undefined]
     }
     const rows = await interleave(info.length, sharedCases(info.map((i) => i.cases)), time, rounds, targetMs)
     load.end = loadAverage()
     return {
-      runtime: 'workerd (wrangler dev)',
+      runtime: 'workerd (wrangler dev, a process per tree)',
       trees: info.map(({ label, version, backends }) => ({ label, version, backends })),
       rounds,
       rows,
       load,
     }
   } finally {
-    await worker?.stop()
-    rmSync(dir, { recursive: true, force: true })
+    for (const w of workers) await w.stop()
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -12,7 +12,7 @@
 //      mode and an authenticated config read, in Node and in workerd; `--baseline-tree <path>` adds an
 //      older checkout (e.g. protocol v1's last commit) measured beside this tree, batches interleaved.
 //      `--protocol-only` runs just this part.
-// Parts 3 and 4 run one driver (benchWorkerdPairs): each contender in its own workerd process, each
+// Parts 3 and 4 run one driver (benchWorkerdPairs), and part 5 the same idea: each contender (tree) in its own workerd process, each
 // request a batch of one contender timed by that process's CPU time (scripts/workerd-cpu.ts), contenders
 // alternating, one ratio per round.
 // `--mlkem-node-only` runs part 1's ML-KEM half alone (mitata's medians, then the speed-ups measured with
