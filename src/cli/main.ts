@@ -58,6 +58,35 @@ const GLOBAL: Options = {
   help: { type: 'boolean', short: 'h' },
 }
 
+/**
+ * `--name value` → `--name=value` for the options that take a value, so that a value starting with a
+ * dash is taken as given: a kid is base64url and starts with "-" one time in 64, as a config value may.
+ * parseArgs alone refuses `--pin-kid -x…` as ambiguous. A missing value, or a declared option where the
+ * value should be, is a usage error.
+ */
+function attachValues(args: readonly string[], options: Options): string[] {
+  const out: string[] = []
+  const isOption = (arg: string) =>
+    arg.startsWith('--') ? Object.hasOwn(options, arg.slice(2)) : Object.values(options).some((o) => `-${o.short}` === arg)
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--') {
+      out.push(...args.slice(i))
+      break
+    }
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined
+    if (name === undefined || options[name]?.type !== 'string') {
+      out.push(arg)
+      continue
+    }
+    const value = args[i + 1]
+    if (value === undefined || isOption(value)) throw new UsageError(`--${name} needs a value`)
+    out.push(`--${name}=${value}`)
+    i++
+  }
+  return out
+}
+
 interface Command {
   usage: string
   summary: string
@@ -340,7 +369,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (!command) throw new UsageError(`unknown command "${commandName}"; run pq-edge --help`)
     let parsed: ReturnType<typeof parseArgs>
     try {
-      parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...command.options }, allowPositionals: true, strict: true })
+      const options = { ...GLOBAL, ...command.options }
+      parsed = parseArgs({ args: attachValues(rest, options), options, allowPositionals: true, strict: true })
     } catch (error) {
       throw new UsageError((error as Error).message)
     }

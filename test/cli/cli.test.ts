@@ -106,6 +106,8 @@ describe('usage', () => {
       ['config', 'put', 'app/x', '--create'],
       ['config', 'put', 'app/x', '--value', 'v', '--if-match', 'two'],
       ['config', 'delete', 'app/x'],
+      ['establish', '--pin-kid'],
+      ['establish', '--pin-kid', '--json'],
     ]) {
       const r = await run(args, { env })
       expect(r.code, args.join(' ')).toBe(2)
@@ -215,6 +217,10 @@ describe('against a server', () => {
     const pinned = await run(['establish', '--pin-kid', 'AAAAAAAAAAAAAAAA'], { env })
     expect(pinned.code).toBe(5)
     expect(pinned.stderr).toContain('pin_mismatch')
+    // A kid is base64url: one in 64 starts with "-", and is still a kid, not an option.
+    const dashed = await run(['establish', '--pin-kid', '-AAAAAAAAAAAAAAA'], { env })
+    expect(dashed.code, dashed.stderr).toBe(5)
+    expect(dashed.stderr).toContain('pin_mismatch')
   })
 
   it('config put / get / list / delete with version preconditions; --out is 0600 even over an existing file', async () => {
@@ -236,6 +242,10 @@ describe('against a server', () => {
 
     const got = await run(['config', 'get', 'app/db'], { env })
     expect(got).toMatchObject({ code: 0, stdout: 'postgres://three' })
+    // A value may start with a dash: it is the value, not an option.
+    expect((await run(['config', 'put', 'app/dash', '--value', '-n 5', '--create'], { env })).code).toBe(0)
+    expect(await run(['config', 'get', 'app/dash'], { env })).toMatchObject({ code: 0, stdout: '-n 5' })
+    expect((await run(['config', 'delete', 'app/dash', '--if-match', '1'], { env })).code).toBe(0)
     expect(JSON.parse((await run(['config', 'get', 'app/db', '--json'], { env })).stdout)).toEqual({
       name: 'app/db',
       version: 3,
