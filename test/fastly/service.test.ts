@@ -1,16 +1,17 @@
 // The service contract (test/service/contract.ts) and the Fastly-only service tests, against the real
-// artifact: a main.wasm built by
-// scripts/build-fastly.ts (StarlingMonkey with our bundle snapshotted in, the TypeScript ML-KEM core,
-// the public keys of the test secrets built in) run by scripts/fastly/harness.ts, which gives every
-// request a fresh instance (the first request of a sandbox, the costlier case), except in the
-// reusable-sandbox tests at the end, where one instance serves several. The harness is our TEST stand-in for Fastly's host: the
-// engine and the app are the real ones, the Secret Store `pq-edge-secrets`, the Config Store
-// `pq_edge_settings`, the KV Store `pq-edge-config` and the log endpoint `pq-edge-metrics` are
-// in-memory; the log endpoint and the guest's output are what the contract's `observed` checks.
+// artifact: a main.wasm built by scripts/build-fastly.ts (StarlingMonkey with our bundle snapshotted
+// in, the TypeScript ML-KEM core, the public keys of the test secrets built in) run by
+// scripts/fastly/harness.ts, which gives every request a fresh instance (the first request of a
+// sandbox, the costlier case), except in the reusable-sandbox tests at the end, where one instance
+// serves several. The harness is our TEST stand-in for Fastly's host: the engine and the app are the
+// real ones, the Secret Store `pq-edge-secrets`, the Config Store `pq_edge_settings`, the KV Store
+// `pq-edge-config` and the log endpoint `pq-edge-metrics` are in-memory; the log endpoint and the
+// guest's output are what the contract's `observed` checks.
 //
-// The artifacts (one with the test secrets' keys file, one built with none and no sandbox reuse) go to a temp dir outside
-// the repository: bin/main.wasm is left alone. Each request costs a few hundred ms of interpreter
-// time, so cases are chosen to cover each path once, and a deployment fetches its keys once.
+// The artifacts (one with the test secrets' keys file, one built with none and no sandbox reuse) go to
+// a temp dir outside the repository: bin/main.wasm is left alone. Each request costs a few hundred ms
+// of interpreter time, so cases are chosen to cover each path once, and a deployment fetches its keys
+// once.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
