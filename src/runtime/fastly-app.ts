@@ -89,11 +89,18 @@ export function primeKnownPublicKeys(known: readonly KnownPublicKeys[]): void {
   if (hybrid) primeMlKemPublicKey(fromB64u(hybrid.publicKey, 'hybrid public key').subarray(0, MLKEM768_PUBLIC_KEY))
 }
 
-export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOptions = {}): Hono<ServiceEnv> {
+export interface FastlyApp {
+  app: Hono<ServiceEnv>
+  /** Settles once the public precomputation started here has (it is asynchronous): the entry's last
+   *  build-time steps wait for it, so that they come after everything that goes into the snapshot. */
+  prepared: Promise<void>
+}
+
+export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOptions = {}): FastlyApp {
   const { knownPublicKeys } = platform
   if (knownPublicKeys) primeKnownPublicKeys(knownPublicKeys)
   // Public work on the built-in keys (decoding, kids, the digest their check covers), into the snapshot.
-  if (knownPublicKeys) primeKnownKeyMaterial(knownPublicKeys).catch(() => {})
+  const prepared = knownPublicKeys ? primeKnownKeyMaterial(knownPublicKeys).catch(() => {}) : Promise.resolve()
   const crypto = options.crypto ?? lazySelection(selectFastlyBackends)
   const metrics = new Metrics({ log: platform.log })
 
@@ -136,5 +143,5 @@ export function createFastlyApp(platform: FastlyPlatform, options: FastlyAppOpti
   })
   // Build time: Hono builds its router's matcher on the first match; do it now, into the snapshot.
   app.router.match('GET', '/health')
-  return app
+  return { app, prepared }
 }

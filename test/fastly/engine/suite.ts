@@ -152,7 +152,7 @@ function fastlyAppComposition(name: string, select: () => Promise<SelectedBacken
         // Metrics log lines (the classical fallback's warning) are dropped: they are not what is measured.
         { readVars: async () => testVars, openStore: () => store, log: () => {}, knownPublicKeys: testKnownPublicKeys },
         { runtimeName: 'fastly-compute-selftest', crypto: () => (selected ??= select()) },
-      )
+      ).app
     },
   }
 }
