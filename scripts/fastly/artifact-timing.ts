@@ -225,7 +225,13 @@ const round2 = (x: number) => Math.round(x * 100) / 100
 
 /** Times every scenario on each tree's artifact (fresh instance per request), trees interleaved. */
 export async function timeArtifacts(
-  options: { rounds?: number; trees?: string[]; log?: (line: string) => void } = {},
+  options: {
+    rounds?: number
+    trees?: string[]
+    log?: (line: string) => void
+    /** Called once per round, after the trees' requests (e.g. to time a calibration on the same clock). */
+    eachRound?: () => void
+  } = {},
 ): Promise<TreeTiming[]> {
   const rounds = options.rounds ?? 15
   const trees = options.trees?.length ? options.trees : [THIS_TREE]
@@ -248,6 +254,7 @@ export async function timeArtifacts(
           s.wall.push(wall)
           samples[t]!.set(scenario, s)
         })
+      options.eachRound?.()
       log(`artifact timing: round ${r + 1}/${rounds}`)
     }
     return trees.map((tree, t) => ({

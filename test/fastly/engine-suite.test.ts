@@ -67,6 +67,10 @@ describe('Fastly engine suite (StarlingMonkey)', () => {
     // The real artifact was timed in fresh instances, every scenario (each response checked by the timing itself).
     const artifact = result.artifact!
     for (const t of Object.values(artifact.scenarios)) expect(t.requests).toBeGreaterThan(0)
+    // The calibration was timed between the artifact's rounds too, once per round, and measured something.
+    expect(result.interleaved!.rounds).toBe(artifact.scenarios['GET /v2/keys'].requests)
+    expect(result.interleaved!.harnessCpuMs).toBeGreaterThan(0)
+    expect(result.interleaved!.wasmtimeOverHarness).toBeGreaterThan(0)
     expect(
       artifact.scenarios['POST /v2/sessions hybrid'].cpuMs + artifact.scenarios['GET /v2/config (hybrid session)'].cpuMs,
     ).toBeGreaterThan(0)

@@ -146,3 +146,7 @@ export interface SuiteReport {
 export const HMAC_GC_CHECK = { name: 'HMAC-SHA256 (2 impls) under GC pressure vs noble', cases: 100, implementations: 2 }
 /** The one request the test build answers: it runs the establishment timing (suite.ts). */
 export const ESTABLISHMENT_PATH = '/__engine-suite/establishment'
+/** A request that runs the calibration workload CALIBRATION_REPEATS times and answers 204 (run.ts times it
+ *  between the artifact rounds, on the clock they use). */
+export const CALIBRATION_PATH = '/__engine-suite/calibration'
+export const CALIBRATION_REPEATS = 2

@@ -6,7 +6,8 @@
 // probes), the ML-KEM, X-Wing and HPKE vectors, prints one report line (printReport: ENGINE_REPORT_MARK + JSON) and throws
 // on any mismatch, which makes js-compute-runtime exit non-zero: the build fails. The built artifact
 // then answers one request, ESTABLISHMENT_PATH, by timing full POST /v2/sessions establishments in
-// every mode on the real app, with those backends and with all-noble ones (see below for why there).
+// every mode on the real app, with those backends and with all-noble ones (see below for why there),
+// and CALIBRATION_PATH, by running the calibration workload (run.ts times it from outside).
 
 import rawInput, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-engine:input'
 import { ml_kem768 as nobleMlKem768 } from '@noble/post-quantum/ml-kem.js'
@@ -25,7 +26,14 @@ import { knownPublicKeysFor } from '../../../src/service/keys.ts'
 import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
 import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, type Tally, toHex } from './conformance.ts'
 import { type Composition, timeEstablishment } from './establishment.ts'
-import { type CompositionTiming, ESTABLISHMENT_PATH, type SuiteInput, type SuiteReport } from './input.ts'
+import {
+  CALIBRATION_PATH,
+  CALIBRATION_REPEATS,
+  type CompositionTiming,
+  ESTABLISHMENT_PATH,
+  type SuiteInput,
+  type SuiteReport,
+} from './input.ts'
 
 const input = rawInput as SuiteInput
 
@@ -224,7 +232,13 @@ async function establishment(): Promise<NonNullable<SuiteReport['establishment']
 
 addEventListener('fetch', (event) => {
   const e = event as unknown as { request: Request; respondWith(r: Response | Promise<Response>): void }
-  if (new URL(e.request.url).pathname !== ESTABLISHMENT_PATH) {
+  const path = new URL(e.request.url).pathname
+  if (path === CALIBRATION_PATH) {
+    for (let i = 0; i < CALIBRATION_REPEATS; i++) calibrationWorkload()
+    e.respondWith(new Response(null, { status: 204 }))
+    return
+  }
+  if (path !== ESTABLISHMENT_PATH) {
     e.respondWith(new Response('engine suite build: not for deployment', { status: 404 }))
     return
   }
