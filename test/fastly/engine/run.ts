@@ -14,7 +14,7 @@
 // ciphertext byte; establishment: the client secret), to prove the build then fails.
 // With establishment, the real artifact is also timed in fresh instances (scripts/fastly/artifact-timing.ts:
 // every request a new instance, as Fastly runs it), and the budget is checked on the wasmtime estimate
-// of that: hybrid POST /v2/sessions ≤ 25 ms, a config read ≤ 15 ms, noble ≥ 6× slower (the issues'
+// of that: hybrid POST /v2/sessions ≤ 25 ms, a config read ≤ 15 ms, noble ≥ 8× slower (the issues'
 // targets). A later request of a reused sandbox is timed too and reported beside, not held to them.
 // --enforce-budget makes a missed target fail the run (off by default: timings on a busy machine are
 // upper bounds).
@@ -43,7 +43,7 @@ import type { SuiteReport } from './suite.ts'
 
 const SUITE_ENTRY = fileURLToPath(new URL('./suite.ts', import.meta.url))
 /** On the wasmtime estimate of a fresh instance of the artifact (what Fastly bills). */
-export const BUDGET = { hybridMs: 25, readMs: 15, nobleOverFastly: 6 }
+export const BUDGET = { hybridMs: 25, readMs: 15, nobleOverFastly: 8 }
 const ARTIFACT_ROUNDS = 9
 
 export interface SelftestOptions {
