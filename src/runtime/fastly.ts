@@ -17,6 +17,7 @@ import { ConfigError } from '../service/config-error.ts'
 import type { ServiceVars } from '../service/context.ts'
 import type { KnownPublicKeys } from '../service/keys.ts'
 import { createFastlyApp } from './fastly-app.ts'
+import { settleSnapshot } from './fastly-snapshot.ts'
 import { DEFAULT_CONFIG_KV_STORE, DEFAULT_SECRET_STORE, FastlyKvConfigStore } from './fastly-store.ts'
 
 /** Injected by scripts/build-fastly.ts from fastly-keys.json: null when the build had none. */
@@ -85,45 +86,4 @@ if (PQ_EDGE_SANDBOX_REQUESTS !== 1) setReusableSandboxOptions({ maxRequests: PQ_
 
 // The last build-time steps wait for the app's public precomputation, which is asynchronous (js-compute
 // runs pending jobs before it takes the snapshot), so that they come after everything the snapshot keeps.
-prepared.then(() => {
-  ageBuildTimeObjects()
-  scrubFreedMemory()
-})
-
-/**
- * Allocates short-lived objects, so that the engine's garbage collector deals with the objects this
- * build made now, not in every fresh sandbox. Measured (`npm run bench:fastly -- artifact`, a fresh
- * instance per request): without this, the first request of each sandbox paid about 3 ms more CPU,
- * once, in whichever of its operations first allocated enough (mostly the X25519 ladder, whose second
- * call in the same request cost half its first). Our reading: the build's objects were still young
- * when the snapshot was taken, so the first collections of every sandbox had to trace and move them.
- * The objects are identical, so the young-object space the snapshot keeps compresses well: the package
- * shrinks (objects that each held a different number made it 16 KB larger instead). The count removed
- * the cost with room to spare: 100,000 was enough in that measurement, 40,000 not.
- */
-function ageBuildTimeObjects(): object | undefined {
-  let last: object | undefined
-  for (let i = 0; i < 300_000; i++) last = { young: true }
-  return last // returned, so that no tool drops the loop as dead code
-}
-
-/**
- * The last build-time step. js-compute snapshots all of linear memory, including blocks the engine
- * freed while parsing and compiling this bundle (and, just before, collecting the build's garbage in
- * ageBuildTimeObjects: clearing after it left the package 6 KB smaller than before it): freed is not
- * cleared, so that leftover data went into
- * the package (measured: ~685 KiB of its gzip size). Zero-filled ArrayBuffers of the allocator's common
- * sizes take those blocks over and clear them; they are garbage once this returns. The size gate
- * (npm run size) catches a js-compute upgrade that changes this behaviour.
- */
-function scrubFreedMemory(): void {
-  const held: ArrayBuffer[] = []
-  for (const [bytes, count] of [
-    [1 << 20, 2],
-    [65536, 32],
-    [4096, 256],
-    [512, 1024],
-  ] as const) {
-    for (let i = 0; i < count; i++) held.push(new ArrayBuffer(bytes))
-  }
-}
+prepared.then(settleSnapshot)
