@@ -28,7 +28,7 @@
 // Key material lives only in the closure of the AeadKey importKey() returns (round keys and the GHASH
 // table; nothing is reachable from the object), never at module level. The per-message temporaries are
 // locals and one 16-byte module scratch, wiped after every message.
-import { constantTimeEqualMask } from './bytes.ts'
+import { constantTimeEqualMask, wipe } from './bytes.ts'
 import type { Aead, AeadKey } from './types.ts'
 
 // ---- tables (FIPS 197 §5.1.1 S-box, derived rather than listed; public data) ----
@@ -495,7 +495,7 @@ function gcm(
   const c2 = (nonce[8]! << 24) | (nonce[9]! << 16) | (nonce[10]! << 8) | nonce[11]!
   const alen = aad.length
   try {
-    SCRATCH.fill(0)
+    wipe(SCRATCH)
     if (alen > 0) ghashBytes(m, aad, alen)
     if (len > 0) gctrGhash(rk, nr, m, c0, c1, c2, input, output, len, opening)
     // bit lengths as two 64-bit big-endian integers (byte lengths < 2^53 / 8)
@@ -531,8 +531,8 @@ function gcm(
       tag[at + 4 * j + 3] = v
     }
   } finally {
-    SCRATCH.fill(0)
-    LEN.fill(0)
+    wipe(SCRATCH)
+    wipe(LEN)
   }
 }
 
@@ -551,8 +551,8 @@ export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array 
     encryptBlock(rk, rk.length / 4 - 1, w(0), w(4), w(8), w(12))
     for (let i = 0; i < 16; i++) out[i] = SCRATCH[i >> 2]! >> (24 - 8 * (i & 3))
   } finally {
-    rk.fill(0)
-    SCRATCH.fill(0)
+    wipe(rk)
+    wipe(SCRATCH)
   }
   return out
 }
@@ -563,7 +563,7 @@ function importAesGcmKey(key: Uint8Array): AeadKey {
   const nr = rk.length / 4 - 1
   encryptBlock(rk, nr, 0, 0, 0, 0) // H = CIPH_K(0^128)
   const m = ghashTable(SCRATCH[0]!, SCRATCH[1]!, SCRATCH[2]!, SCRATCH[3]!)
-  SCRATCH.fill(0)
+  wipe(SCRATCH)
   return {
     async seal(nonce, aad, plaintext) {
       checkBytes('nonce', nonce)
@@ -584,9 +584,9 @@ function importAesGcmKey(key: Uint8Array): AeadKey {
       const tag = new Uint8Array(16)
       gcm(rk, nr, m, nonce, aad, ciphertext, out, len, true, tag, 0)
       const tagMatches = constantTimeEqualMask(tag, 0, ciphertext, len, 16) === -1
-      tag.fill(0)
+      wipe(tag)
       if (!tagMatches) {
-        out.fill(0)
+        wipe(out)
         throw new Error('AES-GCM: authentication failed (tag mismatch)')
       }
       return out

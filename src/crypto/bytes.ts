@@ -47,13 +47,29 @@ export function pinnedCopy(b: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 const PINNED_BUFFER_BYTES = 4096
 
+/** The source of wipe(): zeros, never written. */
+const ZEROS = new Uint8Array(4096)
+
+/**
+ * Overwrites `b` with zeros: how secrets and their temporaries are wiped. By TypedArray `set` from a
+ * zero buffer (a memory copy in every engine) rather than `fill(0)`, which SpiderMonkey implements in
+ * self-hosted JavaScript: Fastly's interpreter ran it at about 70 ns a byte (a 4 KiB fill cost 0.29 ms
+ * of a request there, against 0.02 ms for this; temporary `performance.now()` marks in the artifact).
+ */
+export function wipe(array: Uint8Array | Int8Array | Int16Array | Int32Array | Uint32Array): void {
+  const b = array instanceof Uint8Array ? array : new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
+  for (let at = 0; at < b.length; at += ZEROS.length) {
+    b.set(b.length - at >= ZEROS.length ? ZEROS : ZEROS.subarray(0, b.length - at), at)
+  }
+}
+
 /** SHA-256 through the runtime's WebCrypto digest (every target has it, Fastly included). */
 export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   const pinned = pinnedCopy(typeof data === 'string' ? utf8(data) : data)
   try {
     return new Uint8Array(await crypto.subtle.digest('SHA-256', pinned))
   } finally {
-    pinned.fill(0)
+    wipe(pinned)
   }
 }
 

@@ -1,6 +1,8 @@
 // HKDF-SHA256 (RFC 5869) over an HMAC-SHA256 backend. HPKE needs Extract and Expand separately
 // (RFC 9180 §4: LabeledExtract / LabeledExpand), which WebCrypto's one-shot HKDF cannot give, so
 // both are built from HMAC here.
+
+import { wipe } from './bytes.ts'
 import type { HmacSha256 } from './types.ts'
 
 /** Hash output length of SHA-256 (RFC 5869 HashLen; RFC 9180 Nh for HKDF-SHA256). */
@@ -29,12 +31,12 @@ export function createHkdfSha256(hmac: HmacSha256): HkdfSha256 {
         input.set(info, t.length)
         input[input.length - 1] = i
         const next = await hmac.mac(prk, input)
-        t.fill(0)
+        wipe(t)
         t = next
         out.set(t.subarray(0, Math.min(SHA256_BYTES, length - at)), at)
         at += SHA256_BYTES
       }
-      t.fill(0)
+      wipe(t)
       return out
     },
   }

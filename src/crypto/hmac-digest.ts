@@ -4,7 +4,7 @@
 //   HMAC(K, m) = H((K0 ⊕ opad) ‖ H((K0 ⊕ ipad) ‖ m)), K0 = K zero-padded to the 64-byte block
 //   (or H(K), padded, when K is longer than the block), ipad = 0x36…, opad = 0x5c… (RFC 2104 §2).
 
-import { sha256 } from './bytes.ts'
+import { sha256, wipe } from './bytes.ts'
 import type { HmacSha256 } from './types.ts'
 
 /** SHA-256's block size B (RFC 2104 §2). */
@@ -26,9 +26,9 @@ export const digestHmacSha256: HmacSha256 = {
       outer.set(await sha256(inner), BLOCK)
       return await sha256(outer)
     } finally {
-      k0.fill(0)
-      inner.fill(0)
-      outer.fill(0)
+      wipe(k0)
+      wipe(inner)
+      wipe(outer)
     }
   },
 }

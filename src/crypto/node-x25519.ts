@@ -3,6 +3,7 @@
 // machine (2026-12): about 51 µs per import + DH against about 160 µs for WebCrypto's import +
 // deriveBits, which also waits for a free pool thread when the machine is busy.
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { wipe } from './bytes.ts'
 import type { X25519, X25519SecretKey } from './types.ts'
 
 // DER prefixes of RFC 8410 keys for id-X25519 (OID 1.3.101.110) with 32 raw bytes appended:
@@ -16,7 +17,7 @@ function privateKeyObject(secretKey: Uint8Array): KeyObject {
   try {
     return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
   } finally {
-    der.fill(0)
+    wipe(der)
   }
 }
 

@@ -1,6 +1,6 @@
 // WebCrypto backends (Workers, Node, browsers). Each is only used after its probe (select-core.ts)
 // ran one real operation on fixed public inputs. Nothing here runs at module top level.
-import { pinnedCopy } from './bytes.ts'
+import { pinnedCopy, wipe } from './bytes.ts'
 import type { Aead, HmacSha256, X25519 } from './types.ts'
 
 const subtle = () => globalThis.crypto.subtle
@@ -29,7 +29,7 @@ async function importX25519Private(secretKey: Uint8Array): Promise<CryptoKey> {
   try {
     return await subtle().importKey('pkcs8', bs(der), X25519_ALG, false, ['deriveBits'])
   } finally {
-    der.fill(0)
+    wipe(der)
   }
 }
 
@@ -108,8 +108,8 @@ export const webCryptoHmacSha256: HmacSha256 = {
       const k = await subtle().importKey('raw', keyCopy, HMAC_SHA256, false, ['sign'])
       return bytes(await subtle().sign('HMAC', k, dataCopy))
     } finally {
-      keyCopy.fill(0)
-      dataCopy.fill(0)
+      wipe(keyCopy)
+      wipe(dataCopy)
     }
   },
 }

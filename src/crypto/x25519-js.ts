@@ -20,6 +20,8 @@
 // indexed by secret digits (as noble's precomputed-point tables are). The clamped scalar copy and its digits
 // are wiped after use; BigInts are immutable and cannot be. Where the runtime offers WebCrypto X25519,
 // the backend selection (select-core.ts) uses that instead.
+
+import { wipe } from './bytes.ts'
 import type { X25519, X25519SecretKey } from './types.ts'
 
 const P = (1n << 255n) - 19n
@@ -154,7 +156,7 @@ function ladder(secretKey: Uint8Array, u: bigint): bigint {
     w = (w & M) + (w >> 255n) * 19n
     z2 = (w & M) + (w >> 255n) * 19n
   }
-  k.fill(0)
+  wipe(k)
   const s = BigInt(swap)
   x2 += s * (x3 - x2)
   z2 += s * (z3 - z2)
@@ -432,7 +434,7 @@ function fixedBase(secretKey: Uint8Array): bigint {
     digits[i] = e - (carry << 4)
   }
   digits[63] = (k[31]! >> 4) + carry // ≤ 8: bit 255 is clear
-  k.fill(0)
+  wipe(k)
 
   const table = BASE_TABLE
   let X = 0n
@@ -485,7 +487,7 @@ function fixedBase(secretKey: Uint8Array): bigint {
       T = (w & M) + (w >> 255n) * 19n
     }
   }
-  digits.fill(0)
+  wipe(digits)
   // u = (1 + y)/(1 − y) = (Z + Y)/(Z − Y) (RFC 7748 §4.1).
   return canonical(mul(Z + Y, invert(Z + P2 - Y)))
 }

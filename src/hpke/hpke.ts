@@ -4,7 +4,7 @@
 // AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305. Written against its primitives: createHpke takes
 // the backends (src/crypto) or a function that resolves them once.
 
-import { concat, constantTimeEqual, i2osp, utf8 } from '../crypto/bytes.ts'
+import { concat, constantTimeEqual, i2osp, utf8, wipe } from '../crypto/bytes.ts'
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, AeadKey, Backends, X25519SecretKey } from '../crypto/types.ts'
 import { createXWing, type XWingDecapsulationKey } from '../xwing/xwing.ts'
@@ -49,7 +49,7 @@ const MAX_MEMOISED_INFO = 256
 /** LabeledExtract(salt, label, ikm) = Extract(salt, "HPKE-v1" ‖ suite_id ‖ label ‖ ikm). */
 function LabeledExtract(kdf: HkdfSha256, suiteId: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array): Promise<Uint8Array> {
   const labeledIkm = concat(HPKE_V1, suiteId, utf8(label), ikm)
-  return kdf.extract(salt, labeledIkm).finally(() => labeledIkm.fill(0))
+  return kdf.extract(salt, labeledIkm).finally(() => wipe(labeledIkm))
 }
 
 /** LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L, 2) ‖ "HPKE-v1" ‖ suite_id ‖ label ‖ info, L). */
@@ -82,7 +82,7 @@ function LabeledDeriveShake256(
   try {
     return shake256(labeledIkm, L)
   } finally {
-    labeledIkm.fill(0)
+    wipe(labeledIkm)
   }
 }
 
@@ -162,7 +162,7 @@ function xwingKem(b: Backends): Kem {
     async DeriveKeyPair(ikm) {
       const seed = derivePrivateKey(ikm)
       const { publicKey, secretKey } = await xwing.keygen(seed)
-      seed.fill(0)
+      wipe(seed)
       return { publicKey, privateKey: secretKey }
     },
     derivePrivateKey: async (ikm) => derivePrivateKey(ikm),
@@ -209,7 +209,7 @@ function mlKem768Kem(b: Backends): Kem {
       publicKey = pair.publicKey
       expanded = pair.secretKey
       if (pk !== undefined && !constantTimeEqual(pk, publicKey)) {
-        expanded.fill(0)
+        wipe(expanded)
         throw new HpkeError('invalid_key', MISMATCH)
       }
     }
@@ -233,13 +233,13 @@ function mlKem768Kem(b: Backends): Kem {
     async GenerateKeyPair() {
       const privateKey = globalThis.crypto.getRandomValues(new Uint8Array(64))
       const { publicKey, secretKey } = await kem.keygen(privateKey)
-      secretKey.fill(0)
+      wipe(secretKey)
       return { publicKey, privateKey }
     },
     async DeriveKeyPair(ikm) {
       const privateKey = derivePrivateKey(ikm)
       const { publicKey, secretKey } = await kem.keygen(privateKey)
-      secretKey.fill(0)
+      wipe(secretKey)
       return { publicKey, privateKey }
     },
     derivePrivateKey: async (ikm) => derivePrivateKey(ikm),
@@ -269,7 +269,7 @@ function dhkemX25519(b: Backends, kdf: HkdfSha256): Kem {
     try {
       return await LabeledExpand(kdf, suiteId, eaePrk, 'shared_secret', kemContext, Nsecret)
     } finally {
-      eaePrk.fill(0)
+      wipe(eaePrk)
     }
   }
   /** RFC 9180 §7.1.3 DeriveKeyPair for X25519: sk = LabeledExpand(LabeledExtract("", "dkp_prk", ikm), "sk", "", Nsk). */
@@ -278,7 +278,7 @@ function dhkemX25519(b: Backends, kdf: HkdfSha256): Kem {
     try {
       return await LabeledExpand(kdf, suiteId, dkpPrk, 'sk', EMPTY, 32)
     } finally {
-      dkpPrk.fill(0)
+      wipe(dkpPrk)
     }
   }
   async function DeriveKeyPair(ikm: Uint8Array) {
@@ -299,7 +299,7 @@ function dhkemX25519(b: Backends, kdf: HkdfSha256): Kem {
         try {
           return await ExtractAndExpand(dh, concat(enc, key.publicKey))
         } finally {
-          dh.fill(0)
+          wipe(dh)
         }
       },
     }
@@ -325,10 +325,10 @@ function dhkemX25519(b: Backends, kdf: HkdfSha256): Kem {
         try {
           return { sharedSecret: await ExtractAndExpand(dh, concat(pkE, pkR)), enc: pkE }
         } finally {
-          dh.fill(0)
+          wipe(dh)
         }
       } finally {
-        skE.fill(0)
+        wipe(skE)
       }
     },
   }
@@ -619,10 +619,10 @@ export function createHpke(source: BackendSource): Hpke {
         const baseNonce = await LabeledExpand(kdf, suiteId, secret, 'base_nonce', keyScheduleContext, aead.Nn)
         const exporterSecret = await LabeledExpand(kdf, suiteId, secret, 'exp', keyScheduleContext, NH)
         const aeadKey = await aead.impl.importKey(key)
-        key.fill(0)
+        wipe(key)
         return { aeadKey, baseNonce, exporterSecret }
       } finally {
-        secret.fill(0)
+        wipe(secret)
       }
     }
 
@@ -642,7 +642,7 @@ export function createHpke(source: BackendSource): Hpke {
         const { aeadKey, baseNonce, exporterSecret } = await KeySchedule(r, sharedSecret, info)
         return { enc, context: new SenderContextImpl(r.kdf, suiteId, exporterSecret, aeadKey, baseNonce) as SenderContext }
       } finally {
-        sharedSecret.fill(0)
+        wipe(sharedSecret)
       }
     }
 
@@ -656,7 +656,7 @@ export function createHpke(source: BackendSource): Hpke {
         const { aeadKey, baseNonce, exporterSecret } = await KeySchedule(r, sharedSecret, info)
         return new RecipientContextImpl(r.kdf, suiteId, exporterSecret, aeadKey, baseNonce, r.aead.Nt)
       } finally {
-        sharedSecret.fill(0)
+        wipe(sharedSecret)
       }
     }
 

@@ -11,7 +11,7 @@
 // client's clock is bound into the transcript (freshness), and the server's key list (KL) is bound into
 // the confirmed transcript (authenticated pin rotation).
 
-import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u64, utf8 } from '../crypto/bytes.ts'
+import { b64u, concat, constantTimeEqual, fromB64u, fromUtf8, lp, sha256, u16, u64, utf8, wipe } from '../crypto/bytes.ts'
 import { createHkdfSha256 } from '../crypto/hkdf.ts'
 import type { HmacSha256, X25519 } from '../crypto/types.ts'
 import type { KeyPair, RecipientKey, Suite } from '../hpke/hpke.ts'
@@ -142,7 +142,7 @@ export async function deriveSessionKeys(hmac: HmacSha256, th: Uint8Array, ssS: U
       confirmKey: await hkdf.expand(prk, utf8(LABEL.keyConfirmation), SECRET_BYTES),
     }
   } finally {
-    prk.fill(0)
+    wipe(prk)
   }
 }
 
@@ -159,7 +159,7 @@ const LOW_ORDER_PROBE_SCALAR = new Uint8Array(32).fill(0x5a)
 export async function checkEphemeralPublicKey(kemId: number, publicKey: Uint8Array, x25519: X25519): Promise<void> {
   if (kemId === MODE_KEM.classical) {
     await x25519.sharedSecret(LOW_ORDER_PROBE_SCALAR, publicKey).then(
-      (dh) => dh.fill(0),
+      (dh) => wipe(dh),
       () => {
         throw new ProtocolError('invalid_key', 'ephemeralPublicKey is an X25519 point of low order')
       },
@@ -424,7 +424,7 @@ export async function beginSession(p: {
     }
     return { request, th0, ephemeral, ssS, aeadId: aead.id }
   } finally {
-    plaintext.fill(0)
+    wipe(plaintext)
   }
 }
 
@@ -447,8 +447,8 @@ export async function finishSession(p: {
     if (!Array.isArray(response.keys) || typeof response.ticket !== 'string' || typeof response.expiresAt !== 'string') throw new Error()
     keyList = await keyListDigest(response.keys)
   } catch {
-    pending.ssS.fill(0)
-    pending.ephemeral.privateKey.fill(0)
+    wipe(pending.ssS)
+    wipe(pending.ephemeral.privateKey)
     throw new ProtocolError('confirmation_failed', 'the session response is malformed')
   }
   try {
@@ -462,9 +462,9 @@ export async function finishSession(p: {
     })
     const { authKey, confirmKey } = await deriveSessionKeys(p.hmac, th, pending.ssS)
     const expected = await confirmationMac(p.hmac, confirmKey, th, response.ticket)
-    confirmKey.fill(0)
+    wipe(confirmKey)
     if (!constantTimeEqual(expected, confirmation)) {
-      authKey.fill(0)
+      wipe(authKey)
       throw new ProtocolError(
         'confirmation_failed',
         'key confirmation failed: the response does not come from the holder of the server key',
@@ -485,10 +485,10 @@ export async function finishSession(p: {
     }
   } catch (error) {
     // An abandoned session keeps nothing: skE goes too.
-    pending.ephemeral.privateKey.fill(0)
+    wipe(pending.ephemeral.privateKey)
     throw error
   } finally {
-    pending.ssS.fill(0)
+    wipe(pending.ssS)
   }
 }
 
@@ -550,7 +550,7 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
   try {
     credentials = parseCredentials(plaintext)
   } finally {
-    plaintext.fill(0)
+    wipe(plaintext)
   }
   const principal = await p.authenticate(credentials)
 
@@ -570,7 +570,7 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
     }
     const ticket = await p.issueTicket(session, principal)
     const confirmation = await confirmationMac(p.hmac, confirmKey, th, ticket)
-    confirmKey.fill(0)
+    wipe(confirmKey)
     return {
       response: {
         sessionId: b64u(sessionId),
@@ -585,6 +585,6 @@ export async function acceptSession<A extends { principal: Principal; scopes: st
       principal,
     }
   } finally {
-    ssS.fill(0)
+    wipe(ssS)
   }
 }

@@ -2,7 +2,7 @@
 // env), then shared by every request. Runtime-agnostic: an entry (src/runtime/) supplies the
 // variables, the crypto backends, the store and the metrics.
 
-import { b64u, sha256, utf8 } from '../crypto/bytes.ts'
+import { b64u, sha256, utf8, wipe } from '../crypto/bytes.ts'
 import type { Backends } from '../crypto/types.ts'
 import { createHpke, type Hpke } from '../hpke/hpke.ts'
 import { keyListDigestOfBytes, PROTOCOL_VERSION, type PublishedKey, SESSION_AEADS } from '../protocol/v2.ts'
@@ -157,8 +157,8 @@ export async function createServiceContext(
   const options = { known: deps.knownPublicKeys, upFront: acceptedModes(policy) }
   const current = await deriveSecretKeys(backends, hpke, secret, 'current', options)
   const previous = previousSecret ? await deriveSecretKeys(backends, hpke, previousSecret, 'retiring', options) : null
-  secret.fill(0)
-  previousSecret?.fill(0)
+  wipe(secret)
+  if (previousSecret) wipe(previousSecret)
   if (previous && previous.kekId === current.kekId) {
     throw new ConfigError(
       'SERVER_SECRET_PREVIOUS',
@@ -172,8 +172,9 @@ export async function createServiceContext(
   const tickets = Tickets.create(backends.chacha20poly1305, backends.hmacSha256, current.ticketKey, previous?.ticketKey ?? null)
   const vault = new Vault(backends, { id: current.kekId, key: current.kek }, previous ? { id: previous.kekId, key: previous.kek } : null)
   for (const k of [current, previous]) {
-    k?.ticketKey.fill(0)
-    k?.kek.fill(0)
+    if (!k) continue
+    wipe(k.ticketKey)
+    wipe(k.kek)
   }
 
   const { publishedKeys, keysDocument, keyList } = await publicView(keys, policy)

@@ -20,7 +20,7 @@
 // the secret (scripts/fastly-keys.ts) and built in, tagged with the secret's `check`. The service
 // then derives only the private keys, on first use per mode, and takes the public halves as given.
 
-import { b64u, concat, EncodingError, fromB64u, sha256, utf8 } from '../crypto/bytes.ts'
+import { b64u, concat, EncodingError, fromB64u, sha256, utf8, wipe } from '../crypto/bytes.ts'
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Backends } from '../crypto/types.ts'
 import { HpkeError } from '../hpke/errors.ts'
@@ -127,7 +127,7 @@ export function refuseWeakSecrets(vars: SecretVars): void {
     try {
       assertStrongSecret(variable, secret)
     } finally {
-      secret.fill(0)
+      wipe(secret)
     }
   }
   const admin = vars.ADMIN_TOKEN_SHA256
@@ -287,7 +287,7 @@ export async function deriveSecretKeys(
       kekId: b64u(await hkdf.expand(prk, utf8('vault kek id'), 9)),
     }
   } finally {
-    prk.fill(0)
+    wipe(prk)
   }
 }
 
@@ -321,7 +321,7 @@ function holdRootKey(prk: Uint8Array, uses: number): HeldRootKey {
   return {
     prk: copy,
     release: () => {
-      if (--pending === 0) copy.fill(0)
+      if (--pending === 0) wipe(copy)
     },
   }
 }
@@ -337,21 +337,21 @@ async function derivedKey(hkdf: HkdfSha256, hpke: Hpke, prk: Uint8Array, mode: M
   try {
     pair = await suite.DeriveKeyPair(ikm)
   } finally {
-    ikm.fill(0)
+    wipe(ikm)
   }
   const { publicKey, privateKey } = pair
   let kid: string
   try {
     kid = await keyId(MODE_KEM[mode], publicKey)
   } catch (error) {
-    privateKey.fill(0)
+    wipe(privateKey)
     throw error
   }
   const recipientKey = once(async () => {
     try {
       return await suite.importRecipientKey(privateKey, publicKey)
     } finally {
-      privateKey.fill(0)
+      wipe(privateKey)
     }
   })
   return { kid, mode, kemId: MODE_KEM[mode], publicKey, recipientKey, status }
@@ -372,7 +372,7 @@ function knownKey(
     const ikm = await staticKeyIkm(hkdf, held.prk, mode)
     held.release()
     const privateKey = await suite.derivePrivateKey(ikm)
-    ikm.fill(0)
+    wipe(ikm)
     try {
       return await suite.importRecipientKey(privateKey, publicKey)
     } catch (error) {
@@ -383,7 +383,7 @@ function knownKey(
         )
       throw error
     } finally {
-      privateKey.fill(0)
+      wipe(privateKey)
     }
   })
   return { kid: entry.kids[mode], mode, kemId: MODE_KEM[mode], publicKey, publicKeyText: entry.texts[mode], recipientKey, status }
@@ -398,7 +398,7 @@ export async function knownPublicKeysFor(backends: Backends, hpke: Hpke, secret:
     const publicKeys = Object.fromEntries(keys.map((k) => [k.mode, k.publicKey])) as Record<Mode, Uint8Array>
     return { check: await publicKeysCheck(hkdf, prk, publicKeys), keys: keys.map((k) => ({ mode: k.mode, publicKey: b64u(k.publicKey) })) }
   } finally {
-    prk.fill(0)
+    wipe(prk)
   }
 }
 

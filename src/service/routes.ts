@@ -10,7 +10,7 @@
 // is looked at before the MAC passes. Then the session is checked against the current configuration
 // (revocation): principal and credential still configured, mode still accepted, scopes intersected.
 import type { Context, Hono, MiddlewareHandler } from 'hono'
-import { EncodingError, fromB64u, fromUtf8 } from '../crypto/bytes.ts'
+import { EncodingError, fromB64u, fromUtf8, wipe } from '../crypto/bytes.ts'
 import { HpkeError } from '../hpke/errors.ts'
 import { ErrorCode, ProblemError } from '../problem.ts'
 import {
@@ -159,7 +159,7 @@ async function authenticateRequest(c: Context<ServiceEnv>, body: Uint8Array | nu
     },
     mac,
   )
-  ticket.authKey.fill(0)
+  wipe(ticket.authKey)
   if (!valid) throw invalidTicket('The request MAC does not verify.')
 
   // Revocation: every use checks the current configuration.
@@ -407,7 +407,7 @@ export function registerServiceRoutes(
       if (error instanceof HpkeError) throw new ProblemError(401, ErrorCode.invalidTicket, 'The ticket is not valid.')
       throw error
     } finally {
-      value.fill(0)
+      wipe(value)
     }
   })
 
@@ -458,7 +458,7 @@ export function registerServiceRoutes(
       if (key.mode === 'classical') s.metrics.classicalFallback('classical_put', { clientId: 'admin' })
       return c.json({ name, version: result.version }, ifMatch === null ? 201 : 200, { etag: `"${result.version}"` })
     } finally {
-      value.fill(0)
+      wipe(value)
     }
   })
 

@@ -15,7 +15,7 @@
 // a config value: values are sealed to pkE, whose private half only the client ever had. During
 // rotation a ticket sealed under the previous secret's K_ticket still opens.
 
-import { b64u, concat, fromB64u, fromUtf8, lp, sha256, utf8 } from '../crypto/bytes.ts'
+import { b64u, concat, fromB64u, fromUtf8, lp, sha256, utf8, wipe } from '../crypto/bytes.ts'
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, HmacSha256 } from '../crypto/types.ts'
 import { LABEL, MAX_TICKET_LENGTH, type Mode, SECRET_BYTES, SESSION_ID_BYTES } from '../protocol/v2.ts'
@@ -78,7 +78,7 @@ export class Tickets {
     try {
       return await this.chacha.importKey(k)
     } finally {
-      k.fill(0)
+      wipe(k)
     }
   }
 
@@ -104,7 +104,7 @@ export class Tickets {
       if (ticket.length > MAX_TICKET_LENGTH) throw new Error('ticket over MAX_TICKET_LENGTH')
       return ticket
     } finally {
-      payload.fill(0)
+      wipe(payload)
     }
   }
 
@@ -165,7 +165,7 @@ export class Tickets {
     } catch {
       return INVALID
     } finally {
-      payload.fill(0)
+      wipe(payload)
     }
     if (nowMs >= session.exp * 1000) return { ok: false, code: 'expired_ticket' }
     return { ok: true, session }

@@ -26,7 +26,7 @@
 // the current KEK; records still under SERVER_SECRET_PREVIOUS's KEK stay readable until then.
 // Format 1 (AES-256-GCM) records are not read any more: they are reported unreadable.
 
-import { b64u, concat, fromB64u, lp } from '../crypto/bytes.ts'
+import { b64u, concat, fromB64u, lp, wipe } from '../crypto/bytes.ts'
 import { createHkdfSha256, type HkdfSha256 } from '../crypto/hkdf.ts'
 import type { Aead, Backends } from '../crypto/types.ts'
 import type { JsonValue } from './store.ts'
@@ -96,7 +96,7 @@ export class Vault {
       }
       return { ...record }
     } finally {
-      dek.fill(0)
+      wipe(dek)
     }
   }
 
@@ -109,7 +109,7 @@ export class Vault {
     } catch {
       throw new RecordUnreadableError(`record ${name} does not open`)
     } finally {
-      dek.fill(0)
+      wipe(dek)
     }
   }
 
@@ -122,7 +122,7 @@ export class Vault {
     try {
       return { ...record, kek: this.current.id, wrappedDek: await this.wrap(this.keks[0]!, name, rid, dek) }
     } finally {
-      dek.fill(0)
+      wipe(dek)
     }
   }
 
@@ -132,7 +132,7 @@ export class Vault {
     try {
       return await this.aead.importKey(wk)
     } finally {
-      wk.fill(0)
+      wipe(wk)
     }
   }
 

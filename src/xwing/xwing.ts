@@ -2,7 +2,7 @@
 // SHA3-256. Written against its primitives (createXWing takes them), so the same code runs on the
 // wasm ML-KEM core with WebCrypto or @noble X25519. Section numbers below are the draft's.
 
-import { concat, constantTimeEqual } from '../crypto/bytes.ts'
+import { concat, constantTimeEqual, wipe } from '../crypto/bytes.ts'
 import type { MlKem768, X25519, X25519SecretKey, XWingNative } from '../crypto/types.ts'
 
 /** §5.3: XWingLabel = "\./" ‖ "/^\", hex 5c2e2f2f5e5c. */
@@ -80,7 +80,7 @@ export function createXWing(p: XWingPrimitives): XWing {
     try {
       return p.sha3_256(input)
     } finally {
-      input.fill(0)
+      wipe(input)
     }
   }
 
@@ -111,14 +111,14 @@ export function createXWing(p: XWingPrimitives): XWing {
         pkM = pair.publicKey
         skM = pair.secretKey
         if (known && !constantTimeEqual(pkM, known)) {
-          skM.fill(0)
+          wipe(skM)
           throw new Error('X-Wing: the public key given does not belong to this secret key (pk_M differs)')
         }
       }
       const skX = await p.x25519.importSecretKey(expanded.subarray(64, 96), knownPublicKey?.subarray(MLKEM768_PUBLIC_KEY))
       return { skM, skX, pkM, pkX: skX.publicKey }
     } finally {
-      expanded.fill(0)
+      wipe(expanded)
     }
   }
 
@@ -131,8 +131,8 @@ export function createXWing(p: XWingPrimitives): XWing {
     try {
       return Combiner(ssM, ssX, ctX, pkX)
     } finally {
-      ssM.fill(0)
-      ssX.fill(0)
+      wipe(ssM)
+      wipe(ssX)
     }
   }
 
@@ -144,7 +144,7 @@ export function createXWing(p: XWingPrimitives): XWing {
     return {
       publicKey: concat(pkM, pkX),
       decapsulate: (cipherText) => decapsulateExpanded(cipherText, skM, skX, pkX),
-      wipe: () => skM.fill(0),
+      wipe: () => wipe(skM),
     }
   }
 
@@ -155,7 +155,7 @@ export function createXWing(p: XWingPrimitives): XWing {
       if (p.xwing?.keygen) return p.xwing.keygen(seed)
       const sk = seed === undefined ? globalThis.crypto.getRandomValues(new Uint8Array(32)) : seed.slice()
       const { skM, pkM, pkX } = await expandDecapsulationKey(sk)
-      skM.fill(0)
+      wipe(skM)
       return { publicKey: concat(pkM, pkX), secretKey: sk }
     },
     async encapsulate(publicKey, eseed) {
@@ -180,11 +180,11 @@ export function createXWing(p: XWingPrimitives): XWing {
         try {
           return { cipherText: concat(ctM, ctX), sharedSecret: Combiner(ssM, ssX, ctX, pkX) }
         } finally {
-          ssM.fill(0)
-          ssX.fill(0)
+          wipe(ssM)
+          wipe(ssX)
         }
       } finally {
-        if (eseed === undefined) ekXBytes.fill(0)
+        if (eseed === undefined) wipe(ekXBytes)
       }
     },
     async decapsulate(cipherText, secretKey) {

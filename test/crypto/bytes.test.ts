@@ -18,8 +18,10 @@ import {
   u16,
   u64,
   utf8,
+  wipe,
 } from '../../src/crypto/bytes.ts'
 import { REJECTED_BASE64URL } from '../support/base64url-cases.ts'
+import { WIPE_CASES, wipeFailures } from '../support/wipe-cases.ts'
 
 describe('concat', () => {
   it('joins in order into a fresh array', () => {
@@ -52,6 +54,20 @@ describe('constant-time equality', () => {
     expect(constantTimeEqualMask(a, 2, b, 0, 3)).toBe(-1)
     expect(constantTimeEqualMask(a, 2, b, 1, 3)).toBe(0)
     expect(constantTimeEqualMask(a, 0, b, 0, 0)).toBe(-1)
+  })
+})
+
+describe('wipe', () => {
+  it(`zeroes exactly the view it is given, of any integer element type and length (${WIPE_CASES} cases)`, () => {
+    expect(wipeFailures(wipe)).toEqual([])
+  })
+
+  it('keeps zeroing after many calls (its zero source is never written)', () => {
+    for (let round = 0; round < 3; round++) {
+      const b = new Uint8Array(9000).fill(0xa5)
+      wipe(b)
+      expect(b.every((x) => x === 0)).toBe(true)
+    }
   })
 })
 

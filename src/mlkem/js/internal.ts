@@ -5,7 +5,7 @@
 // take and fill caller-owned byte arrays (the MlKemCore of ../api.ts); every op wipes all scratch before
 // returning.
 
-import { constantTimeEqualMask } from '../../crypto/bytes.ts'
+import { constantTimeEqualMask, wipe } from '../../crypto/bytes.ts'
 import type { MlKemCoreDecapsulationKey, MlKemCoreEncapsulationKey, MlKemParams } from '../api.ts'
 import { type EkEntry, ekEntry, ekTHat, ekValid, findEk } from './cache.ts'
 import { byteDecodeDecompress, checkEncapsulationKey } from './encoding.ts'
@@ -178,8 +178,8 @@ export function importEncapsulationKey(p: MlKemParams, ek: Uint8Array): MlKemCor
       }
     },
     wipe() {
-      key.fill(0)
-      hash.fill(0)
+      wipe(key)
+      wipe(hash)
       expanded.wipe()
     },
   }
@@ -199,7 +199,7 @@ export function importDecapsulationKey(p: MlKemParams, dk: Uint8Array): MlKemCor
   try {
     hashOnce(RATE_256, DS_SHA3, key, 384 * k, p.lengths.publicKey, hash, 0, 32)
     if (!(constantTimeEqualMask(hash, 0, key, 768 * k + 32, 32) & 1)) {
-      key.fill(0)
+      wipe(key)
       return undefined
     }
     expanded = expandEncapsulationKey(key, 384 * k, k)
@@ -210,7 +210,7 @@ export function importDecapsulationKey(p: MlKemParams, dk: Uint8Array): MlKemCor
   return {
     decapsInternal: (c, ss) => decapsWith(p, key, t, at, c, ss),
     wipe() {
-      key.fill(0)
+      wipe(key)
       expanded.wipe()
     },
   }

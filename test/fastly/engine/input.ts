@@ -144,7 +144,9 @@ export interface SuiteReport {
 /** The HMAC GC-pressure check (conformance.ts checkHmacUnderGcPressure): its report name and size. */
 /** The selected HMAC and the interpreter fallback (HMAC over the digest), each over `cases` keys. */
 export const HMAC_GC_CHECK = { name: 'HMAC-SHA256 (2 impls) under GC pressure vs noble', cases: 100, implementations: 2 }
-/** The one request the test build answers: it runs the establishment timing (suite.ts). */
+/** Always run (it is quick): wipe() of src/crypto/bytes.ts, which exists for this engine (fill(0) is slow here). */
+export const WIPE_CHECK_NAME = 'wipe(): views zeroed, neighbours kept'
+/** A request the test build answers by running the establishment timing (suite.ts). */
 export const ESTABLISHMENT_PATH = '/__engine-suite/establishment'
 /** A request that runs the calibration workload CALIBRATION_REPEATS times and answers 204 (run.ts times it
  *  between the artifact rounds, on the clock they use). */

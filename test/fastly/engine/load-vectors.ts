@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib'
 import { AEAD, KDF, KEM } from '../../../src/hpke/hpke.ts'
 import { parseCctvRecords } from '../../support/cctv.ts'
 import { listVectors, readVector, readVectorJson } from '../../support/vectors.ts'
+import { WIPE_CASES } from '../../support/wipe-cases.ts'
 import {
   type Corruption,
   HMAC_GC_CHECK,
@@ -24,6 +25,7 @@ import {
   type SuiteInput,
   type SuitePart,
   type TimingPlan,
+  WIPE_CHECK_NAME,
   type XWingVector,
 } from './input.ts'
 
@@ -256,7 +258,7 @@ export function loadSuiteInput(
 
 /** How many checks the engine must report per suite name (every vector handed to it). */
 export function expectedCounts(input: SuiteInput): Record<string, number> {
-  const counts: Record<string, number> = {}
+  const counts: Record<string, number> = { [WIPE_CHECK_NAME]: WIPE_CASES }
   if (input.parts.includes('hmac')) counts[HMAC_GC_CHECK.name] = HMAC_GC_CHECK.cases * HMAC_GC_CHECK.implementations
   for (const s of input.mlkem) counts[s.name] = s.cases.length
   if (input.parts.includes('xwing')) counts['X-Wing draft-10'] = input.xwing.length

@@ -12,7 +12,7 @@
 import rawInput, { parsedAt as inputParsedAt, startedAt } from 'pq-edge-engine:input'
 import { ml_kem768 as nobleMlKem768 } from '@noble/post-quantum/ml-kem.js'
 import { printReport } from '../../../scripts/fastly/engine-report.ts'
-import { fromB64u, sha256, utf8 } from '../../../src/crypto/bytes.ts'
+import { fromB64u, sha256, utf8, wipe } from '../../../src/crypto/bytes.ts'
 import { INTERPRETER_FALLBACKS } from '../../../src/crypto/interpreter.ts'
 import { nobleHmacSha256 } from '../../../src/crypto/noble.ts'
 import { describeBackends, nobleBackends, type SelectedBackends } from '../../../src/crypto/select.ts'
@@ -21,10 +21,12 @@ import { createHpke } from '../../../src/hpke/hpke.ts'
 import { clearCaches } from '../../../src/mlkem/js/cache.ts'
 import { createJsMlKem } from '../../../src/mlkem/js/core.ts'
 import { createFastlyApp, primeKnownPublicKeys, selectFastlyBackends } from '../../../src/runtime/fastly-app.ts'
+import { settleSnapshot } from '../../../src/runtime/fastly-snapshot.ts'
 import type { ServiceVars } from '../../../src/service/context.ts'
 import { knownPublicKeysFor } from '../../../src/service/keys.ts'
 import { MemoryConfigStore } from '../../../src/service/store-memory.ts'
-import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, type Tally, toHex } from './conformance.ts'
+import { WIPE_CASES, wipeFailures } from '../../support/wipe-cases.ts'
+import { checkHmacUnderGcPressure, checkHpke, checkMlKem, checkXWing, Tally, toHex } from './conformance.ts'
 import { type Composition, timeEstablishment } from './establishment.ts'
 import {
   CALIBRATION_PATH,
@@ -33,6 +35,7 @@ import {
   ESTABLISHMENT_PATH,
   type SuiteInput,
   type SuiteReport,
+  WIPE_CHECK_NAME,
 } from './input.ts'
 
 const input = rawInput as SuiteInput
@@ -104,6 +107,13 @@ const NOBLE_DESCRIPTION = {
   sha3: 'noble',
 }
 
+// wipe(): every case of the shared list, in this engine.
+{
+  const tally = new Tally(WIPE_CHECK_NAME)
+  tally.checked = WIPE_CASES
+  for (const failure of wipeFailures(wipe)) tally.fail(failure.slice(0, failure.indexOf(':')), failure)
+  record(tally)
+}
 await part('hmac', async () =>
   record(await checkHmacUnderGcPressure([fastly.backends.hmacSha256, INTERPRETER_FALLBACKS.hmacSha256], nobleHmacSha256)),
 )
@@ -179,6 +189,9 @@ const report: SuiteReport = {
 printReport(report)
 if (failures.length)
   throw new Error(`ENGINE SUITE FAILED (${failures.length} mismatch${failures.length === 1 ? '' : 'es'} shown):\n${failures.join('\n')}`)
+// The snapshot settled as the real entry's is, so that a fresh instance of this build (the calibration
+// request: run.ts) pays no first collection of the build's objects that a fresh real artifact does not.
+settleSnapshot()
 
 // ---------- the establishment timing: in a request ----------
 // Request and Response cannot be constructed during initialisation ("The Request builtin can only be
