@@ -53,8 +53,8 @@ const ZEROS = new Uint8Array(4096)
 /**
  * Overwrites `b` with zeros: how secrets and their temporaries are wiped. By TypedArray `set` from a
  * zero buffer (a memory copy in every engine) rather than `fill(0)`, which SpiderMonkey implements in
- * self-hosted JavaScript: Fastly's interpreter ran it at about 70 ns a byte (a 4 KiB fill cost 0.29 ms
- * of a request there, against 0.02 ms for this; temporary `performance.now()` marks in the artifact).
+ * self-hosted JavaScript: Fastly's interpreter ran it at about 70 ns a byte (a 4 KiB fill cost 0.29 to
+ * 0.36 ms of a request there, this 0.01 ms; temporary `performance.now()` marks in the artifact).
  */
 export function wipe(array: Uint8Array | Int8Array | Int16Array | Int32Array | Uint32Array): void {
   const b = array instanceof Uint8Array ? array : new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
