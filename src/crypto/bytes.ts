@@ -146,11 +146,22 @@ export function toHex(bytes: Uint8Array): string {
   return out
 }
 
-/** Hex (either case, even length) to bytes; anything else throws EncodingError. */
+/** The value of each hex digit by character code ('0'-'9', 'A'-'F', 'a'-'f'); fromHex checks the text first. */
+const HEX_DIGIT = /* @__PURE__ */ (() => {
+  const values = new Uint8Array(128)
+  for (let i = 0; i < 16; i++) values['0123456789abcdef'.charCodeAt(i)] = values['0123456789ABCDEF'.charCodeAt(i)] = i
+  return values
+})()
+
+/**
+ * Hex (either case, even length) to bytes; anything else throws EncodingError. Digit by digit from a
+ * table, not parseInt on two-character slices: Fastly parses its configured SHA-256s per sandbox, and
+ * there each slice and parseInt is a few microseconds.
+ */
 export function fromHex(text: string, what = 'hex'): Uint8Array {
   if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) throw new EncodingError('invalid_encoding', `${what} is not hex`)
   const out = new Uint8Array(text.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16)
+  for (let i = 0; i < out.length; i++) out[i] = (HEX_DIGIT[text.charCodeAt(2 * i)]! << 4) | HEX_DIGIT[text.charCodeAt(2 * i + 1)]!
   return out
 }
 

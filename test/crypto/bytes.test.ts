@@ -132,6 +132,11 @@ describe('hex and UTF-8', () => {
     const data = randomBytes(33)
     expect(toHex(data)).toBe(data.toString('hex'))
     expect(fromHex(data.toString('hex').toUpperCase())).toEqual(new Uint8Array(data))
+    // Every byte value, in lower, upper and mixed case, against Node's decoder.
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
+    const lower = all.toString('hex')
+    const mixed = [...lower].map((c, i) => (i % 3 ? c : c.toUpperCase())).join('')
+    for (const text of [lower, lower.toUpperCase(), mixed]) expect(fromHex(text)).toEqual(new Uint8Array(Buffer.from(text, 'hex')))
     expect(() => fromHex('abc')).toThrow(EncodingError)
     expect(() => fromHex('zz')).toThrow(EncodingError)
   })
