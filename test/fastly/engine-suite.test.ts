@@ -5,6 +5,8 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { WIPE_CASES } from '../support/wipe-cases.ts'
+import { WIPE_CHECK_NAME } from './engine/input.ts'
 import { runSelftest, type SelftestResult } from './engine/run.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -89,7 +91,10 @@ describe('Fastly engine suite (StarlingMonkey)', () => {
     expect(result.ok).toBe(false)
     expect(result.exitStatus).not.toBe(0)
     expect(result.output).toContain('encryption 0 seal mismatch')
-    expect(result.report?.suites).toEqual([expect.objectContaining({ name: 'HPKE draft-ietf-hpke-pq-04', checked: 2, failed: 1 })])
+    expect(result.report?.suites).toEqual([
+      expect.objectContaining({ name: WIPE_CHECK_NAME, checked: WIPE_CASES, failed: 0 }), // always run
+      expect.objectContaining({ name: 'HPKE draft-ietf-hpke-pq-04', checked: 2, failed: 1 }),
+    ])
   })
 
   it('a corrupted ML-KEM expectation and a valid case expected to be rejected both fail the build', async () => {
@@ -105,7 +110,10 @@ describe('Fastly engine suite (StarlingMonkey)', () => {
       expect(
         result.report!.suites.map((s) => [s.name, s.checked, s.failed]),
         corrupt,
-      ).toEqual([[`ACVP v1.1.0.40 ${mlkemOnly}`, 25, 1]])
+      ).toEqual([
+        [WIPE_CHECK_NAME, WIPE_CASES, 0], // always run
+        [`ACVP v1.1.0.40 ${mlkemOnly}`, 25, 1],
+      ])
     }
   })
 
