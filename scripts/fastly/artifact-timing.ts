@@ -24,6 +24,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { mean, median, standardError } from '../stats.ts'
 import { type FastlyTestResponse, HarnessKvStore, runFastlyRequest, runFastlySandbox } from './harness.ts'
 
 const THIS_TREE = fileURLToPath(new URL('../..', import.meta.url))
@@ -212,15 +213,6 @@ async function prepareTree(tree: string, dir: string) {
   }
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-const sem = (xs: number[]) => {
-  const m = mean(xs)
-  return xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length)
-}
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 const round2 = (x: number) => Math.round(x * 100) / 100
 
 /** Times every scenario on each tree's artifact (fresh instance per request), trees interleaved. */
@@ -265,7 +257,7 @@ export async function timeArtifacts(
           if (!s) return [scenario, { cpuMs: Number.NaN, cpuSemMs: Number.NaN, wallMs: Number.NaN, requests: 0 }]
           return [
             scenario,
-            { cpuMs: round2(mean(s.cpu)), cpuSemMs: round2(sem(s.cpu)), wallMs: round2(median(s.wall)), requests: s.cpu.length },
+            { cpuMs: round2(mean(s.cpu)), cpuSemMs: round2(standardError(s.cpu)), wallMs: round2(median(s.wall)), requests: s.cpu.length },
           ]
         }),
       ) as Record<ArtifactScenario, ScenarioTiming>,

@@ -3,7 +3,9 @@
 // fill(0) is slow there. Each case fills a buffer with non-zero bytes, wipes a view of it, and
 // returns what is wrong: a byte of the view not zero, or a byte outside it changed.
 
-type Wipe = (array: Uint8Array | Int8Array | Int16Array | Int32Array | Uint32Array) => void
+import type { wipe } from '../../src/crypto/bytes.ts'
+
+type Wipe = typeof wipe
 
 /** [name, buffer length, view kind, view offset in elements, view length in elements]. */
 const CASES: [string, number, 'u8' | 'i8' | 'i16' | 'i32' | 'u32', number, number][] = [

@@ -27,6 +27,7 @@ import { runInEngine } from '../../../scripts/fastly/engine.ts'
 import { ENGINE_REPORT_MARK } from '../../../scripts/fastly/engine-report.ts'
 import { runFastlyRequest } from '../../../scripts/fastly/harness.ts'
 import { FASTLY_CPU_MS_PER_REQUEST } from '../../../scripts/platform-limits.ts'
+import { mean, standardError } from '../../../scripts/stats.ts'
 import {
   CALIBRATION_PATH,
   CALIBRATION_REPEATS,
@@ -91,17 +92,14 @@ export interface InterleavedCalibration {
 }
 
 function interleavedCalibration(buildTimeMs: number, workloadCpu: number[], trivialCpu: number[]): InterleavedCalibration {
-  const n = workloadCpu.length
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
   const trivial = mean(trivialCpu)
   const perRun = workloadCpu.map((cpu) => (cpu - trivial) / CALIBRATION_REPEATS)
   const m = mean(perRun)
-  const sem = n < 2 ? 0 : Math.sqrt(perRun.reduce((a, x) => a + (x - m) ** 2, 0) / (n - 1) / n)
   return {
     harnessCpuMs: Number(m.toFixed(1)),
-    harnessCpuSemMs: Number(sem.toFixed(1)),
+    harnessCpuSemMs: Number(standardError(perRun).toFixed(1)),
     wasmtimeOverHarness: Number((buildTimeMs / m).toFixed(2)),
-    rounds: n,
+    rounds: perRun.length,
   }
 }
 
