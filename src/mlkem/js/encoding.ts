@@ -2,7 +2,7 @@
 // (FIPS 203 Alg. 5, 6) fused with Compress_d / Decompress_d (FIPS 203 eq. 4.7, 4.8), and the FIPS 203 §7.2 modulus check.
 // Mirrors ../assembly/encoding.ts. As in ntt.ts, the reductions are written out at each use (no calls per
 // coefficient in an interpreter).
-import { BARRETT_V, freeze, Q, QINV, R2_MOD_Q } from './ntt.ts'
+import { BARRETT_V, freeze, Q, QINV, R2_MOD_Q } from './reduce.ts'
 
 /** Compress_d(x) = round(2^d/q · x) mod 2^d (eq. 4.7) for x ∈ [0,q), as (x·C + B) >>> S with the wasm
  *  SIMD core's constants (exhaustively checked in test/mlkem/js): products < 2^32, no division. */

@@ -3,7 +3,7 @@
 // block each, so they and their padding are written straight into the Keccak state.
 import { ST, ZERO_STATE } from './keccak.ts'
 import { keccakF1600 } from './keccak-f1600.ts'
-import { Q } from './ntt.ts'
+import { Q } from './reduce.ts'
 import { scratchI32 } from './scratch.ts'
 
 /** SampleNTT (FIPS 203 Alg. 7): rejection-sample from SHAKE128(ρ‖col‖row), squeezing further
