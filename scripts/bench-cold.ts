@@ -5,6 +5,8 @@
 //   empty    an empty worker's first request;
 //   mlkem    the ML-KEM module (src/mlkem/workerd.ts) and its first keygen;
 //   xwing    pq-edge/xwing for workerd and its first keygen + encapsulate;
+//   floor    a hono/tiny route making a first session's native calls (and the ML-KEM module's SHAKE256)
+//            with no other JavaScript: what the design costs before any of the protocol's code;
 //   404      the Cloudflare upload (wrangler deploy --dry-run) answering an unknown path: its modules
 //            evaluated, no crypto selected;
 //   health   the same upload answering GET /health (probes, backend selection);
@@ -24,6 +26,7 @@
 // JavaScript, running it, tiering up, garbage collection, and the rest (workerd, native calls, the
 // isolate itself; module top-level code runs inside isolate creation and counts there), each as a
 // median and over the empty worker. Tracing adds its own cost: compare the parts, not the totals.
+import { createHash } from 'node:crypto'
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -33,6 +36,7 @@ import { build } from 'esbuild'
 import { fromB64u } from '../src/crypto/bytes.ts'
 import { AEAD, hpke, KDF } from '../src/hpke/node.ts'
 import { beginSession, MODE_KEM } from '../src/protocol/v2.ts'
+import { xwing } from '../src/xwing/node.ts'
 import { TEST_BINDINGS, TEST_CLIENT } from '../test/service/secrets.ts'
 import { buildCloudflare, CLOUDFLARE_OUTDIR } from './build-cloudflare.ts'
 import { freePort, startProcess, waitForHttp } from './local-server.ts'
@@ -93,6 +97,33 @@ export default { async fetch() { await mlkem.init(); const { publicKey } = mlkem
   xwing: {
     source: `import { xwing } from './src/xwing/workerd.ts'
 export default { async fetch() { const { publicKey } = await xwing.keygen(); const { cipherText } = await xwing.encapsulate(publicKey); return new Response(String(cipherText.length)) } }`,
+  },
+  // The floor of this design: a Hono route that makes a first session's native calls and nothing else
+  // (SHAKE256 on the ML-KEM module for the key derivation; X-Wing import, public-key export and
+  // decapsulation; the HMACs of the key schedules; ChaCha20-Poly1305 open and two seals; a digest).
+  floor: {
+    source: `import { Hono } from 'hono/tiny'
+import { getSha3 } from './src/mlkem/workerd.ts'
+const A = { name: 'MLKEM768-X25519' }
+const app = new Hono()
+app.post('/v2/sessions', async (c) => {
+  const s = crypto.subtle
+  const ct = Uint8Array.fromBase64((await c.req.json()).ct)
+  const seed = getSha3().shake256(new Uint8Array(64).fill(7), 32)
+  const sk = await s.importKey('raw-seed', seed, A, false, ['decapsulateBits'])
+  const pk = new Uint8Array(await s.exportKey('raw-public', await s.getPublicKey(sk, ['encapsulateBits'])))
+  const ss = await s.decapsulateBits(A, sk, ct)
+  let k = new Uint8Array(ss)
+  for (let i = 0; i < 14; i++) k = new Uint8Array(await s.sign('HMAC', await s.importKey('raw', k, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), k))
+  const key = await s.importKey('raw-secret', k, { name: 'ChaCha20-Poly1305' }, false, ['encrypt', 'decrypt'])
+  const iv = new Uint8Array(12)
+  const sealed = await s.encrypt({ name: 'ChaCha20-Poly1305', iv }, key, new Uint8Array(200))
+  await s.decrypt({ name: 'ChaCha20-Poly1305', iv }, key, sealed)
+  const ticket = new Uint8Array(await s.encrypt({ name: 'ChaCha20-Poly1305', iv }, key, new Uint8Array(300)))
+  await s.digest('SHA-256', sealed)
+  return c.json({ ticket: ticket.toBase64(), pk: pk.length }, 201)
+})
+export default app`,
   },
 } as const
 
@@ -190,10 +221,14 @@ async function measure(roundNumbers: number[], traceDir?: string): Promise<{ nam
           .request,
       )
 
+    // The floor's ciphertext, to the key its route derives (SHAKE256 of 64 bytes of 7).
+    const floorSeed = createHash('shake256', { outputLength: 32 }).update(new Uint8Array(64).fill(7)).digest()
+    const floorCt = Buffer.from((await xwing.encapsulate((await xwing.keygen(floorSeed)).publicKey)).cipherText).toString('base64')
     const scenarios: [string, () => Promise<Sample>][] = [
       ['empty worker, first request', () => run('empty', '/')],
       ['ML-KEM module + first keygen', () => run('mlkem', '/')],
       ['X-Wing first keygen + encaps', () => run('xwing', '/')],
+      ['floor (Hono + native calls)', () => run('floor', '/v2/sessions', JSON.stringify({ ct: floorCt }), 201)],
       ['app, modules only (GET /nope: 404)', () => run('app', '/nope', undefined, 404)],
       ['app GET /health', () => run('app', '/health')],
       ['app GET /v2/keys', () => run('app', '/v2/keys')],
