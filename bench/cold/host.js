@@ -17,7 +17,7 @@ export default {
       const path = url.searchParams.get('path') ?? '/'
       const init =
         request.method === 'POST' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() } : {}
-      const res = await worker.getEntrypoint().fetch(new Request('https://cold.test' + path, init))
+      const res = await worker.getEntrypoint().fetch(new Request(`https://cold.test${path}`, init))
       return new Response(res.body, { status: res.status })
     }
     if (verb === 'ping') return new Response('ready')
