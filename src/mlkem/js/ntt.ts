@@ -1,7 +1,8 @@
-// NTT-domain arithmetic of FIPS 203 §4.3 in TypeScript for interpreters: the reductions, the ζ and γ
-// tables, NTT (FIPS 203 Alg. 9), NTT⁻¹ (FIPS 203 Alg. 10) and MultiplyNTTs (FIPS 203 Alg. 11, from
-// BaseCaseMultiply, FIPS 203 Alg. 12). Same reductions and constants as ../assembly/ntt.ts, so the two
-// cores compute byte-identical results (checked by the differential tests); the loop structure differs.
+// NTT-domain arithmetic of FIPS 203 §4.3 in TypeScript for interpreters: the ζ and γ tables, NTT
+// (FIPS 203 Alg. 9), NTT⁻¹ (FIPS 203 Alg. 10) and MultiplyNTTs (FIPS 203 Alg. 11, from BaseCaseMultiply,
+// FIPS 203 Alg. 12); the reductions are in reduce.ts. Same reductions and constants as
+// ../assembly/ntt.ts, so the two cores compute byte-identical results (checked by the differential
+// tests); the loop structure differs.
 //
 // Written for an engine without a JIT (Fastly's StarlingMonkey): local variables are cheap, array
 // accesses and calls are not. So the reductions of the wasm core's @inline helpers (barrettReduce,
